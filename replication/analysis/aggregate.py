@@ -1,0 +1,64 @@
+"""Tidy runs → tables (CSV and Markdown) with 95% bootstrap confidence intervals over seeds."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from replication import io
+from replication.analysis import measures
+from replication.analysis.audit import load_claims
+from replication.config import SuiteConfig
+
+
+def paper_values(measure: str, **match) -> dict:
+    """Paper values from the claims registry for one measure, keyed by the claim's params."""
+    found = {}
+    for claim in load_claims():
+        if claim.measure == measure and all(claim.params.get(k) == v for k, v in match.items()):
+            found[tuple(sorted(claim.params.items()))] = claim.paper_value
+    return found
+
+
+def _ci_row(values: pd.Series, **keys) -> dict:
+    mean, low, high = measures.bootstrap_ci(values.to_numpy())
+    return {**keys, "n_seeds": int(values.notna().sum()), "mean": mean, "ci_low": low, "ci_high": high}
+
+
+def ising_xi_vs_tau(results, cfg: SuiteConfig) -> pd.DataFrame:
+    rows = []
+    for algo in ("mcmc", "mfq"):
+        paper = {dict(k)["tau"]: v for k, v in paper_values("ising_equilibrium_xi", algo=algo).items()}
+        for tau in cfg.ising.taus:
+            row = _ci_row(measures.ising_equilibrium_xi(results, algo, tau), algo=algo, tau=tau)
+            rows.append({**row, "paper": paper.get(tau)})
+    return pd.DataFrame(rows)
+
+
+def ising_curie(results, cfg: SuiteConfig) -> pd.DataFrame:
+    rows = [{**_ci_row(measures.ising_curie_temperature(results, algo), algo=algo), "paper": 1.2}
+            for algo in ("mcmc", "mfq")]
+    return pd.DataFrame(rows)
+
+
+def ising_toy(results, cfg: SuiteConfig) -> pd.DataFrame:
+    runs = measures.load_runs(results, "ising_toy")
+    last = runs[runs["step"] == runs["step"].max()]
+    per_seed = last[last["metric"].isin(["xi", "q_consensus"])].pivot(index="seed", columns="metric", values="value")
+    per_seed = per_seed.reset_index().rename(columns={"xi": "final_xi", "q_consensus": "converged_q"})
+    per_seed["paper_converged_q"] = 2.0
+    return per_seed
+
+
+BUILDERS = {"ising_xi_vs_tau": ising_xi_vs_tau, "ising_curie": ising_curie, "ising_toy": ising_toy}
+
+
+def write_tables(results: str | Path, cfg: SuiteConfig) -> None:
+    from replication.analysis.outputs import TABLES
+    folder = Path(results) / "tables"
+    for names in TABLES.values():
+        for name in names:
+            table = BUILDERS[name](results, cfg)
+            io.write_csv(folder / f"{name}.csv", table)
+            io.write_text(folder / f"{name}.md", table.to_markdown(index=False, floatfmt=".3g") + "\n")

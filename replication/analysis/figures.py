@@ -1,0 +1,125 @@
+"""The papers' figures, re-made from our runs (seaborn/matplotlib), one function per figure."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+import seaborn as sns  # noqa: E402
+
+from replication import io  # noqa: E402
+from replication.analysis import measures  # noqa: E402
+from replication.analysis.aggregate import ising_xi_vs_tau, paper_values  # noqa: E402
+from replication.config import SuiteConfig  # noqa: E402
+from replication.tasks import ising  # noqa: E402
+
+ALGO_LABEL = {"mfq": "MF-Q", "mcmc": "MCMC"}
+ALGO_COLOR = {"mfq": "tab:blue", "mcmc": "tab:orange"}
+ONSAGER_TAU = 2.269185 / 2  # T_c = 2τ/λ, λ = 1 (see algorithms/mcmc.py)
+
+
+def _save(fig, path: Path) -> None:
+    fig.tight_layout()
+    with io.atomic_path(path) as tmp:
+        fig.savefig(tmp, dpi=130, format="png")
+    plt.close(fig)
+
+
+def _seed_note(n: int) -> str:
+    return f"mean and 95% CI over {n} seed{'s' * (n != 1)}"
+
+
+def fig2_toy_q_tables(results, cfg: SuiteConfig, path: Path) -> None:
+    runs = measures.load_runs(results, "ising_toy")
+    seed = runs["seed"].min()
+    q = runs[(runs["metric"] == "q") & (runs["seed"] == seed)]
+    steps = cfg.ising_toy.snapshot_steps
+    fig, axes = plt.subplots(1, len(steps) + 1, figsize=(3.1 * len(steps) + 4.5, 3.4),
+                             gridspec_kw={"width_ratios": [1] * len(steps) + [1.8]})
+    for ax, step in zip(axes, steps):
+        table = q[q["step"] == step].pivot(index="abar", columns="action", values="value")[["up", "down"]]
+        sns.heatmap(table, annot=True, fmt=".2f", cmap="RdBu_r", vmin=-2, vmax=2, cbar=False, ax=ax)
+        ax.set_title(f"agent j's Q-table, step {step}")
+        ax.set_ylabel("ā  (share of up neighbours)")
+        ax.set_xlabel("action")
+    conv = runs[runs["metric"] == "q_consensus"]
+    sns.lineplot(conv, x="step", y="value", errorbar=("ci", 95), ax=axes[-1], label="ours")
+    axes[-1].axhline(2.0, ls="--", c="k", lw=1, label="paper: converges to 2.0")
+    axes[-1].set(title="Q of keeping the agreed direction", ylabel="Q", xlabel="step")
+    axes[-1].legend(loc="lower right")
+    fig.suptitle(f"Fig. 2 — MF-Q on the 3×3 cyclic toy (τ = {cfg.ising_toy.temperature:g}, seed {seed}; "
+                 f"right: {_seed_note(conv['seed'].nunique())})", fontsize=10)
+    _save(fig, path)
+
+
+def fig4_ising_xi_vs_tau(results, cfg: SuiteConfig, path: Path) -> None:
+    table = ising_xi_vs_tau(results, cfg)
+    fig, ax = plt.subplots(figsize=(6.4, 4.2))
+    for algo, part in table.groupby("algo"):
+        c = ALGO_COLOR[algo]
+        ax.plot(part["tau"], part["mean"], "-", c=c, label=f"{ALGO_LABEL[algo]} (ours)")
+        ax.fill_between(part["tau"], part["ci_low"], part["ci_high"], color=c, alpha=0.25, lw=0)
+        paper = {dict(k)["tau"]: v for k, v in paper_values("ising_equilibrium_xi", algo=algo).items()}
+        ax.plot(list(paper), list(paper.values()), "x" if algo == "mfq" else "o", c=c, mfc="none", ms=8,
+                label=f"{ALGO_LABEL[algo]} (paper)")
+    ax.axvline(ONSAGER_TAU, ls=":", c="grey", lw=1, label="Onsager τ_c = 1.13")
+    ax.axhline(0.5, ls="--", c="grey", lw=0.8)
+    ax.set(xlabel="temperature τ", ylabel="order parameter ξ", ylim=(-0.02, 1.05),
+           title=f"Fig. 4 — Ising {cfg.ising.lattice_size}×{cfg.ising.lattice_size}: "
+                 f"{_seed_note(int(table['n_seeds'].max()))}")
+    ax.title.set_fontsize(10)
+    ax.legend(fontsize=8)
+    _save(fig, path)
+
+
+def fig5_ising_timeseries(results, cfg: SuiteConfig, path: Path) -> None:
+    runs = measures.load_runs(results, "ising")
+    mfq = runs[(runs["algo"] == "mfq") & runs["metric"].isin(["xi", "q_mse"])]
+    paper_end = {(0.8, "xi"): 0.99, (1.2, "xi"): 0.24, (0.8, "q_mse"): 0.03, (1.2, "q_mse"): 0.41}
+    taus = cfg.ising.timeseries_taus
+    fig, axes = plt.subplots(2, len(taus), figsize=(4.6 * len(taus), 6.2), squeeze=False, sharex=True)
+    for col, tau in enumerate(taus):
+        for row, metric in enumerate(("xi", "q_mse")):
+            ax = axes[row, col]
+            part = mfq[np.isclose(mfq["tau"], tau) & (mfq["metric"] == metric)]
+            sns.lineplot(part, x="step", y="value", errorbar=("ci", 95), ax=ax, label="MF-Q (ours)")
+            if (tau, metric) in paper_end:
+                ax.axhline(paper_end[(tau, metric)], ls="--", c="k", lw=1, label="paper, end of run")
+            ax.set(title=f"τ = {tau:g}", xlabel="timestep",
+                   ylabel="order parameter ξ" if metric == "xi" else "Q-value MSE")
+            ax.legend(fontsize=8)
+    fig.suptitle(f"Fig. 5 — MF-Q learning on the Ising lattice ({_seed_note(mfq['seed'].nunique())})", fontsize=10)
+    _save(fig, path)
+
+
+def fig6_ising_spin_maps(results, cfg: SuiteConfig, path: Path) -> None:
+    taus = cfg.ising.spin_map_taus
+    algos = ("mfq", "mcmc")
+    seed = min(cfg.seeds)
+    fig, axes = plt.subplots(len(algos), len(taus), figsize=(2.6 * len(taus), 2.8 * len(algos)), squeeze=False)
+    for row, algo in enumerate(algos):
+        with np.load(Path(results, "runs", "ising", algo, f"seed{seed}", "spins.npz")) as maps:
+            for col, tau in enumerate(taus):
+                spins = maps[f"tau{tau:g}"]
+                ax = axes[row, col]
+                ax.imshow(spins, cmap="gray", vmin=-1, vmax=1, interpolation="nearest")
+                ax.set_xticks([]), ax.set_yticks([])
+                ax.set_title(f"{ALGO_LABEL[algo]}, τ = {tau:g}, ξ = {ising.order_parameter(spins):.2f}", fontsize=9)
+    fig.suptitle(f"Fig. 6 — final spins (white = up), seed {seed}", fontsize=10)
+    _save(fig, path)
+
+
+DRAWERS = {f.__name__: f for f in (fig2_toy_q_tables, fig4_ising_xi_vs_tau, fig5_ising_timeseries, fig6_ising_spin_maps)}
+
+
+def write_figures(results: str | Path, cfg: SuiteConfig) -> None:
+    from replication.analysis.outputs import FIGURES
+    sns.set_theme(style="whitegrid", context="notebook")
+    for names in FIGURES.values():
+        for name in names:
+            DRAWERS[name](results, cfg, Path(results) / "figures" / f"{name}.png")

@@ -1,0 +1,108 @@
+"""Per-seed measurements read from the runs: shared by tables, figures and the audit.
+
+Every measure returns a pandas Series indexed by seed, so that a claim's value and its
+bootstrap confidence interval are computed over seeds in one place.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+CURIE_LEVEL = 0.5  # the Curie temperature is where ξ(τ) crosses 0.5 (paper A §5.2)
+
+
+@lru_cache(maxsize=None)
+def _load(results: str, task: str) -> pd.DataFrame:
+    files = sorted(Path(results, "runs", task).glob("*/seed*/metrics.csv"))
+    if not files:
+        return pd.DataFrame(columns=["task", "algo", "seed", "step", "metric", "value"])
+    return pd.concat((pd.read_csv(f) for f in files), ignore_index=True)
+
+
+def load_runs(results: str | Path, task: str) -> pd.DataFrame:
+    """Every run's metrics of one task under results/runs/<task>/ (cached; treat as read-only)."""
+    return _load(str(results), task)
+
+
+def bootstrap_ci(values, confidence: float = 0.95) -> tuple[float, float, float]:
+    """Mean and 95% percentile-bootstrap interval over seeds (scipy.stats.bootstrap, fixed rng).
+
+    With one value the interval is undefined (NaN); identical values give a zero-width interval.
+    """
+    values = np.asarray(values, dtype=float)
+    values = values[~np.isnan(values)]
+    if len(values) == 0:
+        return (np.nan, np.nan, np.nan)
+    mean = float(values.mean())
+    if len(values) == 1:
+        return (mean, np.nan, np.nan)
+    if np.all(values == values[0]):
+        return (mean, mean, mean)
+    res = stats.bootstrap((values,), np.mean, confidence_level=confidence, n_resamples=9999,
+                          method="percentile", rng=np.random.default_rng(0))
+    return (mean, float(res.confidence_interval.low), float(res.confidence_interval.high))
+
+
+def _select(runs: pd.DataFrame, algo: str, metric: str, tau: float | None = None) -> pd.DataFrame:
+    rows = runs[(runs["algo"] == algo) & (runs["metric"] == metric)]
+    if tau is not None:
+        rows = rows[np.isclose(rows["tau"], tau)]
+    return rows
+
+
+def ising_equilibrium_xi(results, algo: str, tau: float) -> pd.Series:
+    rows = _select(load_runs(results, "ising"), algo, "xi_equilibrium", tau)
+    return rows.set_index("seed")["value"].sort_index()
+
+
+def ising_final(results, algo: str, tau: float, metric: str) -> pd.Series:
+    """End-of-run value at one τ: metric `xi_equilibrium` or `q_mse_final`."""
+    rows = _select(load_runs(results, "ising"), algo, metric, tau)
+    return rows.set_index("seed")["value"].sort_index()
+
+
+def curie_point(taus: np.ndarray, xi: np.ndarray, level: float = CURIE_LEVEL) -> float:
+    """First τ at which ξ(τ) falls through `level`, linearly interpolated; NaN if it never does."""
+    order = np.argsort(taus)
+    taus, xi = np.asarray(taus, float)[order], np.asarray(xi, float)[order]
+    for i in range(len(taus) - 1):
+        if xi[i] >= level > xi[i + 1]:
+            return float(taus[i] + (xi[i] - level) * (taus[i + 1] - taus[i]) / (xi[i] - xi[i + 1]))
+    return float("nan")
+
+
+def ising_curie_temperature(results, algo: str) -> pd.Series:
+    rows = _select(load_runs(results, "ising"), algo, "xi_equilibrium")
+    return rows.groupby("seed").apply(lambda g: curie_point(g["tau"].to_numpy(), g["value"].to_numpy()))
+
+
+def ising_curie_difference(results, algo: str, baseline: str) -> pd.Series:
+    """T_c(algo) − T_c(baseline), paired by seed."""
+    return (ising_curie_temperature(results, algo) - ising_curie_temperature(results, baseline)).dropna()
+
+
+def ising_xi_gap(results, algo: str, baseline: str, taus: list[float]) -> pd.Series:
+    """Mean over `taus` of |ξ_algo(τ) − ξ_baseline(τ)|, paired by seed."""
+    gaps = [(ising_equilibrium_xi(results, algo, t) - ising_equilibrium_xi(results, baseline, t)).abs() for t in taus]
+    return pd.concat(gaps, axis=1).mean(axis=1, skipna=False)
+
+
+def toy_converged_q(results, algo: str = "mfq") -> pd.Series:
+    """Fig. 2: Q of keeping the agreed direction when all neighbours agree, at the last step."""
+    rows = _select(load_runs(results, "ising_toy"), algo, "q_consensus")
+    return rows.sort_values("step").groupby("seed")["value"].last()
+
+
+MEASURES = {
+    "ising_equilibrium_xi": ising_equilibrium_xi,
+    "ising_final": ising_final,
+    "ising_curie_temperature": ising_curie_temperature,
+    "ising_curie_difference": ising_curie_difference,
+    "ising_xi_gap": ising_xi_gap,
+    "toy_converged_q": toy_converged_q,
+}

@@ -1,0 +1,11 @@
+"""Names of the tables and figures each task produces; the Snakefile reads these for its targets."""
+
+TABLES = {
+    "ising": ["ising_xi_vs_tau", "ising_curie"],
+    "ising_toy": ["ising_toy"],
+}
+
+FIGURES = {
+    "ising_toy": ["fig2_toy_q_tables"],
+    "ising": ["fig4_ising_xi_vs_tau", "fig5_ising_timeseries", "fig6_ising_spin_maps"],
+}

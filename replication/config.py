@@ -1,0 +1,251 @@
+"""Typed, validated configuration: one YAML per scale, presets as overlays.
+
+Every section is a frozen dataclass. `load_config` merges the YAML files in order, applies
+an optional preset from `replication/presets/`, and builds the dataclasses, rejecting unknown
+keys, wrong types and out-of-range values with a one-line `ConfigError` that names the key.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+
+SCALES = ("smoke", "default", "paper")
+PRESET_DIR = Path(__file__).parent / "presets"
+
+
+class ConfigError(ValueError):
+    """A configuration problem, reported as one line naming the key."""
+
+
+# --- declarative constraints, checked by `_build` -------------------------------------------
+
+def _constrained(default, **rules):
+    if isinstance(default, list):
+        return field(default_factory=lambda: list(default), metadata=rules)
+    return field(default=default, metadata=rules)
+
+
+def positive(default):
+    return _constrained(default, minimum=0, exclusive=True)
+
+
+def non_negative(default):
+    return _constrained(default, minimum=0, exclusive=False)
+
+
+def fraction(default):
+    """A value in (0, 1]."""
+    return _constrained(default, minimum=0, exclusive=True, maximum=1)
+
+
+# --- sections ------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class IsingMFQConfig:
+    """Tabular MF-Q on the Ising lattice (paper A §5.2, Eq. 9 with γ = 0: the game is stateless)."""
+
+    steps: int = positive(20000)
+    learning_rate: float = fraction(0.1)
+    # Boltzmann temperature at step t: max(initial · decay^(⌊t/decay_every⌋+1), τ), as the
+    # reference code. For τ ≥ initial_temperature this is τ throughout.
+    initial_temperature: float = positive(0.3)
+    temperature_decay: float = fraction(0.99)
+    decay_every: int = positive(2000)
+    measure_fraction: float = fraction(0.1)  # equilibrium ξ = mean ξ over this final share of steps
+    log_every: int = positive(100)
+    stop_when_stable: int = non_negative(0)  # reference code: 500 (stop once ξ sits at its max); 0 = off
+
+
+@dataclass(frozen=True)
+class IsingMCMCConfig:
+    """Metropolis baseline (paper A, Algorithm 3)."""
+
+    sweeps: int = positive(20000)
+    initial_state: Literal["ordered", "random"] = "ordered"
+    measure_fraction: float = fraction(0.5)  # equilibrium ξ = mean |m| over this final share of sweeps
+    log_every: int = positive(100)
+
+
+@dataclass(frozen=True)
+class IsingConfig:
+    lattice_size: int = positive(20)
+    coupling: float = positive(1.0)  # λ
+    magnetic_field: float = 0.0  # h
+    taus: list[float] = _constrained([0.7, 0.8, 0.9, 1.0, 1.1, 1.2, 1.3, 1.5, 2.0, 2.7], minimum=0, exclusive=True)
+    spin_map_taus: list[float] = _constrained([0.9, 1.2, 2.0], minimum=0, exclusive=True)
+    timeseries_taus: list[float] = _constrained([0.8, 1.2], minimum=0, exclusive=True)
+    mfq: IsingMFQConfig = field(default_factory=IsingMFQConfig)
+    mcmc: IsingMCMCConfig = field(default_factory=IsingMCMCConfig)
+
+    def check(self, path: str) -> None:
+        if self.lattice_size % 2:
+            raise ConfigError(f"{path}.lattice_size: must be even (the checkerboard Metropolis sweep needs a bipartite periodic lattice), got {self.lattice_size}")
+        for key in ("spin_map_taus", "timeseries_taus"):
+            missing = sorted(set(getattr(self, key)) - set(self.taus))
+            if missing:
+                raise ConfigError(f"{path}.{key}: {missing} must also be listed in {path}.taus")
+        if len(set(self.taus)) != len(self.taus):
+            raise ConfigError(f"{path}.taus: duplicate temperatures in {self.taus}")
+
+
+@dataclass(frozen=True)
+class IsingToyConfig:
+    """The 3×3 cyclic toy of paper A, Fig. 2."""
+
+    lattice_size: int = positive(3)
+    steps: int = positive(500)
+    temperature: float = positive(0.1)
+    learning_rate: float = fraction(0.1)
+    snapshot_steps: list[int] = _constrained([1, 10, 500], minimum=0, exclusive=True)
+
+    def check(self, path: str) -> None:
+        late = [s for s in self.snapshot_steps if s > self.steps]
+        if late:
+            raise ConfigError(f"{path}.snapshot_steps: {late} exceed {path}.steps = {self.steps}")
+
+
+@dataclass(frozen=True)
+class SuiteConfig:
+    scale: Literal["smoke", "default", "paper"]
+    seeds: list[int] = _constrained([0, 1, 2, 3, 4], minimum=0, exclusive=False)
+    preset: Literal["paper", "reference_code"] = "paper"
+    ising: IsingConfig = field(default_factory=IsingConfig)
+    ising_toy: IsingToyConfig = field(default_factory=IsingToyConfig)
+
+    def check(self, path: str) -> None:
+        if not self.seeds:
+            raise ConfigError("seeds: at least one seed is required")
+        if len(set(self.seeds)) != len(self.seeds):
+            raise ConfigError(f"seeds: duplicate seeds in {self.seeds}")
+
+    @property
+    def results_name(self) -> str:
+        """Folder under results/: the scale, suffixed by a non-default preset."""
+        return self.scale if self.preset == "paper" else f"{self.scale}-{self.preset}"
+
+
+# --- building ------------------------------------------------------------------------------
+
+def _type_name(tp) -> str:
+    return getattr(tp, "__name__", str(tp))
+
+
+def _convert(value: Any, tp, path: str, meta: dict) -> Any:
+    origin = typing.get_origin(tp)
+    if dataclasses.is_dataclass(tp):
+        if not isinstance(value, dict):
+            raise ConfigError(f"{path}: expected a mapping, got {type(value).__name__}")
+        return _build(tp, value, path)
+    if origin is Literal:
+        allowed = typing.get_args(tp)
+        if value not in allowed:
+            raise ConfigError(f"{path}: {value!r} is not allowed; choose one of {', '.join(map(str, allowed))}")
+        return value
+    if origin is list:
+        (item_tp,) = typing.get_args(tp)
+        if not isinstance(value, list):
+            raise ConfigError(f"{path}: expected a list, got {type(value).__name__}")
+        return [_convert(v, item_tp, f"{path}[{i}]", meta) for i, v in enumerate(value)]
+    if tp is bool:
+        if not isinstance(value, bool):
+            raise ConfigError(f"{path}: expected true or false, got {value!r}")
+        return value
+    if tp is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ConfigError(f"{path}: expected an integer, got {value!r}")
+    elif tp is float:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ConfigError(f"{path}: expected a number, got {value!r}")
+        value = float(value)
+    elif tp is str:
+        if not isinstance(value, str):
+            raise ConfigError(f"{path}: expected a string, got {value!r}")
+    else:  # pragma: no cover - a programming error, not bad input
+        raise TypeError(f"unsupported config type {_type_name(tp)} at {path}")
+    _check_range(value, path, meta)
+    return value
+
+
+def _check_range(value, path: str, meta: dict) -> None:
+    if "minimum" in meta:
+        low = meta["minimum"]
+        if (value <= low) if meta.get("exclusive") else (value < low):
+            word = "positive" if meta.get("exclusive") else "non-negative"
+            raise ConfigError(f"{path}: must be {word}, got {value!r}")
+    if "maximum" in meta and value > meta["maximum"]:
+        raise ConfigError(f"{path}: must be at most {meta['maximum']}, got {value!r}")
+
+
+def _build(cls, data: dict, path: str = ""):
+    hints = typing.get_type_hints(cls)
+    fields = {f.name: f for f in dataclasses.fields(cls)}
+    prefix = f"{path}." if path else ""
+    unknown = sorted(set(data) - set(fields))
+    if unknown:
+        raise ConfigError(f"{prefix}{unknown[0]}: unknown key; allowed keys are {', '.join(fields)}")
+    kwargs = {}
+    for name, f in fields.items():
+        if name in data:
+            kwargs[name] = _convert(data[name], hints[name], prefix + name, dict(f.metadata))
+        elif f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
+            raise ConfigError(f"{prefix}{name}: required key is missing")
+    obj = cls(**kwargs)
+    if hasattr(obj, "check"):
+        obj.check(path)
+    return obj
+
+
+def deep_merge(base: dict, override: dict) -> dict:
+    """Return base updated by override, recursing into nested mappings."""
+    merged = dict(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = deep_merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def _read_yaml(path: Path) -> dict:
+    if not path.is_file():
+        raise ConfigError(f"config file {path} does not exist")
+    try:
+        data = yaml.safe_load(path.read_text()) or {}
+    except yaml.YAMLError as err:
+        raise ConfigError(f"config file {path} is not valid YAML: {str(err).splitlines()[0]}") from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"config file {path}: top level must be a mapping")
+    return data
+
+
+def available_presets() -> list[str]:
+    return sorted(p.stem for p in PRESET_DIR.glob("*.yaml"))
+
+
+def resolve(raw: dict, preset: str | None = None) -> SuiteConfig:
+    """Apply a preset overlay to a raw mapping and build the validated config."""
+    preset = preset or raw.get("preset") or "paper"
+    if preset != "paper":
+        if preset not in available_presets():
+            raise ConfigError(f"preset: {preset!r} is not allowed; choose one of paper, {', '.join(available_presets())}")
+        raw = deep_merge(raw, _read_yaml(PRESET_DIR / f"{preset}.yaml"))
+    raw = dict(raw, preset=preset)
+    return _build(SuiteConfig, raw)
+
+
+def load_config(paths: list[str | Path], preset: str | None = None) -> SuiteConfig:
+    """Merge the YAML files in order (later wins), apply the preset, validate."""
+    raw: dict = {}
+    for path in paths:
+        raw = deep_merge(raw, _read_yaml(Path(path)))
+    return resolve(raw, preset)
+
+
+def to_dict(cfg) -> dict:
+    return dataclasses.asdict(cfg)

@@ -1,0 +1,85 @@
+"""provenance.json: where, when and with what a run was made."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+from datetime import datetime, timezone
+from importlib import metadata
+from pathlib import Path
+
+import yaml
+
+PACKAGES = ("replication", "numpy", "torch", "pandas", "scipy", "magent2", "snakemake")
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def config_hash(resolved: dict) -> str:
+    return hashlib.sha256(yaml.safe_dump(resolved, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def _git(*args: str) -> str | None:
+    try:
+        out = subprocess.run(["git", *args], cwd=REPO_ROOT, capture_output=True, text=True, timeout=10)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return out.stdout.strip() if out.returncode == 0 else None
+
+
+def _cpu_name() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def _versions() -> dict:
+    versions = {}
+    for name in PACKAGES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = None
+    return versions
+
+
+class Provenance:
+    """Start a clock at construction; `finish` returns the provenance record."""
+
+    def __init__(self, seed: int, resolved: dict, threads: int, device: str):
+        self.seed, self.resolved, self.threads, self.device = seed, resolved, threads, device
+        self.start = datetime.now(timezone.utc)
+        self._t0 = time.perf_counter()
+
+    def finish(self, **extra) -> dict:
+        status = _git("status", "--porcelain", "--untracked-files=no")
+        return {
+            "git_commit": _git("rev-parse", "HEAD"),
+            "git_dirty": None if status is None else bool(status),
+            "packages": _versions(),
+            "python": sys.version.split()[0],
+            "platform": platform.platform(),
+            "cpu": _cpu_name(),
+            "cpu_count": os.cpu_count(),
+            "threads": self.threads,
+            "device": self.device,
+            "seed": self.seed,
+            "start": self.start.isoformat(timespec="seconds"),
+            "end": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "wall_seconds": round(time.perf_counter() - self._t0, 3),
+            "config_hash": config_hash(self.resolved),
+            "command": " ".join(sys.argv),
+            **extra,
+        }
+
+
+def to_json(record: dict) -> str:
+    return json.dumps(record, indent=2) + "\n"

@@ -1,0 +1,23 @@
+# Paper A §5.2: the Ising model (MF-Q and MCMC over a temperature sweep) and the 3×3 toy of Fig. 2.
+
+ISING_RUNS = run_files("ising", ["mfq", "mcmc"]) + run_files("ising_toy", ["mfq"])
+
+
+rule ising_run:
+    output:
+        metrics=f"{RESULTS}/runs/{{task}}/{{algo}}/seed{{seed}}/metrics.csv",
+        config=f"{RESULTS}/runs/{{task}}/{{algo}}/seed{{seed}}/config.yaml",
+        provenance=f"{RESULTS}/runs/{{task}}/{{algo}}/seed{{seed}}/provenance.json",
+    log:
+        f"{RESULTS}/logs/{{task}}/{{algo}}/seed{{seed}}.log",
+    wildcard_constraints:
+        task="ising|ising_toy",
+        algo="mfq|mcmc",
+        seed=r"\d+",
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=30,
+    shell:
+        "python -m replication run --task {wildcards.task} --algo {wildcards.algo} --seed {wildcards.seed} "
+        "{CLI_CONFIG} --threads {threads} --out $(dirname {output.metrics}) > {log} 2>&1"
