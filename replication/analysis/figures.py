@@ -59,9 +59,14 @@ def fig2_toy_q_tables(results, cfg: SuiteConfig, path: Path) -> None:
 
 def fig4_ising_xi_vs_tau(results, cfg: SuiteConfig, path: Path) -> None:
     table = ising_xi_vs_tau(results, cfg)
-    fig, ax = plt.subplots(figsize=(6.4, 4.2))
+    runs = measures.load_runs(results, "ising")
+    per_seed = runs[runs["metric"] == "xi_equilibrium"]
+    fig, ax = plt.subplots(figsize=(6.8, 4.4))
     for algo, part in table.groupby("algo"):
         c = ALGO_COLOR[algo]
+        seeds = per_seed[per_seed["algo"] == algo]
+        ax.scatter(seeds["tau"], seeds["value"], s=9, color=c, alpha=0.35, lw=0,
+                   label=f"{ALGO_LABEL[algo]}, one seed")
         ax.plot(part["tau"], part["mean"], "-", c=c, label=f"{ALGO_LABEL[algo]} (ours)")
         ax.fill_between(part["tau"], part["ci_low"], part["ci_high"], color=c, alpha=0.25, lw=0)
         paper = {dict(k)["tau"]: v for k, v in paper_values("ising_equilibrium_xi", algo=algo).items()}
@@ -111,6 +116,7 @@ def fig6_ising_spin_maps(results, cfg: SuiteConfig, path: Path) -> None:
                 ax.set_xticks([]), ax.set_yticks([])
                 ax.set_title(f"{ALGO_LABEL[algo]}, τ = {tau:g}, ξ = {ising.order_parameter(spins):.2f}", fontsize=9)
     fig.suptitle(f"Fig. 6 — final spins (white = up), seed {seed}", fontsize=10)
+    fig.subplots_adjust(hspace=0.3)
     _save(fig, path)
 
 
