@@ -111,12 +111,51 @@ class IsingToyConfig:
 
 
 @dataclass(frozen=True)
+class GaussianSqueezeConfig:
+    """Gaussian Squeeze (paper A §5.1, App. C.1)."""
+
+    agent_counts: list[int] = _constrained([100, 500, 1000], minimum=1, exclusive=False)
+    mu: float = positive(400.0)
+    sigma: float = positive(200.0)
+    n_actions: int = positive(10)
+    timesteps: int = positive(1000)           # Fig. 3's x-axis; one timestep = one joint action
+    gamma: float = _constrained(0.95, minimum=0, exclusive=False, maximum=1)
+    batch_size: int = positive(200)
+    replay_samples: int = positive(1_000_000)
+    update_every_samples: int = positive(500)  # one gradient step per this many new agent-samples
+    q_learning_rate: float = positive(1e-5)    # IL, MF-Q, FMQ, Rec-FMQ
+    critic_learning_rate: float = positive(1e-3)  # MAAC, MF-AC
+    actor_learning_rate: float = positive(1e-4)
+    target_tau: float = fraction(0.01)
+    epsilon_start: float = _constrained(1.0, minimum=0, exclusive=False, maximum=1)
+    epsilon_end: float = _constrained(0.05, minimum=0, exclusive=False, maximum=1)
+    epsilon_decay_timesteps: int = positive(500)
+    boltzmann_temperature: float = positive(0.1)  # π in v^MF (Eqs. 10, 12)
+    normalise_reward: bool = True             # train on G(x)/G_max instead of G(x)
+    embedding_dim: int = positive(16)
+    hidden: int = positive(64)
+    fmq_s: float = positive(0.006)
+    fmq_max_temperature: float = positive(1000.0)
+    fmq_c: float = positive(5.0)
+    rec_fmq_alpha: float = fraction(0.01)
+    log_every: int = positive(1)
+    measure_fraction: float = fraction(0.1)   # final performance = mean over this final share of timesteps
+
+    def check(self, path: str) -> None:
+        if len(set(self.agent_counts)) != len(self.agent_counts):
+            raise ConfigError(f"{path}.agent_counts: duplicate values in {self.agent_counts}")
+        if min(self.agent_counts) < 2:
+            raise ConfigError(f"{path}.agent_counts: need at least 2 agents, got {self.agent_counts}")
+
+
+@dataclass(frozen=True)
 class SuiteConfig:
     scale: Literal["smoke", "default", "paper"]
     seeds: list[int] = _constrained([0, 1, 2, 3, 4], minimum=0, exclusive=False)
     preset: Literal["paper", "reference_code"] = "paper"
     ising: IsingConfig = field(default_factory=IsingConfig)
     ising_toy: IsingToyConfig = field(default_factory=IsingToyConfig)
+    gaussian_squeeze: GaussianSqueezeConfig = field(default_factory=GaussianSqueezeConfig)
 
     def check(self, path: str) -> None:
         if not self.seeds:

@@ -13,10 +13,12 @@ import numpy as np
 
 from replication import io
 from replication.config import ConfigError, SuiteConfig, to_dict
+from replication.experiments import gaussian_squeeze as gs_experiments
 from replication.experiments import ising as ising_experiments
 from replication.provenance import Provenance, to_json
 
-ALGORITHMS = dict(ising_experiments.ALGORITHMS)
+ALGORITHMS = {**ising_experiments.ALGORITHMS, **gs_experiments.ALGORITHMS}
+TORCH_TASKS = {"gaussian_squeeze"}
 BASE_COLUMNS = ["task", "algo", "seed", "step", "metric", "value"]
 
 
@@ -43,7 +45,12 @@ def run(task: str, algo: str, seed: int, cfg: SuiteConfig, out: str | Path,
     resolved = resolved_config(cfg, task, algo, seed)
     provenance = Provenance(seed, resolved, threads, device)
     partial = out / "partial"
-    if task == "ising":
+    if task in TORCH_TASKS:
+        import torch
+        torch.set_num_threads(threads)
+    if task == "gaussian_squeeze":
+        metrics = gs_experiments.run_sweep(algo, seed, cfg.gaussian_squeeze, partial, progress)
+    elif task == "ising":
         metrics, spin_maps = ising_experiments.run_sweep(algo, seed, cfg.ising, partial, progress)
         with io.atomic_path(out / "spins.npz") as tmp:
             with open(tmp, "wb") as fh:

@@ -51,7 +51,24 @@ def ising_toy(results, cfg: SuiteConfig) -> pd.DataFrame:
     return per_seed
 
 
-BUILDERS = {"ising_xi_vs_tau": ising_xi_vs_tau, "ising_curie": ising_curie, "ising_toy": ising_toy}
+GS_ALGOS = ("il", "fmq", "rec_fmq", "maac", "mfq", "mfac")
+
+
+def gaussian_squeeze(results, cfg: SuiteConfig) -> pd.DataFrame:
+    """Final greedy performance and the first timestep reaching 0.9, per algorithm and N."""
+    paper = paper_values("gs_final_performance")
+    rows = []
+    for n in cfg.gaussian_squeeze.agent_counts:
+        for algo in GS_ALGOS:
+            row = _ci_row(measures.gs_final_performance(results, algo, n), n_agents=n, algo=algo)
+            reach = measures.gs_time_to(results, algo, n, 0.9)
+            rows.append({**row, "paper": paper.get(tuple(sorted({"algo": algo, "n_agents": n}.items()))),
+                         "seeds_reaching_0.9": int(reach.notna().sum()),
+                         "mean_time_to_0.9": reach.mean() if reach.notna().any() else None})
+    return pd.DataFrame(rows)
+
+
+BUILDERS = {"gaussian_squeeze": gaussian_squeeze, "ising_xi_vs_tau": ising_xi_vs_tau, "ising_curie": ising_curie, "ising_toy": ising_toy}
 
 
 def write_tables(results: str | Path, cfg: SuiteConfig) -> None:

@@ -120,7 +120,41 @@ def fig6_ising_spin_maps(results, cfg: SuiteConfig, path: Path) -> None:
     _save(fig, path)
 
 
-DRAWERS = {f.__name__: f for f in (fig2_toy_q_tables, fig4_ising_xi_vs_tau, fig5_ising_timeseries, fig6_ising_spin_maps)}
+GS_LABEL = {"il": "IL", "fmq": "FMQ", "rec_fmq": "Rec-FMQ", "maac": "MAAC", "mfq": "MF-Q", "mfac": "MF-AC"}
+
+
+def fig3_gaussian_squeeze(results, cfg: SuiteConfig, path: Path) -> None:
+    runs = measures.load_runs(results, "gaussian_squeeze")
+    every = max(1, cfg.gaussian_squeeze.timesteps // 100)  # thin the curves to ~100 points for the bands
+    curves = runs[runs["metric"].isin(["performance", "behaviour_performance"]) & (runs["step"] % every == 0)].copy()
+    curves["algorithm"] = curves["algo"].map(GS_LABEL)
+    counts = cfg.gaussian_squeeze.agent_counts
+    fig, axes = plt.subplots(2, len(counts), figsize=(4.4 * len(counts), 7), squeeze=False, sharey=True)
+    palette = dict(zip(GS_LABEL.values(), sns.color_palette("tab10", len(GS_LABEL))))
+    paper = paper_values("gs_final_performance")
+    for col, n in enumerate(counts):
+        for row, metric in enumerate(("performance", "behaviour_performance")):
+            ax = axes[row, col]
+            part = curves[(curves["n_agents"] == n) & (curves["metric"] == metric)]
+            sns.lineplot(part, x="step", y="value", hue="algorithm", hue_order=list(GS_LABEL.values()), palette=palette,
+                         errorbar=("ci", 95), n_boot=500, seed=0, ax=ax, legend=(row == 0 and col == 0))
+            ax.axhline(0.9, ls=":", c="grey", lw=1)
+            if row == 0:
+                for algo, label in GS_LABEL.items():
+                    value = paper.get(tuple(sorted({"algo": algo, "n_agents": n}.items())))
+                    if value is not None:
+                        ax.plot(cfg.gaussian_squeeze.timesteps, value, marker="<", ms=7, c=palette[label], clip_on=False)
+            ax.set(title=f"N = {n}" + ("" if row == 0 else " — exploring (behaviour) policy"),
+                   xlabel="timestep", ylabel="G(x) / G_max, greedy" if row == 0 else "G(x) / G_max, behaviour",
+                   ylim=(-0.03, 1.05))
+    handles, labels = axes[0, 0].get_legend_handles_labels()
+    axes[0, 0].legend(handles, labels, fontsize=8, loc="center right")
+    fig.suptitle(f"Fig. 3 — Gaussian Squeeze: {_seed_note(runs['seed'].nunique())}; ◀ = paper's value at the end",
+                 fontsize=10)
+    _save(fig, path)
+
+
+DRAWERS = {f.__name__: f for f in (fig2_toy_q_tables, fig3_gaussian_squeeze, fig4_ising_xi_vs_tau, fig5_ising_timeseries, fig6_ising_spin_maps)}
 
 
 def write_figures(results: str | Path, cfg: SuiteConfig) -> None:

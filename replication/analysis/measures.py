@@ -98,6 +98,38 @@ def toy_converged_q(results, algo: str = "mfq") -> pd.Series:
     return rows.sort_values("step").groupby("seed")["value"].last()
 
 
+GS_TASK = "gaussian_squeeze"
+
+
+def gs_final_performance(results, algo: str, n_agents: int) -> pd.Series:
+    """Greedy G(x)/G_max averaged over the final `measure_fraction` of timesteps (Fig. 3's end)."""
+    runs = load_runs(results, GS_TASK)
+    rows = _select(runs, algo, "final_performance")
+    return rows[rows["n_agents"] == n_agents].set_index("seed")["value"].sort_index()
+
+
+def gs_time_to(results, algo: str, n_agents: int, level: float = 0.9, censor: bool = False) -> pd.Series:
+    """First timestep at which the greedy performance reaches `level`; NaN if never
+    (or, with censor=True, one log interval past the last timestep)."""
+    runs = load_runs(results, GS_TASK)
+    rows = _select(runs, algo, "performance")
+    rows = rows[rows["n_agents"] == n_agents]
+    horizon = rows["step"].max() + (rows["step"].min() if len(rows) else 0)
+
+    def first(group):
+        hit = group.loc[group["value"] >= level, "step"]
+        return float(hit.min()) if len(hit) else (float(horizon) if censor else np.nan)
+
+    return rows.groupby("seed").apply(first, include_groups=False) if len(rows) else pd.Series(dtype=float)
+
+
+def gs_first_to_level_lead(results, algo: str, other: str, n_agents: int, level: float = 0.9) -> pd.Series:
+    """How many timesteps earlier `algo` reaches `level` than `other` (paired by seed; a method that
+    never reaches it counts as reaching it just after the last timestep)."""
+    return (gs_time_to(results, other, n_agents, level, censor=True)
+            - gs_time_to(results, algo, n_agents, level, censor=True)).dropna()
+
+
 MEASURES = {
     "ising_equilibrium_xi": ising_equilibrium_xi,
     "ising_final": ising_final,
@@ -105,4 +137,6 @@ MEASURES = {
     "ising_curie_difference": ising_curie_difference,
     "ising_xi_gap": ising_xi_gap,
     "toy_converged_q": toy_converged_q,
+    "gs_final_performance": gs_final_performance,
+    "gs_first_to_level_lead": gs_first_to_level_lead,
 }
