@@ -23,8 +23,9 @@ ALGO_COLOR = {"mfq": "tab:blue", "mcmc": "tab:orange"}
 ONSAGER_TAU = 2.269185 / 2  # T_c = 2τ/λ, λ = 1 (see algorithms/mcmc.py)
 
 
-def _save(fig, path: Path) -> None:
-    fig.tight_layout()
+def _save(fig, path: Path, rect=(0, 0, 1, 1)) -> None:
+    """Lay out (leaving `rect` for the axes), write atomically, close."""
+    fig.tight_layout(rect=rect)
     with io.atomic_path(path) as tmp:
         fig.savefig(tmp, dpi=130, format="png")
     plt.close(fig)
@@ -137,7 +138,7 @@ def fig3_gaussian_squeeze(results, cfg: SuiteConfig, path: Path) -> None:
             ax = axes[row, col]
             part = curves[(curves["n_agents"] == n) & (curves["metric"] == metric)]
             sns.lineplot(part, x="step", y="value", hue="algorithm", hue_order=list(GS_LABEL.values()), palette=palette,
-                         errorbar=("ci", 95), n_boot=500, seed=0, ax=ax, legend=(row == 0 and col == 0))
+                         errorbar=("ci", 95), n_boot=500, seed=0, ax=ax, legend=False)
             ax.axhline(0.9, ls=":", c="grey", lw=1)
             if row == 0:
                 for algo, label in GS_LABEL.items():
@@ -147,11 +148,11 @@ def fig3_gaussian_squeeze(results, cfg: SuiteConfig, path: Path) -> None:
             ax.set(title=f"N = {n}" + ("" if row == 0 else " — exploring (behaviour) policy"),
                    xlabel="timestep", ylabel="G(x) / G_max, greedy" if row == 0 else "G(x) / G_max, behaviour",
                    ylim=(-0.03, 1.05))
-    handles, labels = axes[0, 0].get_legend_handles_labels()
-    axes[0, 0].legend(handles, labels, fontsize=8, loc="center right")
+    handles = [plt.Line2D([], [], c=palette[label], lw=2) for label in GS_LABEL.values()]
+    fig.legend(handles, list(GS_LABEL.values()), loc="lower center", ncol=len(GS_LABEL), fontsize=9, frameon=False)
     fig.suptitle(f"Fig. 3 — Gaussian Squeeze: {_seed_note(runs['seed'].nunique())}; ◀ = paper's value at the end",
                  fontsize=10)
-    _save(fig, path)
+    _save(fig, path, rect=(0, 0.04, 1, 1))
 
 
 DRAWERS = {f.__name__: f for f in (fig2_toy_q_tables, fig3_gaussian_squeeze, fig4_ising_xi_vs_tau, fig5_ising_timeseries, fig6_ising_spin_maps)}
