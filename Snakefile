@@ -10,6 +10,7 @@ configfile: "workflow/config/default.yaml"
 include: "workflow/rules/common.smk"
 include: "workflow/rules/ising.smk"
 include: "workflow/rules/gaussian_squeeze.smk"
+include: "workflow/rules/battle.smk"
 include: "workflow/rules/analysis.smk"
 
 

@@ -5,6 +5,8 @@ Commands
   aggregate  tidy runs → tables with 95% bootstrap confidence intervals
   figures    the papers' figures from the runs and tables
   audit      every claim of the claims registry → reproduced / not reproduced / inconclusive
+  tournament battle cross-play of every trained model pair (Fig. 8)
+  bench      speed of a task's pieces on this machine (battle)
 """
 
 from __future__ import annotations
@@ -39,14 +41,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     run = sub.add_parser("run", help="run one experiment", epilog=EPILOG,
                          description="Run one task × algorithm × seed; writes metrics.csv, config.yaml, provenance.json into --out.")
-    run.add_argument("--task", required=True, help="ising | ising_toy | gaussian_squeeze")
+    run.add_argument("--task", required=True, help="ising | ising_toy | gaussian_squeeze | battle")
     run.add_argument("--algo", required=True,
-                     help="ising: mfq | mcmc; ising_toy: mfq; gaussian_squeeze: il | fmq | rec_fmq | maac | mfq | mfac")
+                     help="ising: mfq | mcmc; ising_toy: mfq; gaussian_squeeze: il | fmq | rec_fmq | maac | mfq | mfac; "
+                          "battle: il | mfq | ac | mfac")
     run.add_argument("--seed", required=True, type=int)
     run.add_argument("--out", required=True, help="output folder, e.g. results/default/runs/ising/mfq/seed0")
     run.add_argument("--threads", type=int, default=1, help="CPU threads for this job (default 1)")
     run.add_argument("--device", choices=["auto", "cpu", "cuda"], default="cpu",
-                     help="where networks run (tabular tasks always use the CPU)")
+                     help="where networks run: battle uses it; tabular tasks and Gaussian Squeeze use the CPU")
     run.add_argument("--no-progress", action="store_true", help="hide progress bars")
     _common(run)
 
@@ -56,17 +59,39 @@ def build_parser() -> argparse.ArgumentParser:
         cmd = sub.add_parser(name, help=text, description=text.capitalize() + " from the runs under --results.", epilog=EPILOG)
         cmd.add_argument("--results", required=True, help="results folder of one scale, e.g. results/default")
         _common(cmd)
+    tour = sub.add_parser("tournament", help="battle cross-play tournament", epilog=EPILOG,
+                          description="Play every ordered pair of trained battle models greedily; writes runs/battle/tournament.csv.")
+    tour.add_argument("--results", required=True, help="results folder of one scale, e.g. results/default")
+    tour.add_argument("--threads", type=int, default=1)
+    tour.add_argument("--no-progress", action="store_true")
+    _common(tour)
+
+    bench = sub.add_parser("bench", help="benchmark a task on this machine", epilog=EPILOG,
+                           description="Benchmark the battle pieces at the paper's settings; writes results/bench/<task>.csv.")
+    bench.add_argument("task", choices=["battle"])
+    bench.add_argument("--threads", type=int, default=1)
+    bench.add_argument("--device", choices=["auto", "cpu", "cuda"], default="cpu")
+    bench.add_argument("--rounds", type=int, default=2, help="rounds per acting measurement")
+    bench.add_argument("--out", default=None, help="CSV path (default results/bench/<task>.csv)")
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
+        if getattr(args, "threads", 1) < 1:
+            raise ConfigError(f"--threads: must be at least 1, got {args.threads}")
+        if args.command == "bench":
+            from replication import bench, run
+            if args.rounds < 1:
+                raise ConfigError(f"--rounds: must be at least 1, got {args.rounds}")
+            frame = bench.bench_battle(args.out or "results/bench/battle.csv", args.threads,
+                                       run.resolve_device(args.device), args.rounds)
+            print(frame[["measure", "algo", "value"]].to_string(index=False))
+            return 0
         cfg = load_config(args.config, args.preset)
         if args.command == "run":
             from replication import run
-            if args.threads < 1:
-                raise ConfigError(f"--threads: must be at least 1, got {args.threads}")
             run.check_request(args.task, args.algo, args.seed)
             run.run(args.task, args.algo, args.seed, cfg, args.out, threads=args.threads,
                     device=args.device, progress=not args.no_progress)
@@ -76,6 +101,9 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "figures":
             from replication.analysis import figures
             figures.write_figures(args.results, cfg)
+        elif args.command == "tournament":
+            from replication import tournament
+            tournament.run_tournament(args.results, cfg, args.threads, progress=not args.no_progress)
         elif args.command == "audit":
             from replication.analysis import audit
             audit.write_audit(args.results, cfg)

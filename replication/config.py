@@ -149,6 +149,52 @@ class GaussianSqueezeConfig:
 
 
 @dataclass(frozen=True)
+class BattleConfig:
+    """MAgent battle (paper A §5.3, App. C.3); reference-code choices via the reference_code preset."""
+
+    algorithms: list[Literal["il", "mfq", "ac", "mfac"]] = _constrained(["mfq", "il", "mfac", "ac"])
+    seeds: list[int] = _constrained([0, 1, 2, 3, 4], minimum=0, exclusive=False)  # battle's own: it is the costly one
+    map_size: int = positive(40)
+    agents_per_side: int = positive(64)
+    max_steps: int = positive(400)
+    minimap_mode: bool = True
+    rounds: int = positive(2000)                 # self-play training rounds
+    learning_rate: float = positive(1e-4)
+    gamma: float = _constrained(0.95, minimum=0, exclusive=False, maximum=1)
+    batch_size: int = positive(128)
+    replay_capacity: int = positive(500_000)     # agent-transitions
+    train_ratio: float = positive(2.0)           # gradient batches per round = ratio × new samples / batch
+    target_tau: float = fraction(0.005)
+    exploration: Literal["epsilon_greedy", "greedy"] = "epsilon_greedy"
+    epsilon_start: float = _constrained(1.0, minimum=0, exclusive=False, maximum=1)
+    epsilon_end: float = _constrained(0.05, minimum=0, exclusive=False, maximum=1)
+    epsilon_decay_rounds: int = positive(2000)
+    mean_action: Literal["neighbors", "team"] = "neighbors"
+    q_target: Literal["paper", "double_q"] = "paper"   # paper: max (IL) / Boltzmann v^MF (MF-Q)
+    boltzmann_temperature: float = positive(0.1)
+    mfac_critic: Literal["q", "v"] = "q"
+    ac_temperature: float = positive(0.1)
+    entropy_coef: float = non_negative(0.08)
+    value_coef: float = non_negative(0.1)
+    opponent_tau: float = fraction(0.01)
+    checkpoint_every: int = positive(10)
+    tournament_rounds: int = positive(50)        # greedy evaluation rounds per seed pair and side
+
+    def check(self, path: str) -> None:
+        from replication.tasks.battle import check_fits
+        try:
+            check_fits(self.map_size, self.agents_per_side)
+        except ValueError as err:
+            raise ConfigError(f"{path}.{err}") from None
+        if len(set(self.algorithms)) != len(self.algorithms) or not self.algorithms:
+            raise ConfigError(f"{path}.algorithms: need distinct algorithms, got {self.algorithms}")
+        if not self.seeds or len(set(self.seeds)) != len(self.seeds):
+            raise ConfigError(f"{path}.seeds: need distinct seeds, got {self.seeds}")
+        if self.replay_capacity < 4 * self.agents_per_side:
+            raise ConfigError(f"{path}.replay_capacity: must hold at least 4 steps of a team ({4 * self.agents_per_side}), got {self.replay_capacity}")
+
+
+@dataclass(frozen=True)
 class SuiteConfig:
     scale: Literal["smoke", "default", "paper"]
     seeds: list[int] = _constrained([0, 1, 2, 3, 4], minimum=0, exclusive=False)
@@ -156,6 +202,7 @@ class SuiteConfig:
     ising: IsingConfig = field(default_factory=IsingConfig)
     ising_toy: IsingToyConfig = field(default_factory=IsingToyConfig)
     gaussian_squeeze: GaussianSqueezeConfig = field(default_factory=GaussianSqueezeConfig)
+    battle: BattleConfig = field(default_factory=BattleConfig)
 
     def check(self, path: str) -> None:
         if not self.seeds:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import torch
 from torch import nn
 
@@ -53,3 +54,46 @@ def epsilon_greedy(q: torch.Tensor, epsilon: float, rng) -> torch.Tensor:
 def boltzmann(logits_or_q: torch.Tensor, temperature: float) -> torch.Tensor:
     """π(a) ∝ exp(Q(a)/T) (paper A, Eq. 12 with β = 1/T)."""
     return torch.softmax(logits_or_q / temperature, dim=-1)
+
+
+class BattleQNet(nn.Module):
+    """The reference code's battle Q-network (mlii/mfrl): view → conv 32 (3×3) → conv 32 (3×3) →
+    dense 256; features → dense 32; with a mean action, ā → 64 → 32; concat → 128 → 64 → Q per action."""
+
+    def __init__(self, view_shape, feature_size: int, n_actions: int, mean_action: bool):
+        super().__init__()
+        height, width, channels = view_shape
+        self.view = nn.Sequential(
+            nn.Conv2d(channels, 32, 3), nn.ReLU(), nn.Conv2d(32, 32, 3), nn.ReLU(), nn.Flatten(),
+            nn.Linear(32 * (height - 4) * (width - 4), 256), nn.ReLU())
+        self.features = nn.Sequential(nn.Linear(feature_size, 32), nn.ReLU())
+        self.mean = nn.Sequential(nn.Linear(n_actions, 64), nn.ReLU(), nn.Linear(64, 32), nn.ReLU()) if mean_action else None
+        self.head = nn.Sequential(nn.Linear(256 + 32 + (32 if mean_action else 0), 128), nn.ReLU(),
+                                  nn.Linear(128, 64), nn.ReLU(), nn.Linear(64, n_actions))
+
+    def forward(self, view: torch.Tensor, features: torch.Tensor, mean_action: torch.Tensor | None = None) -> torch.Tensor:
+        parts = [self.view(view.permute(0, 3, 1, 2)), self.features(features)]
+        if self.mean is not None:
+            parts.append(self.mean(mean_action))
+        return self.head(torch.cat(parts, dim=-1))
+
+
+class BattleActorCritic(nn.Module):
+    """The reference code's battle actor-critic: flatten view → 256, features → 256, concat → 512,
+    a policy head and a critic head. The critic head gives V(s) (one output) or Q(s, ·) (one per
+    action); with `critic_mean_action` the critic also reads ā through ā → 64 → 32."""
+
+    def __init__(self, view_shape, feature_size: int, n_actions: int, critic_outputs: int, critic_mean_action: bool):
+        super().__init__()
+        self.view = nn.Sequential(nn.Flatten(), nn.Linear(int(np.prod(view_shape)), 256), nn.ReLU())
+        self.features = nn.Sequential(nn.Linear(feature_size, 256), nn.ReLU())
+        self.policy = nn.Sequential(nn.Linear(512, 128), nn.ReLU(), nn.Linear(128, n_actions))
+        self.mean = nn.Sequential(nn.Linear(n_actions, 64), nn.ReLU(), nn.Linear(64, 32), nn.ReLU()) if critic_mean_action else None
+        self.critic = nn.Sequential(nn.Linear(512 + (32 if critic_mean_action else 0), 128), nn.ReLU(),
+                                    nn.Linear(128, critic_outputs))
+
+    def forward(self, view, features, mean_action=None):
+        """Return (policy logits, critic output)."""
+        body = torch.cat([self.view(view), self.features(features)], dim=-1)
+        critic_in = body if self.mean is None else torch.cat([body, self.mean(mean_action)], dim=-1)
+        return self.policy(body), self.critic(critic_in)

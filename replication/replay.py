@@ -50,3 +50,72 @@ def mean_action_excluding(counts: np.ndarray, own_action: np.ndarray, n_agents: 
     mean = counts.astype(np.float32)
     mean[np.arange(len(own_action)), own_action] -= 1.0
     return mean / max(n_agents - 1, 1)
+
+
+class AgentTransitionRing:
+    """Preallocated ring of per-agent transitions for one team of a grid game (battle).
+
+    Every step stores one row per alive agent at once. A row's successor (the same agent's next
+    row) is linked when that agent's next step is stored, so observations are kept once, not
+    twice. A row is usable once it is linked or terminal (the agent died). At the end of a round
+    the survivors' final observations are stored as state-only rows (never sampled themselves),
+    so their last transitions bootstrap from the true next state: a time limit is not a death.
+    """
+
+    def __init__(self, capacity: int, view_shape, feature_size: int, n_actions: int, max_agent_id: int):
+        self.capacity = capacity
+        self.view = np.zeros((capacity, *view_shape), dtype=np.float16)
+        self.features = np.zeros((capacity, feature_size), dtype=np.float16)
+        self.mean_action = np.zeros((capacity, n_actions), dtype=np.float16)
+        self.action = np.zeros(capacity, dtype=np.int64)
+        self.reward = np.zeros(capacity, dtype=np.float32)
+        self.terminal = np.zeros(capacity, dtype=bool)
+        self.usable = np.zeros(capacity, dtype=bool)
+        self.next_row = np.full(capacity, -1, dtype=np.int64)
+        self.last_row = np.full(max_agent_id, -1, dtype=np.int64)  # per engine id, this round
+        self.cursor = 0
+        self.size = 0
+        self.added = 0  # rows stored in total
+
+    def add_step(self, ids, view, features, mean_action, action, reward, alive) -> np.ndarray:
+        """Store one step of every alive agent (arrays in the same row order); return the rows."""
+        n = len(ids)
+        rows = (self.cursor + np.arange(n)) % self.capacity
+        self.usable[rows] = False
+        self.next_row[rows] = -1
+        self.view[rows], self.features[rows], self.mean_action[rows] = view, features, mean_action
+        self.action[rows], self.reward[rows] = action, reward
+        self.terminal[rows] = ~alive
+        self.usable[rows[~alive]] = True
+        previous = self.last_row[ids]
+        linked = previous >= 0
+        self.next_row[previous[linked]] = rows[linked]
+        self.usable[previous[linked]] = True
+        self.last_row[ids] = np.where(alive, rows, -1)
+        self.cursor = (self.cursor + n) % self.capacity
+        self.size = min(self.size + n, self.capacity)
+        self.added += n
+        return rows
+
+    def end_round(self, ids, view, features, mean_action) -> np.ndarray:
+        """Store the survivors' final observations as successors of their last rows."""
+        n = len(ids)
+        rows = self.add_step(ids, view, features, mean_action, np.full(n, -1), np.zeros(n, np.float32), np.ones(n, bool))
+        self.usable[rows] = False
+        self.last_row[:] = -1
+        return rows
+
+    def usable_rows(self) -> np.ndarray:
+        """Rows with a successor or a terminal flag. A successor is always newer than its row and the
+        ring overwrites in insertion order, so a row still present always has its successor intact."""
+        return np.flatnonzero(self.usable[:self.size])
+
+    def batch(self, rows: np.ndarray) -> dict:
+        nxt = np.where(self.terminal[rows], rows, self.next_row[rows])  # terminal rows point at themselves
+        return {
+            "view": self.view[rows].astype(np.float32), "features": self.features[rows].astype(np.float32),
+            "mean_action": self.mean_action[rows].astype(np.float32), "action": self.action[rows],
+            "reward": self.reward[rows], "terminal": self.terminal[rows].astype(np.float32),
+            "next_view": self.view[nxt].astype(np.float32), "next_features": self.features[nxt].astype(np.float32),
+            "next_mean_action": self.mean_action[nxt].astype(np.float32),
+        }

@@ -13,12 +13,23 @@ import numpy as np
 
 from replication import io
 from replication.config import ConfigError, SuiteConfig, to_dict
+from replication.experiments import battle as battle_experiments
 from replication.experiments import gaussian_squeeze as gs_experiments
 from replication.experiments import ising as ising_experiments
 from replication.provenance import Provenance, to_json
 
-ALGORITHMS = {**ising_experiments.ALGORITHMS, **gs_experiments.ALGORITHMS}
-TORCH_TASKS = {"gaussian_squeeze"}
+ALGORITHMS = {**ising_experiments.ALGORITHMS, **gs_experiments.ALGORITHMS, **battle_experiments.ALGORITHMS}
+TORCH_TASKS = {"gaussian_squeeze", "battle"}
+
+
+def resolve_device(device: str) -> str:
+    """auto → cuda when a GPU is visible, else cpu; cuda without a GPU is an error."""
+    import torch
+    if device == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    if device == "cuda" and not torch.cuda.is_available():
+        raise ConfigError("--device: cuda was asked for but torch sees no GPU; use --device auto or cpu")
+    return device
 BASE_COLUMNS = ["task", "algo", "seed", "step", "metric", "value"]
 
 
@@ -42,13 +53,18 @@ def run(task: str, algo: str, seed: int, cfg: SuiteConfig, out: str | Path,
         threads: int = 1, device: str = "cpu", progress: bool = True) -> Path:
     check_request(task, algo, seed)
     out = Path(out)
-    resolved = resolved_config(cfg, task, algo, seed)
-    provenance = Provenance(seed, resolved, threads, device)
-    partial = out / "partial"
     if task in TORCH_TASKS:
         import torch
         torch.set_num_threads(threads)
-    if task == "gaussian_squeeze":
+        device = resolve_device(device) if task == "battle" else "cpu"
+    else:
+        device = "cpu"
+    resolved = resolved_config(cfg, task, algo, seed)
+    provenance = Provenance(seed, resolved, threads, device)
+    partial = out / "partial"
+    if task == "battle":
+        metrics = battle_experiments.train(algo, seed, cfg.battle, out, device, progress)
+    elif task == "gaussian_squeeze":
         metrics = gs_experiments.run_sweep(algo, seed, cfg.gaussian_squeeze, partial, progress)
     elif task == "ising":
         metrics, spin_maps = ising_experiments.run_sweep(algo, seed, cfg.ising, partial, progress)

@@ -68,7 +68,49 @@ def gaussian_squeeze(results, cfg: SuiteConfig) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-BUILDERS = {"gaussian_squeeze": gaussian_squeeze, "ising_xi_vs_tau": ising_xi_vs_tau, "ising_curie": ising_curie, "ising_toy": ising_toy}
+BATTLE_LABEL = {"mfq": "MF-Q", "il": "IL", "mfac": "MF-AC", "ac": "AC"}
+
+
+def battle_cross_play(results, cfg: SuiteConfig) -> pd.DataFrame:
+    """Fig. 8 in long form: every (row, column) pair with wins, losses, ties, the reference code's
+    win rate (a tie counts as a win) and the average total reward, each with the paper's value."""
+    matches = measures.tournament_matches(results)
+    paper_win = paper_values("battle_win_rate")
+    paper_reward = paper_values("battle_total_reward")
+    rows = []
+    for row in cfg.battle.algorithms:
+        for col in cfg.battle.algorithms:
+            m = matches[(matches["row_algo"] == row) & (matches["col_algo"] == col)]
+            key = tuple(sorted({"algo": row, "opponent": col}.items()))
+            win = _ci_row(measures.battle_win_rate(results, row, col), row=row, column=col)
+            reward = measures.bootstrap_ci(measures.battle_total_reward(results, row, col).to_numpy())
+            rows.append({**win, "rounds": len(m), "wins": int(m["win"].sum()), "losses": int(m["loss"].sum()),
+                         "ties": int(m["tie"].sum()),
+                         "win_rate_ties_as_wins": (m["win"] + m["tie"]).mean() if len(m) else None,
+                         "paper_win_rate": paper_win.get(key), "total_reward": reward[0],
+                         "total_reward_ci_low": reward[1], "total_reward_ci_high": reward[2],
+                         "paper_total_reward": paper_reward.get(key)})
+    return pd.DataFrame(rows).rename(columns={"mean": "win_rate"})
+
+
+def battle_ranking(results, cfg: SuiteConfig) -> pd.DataFrame:
+    """Algorithms ranked by their mean win rate against all others (the diagonal excluded)."""
+    cross = battle_cross_play(results, cfg)
+    off = cross[cross["row"] != cross["column"]]
+    table = off.groupby("row", sort=False).agg(mean_win_rate=("win_rate", "mean"), paper_mean_win_rate=("paper_win_rate", "mean"))
+    table["rank"] = table["mean_win_rate"].rank(ascending=False, method="min")
+    table["paper_rank"] = table["paper_mean_win_rate"].rank(ascending=False, method="min")
+    return table.reset_index().rename(columns={"row": "algo"}).sort_values("rank")
+
+
+def battle_training(results, cfg: SuiteConfig) -> pd.DataFrame:
+    """Fig. 7's end: the main side's total reward per round over the last 10% of training rounds."""
+    return pd.DataFrame([{**_ci_row(measures.battle_final_training_reward(results, algo), algo=algo),
+                          "rounds": cfg.battle.rounds} for algo in cfg.battle.algorithms])
+
+
+BUILDERS = {"battle_cross_play": battle_cross_play, "battle_ranking": battle_ranking,
+            "battle_training": battle_training, "gaussian_squeeze": gaussian_squeeze, "ising_xi_vs_tau": ising_xi_vs_tau, "ising_curie": ising_curie, "ising_toy": ising_toy}
 
 
 def write_tables(results: str | Path, cfg: SuiteConfig) -> None:

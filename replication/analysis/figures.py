@@ -49,7 +49,7 @@ def fig2_toy_q_tables(results, cfg: SuiteConfig, path: Path) -> None:
         ax.set_ylabel("ā  (share of up neighbours)")
         ax.set_xlabel("action")
     conv = runs[runs["metric"] == "q_consensus"]
-    sns.lineplot(conv, x="step", y="value", errorbar=("ci", 95), ax=axes[-1], label="ours")
+    sns.lineplot(conv, x="step", y="value", errorbar=("ci", 95), seed=0, ax=axes[-1], label="ours")
     axes[-1].axhline(2.0, ls="--", c="k", lw=1, label="paper: converges to 2.0")
     axes[-1].set(title="Q of keeping the agreed direction", ylabel="Q", xlabel="step")
     axes[-1].legend(loc="lower right")
@@ -93,7 +93,7 @@ def fig5_ising_timeseries(results, cfg: SuiteConfig, path: Path) -> None:
         for row, metric in enumerate(("xi", "q_mse")):
             ax = axes[row, col]
             part = mfq[np.isclose(mfq["tau"], tau) & (mfq["metric"] == metric)]
-            sns.lineplot(part, x="step", y="value", errorbar=("ci", 95), ax=ax, label="MF-Q (ours)")
+            sns.lineplot(part, x="step", y="value", errorbar=("ci", 95), seed=0, ax=ax, label="MF-Q (ours)")
             if (tau, metric) in paper_end:
                 ax.axhline(paper_end[(tau, metric)], ls="--", c="k", lw=1, label="paper, end of run")
             ax.set(title=f"τ = {tau:g}", xlabel="timestep",
@@ -155,7 +155,46 @@ def fig3_gaussian_squeeze(results, cfg: SuiteConfig, path: Path) -> None:
     _save(fig, path, rect=(0, 0.04, 1, 1))
 
 
-DRAWERS = {f.__name__: f for f in (fig2_toy_q_tables, fig3_gaussian_squeeze, fig4_ising_xi_vs_tau, fig5_ising_timeseries, fig6_ising_spin_maps)}
+BATTLE_LABEL = {"mfq": "MF-Q", "il": "IL", "mfac": "MF-AC", "ac": "AC"}
+
+
+def fig7_battle_learning_curves(results, cfg: SuiteConfig, path: Path) -> None:
+    runs = measures.load_runs(results, "battle")
+    reward = runs[runs["metric"] == "total_reward_main"].copy()
+    reward["algorithm"] = reward["algo"].map(BATTLE_LABEL)
+    window = max(1, cfg.battle.rounds // 50)  # smooth over ~2% of training, as learning curves usually are
+    reward["smoothed"] = (reward.sort_values("step").groupby(["algo", "seed"])["value"]
+                          .transform(lambda v: v.rolling(window, min_periods=1).mean()))
+    fig, ax = plt.subplots(figsize=(7, 4.4))
+    sns.lineplot(reward, x="step", y="smoothed", hue="algorithm", errorbar=("ci", 95), n_boot=500, seed=0, ax=ax,
+                 hue_order=[BATTLE_LABEL[a] for a in cfg.battle.algorithms])
+    ax.axhline(0, c="grey", lw=0.8)
+    ax.set(xlabel="self-play round", ylabel=f"total reward of the learning side (rolling mean of {window})",
+           title=f"Fig. 7 — battle {cfg.battle.agents_per_side} v {cfg.battle.agents_per_side}, "
+                 f"{cfg.battle.map_size}×{cfg.battle.map_size}, {cfg.battle.rounds} rounds: {_seed_note(reward['seed'].nunique())}")
+    ax.title.set_fontsize(10)
+    _save(fig, path)
+
+
+def fig8_battle_cross_play(results, cfg: SuiteConfig, path: Path) -> None:
+    from replication.analysis.aggregate import battle_cross_play
+    cross = battle_cross_play(results, cfg)
+    labels = [BATTLE_LABEL[a] for a in cfg.battle.algorithms]
+    cross["row"], cross["column"] = cross["row"].map(BATTLE_LABEL), cross["column"].map(BATTLE_LABEL)
+    panels = [("win_rate", "win rate, ours", 0, 1), ("paper_win_rate", "win rate, paper", 0, 1),
+              ("total_reward", "avg total reward, ours", None, None), ("paper_total_reward", "avg total reward, paper", None, None)]
+    fig, axes = plt.subplots(2, 2, figsize=(10, 8.4))
+    for ax, (column, title, vmin, vmax) in zip(axes.flat, panels):
+        matrix = cross.pivot(index="row", columns="column", values=column).reindex(index=labels, columns=labels).astype(float)
+        sns.heatmap(matrix, annot=True, fmt=".2f" if vmax == 1 else ".0f", cmap="viridis", vmin=vmin, vmax=vmax,
+                    cbar=False, ax=ax, square=True)
+        ax.set(title=title, xlabel="column (opponent)", ylabel="row")
+    fig.suptitle(f"Fig. 8 — cross-play, row against column ({cfg.battle.tournament_rounds} greedy rounds per seed pair; "
+                 "win = more kills)", fontsize=10)
+    _save(fig, path)
+
+
+DRAWERS = {f.__name__: f for f in (fig7_battle_learning_curves, fig8_battle_cross_play, fig2_toy_q_tables, fig3_gaussian_squeeze, fig4_ising_xi_vs_tau, fig5_ising_timeseries, fig6_ising_spin_maps)}
 
 
 def write_figures(results: str | Path, cfg: SuiteConfig) -> None:

@@ -140,3 +140,65 @@ MEASURES = {
     "gs_final_performance": gs_final_performance,
     "gs_first_to_level_lead": gs_first_to_level_lead,
 }
+
+
+# --- battle ---------------------------------------------------------------------------------------
+
+@lru_cache(maxsize=None)
+def _tournament(results: str) -> pd.DataFrame:
+    path = Path(results, "runs", "battle", "tournament.csv")
+    if not path.exists():
+        return pd.DataFrame(columns=["row_algo", "row_seed", "col_algo", "col_seed", "round", "row_kills",
+                                     "col_kills", "row_total_reward", "col_total_reward"])
+    return pd.read_csv(path)
+
+
+def tournament_matches(results) -> pd.DataFrame:
+    """Every tournament round, with the outcome from the row model's side (read-only, cached)."""
+    matches = _tournament(str(results)).copy()
+    matches["win"] = (matches["row_kills"] > matches["col_kills"]).astype(float)
+    matches["tie"] = (matches["row_kills"] == matches["col_kills"]).astype(float)
+    matches["loss"] = (matches["row_kills"] < matches["col_kills"]).astype(float)
+    return matches
+
+
+def _per_row_seed(results, algo: str, opponent: str, column: str) -> pd.Series:
+    m = tournament_matches(results)
+    m = m[(m["row_algo"] == algo) & (m["col_algo"] == opponent)]
+    return m.groupby("row_seed")[column].mean()
+
+
+def battle_win_rate(results, algo: str, opponent: str) -> pd.Series:
+    """Share of rounds the algorithm wins (strictly more kills), per seed of the row algorithm."""
+    return _per_row_seed(results, algo, opponent, "win")
+
+
+def battle_total_reward(results, algo: str, opponent: str) -> pd.Series:
+    return _per_row_seed(results, algo, opponent, "row_total_reward")
+
+
+def battle_ranking_margin(results, order: list[str]) -> pd.Series:
+    """Per seed index k (seed k of each algorithm): the smallest (win rate − 0.5) along the claimed order."""
+    margins = [battle_win_rate(results, a, b) - 0.5 for a, b in zip(order, order[1:])]
+    if any(m.empty for m in margins):
+        return pd.Series(dtype=float)
+    return pd.concat([m.reset_index(drop=True) for m in margins], axis=1).min(axis=1)
+
+
+def battle_final_training_reward(results, algo: str, fraction: float = 0.1) -> pd.Series:
+    """Main side's total reward per round, averaged over the last `fraction` of training rounds."""
+    rows = _select(load_runs(results, "battle"), algo, "total_reward_main")
+
+    def tail_mean(group):
+        last = group.sort_values("step")["value"]
+        return last.iloc[-max(1, int(round(fraction * len(last)))):].mean()
+
+    return rows.groupby("seed").apply(tail_mean, include_groups=False) if len(rows) else pd.Series(dtype=float)
+
+
+MEASURES.update({
+    "battle_win_rate": battle_win_rate,
+    "battle_total_reward": battle_total_reward,
+    "battle_ranking_margin": battle_ranking_margin,
+    "battle_final_training_reward": battle_final_training_reward,
+})

@@ -4,10 +4,12 @@ TABLES = {
     "ising": ["ising_xi_vs_tau", "ising_curie"],
     "ising_toy": ["ising_toy"],
     "gaussian_squeeze": ["gaussian_squeeze"],
+    "battle": ["battle_training", "battle_cross_play", "battle_ranking"],
 }
 
 FIGURES = {
     "ising_toy": ["fig2_toy_q_tables"],
     "ising": ["fig4_ising_xi_vs_tau", "fig5_ising_timeseries", "fig6_ising_spin_maps"],
     "gaussian_squeeze": ["fig3_gaussian_squeeze"],
+    "battle": ["fig7_battle_learning_curves", "fig8_battle_cross_play"],
 }

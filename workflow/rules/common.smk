@@ -23,8 +23,8 @@ CLI_CONFIG = " ".join(f"--config {path}" for path in CONFIG_FILES) + f" --preset
 SEEDS = CFG.seeds
 
 
-def run_files(task, algos, name="metrics.csv"):
-    return expand(f"{RESULTS}/runs/{task}/{{algo}}/seed{{seed}}/{name}", algo=algos, seed=SEEDS)
+def run_files(task, algos, name="metrics.csv", seeds=SEEDS):
+    return expand(f"{RESULTS}/runs/{task}/{{algo}}/seed{{seed}}/{name}", algo=algos, seed=seeds)
 
 
 TABLE_FILES = [f"{RESULTS}/tables/{name}.{ext}" for names in TABLES.values() for name in names for ext in ("csv", "md")]

@@ -1,0 +1,103 @@
+"""AC on battle: independent actor-critic, one network shared by the team (paper A §5.3 baseline).
+
+On-policy, as the reference code: the round's transitions are kept in a ring, and after the
+round one update is made from all of them. Policy π = softmax(logits / T) (T = 0.1); the critic
+V(s) is fitted to the bootstrapped discounted return R_t = r_t + γ·R_{t+1} (0 after a death,
+V(s_final) for survivors at the end), and the loss is
+    −mean(log π(a|s)·(R − V(s))) − entropy_coef·mean(H[π]) + value_coef·mean((R − V(s))²).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from replication.nets import BattleActorCritic
+from replication.replay import AgentTransitionRing
+
+
+class IndependentAC:
+    uses_mean_action = False
+    critic_mean_action = False
+
+    def __init__(self, view_shape, feature_size: int, n_actions: int, max_agent_id: int, cfg, rng, device,
+                 rows_per_round: int):
+        self.cfg, self.rng, self.device, self.n_actions = cfg, rng, device, n_actions
+        outputs = n_actions if self.critic_is_q(cfg) else 1
+        self.net = BattleActorCritic(view_shape, feature_size, n_actions, outputs, self.critic_mean_action).to(device)
+        self.optimizer = torch.optim.Adam(self.net.parameters(), lr=cfg.learning_rate)
+        self.ring = AgentTransitionRing(2 * rows_per_round, view_shape, feature_size, n_actions, max_agent_id)
+        self.round_rows: list[np.ndarray] = []
+        self.final_rows = np.zeros(0, dtype=np.int64)
+
+    def critic_is_q(self, cfg) -> bool:
+        """AC's critic is V(s)."""
+        return False
+
+    def _tensor(self, array) -> torch.Tensor:
+        return torch.as_tensor(array, dtype=torch.float32, device=self.device)
+
+    def forward(self, view, features, mean_action):
+        logits, critic = self.net(self._tensor(view), self._tensor(features),
+                                  self._tensor(mean_action) if self.critic_mean_action else None)
+        return torch.log_softmax(logits / self.cfg.ac_temperature, dim=-1), critic
+
+    @torch.inference_mode()
+    def act(self, view, features, mean_action, epsilon: float | None) -> np.ndarray:
+        """Sample π (ε is not used: the policy explores by itself); argmax π when epsilon is None."""
+        log_pi, _ = self.forward(view, features, mean_action)
+        if epsilon is None:
+            return log_pi.argmax(dim=-1).cpu().numpy()
+        cdf = log_pi.exp().cumsum(dim=-1).cpu().numpy()
+        draws = self.rng.random((len(cdf), 1)) * cdf[:, -1:]
+        return np.minimum((cdf < draws).sum(axis=1), self.n_actions - 1)
+
+    def store(self, ids, view, features, mean_action, actions, rewards, alive) -> None:
+        self.round_rows.append(self.ring.add_step(ids, view, features, mean_action, actions, rewards, alive))
+
+    def end_round(self, ids, view, features, mean_action) -> None:
+        self.final_rows = self.ring.end_round(ids, view, features, mean_action)
+
+    def returns(self, values: np.ndarray, index: np.ndarray) -> np.ndarray:
+        """Bootstrapped discounted returns, step by step backwards, vectorised over agents.
+        `values[index[row]]` is V of a stored row; survivors bootstrap from V(s_final)."""
+        ring = self.ring
+        ret = np.zeros(ring.capacity, dtype=np.float32)
+        ret[self.final_rows] = values[index[self.final_rows]]
+        for rows in reversed(self.round_rows):
+            follow = np.where(ring.terminal[rows], 0.0, ret[np.maximum(ring.next_row[rows], 0)])
+            ret[rows] = ring.reward[rows] + self.cfg.gamma * follow
+        return ret
+
+    def train_round(self) -> dict:
+        rows = np.concatenate(self.round_rows)
+        all_rows = np.concatenate([rows, self.final_rows])
+        index = np.zeros(self.ring.capacity, dtype=np.int64)
+        index[all_rows] = np.arange(len(all_rows))
+        batch = self.ring.batch(all_rows)
+        log_pi, critic = self.forward(batch["view"], batch["features"], batch["mean_action"])
+        loss, stats = self.loss(rows, all_rows, index, log_pi, critic)
+        self.optimizer.zero_grad()
+        loss.backward()
+        self.optimizer.step()
+        self.round_rows = []
+        return {"loss": loss.item(), "gradient_steps": 1, **stats}
+
+    def loss(self, rows, all_rows, index, log_pi, critic):
+        value = critic.squeeze(-1)
+        ret = self._tensor(self.returns(value.detach().cpu().numpy(), index)[rows])
+        n = len(rows)
+        log_pi, value = log_pi[:n], value[:n]
+        action = torch.as_tensor(self.ring.action[rows], device=self.device)
+        advantage = ret - value
+        policy_loss = -(log_pi.gather(1, action[:, None]).squeeze(1) * advantage.detach()).mean()
+        entropy = -(log_pi.exp() * log_pi).sum(-1).mean()
+        value_loss = advantage.pow(2).mean()
+        loss = policy_loss - self.cfg.entropy_coef * entropy + self.cfg.value_coef * value_loss
+        return loss, {"mean_q": value.mean().item(), "entropy": entropy.item()}
+
+    def networks(self) -> dict:
+        return {"net": self.net}
+
+    def optimizers(self) -> dict:
+        return {"optimizer": self.optimizer}

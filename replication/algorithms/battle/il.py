@@ -1,0 +1,98 @@
+"""IL on battle: independent DQN, one network shared by the team (paper A §5.3 baseline).
+
+Off-policy: every step of the main side goes into a preallocated ring; after each round the team
+takes ⌈train_ratio × new samples / batch⌉ gradient steps on uniform batches, with a soft target
+update after each. Target: y = r + γ·(1 − done)·max_a Q⁻(s', a) (paper), or double-DQN
+(`q_target: double_q`, the reference code).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from replication.nets import BattleQNet, soft_update
+from replication.replay import AgentTransitionRing
+
+
+class IndependentDQN:
+    uses_mean_action = False
+
+    def __init__(self, view_shape, feature_size: int, n_actions: int, max_agent_id: int, cfg, rng, device):
+        self.cfg, self.rng, self.device, self.n_actions = cfg, rng, device, n_actions
+        self.q = BattleQNet(view_shape, feature_size, n_actions, self.uses_mean_action).to(device)
+        self.q_target = BattleQNet(view_shape, feature_size, n_actions, self.uses_mean_action).to(device)
+        self.q_target.load_state_dict(self.q.state_dict())
+        self.optimizer = torch.optim.Adam(self.q.parameters(), lr=cfg.learning_rate)
+        self.ring = AgentTransitionRing(cfg.replay_capacity, view_shape, feature_size, n_actions, max_agent_id)
+        self.new_samples = 0
+
+    # --- acting: all alive agents of the team in one forward pass -------------------------------
+    def _tensor(self, array) -> torch.Tensor:
+        return torch.as_tensor(array, dtype=torch.float32, device=self.device)
+
+    def q_values(self, net, view, features, mean_action) -> torch.Tensor:
+        return net(self._tensor(view), self._tensor(features))
+
+    @torch.inference_mode()
+    def act(self, view, features, mean_action, epsilon: float | None) -> np.ndarray:
+        """ε-greedy over the team in one forward pass; greedy when epsilon is None."""
+        greedy = self.q_values(self.q, view, features, mean_action).argmax(dim=-1).cpu().numpy()
+        if not epsilon:
+            return greedy
+        explore = self.rng.random(len(greedy)) < epsilon
+        return np.where(explore, self.rng.integers(0, self.n_actions, len(greedy)), greedy)
+
+    # --- storing --------------------------------------------------------------------------------
+    def store(self, ids, view, features, mean_action, actions, rewards, alive) -> None:
+        self.ring.add_step(ids, view, features, mean_action, actions, rewards, alive)
+        self.new_samples += len(ids)
+
+    def end_round(self, ids, view, features, mean_action) -> None:
+        self.ring.end_round(ids, view, features, mean_action)
+
+    # --- learning -------------------------------------------------------------------------------
+    def next_value(self, batch) -> torch.Tensor:
+        """max_a Q⁻(s', a), or Q⁻(s', argmax_a Q(s', a)) with double_q."""
+        q_next = self.q_values(self.q_target, batch["next_view"], batch["next_features"], batch["next_mean_action"])
+        if self.cfg.q_target == "double_q":
+            best = self.q_values(self.q, batch["next_view"], batch["next_features"], batch["next_mean_action"]).argmax(-1)
+            return q_next.gather(1, best[:, None]).squeeze(1)
+        return q_next.max(dim=-1).values
+
+    def train_round(self) -> dict:
+        rows = self.ring.usable_rows()
+        steps = math.ceil(self.cfg.train_ratio * self.new_samples / self.cfg.batch_size) if len(rows) else 0
+        self.new_samples = 0
+        losses, q_means = [], []
+        for _ in range(steps):
+            batch = self.ring.batch(self.rng.choice(rows, self.cfg.batch_size))
+            losses.append(self.gradient_step(batch, q_means))
+        return {"loss": float(np.mean(losses)) if losses else np.nan,
+                "mean_q": float(np.mean(q_means)) if q_means else np.nan, "gradient_steps": steps}
+
+    def gradient_step(self, batch, q_means=None) -> float:
+        action = torch.as_tensor(batch["action"], device=self.device)
+        with torch.no_grad():
+            y = (self._tensor(batch["reward"])
+                 + self.cfg.gamma * (1 - self._tensor(batch["terminal"])) * self.next_value(batch))
+        q = self.q_values(self.q, batch["view"], batch["features"], batch["mean_action"])
+        q_taken = q.gather(1, action[:, None]).squeeze(1)
+        loss = F.mse_loss(q_taken, y)
+        self.optimizer.zero_grad()
+        loss.backward()
+        self.optimizer.step()
+        soft_update(self.q_target, self.q, self.cfg.target_tau)
+        if q_means is not None:
+            q_means.append(q_taken.mean().item())
+        return loss.item()
+
+    # --- self-play and checkpoints --------------------------------------------------------------
+    def networks(self) -> dict:
+        return {"q": self.q, "q_target": self.q_target}
+
+    def optimizers(self) -> dict:
+        return {"optimizer": self.optimizer}

@@ -1,0 +1,119 @@
+"""`python -m replication bench battle`: speed of the battle pieces at the paper's settings.
+
+Measures, on this machine: env-only steps/s with random actions; acting steps/s with both teams'
+networks and no training, against its floor (env step + one batched forward per team); seconds per
+training round for each algorithm, against its gradient floor (the same number of gradient steps
+on one fixed batch, nothing else); gradient samples/s. A benchmark, not a test: it asserts nothing.
+"""
+
+from __future__ import annotations
+
+import platform
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import torch
+
+from replication import io
+from replication.config import BattleConfig
+from replication.experiments import battle as battle_experiments
+from replication.provenance import _cpu_name
+from replication.tasks.battle import N_ACTIONS
+
+
+def _timed(fn) -> float:
+    t0 = time.perf_counter()
+    fn()
+    return time.perf_counter() - t0
+
+
+def env_only(cfg: BattleConfig, rounds: int, rng) -> float:
+    env = battle_experiments.make_env(cfg, 0)
+    steps = 0
+    t0 = time.perf_counter()
+    for _ in range(rounds):
+        env.reset()
+        done = False
+        while not done:
+            for team in (0, 1):
+                env.observe(team)
+            actions = tuple(rng.integers(0, N_ACTIONS, env.alive_count(t)) for t in (0, 1))
+            _, _, done = env.step(actions)
+            steps += 1
+    return steps / (time.perf_counter() - t0)
+
+
+def acting(algo: str, cfg: BattleConfig, rounds: int, rng, device: str) -> tuple[float, float]:
+    """Steps/s of the acting loop (no training), and of its floor: env step + one forward per team."""
+    env = battle_experiments.make_env(cfg, 0)
+    sides = [battle_experiments.make_learner(algo, env, cfg, rng, device) for _ in (0, 1)]
+    steps = 0
+    loop = 0.0
+    for _ in range(rounds):
+        loop += _timed(lambda: battle_experiments.play_round(env, sides, (0.1, 0.1), cfg))
+        steps += env.steps
+    floor_steps, floor = 0, 0.0
+    for _ in range(rounds):
+        env.reset()
+        done = False
+        while not done:
+            t0 = time.perf_counter()
+            actions = []
+            for team in (0, 1):
+                obs = env.observe(team)
+                mean = np.zeros((len(obs.ids), N_ACTIONS), np.float32)
+                with torch.inference_mode():
+                    sides[team].act(obs.view, obs.features, mean, None)
+                actions.append(rng.integers(0, N_ACTIONS, len(obs.ids)))
+            _, _, done = env.step(tuple(actions))
+            floor += time.perf_counter() - t0
+            floor_steps += 1
+    return steps / loop, floor_steps / floor
+
+
+def training_round(algo: str, cfg: BattleConfig, rng, device: str) -> dict:
+    """Time one self-play round (acting + storing + training) after a warm-up round, and its gradient floor."""
+    env = battle_experiments.make_env(cfg, 0)
+    main = battle_experiments.make_learner(algo, env, cfg, rng, device)
+    opponent = battle_experiments.make_learner(algo, env, cfg, rng, device)
+    battle_experiments.play_round(env, (main, opponent), (0.5, 0.5), cfg, learn=True)
+    main.train_round()  # warm-up: fills the replay, first allocations
+    t0 = time.perf_counter()
+    battle_experiments.play_round(env, (main, opponent), (0.5, 0.5), cfg, learn=True)
+    act_seconds = time.perf_counter() - t0
+    samples = main.ring.added
+    stats = main.train_round()
+    round_seconds = time.perf_counter() - t0
+    steps = stats["gradient_steps"]
+    if algo in ("ac", "mfac"):  # on-policy: the floor is one update on the round's data
+        main.round_rows = [main.ring.usable_rows()]
+        main.final_rows = np.zeros(0, dtype=np.int64)
+        floor = _timed(main.train_round)
+        batch_samples = len(main.round_rows[0]) if main.round_rows else samples
+    else:
+        batch = main.ring.batch(main.ring.usable_rows()[: cfg.batch_size])
+        floor = _timed(lambda: [main.gradient_step(batch) for _ in range(steps)])
+        batch_samples = steps * cfg.batch_size
+    return {"round_seconds": round_seconds, "acting_seconds": act_seconds, "gradient_steps": steps,
+            "gradient_floor_seconds": floor, "round_over_floor": round_seconds / floor,
+            "gradient_samples_per_second": batch_samples / floor}
+
+
+def bench_battle(out: str | Path, threads: int = 1, device: str = "cpu", rounds: int = 2) -> pd.DataFrame:
+    torch.set_num_threads(threads)
+    cfg = BattleConfig()  # the paper's settings: 40×40, 64 v 64, 400 steps, batch 128
+    rng = np.random.default_rng(0)
+    rows = [{"measure": "env_only_steps_per_second", "algo": "-", "value": env_only(cfg, rounds, rng)}]
+    for algo in cfg.algorithms:
+        loop, floor = acting(algo, cfg, rounds, rng, device)
+        rows += [{"measure": "acting_steps_per_second", "algo": algo, "value": loop},
+                 {"measure": "acting_floor_steps_per_second", "algo": algo, "value": floor},
+                 {"measure": "acting_over_floor", "algo": algo, "value": floor / loop}]
+        rows += [{"measure": k, "algo": algo, "value": v} for k, v in training_round(algo, cfg, rng, device).items()]
+    frame = pd.DataFrame(rows)
+    frame["threads"], frame["device"], frame["cpu"] = threads, device, _cpu_name()
+    frame["platform"], frame["torch"] = platform.platform(), torch.__version__
+    io.write_csv(out, frame)
+    return frame

@@ -1,0 +1,238 @@
+"""Battle experiments (paper A §5.3): self-play training (Fig. 7) and the cross-play tournament (Fig. 8).
+
+Self-play as the reference code: the main model (team 0) learns; the opponent (team 1) is a copy
+of the same algorithm that follows main by φ_opp ← (1 − τ_opp)·φ_opp + τ_opp·φ_main after every
+round in which main's total reward beats the opponent's. Every round is logged; a checkpoint
+(networks, optimisers, random states, the metrics so far) is written every `checkpoint_every`
+rounds and at the end, so a killed run resumes from its last checkpoint with no round lost or
+counted twice. The replay ring is not checkpointed: a resumed run refills it.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import torch
+from tqdm import tqdm
+
+from replication import io
+from replication.algorithms.battle.ac import IndependentAC
+from replication.algorithms.battle.il import IndependentDQN
+from replication.algorithms.battle.mfac import MeanFieldAC
+from replication.algorithms.battle.mfq import MeanFieldDQN
+from replication.algorithms.mean_action import neighbour_mean_action, team_mean_action
+from replication.config import BattleConfig, ConfigError
+from replication.nets import soft_update
+from replication.tasks.battle import N_ACTIONS, VIEW_RADIUS, Battle
+
+LEARNERS = {"il": IndependentDQN, "mfq": MeanFieldDQN, "ac": IndependentAC, "mfac": MeanFieldAC}
+ALGORITHMS = {"battle": tuple(LEARNERS)}
+CHECKPOINT = "checkpoint.pt"
+FINAL_MODEL = "model.pt"
+
+
+class CheckpointError(ConfigError):
+    """A checkpoint that does not fit the requested run."""
+
+
+def make_env(cfg: BattleConfig, seed: int) -> Battle:
+    return Battle(cfg.map_size, cfg.agents_per_side, cfg.max_steps, cfg.minimap_mode, seed=seed)
+
+
+def make_learner(algo: str, env: Battle, cfg: BattleConfig, rng: np.random.Generator, device: str):
+    args = (env.view_shape, env.feature_size, N_ACTIONS, 2 * cfg.agents_per_side, cfg, rng, device)
+    if algo in ("ac", "mfac"):
+        return LEARNERS[algo](*args, rows_per_round=cfg.agents_per_side * (cfg.max_steps + 1))
+    return LEARNERS[algo](*args)
+
+
+def epsilon_at(round_index: int, cfg: BattleConfig) -> float:
+    """Paper: linear from epsilon_start to epsilon_end over epsilon_decay_rounds; reference: greedy (0)."""
+    if cfg.exploration == "greedy":
+        return 0.0
+    frac = min(1.0, round_index / cfg.epsilon_decay_rounds)
+    return cfg.epsilon_start + frac * (cfg.epsilon_end - cfg.epsilon_start)
+
+
+class MeanActionTracker:
+    """Each agent's previous action (by engine id) and the mean action ā it acts on."""
+
+    def __init__(self, cfg: BattleConfig):
+        self.cfg = cfg
+        self.previous = np.full(2 * cfg.agents_per_side, -1, dtype=np.int64)
+
+    def mean_action(self, obs) -> np.ndarray:
+        prev = self.previous[obs.ids]
+        if self.cfg.mean_action == "team":
+            return team_mean_action(prev, N_ACTIONS)
+        return neighbour_mean_action(obs.positions, prev, VIEW_RADIUS, N_ACTIONS)
+
+    def record(self, ids, actions) -> None:
+        self.previous[ids] = actions
+
+
+def play_round(env: Battle, sides, epsilons, cfg: BattleConfig, learn: bool = False) -> dict:
+    """One round between two learners (side 0 = team 0); an epsilon of None means greedy play.
+    Only side 0 stores transitions, and only when `learn`."""
+    env.reset()
+    tracker = MeanActionTracker(cfg)
+    totals, done = [0.0, 0.0], False
+    initial = [env.alive_count(0), env.alive_count(1)]
+    while not done:
+        observed, actions, means = [], [], []
+        for team, learner in enumerate(sides):
+            obs = env.observe(team)
+            mean = tracker.mean_action(obs)
+            observed.append(obs), means.append(mean)
+            actions.append(learner.act(obs.view, obs.features, mean, epsilons[team]))
+        rewards, alive, done = env.step(tuple(actions))
+        for team in (0, 1):
+            totals[team] += float(rewards[team].sum())
+            tracker.record(observed[team].ids, actions[team])
+        if learn:
+            obs = observed[0]
+            sides[0].store(obs.ids, obs.view, obs.features, means[0], actions[0], rewards[0], alive[0])
+    if learn:
+        final = env.observe(0)
+        sides[0].end_round(final.ids, final.view, final.features, tracker.mean_action(final))
+    alive_end = [env.alive_count(0), env.alive_count(1)]
+    return {"total_reward": totals, "alive": alive_end, "initial": initial,
+            "kills": [initial[1] - alive_end[1], initial[0] - alive_end[0]], "steps": env.steps}
+
+
+def _modules(learner) -> dict:
+    return {**learner.networks(), **learner.optimizers()}
+
+
+def save_checkpoint(path: Path, algo: str, cfg: BattleConfig, main, opponent, next_round: int,
+                    rng: np.random.Generator, rows: list) -> None:
+    state = {
+        "algo": algo, "map_size": cfg.map_size, "agents_per_side": cfg.agents_per_side,
+        "next_round": next_round,
+        "main": {k: m.state_dict() for k, m in _modules(main).items()},
+        "opponent": {k: m.state_dict() for k, m in opponent.networks().items()},
+        "numpy_rng": rng.bit_generator.state, "torch_rng": torch.get_rng_state(),
+        "metrics": [list(r) for r in rows],
+    }
+    with io.atomic_path(path) as tmp:
+        torch.save(state, tmp)
+
+
+def load_checkpoint(path: Path, algo: str, cfg: BattleConfig) -> dict:
+    """Load with weights_only=True (no code runs) and check it belongs to this algorithm and shape."""
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as err:  # noqa: BLE001 - any unreadable file is reported the same way
+        raise CheckpointError(f"checkpoint {path}: cannot be read safely ({type(err).__name__})") from None
+    if not isinstance(state, dict) or "algo" not in state:
+        raise CheckpointError(f"checkpoint {path}: not a battle checkpoint of this suite")
+    if state["algo"] != algo:
+        raise CheckpointError(f"checkpoint {path}: made by algorithm {state['algo']!r}, not {algo!r}")
+    if (state["map_size"], state["agents_per_side"]) != (cfg.map_size, cfg.agents_per_side):
+        raise CheckpointError(f"checkpoint {path}: map {state['map_size']} with {state['agents_per_side']} agents per side "
+                              f"does not match {cfg.map_size} with {cfg.agents_per_side}")
+    return state
+
+
+def _restore(learner, modules_state: dict) -> None:
+    modules = {**learner.networks(), **learner.optimizers()}
+    for key, sd in modules_state.items():
+        try:
+            modules[key].load_state_dict(sd)
+        except (KeyError, RuntimeError, ValueError) as err:
+            raise CheckpointError(f"checkpoint does not fit the {type(learner).__name__} networks: "
+                                  f"{str(err).splitlines()[0]}") from None
+
+
+def train(algo: str, seed: int, cfg: BattleConfig, out: Path, device: str = "cpu", progress: bool = True) -> pd.DataFrame:
+    """Self-play training; returns the per-round metrics. Resumes from out/checkpoint.pt if present."""
+    torch.manual_seed(seed)
+    rng = np.random.default_rng([seed, 4, list(LEARNERS).index(algo)])
+    env = make_env(cfg, seed)
+    main = make_learner(algo, env, cfg, rng, device)
+    opponent = make_learner(algo, env, cfg, rng, device)
+    for name, net in opponent.networks().items():
+        net.load_state_dict(main.networks()[name].state_dict())
+    rows, start = [], 0
+    checkpoint = out / CHECKPOINT
+    if checkpoint.exists():
+        state = load_checkpoint(checkpoint, algo, cfg)
+        _restore(main, state["main"])
+        _restore(opponent, state["opponent"])
+        rng.bit_generator.state = state["numpy_rng"]
+        torch.set_rng_state(state["torch_rng"])
+        rows, start = [tuple(r) for r in state["metrics"]], state["next_round"]
+    bar = tqdm(range(start, cfg.rounds), desc=f"battle {algo} seed{seed}", unit="round", disable=not progress,
+               initial=start, total=cfg.rounds)
+    for r in bar:
+        t0 = time.perf_counter()
+        env.env.set_seed(int(rng.integers(2**31)))
+        epsilon = epsilon_at(r, cfg)
+        result = play_round(env, (main, opponent), (epsilon, epsilon), cfg, learn=True)
+        stats = main.train_round()
+        main_won = result["total_reward"][0] > result["total_reward"][1]
+        if main_won:  # the opponent follows main only after main wins (reference code)
+            for name, net in opponent.networks().items():
+                soft_update(net, main.networks()[name], cfg.opponent_tau)
+        seconds = time.perf_counter() - t0
+        values = {
+            "total_reward_main": result["total_reward"][0], "total_reward_opponent": result["total_reward"][1],
+            "mean_reward_main": result["total_reward"][0] / result["initial"][0],
+            "mean_reward_opponent": result["total_reward"][1] / result["initial"][1],
+            "kills_main": result["kills"][0], "kills_opponent": result["kills"][1],
+            "alive_main": result["alive"][0], "alive_opponent": result["alive"][1],
+            "loss": stats["loss"], "mean_q": stats.get("mean_q", np.nan), "gradient_steps": stats["gradient_steps"],
+            "epsilon": epsilon, "round_steps": result["steps"], "seconds": seconds,
+        }
+        rows += [(r + 1, metric, float(value)) for metric, value in values.items()]
+        bar.set_postfix(reward=f"{result['total_reward'][0]:.1f}", kills=result["kills"][0])
+        if (r + 1) % cfg.checkpoint_every == 0 or r + 1 == cfg.rounds:
+            save_checkpoint(checkpoint, algo, cfg, main, opponent, r + 1, rng, rows)
+    with io.atomic_path(out / FINAL_MODEL) as tmp:
+        torch.save({"algo": algo, "map_size": cfg.map_size, "agents_per_side": cfg.agents_per_side,
+                    "main": {k: m.state_dict() for k, m in main.networks().items()}}, tmp)
+    return pd.DataFrame(rows, columns=["step", "metric", "value"])
+
+
+def load_model(path: Path, algo: str, cfg: BattleConfig, env: Battle, rng, device: str = "cpu"):
+    """A trained main model for greedy play (the tournament)."""
+    state = load_checkpoint(path, algo, cfg)
+    learner = make_learner(algo, env, cfg, rng, device)
+    _restore(learner, state["main"])
+    return learner
+
+
+def seed_pairs(keys: list[tuple[str, int]]) -> list[tuple]:
+    """Every ordered pair of algorithms, each against itself included, across seed pairs; a model
+    meets a different seed of its own algorithm, or itself when that algorithm has one seed only."""
+    seeds = {}
+    for algo, seed in keys:
+        seeds.setdefault(algo, []).append(seed)
+    pairs = []
+    for a in seeds:
+        for b in seeds:
+            for i in seeds[a]:
+                for j in seeds[b]:
+                    if a != b or i != j or len(seeds[a]) == 1:
+                        pairs.append(((a, i), (b, j)))
+    return pairs
+
+
+def tournament(models: dict, cfg: BattleConfig, seed: int = 0, progress: bool = True) -> pd.DataFrame:
+    """Every ordered pair of (algo, seed) models plays `tournament_rounds` greedy rounds, the row model
+    on team 0. Returns one row per round: row/column algorithm and seed, kills, total rewards."""
+    rng = np.random.default_rng([seed, 5])
+    env = make_env(cfg, seed)
+    records = []
+    for row_key, col_key in tqdm(seed_pairs(sorted(models)), desc="tournament", disable=not progress):
+        for k in range(cfg.tournament_rounds):
+            env.env.set_seed(int(rng.integers(2**31)))
+            result = play_round(env, (models[row_key], models[col_key]), (None, None), cfg)  # greedy
+            records.append({"row_algo": row_key[0], "row_seed": row_key[1], "col_algo": col_key[0],
+                            "col_seed": col_key[1], "round": k, "row_kills": result["kills"][0],
+                            "col_kills": result["kills"][1], "row_total_reward": result["total_reward"][0],
+                            "col_total_reward": result["total_reward"][1]})
+    return pd.DataFrame(records)

@@ -1,0 +1,108 @@
+"""MAgent battle (paper A §5.3) through magent2's raw GridWorld handle API.
+
+Two teams of `agents_per_side` start in the reference code's square formations (spacing 2, a gap
+of 3 either side of the middle). Agent stats and rewards are the paper's: hp 10, damage 2, view
+radius 6 (13×13 view), attack radius 1.5, 0.1 hp recovered per step, 21 actions; rewards −0.005 per
+step, +0.2 for attacking an enemy, −0.1 for attacking (anything), −0.1 for dying and +5 per kill
+(paid by the engine through the agent type's kill_reward). The GridWorld config is magent2's own
+battle config (`magent2.environments.battle.battle.get_config`), so the semantics are those of
+PettingZoo's battle_v4.
+
+Observations come back as reused engine buffers; `observe` copies them.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+import magent2
+from magent2.environments.battle.battle import get_config
+
+N_ACTIONS = 21
+VIEW_RADIUS = 6
+
+
+def formation(map_size: int, agents: int, left: bool) -> list[list[int]]:
+    """The reference code's square formation: ⌈√n⌉ columns 2 apart, 3 cells from the middle."""
+    columns = math.ceil(math.sqrt(agents))
+    side = columns * 2
+    gap = 3
+    xs = range(map_size // 2 - gap - side, map_size // 2 - gap, 2) if left else range(map_size // 2 + gap, map_size // 2 + gap + side, 2)
+    ys = range((map_size - side) // 2, (map_size - side) // 2 + side, 2)
+    cells = [[x, y, 0] for x in xs for y in ys if 0 < x < map_size - 1 and 0 < y < map_size - 1]
+    return cells[:agents]
+
+
+def check_fits(map_size: int, agents: int) -> None:
+    """Raise ValueError if the map cannot hold both formations."""
+    if map_size < 12:
+        raise ValueError(f"map_size: magent2 needs at least 12, got {map_size}")
+    placed = len(formation(map_size, agents, True))
+    if placed < agents:
+        raise ValueError(f"map_size {map_size} holds only {placed} agents per side in formation; "
+                         f"agents_per_side = {agents} needs a map of at least {minimum_map_size(agents)}")
+
+
+def minimum_map_size(agents: int) -> int:
+    size = 12
+    while len(formation(size, agents, True)) < agents:
+        size += 1
+    return size
+
+
+@dataclass
+class TeamObservation:
+    view: np.ndarray      # (n_alive, 13, 13, C) float32, a copy
+    features: np.ndarray  # (n_alive, F) float32, a copy
+    ids: np.ndarray       # engine ids of the alive agents, in row order
+    positions: np.ndarray  # (n_alive, 2) grid positions
+
+
+class Battle:
+    """Two-team battle on the raw GridWorld API; team 0 and team 1 are both learners' sides."""
+
+    def __init__(self, map_size: int = 40, agents_per_side: int = 64, max_steps: int = 400,
+                 minimap_mode: bool = True, seed: int = 0, step_reward: float = -0.005,
+                 dead_penalty: float = -0.1, attack_penalty: float = -0.1, attack_opponent_reward: float = 0.2):
+        check_fits(map_size, agents_per_side)
+        self.map_size, self.agents_per_side, self.max_steps = map_size, agents_per_side, max_steps
+        config = get_config(map_size, minimap_mode, seed, step_reward=step_reward, dead_penalty=dead_penalty,
+                            attack_penalty=attack_penalty, attack_opponent_reward=attack_opponent_reward)
+        self.env = magent2.GridWorld(config, map_size=map_size)
+        self.handles = self.env.get_handles()
+        self.view_shape = tuple(int(d) for d in self.env.get_view_space(self.handles[0]))
+        self.feature_size = int(self.env.get_feature_space(self.handles[0])[0])
+        self.steps = 0
+
+    def reset(self, seed: int | None = None) -> None:
+        if seed is not None:
+            self.env.set_seed(seed)
+        self.env.reset()
+        self.env.add_agents(self.handles[0], method="custom", pos=formation(self.map_size, self.agents_per_side, True))
+        self.env.add_agents(self.handles[1], method="custom", pos=formation(self.map_size, self.agents_per_side, False))
+        self.steps = 0
+
+    def alive_count(self, team: int) -> int:
+        return int(self.env.get_num(self.handles[team]))
+
+    def observe(self, team: int) -> TeamObservation:
+        handle = self.handles[team]
+        view, features = self.env.get_observation(handle)
+        return TeamObservation(view.copy(), features.copy(), self.env.get_agent_id(handle).copy(),
+                               self.env.get_pos(handle).copy())
+
+    def step(self, actions: tuple[np.ndarray, np.ndarray]):
+        """Apply both teams' actions (rows in observation order); return per-team rewards and alive
+        flags (rows as before the step), and whether the round is over. Dead agents are then cleared."""
+        for handle, team_actions in zip(self.handles, actions):
+            self.env.set_action(handle, np.ascontiguousarray(team_actions, dtype=np.int32))
+        engine_done = self.env.step()
+        self.steps += 1
+        rewards = tuple(self.env.get_reward(h).copy() for h in self.handles)
+        alive = tuple(self.env.get_alive(h).copy() for h in self.handles)
+        self.env.clear_dead()
+        done = engine_done or self.steps >= self.max_steps or min(self.alive_count(0), self.alive_count(1)) == 0
+        return rewards, alive, done
