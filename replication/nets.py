@@ -43,6 +43,35 @@ def sample_categorical(probs: torch.Tensor, uniform: torch.Tensor) -> torch.Tens
     return torch.searchsorted(cdf, uniform.unsqueeze(-1).to(cdf.dtype)).squeeze(-1).clamp_(max=probs.shape[-1] - 1)
 
 
+class SharedActor:
+    """Independent actors π(a | e_j) as one network over agent embeddings, with a soft-updated
+    target copy and its own Adam optimiser; acting samples every agent in one pass."""
+
+    def __init__(self, n_agents: int, cfg, rng):
+        self.rng, self.agents = rng, torch.arange(n_agents)
+        self.net = AgentMLP(n_agents, cfg.n_actions, embedding_dim=cfg.embedding_dim, hidden=cfg.hidden)
+        self.target = AgentMLP(n_agents, cfg.n_actions, embedding_dim=cfg.embedding_dim, hidden=cfg.hidden)
+        self.target.load_state_dict(self.net.state_dict())
+        self.optimizer = torch.optim.Adam(self.net.parameters(), lr=cfg.actor_learning_rate)
+
+    @torch.inference_mode()
+    def probs(self) -> torch.Tensor:
+        return torch.softmax(self.net(self.agents), dim=-1)
+
+    def act(self, mean_action=None, timestep: int = 0, epsilon: float = 0.0) -> np.ndarray:
+        probs = self.probs()
+        return sample_categorical(probs, torch.from_numpy(self.rng.random(len(probs)))).numpy()
+
+    def greedy(self, mean_action=None) -> np.ndarray:
+        return self.probs().argmax(dim=-1).numpy()
+
+    def step(self, loss: torch.Tensor, tau: float) -> None:
+        self.optimizer.zero_grad()
+        loss.backward()
+        self.optimizer.step()
+        soft_update(self.target, self.net, tau)
+
+
 def epsilon_greedy(q: torch.Tensor, epsilon: float, rng) -> torch.Tensor:
     """Greedy actions of every agent, each replaced by a uniform one with probability ε (numpy rng)."""
     n, n_actions = q.shape

@@ -12,7 +12,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from replication.nets import AgentMLP, sample_categorical, soft_update
+from replication.nets import AgentMLP, SharedActor, soft_update
 
 
 def others_one_hot(joint: torch.Tensor, agent: torch.Tensor, n_actions: int) -> torch.Tensor:
@@ -27,28 +27,13 @@ class CentralisedCriticAC:
 
     def __init__(self, n_agents: int, cfg, rng: np.random.Generator):
         self.cfg, self.rng = cfg, rng
-        self.agents = torch.arange(n_agents)
-        critic_kwargs = dict(extra_dim=n_agents * cfg.n_actions, embedding_dim=cfg.embedding_dim, hidden=cfg.hidden)
-        actor_kwargs = dict(embedding_dim=cfg.embedding_dim, hidden=cfg.hidden)
-        self.critic = AgentMLP(n_agents, cfg.n_actions, **critic_kwargs)
-        self.critic_target = AgentMLP(n_agents, cfg.n_actions, **critic_kwargs)
-        self.actor = AgentMLP(n_agents, cfg.n_actions, **actor_kwargs)
-        self.actor_target = AgentMLP(n_agents, cfg.n_actions, **actor_kwargs)
+        kwargs = dict(extra_dim=n_agents * cfg.n_actions, embedding_dim=cfg.embedding_dim, hidden=cfg.hidden)
+        self.critic = AgentMLP(n_agents, cfg.n_actions, **kwargs)
+        self.critic_target = AgentMLP(n_agents, cfg.n_actions, **kwargs)
         self.critic_target.load_state_dict(self.critic.state_dict())
-        self.actor_target.load_state_dict(self.actor.state_dict())
         self.critic_optimizer = torch.optim.Adam(self.critic.parameters(), lr=cfg.critic_learning_rate)
-        self.actor_optimizer = torch.optim.Adam(self.actor.parameters(), lr=cfg.actor_learning_rate)
-
-    @torch.inference_mode()
-    def policy(self) -> torch.Tensor:
-        return torch.softmax(self.actor(self.agents), dim=-1)
-
-    def act(self, mean_action, timestep: int, epsilon: float) -> np.ndarray:
-        probs = self.policy()
-        return sample_categorical(probs, torch.from_numpy(self.rng.random(len(probs)))).numpy()
-
-    def greedy(self, mean_action) -> np.ndarray:
-        return self.policy().argmax(dim=-1).numpy()
+        self.actor = SharedActor(n_agents, cfg, rng)
+        self.act, self.greedy = self.actor.act, self.actor.greedy
 
     def observe(self, actions: np.ndarray, reward: float) -> None:
         pass
@@ -58,18 +43,14 @@ class CentralisedCriticAC:
         reward = torch.from_numpy(batch["reward"])
         others = others_one_hot(torch.from_numpy(batch["joint"]), agent, self.cfg.n_actions)
         with torch.no_grad():  # stateless game: bootstrap on the same joint situation
-            pi_next = torch.softmax(self.actor_target(agent), dim=-1)
+            pi_next = torch.softmax(self.actor.target(agent), dim=-1)
             y = reward + self.cfg.gamma * (pi_next * self.critic_target(agent, others)).sum(dim=-1)
         critic_loss = F.mse_loss(self.critic(agent, others).gather(1, action[:, None]).squeeze(1), y)
         self.critic_optimizer.zero_grad()
         critic_loss.backward()
         self.critic_optimizer.step()
+        soft_update(self.critic_target, self.critic, self.cfg.target_tau)
 
         q = self.critic(agent, others).detach()
-        actor_loss = -(torch.softmax(self.actor(agent), dim=-1) * q).sum(dim=-1).mean()
-        self.actor_optimizer.zero_grad()
-        actor_loss.backward()
-        self.actor_optimizer.step()
-        soft_update(self.critic_target, self.critic, self.cfg.target_tau)
-        soft_update(self.actor_target, self.actor, self.cfg.target_tau)
+        self.actor.step(-(torch.softmax(self.actor.net(agent), dim=-1) * q).sum(dim=-1).mean(), self.cfg.target_tau)
         return critic_loss.item()

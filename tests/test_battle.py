@@ -1,0 +1,167 @@
+"""Battle: the GridWorld adapter against PettingZoo battle_v4, mean actions, replay ring, resume, bad input."""
+
+import numpy as np
+import pytest
+import torch
+
+from replication.algorithms.mean_action import neighbour_mean_action, team_mean_action
+from replication.config import BattleConfig, ConfigError
+from replication.experiments import battle as battle_experiments
+from replication.replay import AgentTransitionRing
+from replication.tasks.battle import Battle, formation
+
+SMALL = BattleConfig(map_size=20, agents_per_side=8, max_steps=25, rounds=4, batch_size=16, replay_capacity=4000,
+                     epsilon_decay_rounds=4, checkpoint_every=2, tournament_rounds=1, seeds=[0])
+
+
+def test_adapter_matches_pettingzoo_battle_v4():
+    """Same seed, same actions → same rewards and deaths as PettingZoo's battle_v4 (minimap mode).
+
+    PettingZoo's first step after reset sends red's actions to both teams (its team sizes are read
+    before the map is filled), so step 0 gives both teams the same actions; later steps differ."""
+    from magent2.environments import battle_v4
+    pz = battle_v4.parallel_env(map_size=40, minimap_mode=True, max_cycles=400, seed=3)
+    pz_obs, _ = pz.reset(seed=3)
+    ours = Battle(40, 64, 400, minimap_mode=True, seed=3)
+    ours.reset(seed=3)
+    assert len(pz.agents) == 128 and ours.alive_count(0) == ours.alive_count(1) == 64
+    red = [a for a in pz.agents if a.startswith("red")]
+    np.testing.assert_array_equal(ours.observe(0).view, np.stack([pz_obs[a][..., :7] for a in red]))
+    rng = np.random.default_rng(0)
+    deaths = 0
+    for step in range(40):
+        red = [a for a in pz.agents if a.startswith("red")]
+        blue = [a for a in pz.agents if a.startswith("blue")]
+        acts = (rng.integers(0, 21, len(red)), rng.integers(0, 21, len(blue)))
+        if step == 0:
+            acts = (acts[0], acts[0].copy())
+        _, pz_rewards, pz_dead, _, _ = pz.step({**dict(zip(red, acts[0])), **dict(zip(blue, acts[1]))})
+        rewards, alive, _ = ours.step(acts)
+        np.testing.assert_allclose(rewards[0], [pz_rewards[a] for a in red], rtol=1e-6)
+        np.testing.assert_allclose(rewards[1], [pz_rewards[a] for a in blue], rtol=1e-6)
+        assert (~alive[0]).tolist() == [pz_dead[a] for a in red]
+        assert (~alive[1]).tolist() == [pz_dead[a] for a in blue]
+        deaths += int((~alive[0]).sum() + (~alive[1]).sum())
+    assert ours.alive_count(0) + ours.alive_count(1) == 128 - deaths
+
+
+def test_formation_is_the_reference_square():
+    left, right = formation(40, 64, True), formation(40, 64, False)
+    assert len(left) == len(right) == 64
+    assert min(p[0] for p in left) == 1 and max(p[0] for p in left) == 15 and min(p[0] for p in right) == 23
+    with pytest.raises(ValueError, match="needs a map of at least 24"):
+        Battle(20, 16)
+
+
+def test_neighbour_mean_action_by_hand():
+    positions = np.array([[0, 0], [3, 4], [10, 10], [0, 6]])
+    previous = np.array([1, 2, 3, -1])      # agent 3 has not acted yet
+    mean = neighbour_mean_action(positions, previous, radius=6, n_actions=4)
+    np.testing.assert_allclose(mean[0], [0, 0, 1, 0])   # (3,4) at distance 5; (0,6) has no action
+    np.testing.assert_allclose(mean[1], [0, 1, 0, 0])   # (0,0) at 5; (0,6) at √13 but no action
+    np.testing.assert_allclose(mean[2], [0, 0, 0, 0])   # nobody within 6
+    np.testing.assert_allclose(mean[3], [0, 0.5, 0.5, 0])
+
+
+def test_team_mean_action_by_hand():
+    mean = team_mean_action(np.array([1, 2, 3, -1]), 4)
+    np.testing.assert_allclose(mean, np.tile([0, 1 / 3, 1 / 3, 1 / 3], (4, 1)))
+    np.testing.assert_allclose(team_mean_action(np.array([-1, -1]), 3), 0)
+
+
+def test_transition_ring_links_terminal_and_wraps():
+    ring = AgentTransitionRing(capacity=6, view_shape=(1, 1, 1), feature_size=1, n_actions=2, max_agent_id=4)
+    ids = np.array([0, 1])
+
+    def step(value, alive=(True, True), who=ids):
+        n = len(who)
+        return ring.add_step(who, np.full((n, 1, 1, 1), value), np.full((n, 1), value), np.zeros((n, 2)),
+                             np.array([1] * n), np.full(n, value, np.float32), np.array(alive[:n]))
+
+    r0 = step(0.0)
+    assert not ring.usable[r0].any()                      # no successor yet
+    r1 = step(1.0, alive=(True, False))                   # agent 1 dies at step 1
+    assert ring.usable[r0].all() and ring.next_row[r0].tolist() == r1.tolist()
+    assert ring.terminal[r1].tolist() == [False, True] and ring.usable[r1].tolist() == [False, True]
+    r2 = step(2.0, who=np.array([0]))
+    batch = ring.batch(np.array([r1[0]]))
+    assert batch["next_view"].item() == 2.0 and batch["terminal"].item() == 0.0
+    final = ring.end_round(np.array([0]), np.full((1, 1, 1, 1), 9.0), np.full((1, 1), 9.0), np.zeros((1, 2)))
+    assert ring.batch(r2)["next_view"].item() == 9.0 and not ring.usable[final].any()
+    # 6 rows stored: the next step overwrites the oldest rows (0 and 1)
+    r3 = step(3.0)
+    assert sorted(r3.tolist()) == [0, 1] and ring.size == 6
+    assert set(ring.usable_rows().tolist()) == {int(r1[0]), int(r1[1]), int(r2[0])}  # new-round rows: no successor yet
+
+
+@pytest.mark.parametrize("algo", ["il", "mfq", "ac", "mfac"])
+def test_two_rounds_of_training_log_every_metric(tmp_path, algo):
+    cfg = BattleConfig(**{**SMALL.__dict__, "rounds": 2})
+    metrics = battle_experiments.train(algo, 0, cfg, tmp_path, progress=False)
+    assert sorted(metrics["step"].unique()) == [1, 2]
+    for name in ("total_reward_main", "kills_main", "alive_opponent", "loss", "mean_q", "epsilon", "seconds"):
+        assert (metrics["metric"] == name).sum() == 2
+    assert (tmp_path / "model.pt").exists() and (tmp_path / "checkpoint.pt").exists()
+
+
+def _killed_at_round(monkeypatch, round_to_die):
+    real, calls = battle_experiments.play_round, {"n": 0}
+
+    def dying(*args, **kwargs):
+        if kwargs.get("learn"):
+            calls["n"] += 1
+            if calls["n"] == round_to_die:
+                raise KeyboardInterrupt("simulated kill")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(battle_experiments, "play_round", dying)
+
+
+@pytest.mark.parametrize("algo", ["ac", "il"])
+def test_killed_training_resumes_without_losing_or_repeating_rounds(tmp_path, monkeypatch, algo):
+    reference = battle_experiments.train(algo, 0, SMALL, tmp_path / "ref", progress=False)
+    _killed_at_round(monkeypatch, 4)                       # dies in round 4, after the checkpoint of round 2
+    with pytest.raises(KeyboardInterrupt):
+        battle_experiments.train(algo, 0, SMALL, tmp_path / "run", progress=False)
+    assert not (tmp_path / "run" / "model.pt").exists()
+    monkeypatch.undo()
+    resumed = battle_experiments.train(algo, 0, SMALL, tmp_path / "run", progress=False)
+    per_round = resumed.groupby("metric")["step"].apply(list)
+    assert all(steps == [1, 2, 3, 4] for steps in per_round)
+    same = ["total_reward_main", "kills_main", "kills_opponent"]
+    if algo == "ac":  # on-policy: nothing lives outside the checkpoint, so the resumed run is identical
+        pick = lambda m: m[m["metric"].isin(same)].reset_index(drop=True)  # noqa: E731
+        assert pick(resumed).equals(pick(reference))
+
+
+def test_checkpoint_of_another_algorithm_is_refused(tmp_path):
+    cfg = BattleConfig(**{**SMALL.__dict__, "rounds": 1})
+    battle_experiments.train("ac", 0, cfg, tmp_path, progress=False)
+    with pytest.raises(ConfigError, match="made by algorithm 'ac', not 'mfq'"):
+        battle_experiments.train("mfq", 0, cfg, tmp_path, progress=False)
+    other_map = BattleConfig(**{**cfg.__dict__, "map_size": 24})
+    with pytest.raises(ConfigError, match="does not match 24"):
+        battle_experiments.load_checkpoint(tmp_path / "checkpoint.pt", "ac", other_map)
+    (tmp_path / "junk.pt").write_bytes(b"not a checkpoint")
+    with pytest.raises(ConfigError, match="cannot be read safely"):
+        battle_experiments.load_checkpoint(tmp_path / "junk.pt", "ac", cfg)
+
+
+def test_checkpoint_loads_with_weights_only(tmp_path):
+    cfg = BattleConfig(**{**SMALL.__dict__, "rounds": 1})
+    battle_experiments.train("mfq", 0, cfg, tmp_path, progress=False)
+    state = torch.load(tmp_path / "checkpoint.pt", weights_only=True)
+    assert state["algo"] == "mfq" and state["next_round"] == 1
+
+
+def test_tournament_needs_every_algorithm(tmp_path, smoke_cfg):
+    from replication.tournament import find_models
+    with pytest.raises(ConfigError, match="algorithm 'mfq' has no trained model"):
+        find_models(tmp_path, smoke_cfg)
+
+
+def test_seed_pairs_cover_every_ordered_pair():
+    pairs = battle_experiments.seed_pairs([("a", 0), ("a", 1), ("b", 0)])
+    assert (("a", 0), ("a", 0)) not in pairs and (("a", 0), ("a", 1)) in pairs
+    assert (("b", 0), ("b", 0)) in pairs                    # one seed only: plays itself
+    assert len(pairs) == 2 + 2 + 2 + 1
