@@ -195,6 +195,25 @@ class BattleConfig:
 
 
 @dataclass(frozen=True)
+class RuleResources:
+    """What one job of a rule asks the scheduler for (Snakemake threads and resources)."""
+
+    threads: int = positive(1)
+    mem_mb: int = positive(1000)
+    runtime: int = positive(30)   # minutes
+    gpus: int = non_negative(0)   # > 0: the job runs its networks with --device cuda
+    slurm_extra: str = ""         # appended to sbatch, e.g. "--constraint=a100 --qos=long" (GPUs: use `gpus`)
+
+
+@dataclass(frozen=True)
+class ResourcesConfig:
+    ising_run: RuleResources = field(default_factory=RuleResources)
+    gaussian_squeeze_run: RuleResources = field(default_factory=RuleResources)
+    battle_train: RuleResources = field(default_factory=RuleResources)
+    battle_tournament: RuleResources = field(default_factory=RuleResources)
+
+
+@dataclass(frozen=True)
 class SuiteConfig:
     scale: Literal["smoke", "default", "paper"]
     seeds: list[int] = _constrained([0, 1, 2, 3, 4], minimum=0, exclusive=False)
@@ -203,6 +222,7 @@ class SuiteConfig:
     ising_toy: IsingToyConfig = field(default_factory=IsingToyConfig)
     gaussian_squeeze: GaussianSqueezeConfig = field(default_factory=GaussianSqueezeConfig)
     battle: BattleConfig = field(default_factory=BattleConfig)
+    resources: ResourcesConfig = field(default_factory=ResourcesConfig)
 
     def check(self, path: str) -> None:
         if not self.seeds:

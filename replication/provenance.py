@@ -6,6 +6,7 @@ import hashlib
 import json
 import os
 import platform
+import resource
 import subprocess
 import sys
 import time
@@ -75,6 +76,7 @@ class Provenance:
             "start": self.start.isoformat(timespec="seconds"),
             "end": datetime.now(timezone.utc).isoformat(timespec="seconds"),
             "wall_seconds": round(time.perf_counter() - self._t0, 3),
+            "max_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
             "config_hash": config_hash(self.resolved),
             "command": " ".join(sys.argv),
             **extra,

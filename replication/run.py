@@ -1,7 +1,8 @@
 """Run one experiment (task × algorithm × seed) and write its outputs atomically.
 
 Output folder: metrics.csv (tidy long form), config.yaml (the resolved config of this run),
-provenance.json, and task-specific artefacts (spins.npz for the Ising sweep).
+provenance.json, and task-specific artefacts (spins.npz for the Ising sweep; checkpoint.pt and
+model.pt for battle).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from replication.provenance import Provenance, to_json
 
 ALGORITHMS = {**ising_experiments.ALGORITHMS, **gs_experiments.ALGORITHMS, **battle_experiments.ALGORITHMS}
 TORCH_TASKS = {"gaussian_squeeze", "battle"}
+BASE_COLUMNS = ["task", "algo", "seed", "step", "metric", "value"]
 
 
 def resolve_device(device: str) -> str:
@@ -30,7 +32,6 @@ def resolve_device(device: str) -> str:
     if device == "cuda" and not torch.cuda.is_available():
         raise ConfigError("--device: cuda was asked for but torch sees no GPU; use --device auto or cpu")
     return device
-BASE_COLUMNS = ["task", "algo", "seed", "step", "metric", "value"]
 
 
 def check_request(task: str, algo: str, seed: int) -> None:
@@ -56,9 +57,7 @@ def run(task: str, algo: str, seed: int, cfg: SuiteConfig, out: str | Path,
     if task in TORCH_TASKS:
         import torch
         torch.set_num_threads(threads)
-        device = resolve_device(device) if task == "battle" else "cpu"
-    else:
-        device = "cpu"
+    device = resolve_device(device) if task == "battle" else "cpu"  # the other tasks' networks are tiny
     resolved = resolved_config(cfg, task, algo, seed)
     provenance = Provenance(seed, resolved, threads, device)
     partial = out / "partial"

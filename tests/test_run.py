@@ -24,7 +24,8 @@ def test_run_writes_outputs_and_provenance(tmp_path, smoke_cfg):
     assert not list(out.glob(".*tmp"))
 
 
-@pytest.mark.parametrize("task, algo", [("ising", "mfq"), ("ising", "mcmc"), ("ising_toy", "mfq"), ("gaussian_squeeze", "mfac")])
+@pytest.mark.parametrize("task, algo", [("ising", "mfq"), ("ising", "mcmc"), ("ising_toy", "mfq"), ("gaussian_squeeze", "mfac"),
+                                       ("battle", "mfq"), ("battle", "ac")])
 def test_same_seed_gives_identical_metrics(tmp_path, smoke_cfg, task, algo):
     a = run_module.run(task, algo, 1, smoke_cfg, tmp_path / "a", progress=False)
     b = run_module.run(task, algo, 1, smoke_cfg, tmp_path / "b", progress=False)

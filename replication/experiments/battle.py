@@ -1,5 +1,9 @@
 """Battle experiments (paper A §5.3): self-play training (Fig. 7) and the cross-play tournament (Fig. 8).
 
+Per round, metrics.csv gets the rewards, kills and survivors of both sides, loss, mean Q and the
+exploration rate; timing.csv gets the seconds per round (wall time differs run to run, the
+metrics do not).
+
 Self-play as the reference code: the main model (team 0) learns; the opponent (team 1) is a copy
 of the same algorithm that follows main by φ_opp ← (1 − τ_opp)·φ_opp + τ_opp·φ_main after every
 round in which main's total reward beats the opponent's. Every round is logged; a checkpoint
@@ -32,6 +36,7 @@ LEARNERS = {"il": IndependentDQN, "mfq": MeanFieldDQN, "ac": IndependentAC, "mfa
 ALGORITHMS = {"battle": tuple(LEARNERS)}
 CHECKPOINT = "checkpoint.pt"
 FINAL_MODEL = "model.pt"
+TIMING = "timing.csv"  # seconds per round: kept out of metrics.csv, which must be identical run to run
 
 
 class CheckpointError(ConfigError):
@@ -108,14 +113,14 @@ def _modules(learner) -> dict:
 
 
 def save_checkpoint(path: Path, algo: str, cfg: BattleConfig, main, opponent, next_round: int,
-                    rng: np.random.Generator, rows: list) -> None:
+                    rng: np.random.Generator, rows: list, seconds: list) -> None:
     state = {
         "algo": algo, "map_size": cfg.map_size, "agents_per_side": cfg.agents_per_side,
         "next_round": next_round,
         "main": {k: m.state_dict() for k, m in _modules(main).items()},
         "opponent": {k: m.state_dict() for k, m in opponent.networks().items()},
         "numpy_rng": rng.bit_generator.state, "torch_rng": torch.get_rng_state(),
-        "metrics": [list(r) for r in rows],
+        "metrics": [list(r) for r in rows], "seconds": list(seconds),
     }
     with io.atomic_path(path) as tmp:
         torch.save(state, tmp)
@@ -156,7 +161,7 @@ def train(algo: str, seed: int, cfg: BattleConfig, out: Path, device: str = "cpu
     opponent = make_learner(algo, env, cfg, rng, device)
     for name, net in opponent.networks().items():
         net.load_state_dict(main.networks()[name].state_dict())
-    rows, start = [], 0
+    rows, seconds, start = [], [], 0
     checkpoint = out / CHECKPOINT
     if checkpoint.exists():
         state = load_checkpoint(checkpoint, algo, cfg)
@@ -164,7 +169,7 @@ def train(algo: str, seed: int, cfg: BattleConfig, out: Path, device: str = "cpu
         _restore(opponent, state["opponent"])
         rng.bit_generator.state = state["numpy_rng"]
         torch.set_rng_state(state["torch_rng"])
-        rows, start = [tuple(r) for r in state["metrics"]], state["next_round"]
+        rows, seconds, start = [tuple(r) for r in state["metrics"]], list(state["seconds"]), state["next_round"]
     bar = tqdm(range(start, cfg.rounds), desc=f"battle {algo} seed{seed}", unit="round", disable=not progress,
                initial=start, total=cfg.rounds)
     for r in bar:
@@ -177,7 +182,7 @@ def train(algo: str, seed: int, cfg: BattleConfig, out: Path, device: str = "cpu
         if main_won:  # the opponent follows main only after main wins (reference code)
             for name, net in opponent.networks().items():
                 soft_update(net, main.networks()[name], cfg.opponent_tau)
-        seconds = time.perf_counter() - t0
+        seconds.append(time.perf_counter() - t0)
         values = {
             "total_reward_main": result["total_reward"][0], "total_reward_opponent": result["total_reward"][1],
             "mean_reward_main": result["total_reward"][0] / result["initial"][0],
@@ -185,12 +190,13 @@ def train(algo: str, seed: int, cfg: BattleConfig, out: Path, device: str = "cpu
             "kills_main": result["kills"][0], "kills_opponent": result["kills"][1],
             "alive_main": result["alive"][0], "alive_opponent": result["alive"][1],
             "loss": stats["loss"], "mean_q": stats.get("mean_q", np.nan), "gradient_steps": stats["gradient_steps"],
-            "epsilon": epsilon, "round_steps": result["steps"], "seconds": seconds,
+            "epsilon": epsilon, "round_steps": result["steps"],
         }
         rows += [(r + 1, metric, float(value)) for metric, value in values.items()]
         bar.set_postfix(reward=f"{result['total_reward'][0]:.1f}", kills=result["kills"][0])
         if (r + 1) % cfg.checkpoint_every == 0 or r + 1 == cfg.rounds:
-            save_checkpoint(checkpoint, algo, cfg, main, opponent, r + 1, rng, rows)
+            save_checkpoint(checkpoint, algo, cfg, main, opponent, r + 1, rng, rows, seconds)
+    io.write_csv(out / TIMING, pd.DataFrame({"round": np.arange(1, len(seconds) + 1), "seconds": seconds}))
     with io.atomic_path(out / FINAL_MODEL) as tmp:
         torch.save({"algo": algo, "map_size": cfg.map_size, "agents_per_side": cfg.agents_per_side,
                     "main": {k: m.state_dict() for k, m in main.networks().items()}}, tmp)

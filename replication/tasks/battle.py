@@ -8,7 +8,9 @@ step, +0.2 for attacking an enemy, −0.1 for attacking (anything), −0.1 for d
 battle config (`magent2.environments.battle.battle.get_config`), so the semantics are those of
 PettingZoo's battle_v4.
 
-Observations come back as reused engine buffers; `observe` copies them.
+Observations come back as reused engine buffers; `observe` copies them. In minimap mode the
+engine divides a team's minimap by its head count, so once a team is wiped out that channel is
+0/0 = NaN in every view; `observe` sets non-finite values to 0 (an empty team has no density).
 """
 
 from __future__ import annotations
@@ -91,8 +93,9 @@ class Battle:
     def observe(self, team: int) -> TeamObservation:
         handle = self.handles[team]
         view, features = self.env.get_observation(handle)
-        return TeamObservation(view.copy(), features.copy(), self.env.get_agent_id(handle).copy(),
-                               self.env.get_pos(handle).copy())
+        view = np.nan_to_num(view, nan=0.0, posinf=0.0, neginf=0.0)  # a copy: the buffer is reused
+        features = np.nan_to_num(features, nan=0.0, posinf=0.0, neginf=0.0)
+        return TeamObservation(view, features, self.env.get_agent_id(handle).copy(), self.env.get_pos(handle).copy())
 
     def step(self, actions: tuple[np.ndarray, np.ndarray]):
         """Apply both teams' actions (rows in observation order); return per-team rewards and alive

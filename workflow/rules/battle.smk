@@ -16,13 +16,17 @@ rule battle_train:
     wildcard_constraints:
         algo="|".join(BATTLE_ALGOS),
         seed=r"\d+",
-    threads: 1
+    threads: CFG.resources.battle_train.threads
     resources:
-        mem_mb=4000,
-        runtime=240,
+        mem_mb=CFG.resources.battle_train.mem_mb,
+        runtime=CFG.resources.battle_train.runtime,
+        gpu=CFG.resources.battle_train.gpus,
+        slurm_extra=CFG.resources.battle_train.slurm_extra,
+    params:
+        device="cuda" if CFG.resources.battle_train.gpus else "auto",
     shell:
         "python -m replication run --task battle --algo {wildcards.algo} --seed {wildcards.seed} "
-        "{CLI_CONFIG} --threads {threads} --device auto --out $(dirname {output.metrics}) > {log} 2>&1"
+        "{CLI_CONFIG} --threads {threads} --device {params.device} --out $(dirname {output.metrics}) > {log} 2>&1"
 
 
 rule battle_tournament:
@@ -32,9 +36,10 @@ rule battle_tournament:
         BATTLE_TOURNAMENT,
     log:
         f"{RESULTS}/logs/battle/tournament.log",
-    threads: 2
+    threads: CFG.resources.battle_tournament.threads
     resources:
-        mem_mb=2000,
-        runtime=120,
+        mem_mb=CFG.resources.battle_tournament.mem_mb,
+        runtime=CFG.resources.battle_tournament.runtime,
+        slurm_extra=CFG.resources.battle_tournament.slurm_extra,
     shell:
         "python -m replication tournament --results {RESULTS} {CLI_CONFIG} --threads {threads} > {log} 2>&1"

@@ -14,10 +14,11 @@ rule gaussian_squeeze_run:
     wildcard_constraints:
         algo="|".join(GS_ALGOS),
         seed=r"\d+",
-    threads: 1
+    threads: CFG.resources.gaussian_squeeze_run.threads
     resources:
-        mem_mb=2000,
-        runtime=30,
+        mem_mb=CFG.resources.gaussian_squeeze_run.mem_mb,
+        runtime=CFG.resources.gaussian_squeeze_run.runtime,
+        slurm_extra=CFG.resources.gaussian_squeeze_run.slurm_extra,
     shell:
         "python -m replication run --task gaussian_squeeze --algo {wildcards.algo} --seed {wildcards.seed} "
         "{CLI_CONFIG} --threads {threads} --out $(dirname {output.metrics}) > {log} 2>&1"

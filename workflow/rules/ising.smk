@@ -14,10 +14,11 @@ rule ising_run:
         task="ising|ising_toy",
         algo="mfq|mcmc",
         seed=r"\d+",
-    threads: 1
+    threads: CFG.resources.ising_run.threads
     resources:
-        mem_mb=1000,
-        runtime=30,
+        mem_mb=CFG.resources.ising_run.mem_mb,
+        runtime=CFG.resources.ising_run.runtime,
+        slurm_extra=CFG.resources.ising_run.slurm_extra,
     shell:
         "python -m replication run --task {wildcards.task} --algo {wildcards.algo} --seed {wildcards.seed} "
         "{CLI_CONFIG} --threads {threads} --out $(dirname {output.metrics}) > {log} 2>&1"
