@@ -169,7 +169,7 @@ def fig7_battle_learning_curves(results, cfg: SuiteConfig, path: Path) -> None:
     sns.lineplot(reward, x="step", y="smoothed", hue="algorithm", errorbar=("ci", 95), n_boot=500, seed=0, ax=ax,
                  hue_order=[BATTLE_LABEL[a] for a in cfg.battle.algorithms])
     ax.axhline(0, c="grey", lw=0.8)
-    ax.set(xlabel="self-play round", ylabel=f"total reward of the learning side (rolling mean of {window})",
+    ax.set(xlabel="self-play round", ylabel=f"total reward of the learning side\n(rolling mean of {window} rounds)",
            title=f"Fig. 7 — battle {cfg.battle.agents_per_side} v {cfg.battle.agents_per_side}, "
                  f"{cfg.battle.map_size}×{cfg.battle.map_size}, {cfg.battle.rounds} rounds: {_seed_note(reward['seed'].nunique())}")
     ax.title.set_fontsize(10)

@@ -229,16 +229,21 @@ def seed_pairs(keys: list[tuple[str, int]]) -> list[tuple]:
 
 def tournament(models: dict, cfg: BattleConfig, seed: int = 0, progress: bool = True) -> pd.DataFrame:
     """Every ordered pair of (algo, seed) models plays `tournament_rounds` greedy rounds, the row model
-    on team 0. Returns one row per round: row/column algorithm and seed, kills, total rewards."""
+    on the left in even rounds and on the right in odd ones. Returns one row per round: row/column
+    algorithm and seed, the row's side, kills and total rewards."""
     rng = np.random.default_rng([seed, 5])
     env = make_env(cfg, seed)
     records = []
     for row_key, col_key in tqdm(seed_pairs(sorted(models)), desc="tournament", disable=not progress):
         for k in range(cfg.tournament_rounds):
             env.env.set_seed(int(rng.integers(2**31)))
-            result = play_round(env, (models[row_key], models[col_key]), (None, None), cfg)  # greedy
+            row, col = (1, 0) if k % 2 else (0, 1)  # alternate sides: no pairing gets the left side only
+            sides = [None, None]
+            sides[row], sides[col] = models[row_key], models[col_key]
+            result = play_round(env, sides, (None, None), cfg)  # greedy
             records.append({"row_algo": row_key[0], "row_seed": row_key[1], "col_algo": col_key[0],
-                            "col_seed": col_key[1], "round": k, "row_kills": result["kills"][0],
-                            "col_kills": result["kills"][1], "row_total_reward": result["total_reward"][0],
-                            "col_total_reward": result["total_reward"][1]})
+                            "col_seed": col_key[1], "round": k, "row_side": "right" if row else "left",
+                            "row_kills": result["kills"][row], "col_kills": result["kills"][col],
+                            "row_total_reward": result["total_reward"][row],
+                            "col_total_reward": result["total_reward"][col]})
     return pd.DataFrame(records)
