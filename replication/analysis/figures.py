@@ -190,7 +190,7 @@ def fig8_battle_cross_play(results, cfg: SuiteConfig, path: Path) -> None:
                     cbar=False, ax=ax, square=True)
         ax.set(title=title, xlabel="column (opponent)", ylabel="row")
     fig.suptitle(f"Fig. 8 — cross-play, row against column ({cfg.battle.tournament_rounds} greedy rounds per seed pair; "
-                 "win = more kills)", fontsize=10)
+                 "sides alternate; win = more kills)", fontsize=10)
     _save(fig, path)
 
 
