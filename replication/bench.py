@@ -83,15 +83,16 @@ def training_round(algo: str, cfg: BattleConfig, rng, device: str) -> dict:
     t0 = time.perf_counter()
     battle_experiments.play_round(env, (main, opponent), (0.5, 0.5), cfg, learn=True)
     act_seconds = time.perf_counter() - t0
-    samples = main.ring.added
+    on_policy = algo in ("ac", "mfac")
+    if on_policy:  # keep this round's rows: the floor repeats the same update on them
+        round_rows, final_rows = list(main.round_rows), main.final_rows
     stats = main.train_round()
     round_seconds = time.perf_counter() - t0
     steps = stats["gradient_steps"]
-    if algo in ("ac", "mfac"):  # on-policy: the floor is one update on the round's data
-        main.round_rows = [main.ring.usable_rows()]
-        main.final_rows = np.zeros(0, dtype=np.int64)
+    if on_policy:
+        main.round_rows, main.final_rows = round_rows, final_rows
         floor = _timed(main.train_round)
-        batch_samples = len(main.round_rows[0]) if main.round_rows else samples
+        batch_samples = sum(len(r) for r in round_rows)
     else:
         batch = main.ring.batch(main.ring.usable_rows()[: cfg.batch_size])
         floor = _timed(lambda: [main.gradient_step(batch) for _ in range(steps)])
