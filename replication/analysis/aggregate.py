@@ -12,12 +12,17 @@ from replication.analysis.audit import load_claims
 from replication.config import SuiteConfig
 
 
+def params_key(**params) -> tuple:
+    """The key under which `paper_values` files a claim's paper value: its params, sorted."""
+    return tuple(sorted(params.items()))
+
+
 def paper_values(measure: str, **match) -> dict:
     """Paper values from the claims registry for one measure, keyed by the claim's params."""
     found = {}
     for claim in load_claims():
         if claim.measure == measure and all(claim.params.get(k) == v for k, v in match.items()):
-            found[tuple(sorted(claim.params.items()))] = claim.paper_value
+            found[params_key(**claim.params)] = claim.paper_value
     return found
 
 
@@ -62,13 +67,10 @@ def gaussian_squeeze(results, cfg: SuiteConfig) -> pd.DataFrame:
         for algo in GS_ALGOS:
             row = _ci_row(measures.gs_final_performance(results, algo, n), n_agents=n, algo=algo)
             reach = measures.gs_time_to(results, algo, n, 0.9)
-            rows.append({**row, "paper": paper.get(tuple(sorted({"algo": algo, "n_agents": n}.items()))),
+            rows.append({**row, "paper": paper.get(params_key(algo=algo, n_agents=n)),
                          "seeds_reaching_0.9": int(reach.notna().sum()),
                          "mean_time_to_0.9": reach.mean() if reach.notna().any() else None})
     return pd.DataFrame(rows)
-
-
-BATTLE_LABEL = {"mfq": "MF-Q", "il": "IL", "mfac": "MF-AC", "ac": "AC"}
 
 
 def battle_cross_play(results, cfg: SuiteConfig) -> pd.DataFrame:
@@ -81,7 +83,7 @@ def battle_cross_play(results, cfg: SuiteConfig) -> pd.DataFrame:
     for row in cfg.battle.algorithms:
         for col in cfg.battle.algorithms:
             m = matches[(matches["row_algo"] == row) & (matches["col_algo"] == col)]
-            key = tuple(sorted({"algo": row, "opponent": col}.items()))
+            key = params_key(algo=row, opponent=col)
             win = _ci_row(measures.battle_win_rate(results, row, col), row=row, column=col)
             reward = measures.bootstrap_ci(measures.battle_total_reward(results, row, col).to_numpy())
             rows.append({**win, "rounds": len(m), "wins": int(m["win"].sum()), "losses": int(m["loss"].sum()),

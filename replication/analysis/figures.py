@@ -14,7 +14,7 @@ import seaborn as sns  # noqa: E402
 
 from replication import io  # noqa: E402
 from replication.analysis import measures  # noqa: E402
-from replication.analysis.aggregate import ising_xi_vs_tau, paper_values  # noqa: E402
+from replication.analysis.aggregate import ising_xi_vs_tau, paper_values, params_key  # noqa: E402
 from replication.config import SuiteConfig  # noqa: E402
 from replication.tasks import ising  # noqa: E402
 
@@ -142,7 +142,7 @@ def fig3_gaussian_squeeze(results, cfg: SuiteConfig, path: Path) -> None:
             ax.axhline(0.9, ls=":", c="grey", lw=1)
             if row == 0:
                 for algo, label in GS_LABEL.items():
-                    value = paper.get(tuple(sorted({"algo": algo, "n_agents": n}.items())))
+                    value = paper.get(params_key(algo=algo, n_agents=n))
                     if value is not None:
                         ax.plot(cfg.gaussian_squeeze.timesteps, value, marker="<", ms=7, c=palette[label], clip_on=False)
             ax.set(title=f"N = {n}" + ("" if row == 0 else " — exploring (behaviour) policy"),
