@@ -11,6 +11,7 @@ include: "workflow/rules/common.smk"
 include: "workflow/rules/ising.smk"
 include: "workflow/rules/gaussian_squeeze.smk"
 include: "workflow/rules/battle.smk"
+include: "workflow/rules/semi_cooperative.smk"
 include: "workflow/rules/analysis.smk"
 
 

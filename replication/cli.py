@@ -41,10 +41,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     run = sub.add_parser("run", help="run one experiment", epilog=EPILOG,
                          description="Run one task × algorithm × seed; writes metrics.csv, config.yaml, provenance.json into --out.")
-    run.add_argument("--task", required=True, help="ising | ising_toy | gaussian_squeeze | battle")
+    run.add_argument("--task", required=True, help="ising | ising_toy | gaussian_squeeze | battle | prisoners_dilemma | "
+                                                    "pursuit | resource_sharing | tiger_deer")
     run.add_argument("--algo", required=True,
                      help="ising: mfq | mcmc; ising_toy: mfq; gaussian_squeeze: il | fmq | rec_fmq | maac | mfq | mfac; "
-                          "battle: il | mfq | ac | mfac")
+                          "battle: il | mfq | ac | mfac | ped_dqn; prisoners_dilemma, pursuit, resource_sharing: "
+                          "ped_dqn | idqn | pe_dqn | reward_sharing | qmix | mfq; tiger_deer: the same but qmix")
     run.add_argument("--seed", required=True, type=int)
     run.add_argument("--out", required=True, help="output folder, e.g. results/default/runs/ising/mfq/seed0")
     run.add_argument("--threads", type=int, default=1, help="CPU threads for this job (default 1)")

@@ -195,6 +195,116 @@ class BattleConfig:
 
 
 @dataclass(frozen=True)
+class SemiCooperativeConfig:
+    """Learners of paper B (PED-DQN and its baselines); every default is the author code's unless noted."""
+
+    beta: float = non_negative(1.0)               # weight of the peer evaluation (and of reward sharing)
+    gamma: float = _constrained(0.99, minimum=0, exclusive=False, maximum=1)
+    mission_learning_rate: float = positive(5e-4)
+    action_learning_rate: float = positive(1e-4)  # PED-DQN's action network; also every single-network baseline
+    buffer_size: int = positive(20_000)           # joint steps, one FIFO per network
+    batch_size: int = positive(32)
+    learning_starts: int = non_negative(128)      # env steps before the first gradient step
+    epsilon_start: float = _constrained(1.0, minimum=0, exclusive=False, maximum=1)
+    epsilon_end: float = _constrained(0.1, minimum=0, exclusive=False, maximum=1)
+    peer_bootstrap: Literal["policy", "max"] = "policy"        # z's bootstrap: Q(o', π(o')) (paper) or max_u Q(o', u) (author code)
+    peer_network: Literal["mission", "frozen_copy"] = "mission"  # z from the live mission network (paper) or its frozen copy (author code)
+    parameter_sharing: bool = False               # author code: one network per agent
+    hidden: int = positive(64)
+    boltzmann_temperature: float = positive(0.1)  # MF-Q's v^MF (paper A, Eq. 12)
+    qmix_embedding: int = positive(32)
+
+
+@dataclass(frozen=True)
+class SemiCooperativeTask:
+    """Schedule shared by the paper-B tasks: training length, exploration, warm-up, evaluation."""
+
+    algorithms: list[Literal["ped_dqn", "idqn", "pe_dqn", "reward_sharing", "qmix", "mfq"]] = _constrained(
+        ["ped_dqn", "idqn", "pe_dqn", "reward_sharing", "qmix", "mfq"])
+    steps: int = positive(1_000_000)              # training env steps
+    epsilon_decay_steps: int = positive(250_000)
+    target_update_every: int = positive(5000)     # training steps between hard target (and peer copy) refreshes
+    peer_warmup_steps: int = non_negative(50_000)  # peer evaluations are added from this env step on
+    eval_every: int = positive(4000)
+    eval_episodes: int = positive(25)
+    checkpoint_every: int = positive(50_000)      # env steps between checkpoints
+
+    def check(self, path: str) -> None:
+        if not self.algorithms or len(set(self.algorithms)) != len(self.algorithms):
+            raise ConfigError(f"{path}.algorithms: need distinct algorithms, got {self.algorithms}")
+        if self.eval_every > self.steps:
+            raise ConfigError(f"{path}.eval_every: {self.eval_every} exceeds {path}.steps = {self.steps}; no evaluation would run")
+
+
+@dataclass(frozen=True)
+class PrisonersDilemmaConfig(SemiCooperativeTask):
+    episode_length: int = positive(10)
+
+
+@dataclass(frozen=True)
+class PursuitConfig(SemiCooperativeTask):
+    grid_size: int = positive(10)
+    n_predators: int = positive(4)
+    n_prey: int = positive(3)
+    episode_length: int = positive(100)
+    battery: int = positive(100)
+    respawn_steps: int = non_negative(15)
+    reward_form: str = "picsq"
+
+    def check(self, path: str) -> None:
+        super().check(path)
+        from replication.tasks.pursuit import REWARD_FORMS
+        if self.reward_form not in REWARD_FORMS:
+            raise ConfigError(f"{path}.reward_form: {self.reward_form!r} is not known; choose one of {', '.join(REWARD_FORMS)}")
+        cells = self.grid_size * self.grid_size
+        if self.n_predators + self.n_prey > cells:
+            raise ConfigError(f"{path}.n_predators: {self.n_predators} predators and {self.n_prey} prey do not fit "
+                              f"the {cells} cells of a {self.grid_size}×{self.grid_size} grid")
+
+
+@dataclass(frozen=True)
+class ResourceSharingConfig(SemiCooperativeTask):
+    steps: int = positive(2_000_000)
+    n_agents: int = positive(8)
+    supply: int = non_negative(40)
+    demand: int = positive(40)
+    episode_length: int = positive(30)
+    mean_reward: bool = False                     # the author code's "mean" variants
+
+    def check(self, path: str) -> None:
+        super().check(path)
+        if self.n_agents < 3:
+            raise ConfigError(f"{path}.n_agents: a ring needs at least 3 agents, got {self.n_agents}")
+        if self.demand < self.n_agents:
+            raise ConfigError(f"{path}.demand: {self.demand} cannot give each of {self.n_agents} agents a need of at least 1")
+
+
+@dataclass(frozen=True)
+class TigerDeerConfig(SemiCooperativeTask):
+    algorithms: list[Literal["ped_dqn", "idqn", "pe_dqn", "reward_sharing", "qmix", "mfq"]] = _constrained(
+        ["ped_dqn", "idqn", "pe_dqn", "reward_sharing", "mfq"])
+    map_size: int = positive(20)
+    n_tigers: int = positive(8)
+    n_deer: int = positive(20)
+    episode_length: int = positive(100)
+    tiger_step_recover: float = -0.1             # magent2's tiger_deer default: a tiger starves in 100 steps
+    minimap_mode: bool = False
+
+    def check(self, path: str) -> None:
+        super().check(path)
+        if "qmix" in self.algorithms:
+            raise ConfigError(f"{path}.algorithms: qmix needs a global state, which tiger_deer does not give")
+        if self.map_size < 10:
+            raise ConfigError(f"{path}.map_size: magent2 needs at least 10, got {self.map_size}")
+        if self.n_tigers + self.n_deer > (self.map_size - 2) ** 2 // 2:
+            raise ConfigError(f"{path}.n_tigers: {self.n_tigers} tigers and {self.n_deer} deer crowd a {self.map_size}×{self.map_size} map; "
+                              f"use at most {(self.map_size - 2) ** 2 // 2} together")
+
+
+SEMI_COOPERATIVE_TASKS = ("prisoners_dilemma", "pursuit", "resource_sharing", "tiger_deer")
+
+
+@dataclass(frozen=True)
 class RuleResources:
     """What one job of a rule asks the scheduler for (Snakemake threads and resources)."""
 
@@ -211,6 +321,7 @@ class ResourcesConfig:
     gaussian_squeeze_run: RuleResources = field(default_factory=RuleResources)
     battle_train: RuleResources = field(default_factory=RuleResources)
     battle_tournament: RuleResources = field(default_factory=RuleResources)
+    semi_cooperative_run: RuleResources = field(default_factory=RuleResources)
 
 
 @dataclass(frozen=True)
@@ -222,6 +333,11 @@ class SuiteConfig:
     ising_toy: IsingToyConfig = field(default_factory=IsingToyConfig)
     gaussian_squeeze: GaussianSqueezeConfig = field(default_factory=GaussianSqueezeConfig)
     battle: BattleConfig = field(default_factory=BattleConfig)
+    semi_cooperative: SemiCooperativeConfig = field(default_factory=SemiCooperativeConfig)
+    prisoners_dilemma: PrisonersDilemmaConfig = field(default_factory=PrisonersDilemmaConfig)
+    pursuit: PursuitConfig = field(default_factory=PursuitConfig)
+    resource_sharing: ResourceSharingConfig = field(default_factory=ResourceSharingConfig)
+    tiger_deer: TigerDeerConfig = field(default_factory=TigerDeerConfig)
     resources: ResourcesConfig = field(default_factory=ResourcesConfig)
 
     def check(self, path: str) -> None:

@@ -119,3 +119,25 @@ class AgentTransitionRing:
             "next_view": self.view[nxt].astype(np.float32), "next_features": self.features[nxt].astype(np.float32),
             "next_mean_action": self.mean_action[nxt].astype(np.float32),
         }
+
+
+class JointStepReplay:
+    """Preallocated FIFO of joint steps for a fixed set of agents (paper B's tasks): one row per env
+    step holds every agent's fields, given as {name: (per-step shape, dtype)}. Storing writes one
+    row; sampling draws whole rows, so neither loops over agents."""
+
+    def __init__(self, capacity: int, fields: dict):
+        self.capacity = capacity
+        self.data = {name: np.zeros((capacity, *shape), dtype=dtype) for name, (shape, dtype) in fields.items()}
+        self.cursor = 0
+        self.size = 0
+
+    def add(self, step: dict) -> None:
+        for name, array in self.data.items():
+            array[self.cursor] = step[name]
+        self.cursor = (self.cursor + 1) % self.capacity
+        self.size = min(self.size + 1, self.capacity)
+
+    def sample(self, batch_size: int, rng: np.random.Generator) -> dict:
+        rows = rng.integers(0, self.size, batch_size)
+        return {name: array[rows] for name, array in self.data.items()}

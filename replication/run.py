@@ -2,7 +2,7 @@
 
 Output folder: metrics.csv (tidy long form), config.yaml (the resolved config of this run),
 provenance.json, and task-specific artefacts (spins.npz for the Ising sweep; checkpoint.pt and
-model.pt for battle).
+model.pt for battle; checkpoint.pt for paper B's tasks).
 """
 
 from __future__ import annotations
@@ -17,10 +17,12 @@ from replication.config import ConfigError, SuiteConfig, to_dict
 from replication.experiments import battle as battle_experiments
 from replication.experiments import gaussian_squeeze as gs_experiments
 from replication.experiments import ising as ising_experiments
+from replication.experiments import semi_cooperative as semi_cooperative_experiments
 from replication.provenance import Provenance, to_json
 
-ALGORITHMS = {**ising_experiments.ALGORITHMS, **gs_experiments.ALGORITHMS, **battle_experiments.ALGORITHMS}
-TORCH_TASKS = {"gaussian_squeeze", "battle"}
+ALGORITHMS = {**ising_experiments.ALGORITHMS, **gs_experiments.ALGORITHMS, **battle_experiments.ALGORITHMS,
+              **semi_cooperative_experiments.ALGORITHMS}
+TORCH_TASKS = {"gaussian_squeeze", "battle", *semi_cooperative_experiments.ALGORITHMS}
 BASE_COLUMNS = ["task", "algo", "seed", "step", "metric", "value"]
 
 
@@ -46,8 +48,9 @@ def check_request(task: str, algo: str, seed: int) -> None:
 
 def resolved_config(cfg: SuiteConfig, task: str, algo: str, seed: int) -> dict:
     """Everything that determines this run's results."""
-    return {"scale": cfg.scale, "preset": cfg.preset, "task": task, "algo": algo, "seed": seed,
-            task: to_dict(getattr(cfg, task))}
+    sections = (semi_cooperative_experiments.resolved_sections(cfg, task) if task in semi_cooperative_experiments.ALGORITHMS
+                else {task: to_dict(getattr(cfg, task))})
+    return {"scale": cfg.scale, "preset": cfg.preset, "task": task, "algo": algo, "seed": seed, **sections}
 
 
 def run(task: str, algo: str, seed: int, cfg: SuiteConfig, out: str | Path,
@@ -63,6 +66,8 @@ def run(task: str, algo: str, seed: int, cfg: SuiteConfig, out: str | Path,
     partial = out / "partial"
     if task == "battle":
         metrics = battle_experiments.train(algo, seed, cfg.battle, out, device, progress)
+    elif task in semi_cooperative_experiments.ALGORITHMS:
+        metrics = semi_cooperative_experiments.train(task, algo, seed, cfg, out, progress)
     elif task == "gaussian_squeeze":
         metrics = gs_experiments.run_sweep(algo, seed, cfg.gaussian_squeeze, partial, progress)
     elif task == "ising":

@@ -26,6 +26,11 @@ def neighbour_mean_action(positions: np.ndarray, previous: np.ndarray, radius: f
     delta = positions[:, None, :].astype(np.float32) - positions[None, :, :]
     near = (delta ** 2).sum(-1) <= radius * radius
     np.fill_diagonal(near, False)
-    near &= previous[None, :] >= 0
+    return peer_mean_action(near, previous, n_actions)
+
+
+def peer_mean_action(peers: np.ndarray, previous: np.ndarray, n_actions: int) -> np.ndarray:
+    """ā^j = mean one-hot previous action of the agents j observes (peers[j, k]); zeros with none."""
+    near = peers & (previous[None, :] >= 0)
     counts = near.sum(axis=1, keepdims=True)
     return (near.astype(np.float32) @ one_hot(previous, n_actions)) / np.maximum(counts, 1)

@@ -57,6 +57,8 @@ def load_claims(paths=None) -> list[Claim]:
                 raise ConfigError(f"{path}: claim {claim.id}: rule must be one of {', '.join(RULES)}")
             if claim.min_scale not in SCALES:
                 raise ConfigError(f"{path}: claim {claim.id}: min_scale must be one of {', '.join(SCALES)}")
+            if claim.rule == "within" and not np.isfinite(claim.paper_value):
+                raise ConfigError(f"{path}: claim {claim.id}: rule within needs a paper value")
             if claim.rule != "within" and claim.threshold is None:
                 raise ConfigError(f"{path}: claim {claim.id}: rule {claim.rule} needs a threshold")
             claims.append(claim)
@@ -126,6 +128,7 @@ def to_markdown(table: pd.DataFrame, cfg: SuiteConfig) -> str:
         "(or wholly on the claimed side of a threshold), **not reproduced** when it lies wholly outside,",
         "**inconclusive** when it straddles the edge, fewer than two seeds are defined, or the scale is",
         "smaller than the claim needs. Tolerances live in `replication/claims/*.yaml` with their reasons.",
+        "A paper value of – means the paper's number was not recovered: the claim is judged on its direction only.",
         "",
         "Summary: " + ", ".join(f"{counts.get(v, 0)} {v}" for v in ("reproduced", "not reproduced", "inconclusive")),
         "",
@@ -137,7 +140,7 @@ def to_markdown(table: pd.DataFrame, cfg: SuiteConfig) -> str:
         for r in part.itertuples():
             bound = f"± {r.tolerance:g}" if r.rule == "within" else f"{r.rule} {r.threshold:g}"
             ours = f"{_fmt(r.ours_mean)} [{_fmt(r.ci_low)}, {_fmt(r.ci_high)}]"
-            lines.append(f"| {r.id} | {r.figure} | {r.statement} | {r.paper_value:g} | {ours} | {bound} | "
+            lines.append(f"| {r.id} | {r.figure} | {r.statement} | {_fmt(r.paper_value)} | {ours} | {bound} | "
                          f"{r.n_seeds} | **{r.verdict}** | {r.reason} |")
         lines.append("")
     return "\n".join(lines)

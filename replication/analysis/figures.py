@@ -194,7 +194,57 @@ def fig8_battle_cross_play(results, cfg: SuiteConfig, path: Path) -> None:
     _save(fig, path)
 
 
-DRAWERS = {f.__name__: f for f in (fig7_battle_learning_curves, fig8_battle_cross_play, fig2_toy_q_tables, fig3_gaussian_squeeze, fig4_ising_xi_vs_tau, fig5_ising_timeseries, fig6_ising_spin_maps)}
+PED_LABEL = {"ped_dqn": "PED-DQN", "idqn": "IDQN", "pe_dqn": "PE-DQN", "reward_sharing": "reward sharing",
+             "qmix": "QMIX", "mfq": "MF-Q"}
+PED_TASK_TITLE = {"prisoners_dilemma": "iterated prisoner's dilemma", "pursuit": "partially-cooperative pursuit",
+                  "resource_sharing": "resource sharing", "tiger_deer": "MAgent tiger_deer"}
+
+
+def _ped_curves(results, task: str, metric: str) -> pd.DataFrame:
+    runs = measures.load_runs(results, task)
+    curves = runs[runs["metric"] == metric].copy()
+    curves["algorithm"] = curves["algo"].map(PED_LABEL)
+    return curves
+
+
+def ped_dqn_welfare_curves(results, cfg: SuiteConfig, path: Path) -> None:
+    """Paper B: social welfare of greedy evaluation episodes over training, one panel per task."""
+    palette = dict(zip(PED_LABEL.values(), sns.color_palette("tab10", len(PED_LABEL))))
+    tasks = list(PED_TASK_TITLE)
+    fig, axes = plt.subplots(1, len(tasks), figsize=(4.6 * len(tasks), 4.2), squeeze=False)
+    for ax, task in zip(axes[0], tasks):
+        curves = _ped_curves(results, task, "social_welfare")
+        order = [PED_LABEL[a] for a in getattr(cfg, task).algorithms]
+        sns.lineplot(curves, x="step", y="value", hue="algorithm", hue_order=order, palette=palette,
+                     errorbar=("ci", 95), n_boot=500, seed=0, ax=ax, legend=False)
+        ax.set(title=f"{PED_TASK_TITLE[task]} ({_seed_note(curves['seed'].nunique())})", xlabel="training step",
+               ylabel="social welfare per episode (greedy)")
+        ax.title.set_fontsize(9)
+    handles = [plt.Line2D([], [], c=palette[label], lw=2) for label in PED_LABEL.values()]
+    fig.legend(handles, list(PED_LABEL.values()), loc="lower center", ncol=len(PED_LABEL), fontsize=9, frameon=False)
+    fig.suptitle("PED-DQN (paper B) and baselines: social welfare over training; the paper's curves were not recovered",
+                 fontsize=10)
+    _save(fig, path, rect=(0, 0.06, 1, 1))
+
+
+def ped_dqn_pd_cooperation(results, cfg: SuiteConfig, path: Path) -> None:
+    """Paper B's opening example: how often the greedy agents cooperate over training."""
+    palette = dict(zip(PED_LABEL.values(), sns.color_palette("tab10", len(PED_LABEL))))
+    order = [PED_LABEL[a] for a in cfg.prisoners_dilemma.algorithms]
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4.2), sharey=True)
+    for ax, (metric, label) in zip(axes, (("cooperation_rate", "cooperation rate"),
+                                          ("mutual_cooperation_rate", "mutual cooperation rate"))):
+        curves = _ped_curves(results, "prisoners_dilemma", metric)
+        sns.lineplot(curves, x="step", y="value", hue="algorithm", hue_order=order, palette=palette,
+                     errorbar=("ci", 95), n_boot=500, seed=0, ax=ax, legend=ax is axes[0])
+        ax.axhline(0.5, ls=":", c="grey", lw=1)
+        ax.set(xlabel="training step", ylabel=f"{label} (greedy)", ylim=(-0.03, 1.03))
+    fig.suptitle(f"Iterated prisoner's dilemma (Axelrod payoffs, {cfg.prisoners_dilemma.episode_length} rounds): "
+                 f"{_seed_note(curves['seed'].nunique())}", fontsize=10)
+    _save(fig, path)
+
+
+DRAWERS = {f.__name__: f for f in (ped_dqn_welfare_curves, ped_dqn_pd_cooperation, fig7_battle_learning_curves, fig8_battle_cross_play, fig2_toy_q_tables, fig3_gaussian_squeeze, fig4_ising_xi_vs_tau, fig5_ising_timeseries, fig6_ising_spin_maps)}
 
 
 def write_figures(results: str | Path, cfg: SuiteConfig) -> None:

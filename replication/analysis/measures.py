@@ -202,3 +202,27 @@ MEASURES.update({
     "battle_ranking_margin": battle_ranking_margin,
     "battle_final_training_reward": battle_final_training_reward,
 })
+
+
+# --- paper B: semi-cooperative tasks --------------------------------------------------------------
+
+FINAL_FRACTION = 0.2  # final performance = mean of the greedy evaluations in the last 20% of training
+
+
+def semi_cooperative_final(results, task: str, algo: str, metric: str = "social_welfare") -> pd.Series:
+    """Per seed: mean of an evaluation metric over the evaluations in the last FINAL_FRACTION of training."""
+    rows = _select(load_runs(results, task), algo, metric)
+    if rows.empty:
+        return pd.Series(dtype=float)
+    last = rows["step"].max()
+    tail = rows[rows["step"] > last * (1 - FINAL_FRACTION)]
+    return tail.groupby("seed")["value"].mean().sort_index()
+
+
+def semi_cooperative_gain(results, task: str, algo: str, baseline: str, metric: str = "social_welfare") -> pd.Series:
+    """Per seed: final metric of `algo` minus that of `baseline` (same seed, same evaluation episodes)."""
+    return (semi_cooperative_final(results, task, algo, metric)
+            - semi_cooperative_final(results, task, baseline, metric)).dropna()
+
+
+MEASURES |= {"semi_cooperative_final": semi_cooperative_final, "semi_cooperative_gain": semi_cooperative_gain}

@@ -5,6 +5,7 @@ TABLES = {
     "ising_toy": ["ising_toy"],
     "gaussian_squeeze": ["gaussian_squeeze"],
     "battle": ["battle_training", "battle_cross_play", "battle_ranking"],
+    "semi_cooperative": ["ped_dqn_final"],
 }
 
 FIGURES = {
@@ -12,4 +13,5 @@ FIGURES = {
     "ising": ["fig4_ising_xi_vs_tau", "fig5_ising_timeseries", "fig6_ising_spin_maps"],
     "gaussian_squeeze": ["fig3_gaussian_squeeze"],
     "battle": ["fig7_battle_learning_curves", "fig8_battle_cross_play"],
+    "semi_cooperative": ["ped_dqn_welfare_curves", "ped_dqn_pd_cooperation"],
 }

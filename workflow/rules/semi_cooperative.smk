@@ -1,0 +1,26 @@
+# Paper B: PED-DQN and its baselines on the semi-cooperative tasks, one job per task × algorithm × seed.
+
+SEMI_COOPERATIVE_TASKS = ["prisoners_dilemma", "pursuit", "resource_sharing", "tiger_deer"]
+SEMI_COOPERATIVE_RUNS = [path for task in SEMI_COOPERATIVE_TASKS
+                         for path in run_files(task, getattr(CFG, task).algorithms)]
+
+
+rule semi_cooperative_run:
+    output:
+        metrics=f"{RESULTS}/runs/{{task}}/{{algo}}/seed{{seed}}/metrics.csv",
+        config=f"{RESULTS}/runs/{{task}}/{{algo}}/seed{{seed}}/config.yaml",
+        provenance=f"{RESULTS}/runs/{{task}}/{{algo}}/seed{{seed}}/provenance.json",
+    log:
+        f"{RESULTS}/logs/{{task}}/{{algo}}/seed{{seed}}.log",
+    wildcard_constraints:
+        task="|".join(SEMI_COOPERATIVE_TASKS),
+        algo="ped_dqn|idqn|pe_dqn|reward_sharing|qmix|mfq",
+        seed=r"\d+",
+    threads: CFG.resources.semi_cooperative_run.threads
+    resources:
+        mem_mb=CFG.resources.semi_cooperative_run.mem_mb,
+        runtime=CFG.resources.semi_cooperative_run.runtime,
+        slurm_extra=CFG.resources.semi_cooperative_run.slurm_extra,
+    shell:
+        "python -m replication run --task {wildcards.task} --algo {wildcards.algo} --seed {wildcards.seed} "
+        "{CLI_CONFIG} --threads {threads} --out $(dirname {output.metrics}) > {log} 2>&1"
