@@ -152,7 +152,7 @@ class GaussianSqueezeConfig:
 class BattleConfig:
     """MAgent battle (paper A §5.3, App. C.3); reference-code choices via the reference_code preset."""
 
-    algorithms: list[Literal["il", "mfq", "ac", "mfac"]] = _constrained(["mfq", "il", "mfac", "ac"])
+    algorithms: list[Literal["il", "mfq", "ac", "mfac", "ped_dqn"]] = _constrained(["mfq", "il", "mfac", "ac", "ped_dqn"])
     seeds: list[int] = _constrained([0, 1, 2, 3, 4], minimum=0, exclusive=False)  # battle's own: it is the costly one
     map_size: int = positive(40)
     agents_per_side: int = positive(64)
@@ -179,6 +179,13 @@ class BattleConfig:
     opponent_tau: float = fraction(0.01)
     checkpoint_every: int = positive(10)
     tournament_rounds: int = positive(50)        # greedy evaluation rounds per seed pair and side
+    # PED-DQN (paper B) in the battle tournament; the action network uses learning_rate above
+    mission_learning_rate: float = positive(5e-4)
+    mission_train_ratio: float = positive(2.0)   # the mission network's gradient batches per new sample × batch
+    peer_beta: float = non_negative(1.0)
+    peer_bootstrap: Literal["policy", "max"] = "policy"
+    peer_network: Literal["mission", "frozen_copy"] = "mission"
+    peer_warmup_rounds: int = non_negative(50)   # paper B: 50 000 of 1M steps; here 2.5% of the 2000 rounds
 
     def check(self, path: str) -> None:
         from replication.tasks.battle import check_fits

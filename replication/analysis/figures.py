@@ -155,7 +155,7 @@ def fig3_gaussian_squeeze(results, cfg: SuiteConfig, path: Path) -> None:
     _save(fig, path, rect=(0, 0.04, 1, 1))
 
 
-BATTLE_LABEL = {"mfq": "MF-Q", "il": "IL", "mfac": "MF-AC", "ac": "AC"}
+BATTLE_LABEL = {"mfq": "MF-Q", "il": "IL", "mfac": "MF-AC", "ac": "AC", "ped_dqn": "PED-DQN"}
 
 
 def fig7_battle_learning_curves(results, cfg: SuiteConfig, path: Path) -> None:

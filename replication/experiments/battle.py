@@ -27,12 +27,14 @@ from replication.algorithms.battle.ac import IndependentAC
 from replication.algorithms.battle.il import IndependentDQN
 from replication.algorithms.battle.mfac import MeanFieldAC
 from replication.algorithms.battle.mfq import MeanFieldDQN
+from replication.algorithms.battle.ped_dqn import PeerEvaluationDualDQN
 from replication.algorithms.mean_action import neighbour_mean_action, team_mean_action
 from replication.config import BattleConfig, ConfigError
 from replication.nets import soft_update
 from replication.tasks.battle import N_ACTIONS, VIEW_RADIUS, Battle
 
-LEARNERS = {"il": IndependentDQN, "mfq": MeanFieldDQN, "ac": IndependentAC, "mfac": MeanFieldAC}
+LEARNERS = {"il": IndependentDQN, "mfq": MeanFieldDQN, "ac": IndependentAC, "mfac": MeanFieldAC,
+            "ped_dqn": PeerEvaluationDualDQN}
 ALGORITHMS = {"battle": tuple(LEARNERS)}
 CHECKPOINT = "checkpoint.pt"
 FINAL_MODEL = "model.pt"
@@ -99,7 +101,7 @@ def play_round(env: Battle, sides, epsilons, cfg: BattleConfig, learn: bool = Fa
             tracker.record(observed[team].ids, actions[team])
         if learn:
             obs = observed[0]
-            sides[0].store(obs.ids, obs.view, obs.features, means[0], actions[0], rewards[0], alive[0])
+            sides[0].store(obs.ids, obs.view, obs.features, means[0], actions[0], rewards[0], alive[0], obs.positions)
     if learn:
         final = env.observe(0)
         sides[0].end_round(final.ids, final.view, final.features, tracker.mean_action(final))

@@ -47,7 +47,7 @@ class IndependentDQN:
         return np.where(explore, self.rng.integers(0, self.n_actions, len(greedy)), greedy)
 
     # --- storing --------------------------------------------------------------------------------
-    def store(self, ids, view, features, mean_action, actions, rewards, alive) -> None:
+    def store(self, ids, view, features, mean_action, actions, rewards, alive, positions=None) -> None:
         self.ring.add_step(ids, view, features, mean_action, actions, rewards, alive)
         self.new_samples += len(ids)
 
@@ -55,11 +55,13 @@ class IndependentDQN:
         self.ring.end_round(ids, view, features, mean_action)
 
     # --- learning -------------------------------------------------------------------------------
-    def next_value(self, batch) -> torch.Tensor:
+    def next_value(self, batch, online=None, target=None) -> torch.Tensor:
         """max_a Q⁻(s', a), or Q⁻(s', argmax_a Q(s', a)) with double_q."""
-        q_next = self.q_values(self.q_target, batch["next_view"], batch["next_features"], batch["next_mean_action"])
+        online = self.q if online is None else online
+        target = self.q_target if target is None else target
+        q_next = self.q_values(target, batch["next_view"], batch["next_features"], batch["next_mean_action"])
         if self.cfg.q_target == "double_q":
-            best = self.q_values(self.q, batch["next_view"], batch["next_features"], batch["next_mean_action"]).argmax(-1)
+            best = self.q_values(online, batch["next_view"], batch["next_features"], batch["next_mean_action"]).argmax(-1)
             return q_next.gather(1, best[:, None]).squeeze(1)
         return q_next.max(dim=-1).values
 
@@ -74,18 +76,20 @@ class IndependentDQN:
         return {"loss": float(np.mean(losses)) if losses else np.nan,
                 "mean_q": float(np.mean(q_means)) if q_means else np.nan, "gradient_steps": steps}
 
-    def gradient_step(self, batch, q_means=None) -> float:
+    def gradient_step(self, batch, q_means=None, role=None) -> float:
+        """One TD step of `role` = (online, target, optimizer), by default the acting network's."""
+        online, target, optimizer = role or (self.q, self.q_target, self.optimizer)
         action = torch.as_tensor(batch["action"], device=self.device)
         with torch.no_grad():
             y = (self._tensor(batch["reward"])
-                 + self.cfg.gamma * (1 - self._tensor(batch["terminal"])) * self.next_value(batch))
-        q = self.q_values(self.q, batch["view"], batch["features"], batch["mean_action"])
+                 + self.cfg.gamma * (1 - self._tensor(batch["terminal"])) * self.next_value(batch, online, target))
+        q = self.q_values(online, batch["view"], batch["features"], batch["mean_action"])
         q_taken = q.gather(1, action[:, None]).squeeze(1)
         loss = F.mse_loss(q_taken, y)
-        self.optimizer.zero_grad()
+        optimizer.zero_grad()
         loss.backward()
-        self.optimizer.step()
-        soft_update(self.q_target, self.q, self.cfg.target_tau)
+        optimizer.step()
+        soft_update(target, online, self.cfg.target_tau)
         if q_means is not None:
             q_means.append(q_taken.mean().item())
         return loss.item()

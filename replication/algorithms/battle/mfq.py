@@ -20,8 +20,8 @@ class MeanFieldDQN(IndependentDQN):
     def q_values(self, net, view, features, mean_action) -> torch.Tensor:
         return net(self._tensor(view), self._tensor(features), self._tensor(mean_action))
 
-    def next_value(self, batch) -> torch.Tensor:
+    def next_value(self, batch, online=None, target=None) -> torch.Tensor:
         if self.cfg.q_target == "double_q":
-            return super().next_value(batch)
-        q_next = self.q_values(self.q_target, batch["next_view"], batch["next_features"], batch["next_mean_action"])
+            return super().next_value(batch, online, target)
+        q_next = self.q_values(self.q_target if target is None else target, batch["next_view"], batch["next_features"], batch["next_mean_action"])
         return mean_field_value(q_next, self.cfg.boltzmann_temperature)  # Eq. 10

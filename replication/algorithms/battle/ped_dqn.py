@@ -1,0 +1,107 @@
+"""PED-DQN (paper B) on battle, to meet paper A's learners in the Fig. 8 tournament.
+
+As IL, one network per role is shared by the team (battle's convention; `parameter_sharing` in
+paper B's terms) and learns after each round from the transition ring. The action network `q`
+acts and learns from r̂_a = r_a + β·Z_a; the mission network learns from the raw reward with
+`mission_learning_rate`. Z_a is the mean peer evaluation z_k = r_k + γ·Q_m(o'_k, π(o'_k)) −
+Q_m(o_k, u_k) of a's team-mates within its 13×13 view, computed when the next observation
+arrives (one step later) and stored with the transition, from round `peer_warmup_rounds` on.
+`peer_bootstrap` and `peer_network` are paper B's options (see semi_cooperative/ped_dqn.py).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import torch
+
+from replication.algorithms.battle.il import IndependentDQN
+from replication.algorithms.semi_cooperative.ped_dqn import peer_evaluation, reshaped_reward
+from replication.nets import BattleQNet
+from replication.tasks.battle import VIEW_RADIUS
+
+
+def team_peers(positions: np.ndarray) -> np.ndarray:
+    """peers[a, k]: team-mate k stands in a's 13×13 view (Chebyshev distance ≤ 6), k ≠ a."""
+    gap = np.abs(positions[:, None, :] - positions[None, :, :]).max(axis=-1)
+    peers = gap <= VIEW_RADIUS
+    np.fill_diagonal(peers, False)
+    return peers
+
+
+class PeerEvaluationDualDQN(IndependentDQN):
+    def __init__(self, view_shape, feature_size: int, n_actions: int, max_agent_id: int, cfg, rng, device):
+        super().__init__(view_shape, feature_size, n_actions, max_agent_id, cfg, rng, device)
+        self.mission = BattleQNet(view_shape, feature_size, n_actions, False).to(device)
+        self.mission_target = BattleQNet(view_shape, feature_size, n_actions, False).to(device)
+        self.mission_target.load_state_dict(self.mission.state_dict())
+        self.mission_optimizer = torch.optim.Adam(self.mission.parameters(), lr=cfg.mission_learning_rate)
+        self.shaped_reward = np.zeros(cfg.replay_capacity, dtype=np.float32)  # r̂ per ring row
+        self.max_agent_id = max_agent_id
+        self.pending = None
+        self.rounds_seen = 0
+
+    def store(self, ids, view, features, mean_action, actions, rewards, alive, positions=None) -> None:
+        rows = self.ring.add_step(ids, view, features, mean_action, actions, rewards, alive)
+        self.shaped_reward[rows] = rewards
+        self.new_samples += len(ids)
+        self._evaluate_pending(ids, view, features)
+        self.pending = {"rows": rows, "ids": ids, "view": view, "features": features, "action": actions,
+                        "reward": rewards.astype(np.float32), "alive": alive, "positions": positions}
+
+    def end_round(self, ids, view, features, mean_action) -> None:
+        self.ring.end_round(ids, view, features, mean_action)
+        self._evaluate_pending(ids, view, features)
+        self.pending = None
+        self.rounds_seen += 1
+
+    @torch.no_grad()
+    def _evaluate_pending(self, ids, view, features) -> None:
+        """The previous step's peer evaluations, now that its successors' observations are here."""
+        p = self.pending
+        if p is None or self.rounds_seen < self.cfg.peer_warmup_rounds:
+            return
+        net = self.mission_target if self.cfg.peer_network == "frozen_copy" else self.mission
+        q_taken = net(self._tensor(p["view"]), self._tensor(p["features"])).gather(
+            1, torch.as_tensor(p["action"], device=self.device)[:, None]).squeeze(1).cpu().numpy()
+        next_value = np.zeros(len(p["ids"]), dtype=np.float32)   # a dead agent's transition is terminal
+        survived = np.flatnonzero(p["alive"])
+        if len(survived):
+            lookup = np.full(self.max_agent_id, -1, dtype=np.int64)
+            lookup[ids] = np.arange(len(ids))
+            nxt = lookup[p["ids"][survived]]
+            next_view, next_features = self._tensor(view[nxt]), self._tensor(features[nxt])
+            q_next = net(next_view, next_features)
+            if self.cfg.peer_bootstrap == "policy":
+                policy = self.q(next_view, next_features).argmax(dim=-1)
+                next_value[survived] = q_next.gather(1, policy[:, None]).squeeze(1).cpu().numpy()
+            else:
+                next_value[survived] = q_next.max(dim=-1).values.cpu().numpy()
+        z = peer_evaluation(p["reward"], q_taken, next_value, (~p["alive"]).astype(np.float32), self.cfg.gamma)
+        self.shaped_reward[p["rows"]] = reshaped_reward(p["reward"], z, team_peers(p["positions"]), self.cfg.peer_beta)
+
+    def train_round(self) -> dict:
+        """The action network on r̂ (train_ratio), then the mission network on r (mission_train_ratio),
+        each on batches of its own."""
+        rows = self.ring.usable_rows()
+        steps, mission_steps = (math.ceil(ratio * self.new_samples / self.cfg.batch_size) if len(rows) else 0
+                                for ratio in (self.cfg.train_ratio, self.cfg.mission_train_ratio))
+        self.new_samples = 0
+        losses, q_means = [], []
+        for _ in range(steps):
+            picked = self.rng.choice(rows, self.cfg.batch_size)
+            batch = self.ring.batch(picked)
+            batch["reward"] = self.shaped_reward[picked]
+            losses.append(self.gradient_step(batch, q_means))
+        mission = (self.mission, self.mission_target, self.mission_optimizer)
+        for _ in range(mission_steps):
+            self.gradient_step(self.ring.batch(self.rng.choice(rows, self.cfg.batch_size)), role=mission)
+        return {"loss": float(np.mean(losses)) if losses else np.nan,
+                "mean_q": float(np.mean(q_means)) if q_means else np.nan, "gradient_steps": steps}
+
+    def networks(self) -> dict:
+        return {**super().networks(), "mission": self.mission, "mission_target": self.mission_target}
+
+    def optimizers(self) -> dict:
+        return {**super().optimizers(), "mission_optimizer": self.mission_optimizer}
