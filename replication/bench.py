@@ -1,4 +1,8 @@
-"""`python -m replication bench battle`: speed of the battle pieces at the paper's settings.
+"""`python -m replication bench battle|pursuit`: speed of a task's pieces at the paper's settings.
+
+Pursuit (paper B): env-only steps/s with random actions; for each learner, training steps/s (act,
+store, reshape, one gradient step per env step: the author code's loop) and its gradient floor
+(training steps alone).
 
 Measures, on this machine: env-only steps/s with random actions; acting steps/s with both teams'
 networks and no training, against its floor (env step + one batched forward per team); seconds per
@@ -17,7 +21,7 @@ import pandas as pd
 import torch
 
 from replication import io
-from replication.config import BattleConfig
+from replication.config import BattleConfig, SuiteConfig
 from replication.experiments import battle as battle_experiments
 from replication.provenance import _cpu_name
 from replication.tasks.battle import N_ACTIONS
@@ -115,6 +119,46 @@ def bench_battle(out: str | Path, threads: int = 1, device: str = "cpu", rounds:
         rows += [{"measure": k, "algo": algo, "value": v} for k, v in training_round(algo, cfg, rng, device).items()]
     frame = pd.DataFrame(rows)
     frame["threads"], frame["device"], frame["cpu"] = threads, device, _cpu_name()
+    frame["platform"], frame["torch"] = platform.platform(), torch.__version__
+    io.write_csv(out, frame)
+    return frame
+
+
+def bench_pursuit(out: str | Path, threads: int = 1, episodes: int = 2) -> pd.DataFrame:
+    """Paper B's pursuit at the author code's settings (10×10, 4 predators, 3 prey, 100 steps)."""
+    from replication.experiments import semi_cooperative as sc
+    torch.set_num_threads(threads)
+    cfg = SuiteConfig(scale="paper")
+    steps = episodes * cfg.pursuit.episode_length
+    env = sc.make_task("pursuit", cfg.pursuit, np.random.default_rng(0))
+    t0 = time.perf_counter()
+    for _ in range(steps):
+        env.observe(), env.peers()
+        if env.step(env.rng.integers(0, env.n_actions, env.n_agents))[1]:
+            env.reset()
+    rows = [{"measure": "env_only_steps_per_second", "algo": "-", "value": steps / (time.perf_counter() - t0)}]
+    for algo in cfg.pursuit.algorithms:
+        learner = sc.LEARNERS[algo](env, cfg.semi_cooperative, cfg.pursuit, np.random.default_rng(0))
+        episode = sc.Episode(env, learner.needs_state)
+
+        def train_steps(n: int, start: int) -> None:
+            for t in range(start, start + n):
+                step, done = episode.advance(learner.act(episode.obs, episode.mean_action, 0.5))
+                learner.store(step, t)
+                if t >= cfg.semi_cooperative.batch_size:
+                    learner.train_step()
+                if done:
+                    episode.start()
+
+        warm = cfg.pursuit.peer_warmup_steps  # from here on, PED-DQN and PE-DQN compute peer evaluations
+        train_steps(cfg.semi_cooperative.batch_size, warm)
+        loop = _timed(lambda: train_steps(steps, warm + cfg.semi_cooperative.batch_size))
+        floor = _timed(lambda: [learner.train_step() for _ in range(steps)])
+        rows += [{"measure": "training_steps_per_second", "algo": algo, "value": steps / loop},
+                 {"measure": "gradient_floor_steps_per_second", "algo": algo, "value": steps / floor},
+                 {"measure": "training_over_floor", "algo": algo, "value": loop / floor}]
+    frame = pd.DataFrame(rows)
+    frame["threads"], frame["cpu"] = threads, _cpu_name()
     frame["platform"], frame["torch"] = platform.platform(), torch.__version__
     io.write_csv(out, frame)
     return frame

@@ -6,7 +6,7 @@ Commands
   figures    the papers' figures from the runs and tables
   audit      every claim of the claims registry → reproduced / not reproduced / inconclusive
   tournament battle cross-play of every trained model pair (Fig. 8)
-  bench      speed of a task's pieces on this machine (battle)
+  bench      speed of a task's pieces on this machine (battle, pursuit)
 """
 
 from __future__ import annotations
@@ -69,11 +69,11 @@ def build_parser() -> argparse.ArgumentParser:
     _common(tour)
 
     bench = sub.add_parser("bench", help="benchmark a task on this machine", epilog=EPILOG,
-                           description="Benchmark the battle pieces at the paper's settings; writes results/bench/<task>.csv.")
-    bench.add_argument("task", choices=["battle"])
+                           description="Benchmark a task's pieces at the paper's settings; writes results/bench/<task>.csv.")
+    bench.add_argument("task", choices=["battle", "pursuit"])
     bench.add_argument("--threads", type=int, default=1)
     bench.add_argument("--device", choices=["auto", "cpu", "cuda"], default="cpu")
-    bench.add_argument("--rounds", type=int, default=2, help="rounds per acting measurement")
+    bench.add_argument("--rounds", type=int, default=2, help="battle: rounds per acting measurement; pursuit: 100-step episodes per measurement")
     bench.add_argument("--out", default=None, help="CSV path (default results/bench/<task>.csv)")
     return parser
 
@@ -87,8 +87,11 @@ def main(argv: list[str] | None = None) -> int:
             from replication import bench, run
             if args.rounds < 1:
                 raise ConfigError(f"--rounds: must be at least 1, got {args.rounds}")
-            frame = bench.bench_battle(args.out or "results/bench/battle.csv", args.threads,
-                                       run.resolve_device(args.device), args.rounds)
+            out = args.out or f"results/bench/{args.task}.csv"
+            if args.task == "pursuit":
+                frame = bench.bench_pursuit(out, args.threads, args.rounds)
+            else:
+                frame = bench.bench_battle(out, args.threads, run.resolve_device(args.device), args.rounds)
             print(frame[["measure", "algo", "value"]].to_string(index=False))
             return 0
         cfg = load_config(args.config, args.preset)

@@ -106,7 +106,7 @@ def test_transition_ring_links_terminal_and_wraps():
     assert set(ring.usable_rows().tolist()) == {int(r1[0]), int(r1[1]), int(r2[0])}  # new-round rows: no successor yet
 
 
-@pytest.mark.parametrize("algo", ["il", "mfq", "ac", "mfac"])
+@pytest.mark.parametrize("algo", ["il", "mfq", "ac", "mfac", "ped_dqn"])
 def test_two_rounds_of_training_log_every_metric(tmp_path, algo):
     cfg = BattleConfig(**{**SMALL.__dict__, "rounds": 2})
     metrics = battle_experiments.train(algo, 0, cfg, tmp_path, progress=False)

@@ -36,6 +36,11 @@ def _with(tmp_path, **changes):
     ({"seeds": [1, 1]}, "seeds: duplicate seeds"),
     ({"seeds": [-1]}, "seeds[0]: must be non-negative, got -1"),
     ({"preset": "mine"}, "preset: 'mine' is not allowed"),
+    ({"pursuit__n_predators": 99}, "pursuit.n_predators: 99 predators and 3 prey do not fit the 100 cells of a 10×10 grid"),
+    ({"semi_cooperative__beta": -0.5}, "semi_cooperative.beta: must be non-negative, got -0.5"),
+    ({"pursuit__reward_form": "cubic"}, "pursuit.reward_form: 'cubic' is not known; choose one of picsq, sigmoid_linear, sigmoid_sigmoid"),
+    ({"tiger_deer__algorithms": ["qmix"]}, "tiger_deer.algorithms: qmix needs a global state"),
+    ({"resource_sharing__demand": 5}, "resource_sharing.demand: 5 cannot give each of 8 agents a need of at least 1"),
 ])
 def test_bad_config_is_one_line_naming_the_key(tmp_path, change, message):
     with pytest.raises(ConfigError) as err:

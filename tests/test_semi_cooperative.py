@@ -1,0 +1,159 @@
+"""Paper B: peer evaluations by hand, the tasks' rules on drawn examples, and a smoke run of every
+algorithm on every task."""
+
+import dataclasses
+
+import numpy as np
+import pytest
+import torch
+
+from replication.algorithms.semi_cooperative.ped_dqn import (PeerEvaluationDualDQN, mean_peer_evaluation,
+                                                             peer_evaluation, reshaped_reward)
+from replication.algorithms.semi_cooperative.reward_sharing import shared_reward
+from replication.experiments import semi_cooperative as experiments
+from replication.tasks.prisoners_dilemma import PrisonersDilemma
+from replication.tasks.pursuit import Pursuit, captured_prey, final_reward
+from replication.tasks.resource_sharing import ASK, GIVE, NONE, ResourceSharing
+
+
+def test_peer_evaluation_is_the_td_error_by_hand():
+    # z = r + γ(1 − terminal)·Q(o', π(o')) − Q(o, u): agent 0: 1 + 0.9·3 − 2 = 1.7; agent 1 (terminal): 0 − 1 = −1
+    z = peer_evaluation(np.array([1.0, 0.0]), np.array([2.0, 1.0]), np.array([3.0, 4.0]), np.array([0.0, 1.0]), 0.9)
+    assert np.allclose(z, [1.7, -1.0])
+
+
+def test_reshaped_reward_with_and_without_peers_in_view():
+    reward, z = np.array([1.0, 2.0, 3.0], np.float32), np.array([0.5, -1.0, 4.0], np.float32)
+    peers = np.array([[0, 1, 1],    # agent 0 sees 1 and 2: Z = (−1 + 4)/2 = 1.5
+                      [0, 0, 0],    # agent 1 sees nobody: Z = 0
+                      [1, 0, 0]], bool)  # agent 2 sees 0: Z = 0.5
+    assert np.allclose(mean_peer_evaluation(z, peers), [1.5, 0.0, 0.5])
+    assert np.allclose(reshaped_reward(reward, z, peers, beta=2.0), [1 + 3.0, 2.0, 3 + 1.0])
+    assert np.allclose(shared_reward(reward, peers, beta=1.0), [1 + 2.5, 2.0, 3 + 1.0])
+
+
+def _constant_q(network, values):
+    """Make a per-agent network output the given Q-values (agents × actions) whatever it reads."""
+    with torch.no_grad():
+        for w in network.weights:
+            w.zero_()
+        network.biases[-1].copy_(torch.tensor(values, dtype=torch.float32)[:, None, :])
+
+
+@pytest.mark.parametrize("bootstrap, expected_z", [("policy", [5 + 0.99 * 1 - 2, 0 + 0.99 * 0.5 - 0.5]),
+                                                   ("max", [5 + 0.99 * 2 - 2, 0 + 0.99 * 3 - 0.5])])
+def test_ped_dqn_stores_the_reshaped_reward_of_a_hand_example(smoke_cfg, bootstrap, expected_z):
+    cfg = dataclasses.replace(smoke_cfg.semi_cooperative, peer_bootstrap=bootstrap, beta=1.0, gamma=0.99)
+    schedule = dataclasses.replace(smoke_cfg.prisoners_dilemma, peer_warmup_steps=10)
+    env = PrisonersDilemma(10, np.random.default_rng(0))
+    learner = PeerEvaluationDualDQN(env, cfg, schedule, np.random.default_rng(0))
+    _constant_q(learner.mission.online, [[1.0, 2.0], [0.5, 3.0]])  # mission Q of agents 0 and 1
+    _constant_q(learner.q.online, [[1.0, 0.0], [1.0, 0.0]])       # the action networks' policy: cooperate
+    obs = env.observe()
+    step = {"obs": obs, "next_obs": obs, "action": np.array([1, 0]), "reward": np.array([5.0, 0.0], np.float32),
+            "terminal": np.zeros(2, np.float32), "active": np.ones(2, np.float32), "peers": env.peers()}
+    assert np.allclose(learner.peer_signals(step), expected_z)
+    # each player's only peer is the other: r̂_0 = 5 + z_1, r̂_1 = 0 + z_0; before the warm-up, r̂ = r
+    assert np.allclose(learner.learning_reward(step, 10), [5 + expected_z[1], expected_z[0]])
+    assert np.allclose(learner.learning_reward(step, 9), [5.0, 0.0])
+
+
+def _grid(drawing: str):
+    """Predators (P) and prey (o) from a drawn grid; '2' is two predators on one cell."""
+    predators, prey = [], []
+    for r, line in enumerate(drawing.split()):
+        for c, ch in enumerate(line):
+            predators += [[r, c]] * {"P": 1, "2": 2}.get(ch, 0)
+            if ch == "o":
+                prey.append([r, c])
+    return np.array(predators), np.array(prey)
+
+
+@pytest.mark.parametrize("drawing, caught", [
+    ("P.P  .o.  .P.", True),    # three predators around the prey
+    ("P.P  .o.  ...", False),   # two are not enough
+    ("2..  .o.  ..P", True),    # two on one neighbouring cell count twice
+    ("oP.  PP.  ...", True),    # a prey in the corner: its three neighbours inside the grid
+    ("oP.  P..  ..P", False),
+])
+def test_capture_needs_three_predators_in_the_eight_neighbours(drawing, caught):
+    predators, prey = _grid(drawing)
+    assert captured_prey(predators, prey, np.ones(1, bool), grid=3).tolist() == [caught]
+
+
+def test_a_predator_on_the_prey_cell_does_not_count():
+    predators, prey = _grid("P.P  .o.  ...")
+    predators = np.vstack([predators, prey])
+    assert not captured_prey(predators, prey, np.ones(1, bool), grid=3)[0]
+
+
+def test_battery_moves_respawn_and_final_reward():
+    env = Pursuit(5, 3, 1, episode_length=20, battery=100, respawn_steps=2, reward_form="picsq", rng=np.random.default_rng(0))
+    env.predators = np.array([[0, 0], [1, 3], [3, 1]])
+    env.prey = np.array([[2, 2]])
+    # stay costs nothing; a move costs one, also when the wall stops it
+    env.step(np.array([0, 1, 3]))
+    assert env.battery.tolist() == [100, 99, 99] and env.predators.tolist() == [[0, 0], [0, 3], [3, 0]]
+    env.step(np.array([1, 0, 0]))
+    assert env.battery.tolist() == [99, 99, 99] and env.predators[0].tolist() == [0, 0]
+    # eight predators ring the prey: wherever it steps, ≥ 3 are its neighbours; captured, back 2 steps later
+    ring = Pursuit(5, 8, 1, episode_length=20, battery=100, respawn_steps=2, reward_form="picsq", rng=np.random.default_rng(0))
+    ring.predators = np.array([[2 + dx, 2 + dy] for dx in (-1, 0, 1) for dy in (-1, 0, 1) if dx or dy])
+    ring.prey = np.array([[2, 2]])
+    ring.step(np.zeros(8, int))
+    assert ring.captures == 1 and not ring.present[0]
+    ring.step(np.zeros(8, int))
+    assert not ring.present[0]
+    ring.step(np.zeros(8, int))
+    assert ring.present[0] and ring.battery.tolist() == [100] * 8
+    # picsq: 100·[battery > 50] + 5·G²
+    assert final_reward(np.array([51, 50]), 2, "picsq").tolist() == [120.0, 20.0]
+    assert np.allclose(final_reward(np.array([30]), 0, "sigmoid_linear"), [50.0])
+    assert np.allclose(final_reward(np.array([70]), 5, "sigmoid_sigmoid"), [50.0 + 75.0])
+
+
+def test_pursuit_rewards_only_at_the_last_step():
+    env = Pursuit(10, 4, 3, episode_length=3, battery=100, respawn_steps=15, reward_form="picsq", rng=np.random.default_rng(0))
+    rewards = [env.step(np.zeros(4, int)) for _ in range(3)]
+    assert [r.sum() for r, _ in rewards[:2]] == [0.0, 0.0] and [d for _, d in rewards] == [False, False, True]
+    assert (rewards[2][0] >= 100).all()   # nobody moved: battery 100 > 50
+
+
+def test_prisoners_dilemma_payoffs():
+    env = PrisonersDilemma(4, np.random.default_rng(0))
+    payoffs = [env.step(np.array(actions))[0].tolist() for actions in ([0, 0], [0, 1], [1, 0], [1, 1])]
+    assert payoffs == [[3.0, 3.0], [0.0, 5.0], [5.0, 0.0], [1.0, 1.0]]
+    assert env.episode_metrics() == {"cooperation_rate": 0.5, "mutual_cooperation_rate": 0.25}
+
+
+def test_resource_sharing_gives_to_asking_neighbours():
+    env = ResourceSharing(4, 8, 8, episode_length=30, mean_reward=False, rng=np.random.default_rng(0))
+    env.has, env.need = np.array([3, 0, 1, 4]), np.array([1, 2, 1, 4])
+    # agent 0 gives; its left (3) does nothing, its right (1) asks: one unit 0 → 1
+    rewards, _ = env.step(np.array([GIVE, ASK, NONE, NONE]))
+    assert env.has.tolist() == [2, 1, 1, 4]
+    assert rewards.tolist() == [-1 - 1, -1 - 1, 0, 0]   # −|has − need| − |Δhas|
+    env.mean_reward = True
+    rewards, _ = env.step(np.array([GIVE, ASK, NONE, NONE]))
+    # has [1, 2, 1, 4] against need [1, 2, 1, 4]: rewards −1, −1, 0, 0 → every agent gets the mean, −0.5
+    assert env.has.tolist() == [1, 2, 1, 4] and np.allclose(rewards, -0.5)
+
+
+@pytest.mark.parametrize("task, algo", [(t, a) for t, algos in experiments.ALGORITHMS.items() for a in algos])
+def test_every_algorithm_runs_on_every_task(smoke_cfg, tmp_path, task, algo):
+    metrics = experiments.train(task, algo, 0, smoke_cfg, tmp_path, progress=False)
+    schedule = getattr(smoke_cfg, task)
+    assert sorted(metrics["step"].unique()) == list(range(schedule.eval_every, schedule.steps + 1, schedule.eval_every))
+    welfare = metrics[metrics["metric"] == "social_welfare"]["value"]
+    assert len(welfare) and np.isfinite(welfare).all()
+
+
+def test_same_seed_same_metrics_and_a_killed_run_resumes(smoke_cfg, tmp_path):
+    first = experiments.train("pursuit", "ped_dqn", 3, smoke_cfg, tmp_path / "a", progress=False)
+    again = experiments.train("pursuit", "ped_dqn", 3, smoke_cfg, tmp_path / "b", progress=False)
+    assert first.equals(again)
+    # the checkpoint at the end resumes to the same, finished run
+    resumed = experiments.train("pursuit", "ped_dqn", 3, smoke_cfg, tmp_path / "a", progress=False)
+    assert resumed.equals(first)
+    with pytest.raises(experiments.CheckpointError, match="not a pursuit/idqn checkpoint"):
+        experiments.train("pursuit", "idqn", 3, smoke_cfg, tmp_path / "a", progress=False)
