@@ -478,3 +478,14 @@ def load_config(paths: list[str | Path], preset: str | None = None) -> SuiteConf
 
 def to_dict(cfg) -> dict:
     return dataclasses.asdict(cfg)
+
+
+def first_difference(saved, current, path: str = "") -> tuple[str, object, object] | None:
+    """The first key (dotted) where two nested mappings differ, with both values; None if equal."""
+    if isinstance(saved, dict) and isinstance(current, dict):
+        for key in sorted(set(saved) | set(current), key=str):
+            found = first_difference(saved.get(key), current.get(key), f"{path}.{key}" if path else str(key))
+            if found:
+                return found
+        return None
+    return None if saved == current else (path, saved, current)

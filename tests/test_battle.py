@@ -155,6 +155,9 @@ def test_checkpoint_of_another_algorithm_is_refused(tmp_path):
     other_map = BattleConfig(**{**cfg.__dict__, "map_size": 24})
     with pytest.raises(ConfigError, match="does not match 24"):
         battle_experiments.load_checkpoint(tmp_path / "checkpoint.pt", "ac", other_map)
+    longer = BattleConfig(**{**cfg.__dict__, "rounds": 5})
+    with pytest.raises(ConfigError, match="trained with battle.rounds = 1, not 5"):
+        battle_experiments.train("ac", 0, longer, tmp_path, progress=False)
     (tmp_path / "junk.pt").write_bytes(b"not a checkpoint")
     with pytest.raises(ConfigError, match="cannot be read safely"):
         battle_experiments.load_checkpoint(tmp_path / "junk.pt", "ac", cfg)

@@ -157,3 +157,7 @@ def test_same_seed_same_metrics_and_a_killed_run_resumes(smoke_cfg, tmp_path):
     assert resumed.equals(first)
     with pytest.raises(experiments.CheckpointError, match="not a pursuit/idqn checkpoint"):
         experiments.train("pursuit", "idqn", 3, smoke_cfg, tmp_path / "a", progress=False)
+    # a checkpoint trained with other settings is refused, not silently resumed
+    longer = dataclasses.replace(smoke_cfg, pursuit=dataclasses.replace(smoke_cfg.pursuit, steps=400))
+    with pytest.raises(experiments.CheckpointError, match="trained with pursuit.steps = 200, not 400"):
+        experiments.train("pursuit", "ped_dqn", 3, longer, tmp_path / "a", progress=False)

@@ -29,7 +29,7 @@ from replication.algorithms.battle.mfac import MeanFieldAC
 from replication.algorithms.battle.mfq import MeanFieldDQN
 from replication.algorithms.battle.ped_dqn import PeerEvaluationDualDQN
 from replication.algorithms.mean_action import neighbour_mean_action, team_mean_action
-from replication.config import BattleConfig, ConfigError
+from replication.config import BattleConfig, ConfigError, first_difference, to_dict
 from replication.nets import soft_update
 from replication.tasks.battle import N_ACTIONS, VIEW_RADIUS, Battle
 
@@ -43,6 +43,14 @@ TIMING = "timing.csv"  # seconds per round: kept out of metrics.csv, which must 
 
 class CheckpointError(ConfigError):
     """A checkpoint that does not fit the requested run."""
+
+
+NOT_TRAINING = ("algorithms", "seeds", "checkpoint_every", "tournament_rounds")
+
+
+def training_settings(cfg: BattleConfig) -> dict:
+    """The battle settings a checkpoint was trained with (a resumed run must have the same)."""
+    return {k: v for k, v in to_dict(cfg).items() if k not in NOT_TRAINING}
 
 
 def make_env(cfg: BattleConfig, seed: int) -> Battle:
@@ -118,7 +126,7 @@ def save_checkpoint(path: Path, algo: str, cfg: BattleConfig, main, opponent, ne
                     rng: np.random.Generator, rows: list, seconds: list) -> None:
     state = {
         "algo": algo, "map_size": cfg.map_size, "agents_per_side": cfg.agents_per_side,
-        "next_round": next_round,
+        "settings": training_settings(cfg), "next_round": next_round,
         "main": {k: m.state_dict() for k, m in _modules(main).items()},
         "opponent": {k: m.state_dict() for k, m in opponent.networks().items()},
         "numpy_rng": rng.bit_generator.state, "torch_rng": torch.get_rng_state(),
@@ -128,8 +136,9 @@ def save_checkpoint(path: Path, algo: str, cfg: BattleConfig, main, opponent, ne
         torch.save(state, tmp)
 
 
-def load_checkpoint(path: Path, algo: str, cfg: BattleConfig) -> dict:
-    """Load with weights_only=True (no code runs) and check it belongs to this algorithm and shape."""
+def load_checkpoint(path: Path, algo: str, cfg: BattleConfig, resuming: bool = True) -> dict:
+    """Load with weights_only=True (no code runs) and check it belongs to this algorithm and shape;
+    to resume training, also that it was trained with the same settings."""
     try:
         state = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as err:  # noqa: BLE001 - any unreadable file is reported the same way
@@ -141,6 +150,11 @@ def load_checkpoint(path: Path, algo: str, cfg: BattleConfig) -> dict:
     if (state["map_size"], state["agents_per_side"]) != (cfg.map_size, cfg.agents_per_side):
         raise CheckpointError(f"checkpoint {path}: map {state['map_size']} with {state['agents_per_side']} agents per side "
                               f"does not match {cfg.map_size} with {cfg.agents_per_side}")
+    if resuming:
+        changed = first_difference(state.get("settings"), training_settings(cfg), "battle")
+        if changed:
+            raise CheckpointError(f"checkpoint {path}: trained with {changed[0]} = {changed[1]!r}, not {changed[2]!r}; "
+                                  "delete it to train afresh")
     return state
 
 
@@ -207,7 +221,7 @@ def train(algo: str, seed: int, cfg: BattleConfig, out: Path, device: str = "cpu
 
 def load_model(path: Path, algo: str, cfg: BattleConfig, env: Battle, rng, device: str = "cpu"):
     """A trained main model for greedy play (the tournament)."""
-    state = load_checkpoint(path, algo, cfg)
+    state = load_checkpoint(path, algo, cfg, resuming=False)
     learner = make_learner(algo, env, cfg, rng, device)
     _restore(learner, state["main"])
     return learner

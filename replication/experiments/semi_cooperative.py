@@ -28,7 +28,7 @@ from replication.algorithms.semi_cooperative.pe_dqn import PeerEvaluationDQN
 from replication.algorithms.semi_cooperative.ped_dqn import PeerEvaluationDualDQN
 from replication.algorithms.semi_cooperative.qmix import QMIX
 from replication.algorithms.semi_cooperative.reward_sharing import RewardSharingDQN
-from replication.config import SEMI_COOPERATIVE_TASKS, ConfigError, SuiteConfig, to_dict
+from replication.config import SEMI_COOPERATIVE_TASKS, ConfigError, SuiteConfig, first_difference, to_dict
 
 LEARNERS = {"ped_dqn": PeerEvaluationDualDQN, "idqn": IndependentDQN, "pe_dqn": PeerEvaluationDQN,
             "reward_sharing": RewardSharingDQN, "qmix": QMIX, "mfq": MeanFieldDQN}
@@ -113,8 +113,15 @@ def _modules(learner) -> dict:
     return {**learner.networks(), **learner.optimizers()}
 
 
-def save_checkpoint(path: Path, task: str, algo: str, learner, next_step: int, rngs: dict, rows: list) -> None:
-    state = {"task": task, "algo": algo, "next_step": next_step,
+def training_settings(cfg: SuiteConfig, task: str) -> dict:
+    """The settings a checkpoint was trained with (a resumed run must have the same)."""
+    settings = resolved_sections(cfg, task)
+    settings[task] = {k: v for k, v in settings[task].items() if k not in ("algorithms", "checkpoint_every")}
+    return settings
+
+
+def save_checkpoint(path: Path, task: str, algo: str, settings: dict, learner, next_step: int, rngs: dict, rows: list) -> None:
+    state = {"task": task, "algo": algo, "settings": settings, "next_step": next_step,
              "modules": {k: m.state_dict() for k, m in _modules(learner).items()},
              "rngs": {k: r.bit_generator.state for k, r in rngs.items()}, "train_steps": learner.train_steps,
              "metrics": [list(r) for r in rows]}
@@ -122,14 +129,19 @@ def save_checkpoint(path: Path, task: str, algo: str, learner, next_step: int, r
         torch.save(state, tmp)
 
 
-def load_checkpoint(path: Path, task: str, algo: str) -> dict:
-    """weights_only=True: reading a checkpoint never runs code."""
+def load_checkpoint(path: Path, task: str, algo: str, settings: dict) -> dict:
+    """weights_only=True: reading a checkpoint never runs code. It must be this task's and
+    algorithm's, trained with the same settings."""
     try:
         state = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as err:  # noqa: BLE001 - any unreadable file is reported the same way
         raise CheckpointError(f"checkpoint {path}: cannot be read safely ({type(err).__name__})") from None
     if not isinstance(state, dict) or (state.get("task"), state.get("algo")) != (task, algo):
         raise CheckpointError(f"checkpoint {path}: not a {task}/{algo} checkpoint of this suite")
+    changed = first_difference(state.get("settings"), settings)
+    if changed:
+        raise CheckpointError(f"checkpoint {path}: trained with {changed[0]} = {changed[1]!r}, not {changed[2]!r}; "
+                              "delete it to train afresh")
     return state
 
 
@@ -140,10 +152,10 @@ def train(task: str, algo: str, seed: int, cfg: SuiteConfig, out: Path, progress
     rngs = {"env": np.random.default_rng([seed, 6, task_index]), "learner": np.random.default_rng([seed, 7, algo_index])}
     env = make_task(task, schedule, rngs["env"])
     learner = LEARNERS[algo](env, learner_cfg, schedule, rngs["learner"])
-    rows, start = [], 0
+    rows, start, settings = [], 0, training_settings(cfg, task)
     checkpoint = Path(out) / CHECKPOINT
     if checkpoint.exists():
-        state = load_checkpoint(checkpoint, task, algo)
+        state = load_checkpoint(checkpoint, task, algo, settings)
         modules = _modules(learner)
         try:
             for key, sd in state["modules"].items():
@@ -176,7 +188,7 @@ def train(task: str, algo: str, seed: int, cfg: SuiteConfig, out: Path, progress
             bar.set_postfix(welfare=f"{values['social_welfare']:.1f}")
         due_checkpoint |= (t + 1) % schedule.checkpoint_every == 0
         if due_checkpoint and done:
-            save_checkpoint(checkpoint, task, algo, learner, t + 1, rngs, rows)
+            save_checkpoint(checkpoint, task, algo, settings, learner, t + 1, rngs, rows)
             due_checkpoint = False
     return pd.DataFrame(rows, columns=["step", "metric", "value"])
 
