@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 import torch
 
-from replication.algorithms.semi_cooperative.ped_dqn import (PeerEvaluationDualDQN, mean_peer_evaluation,
-                                                             peer_evaluation, reshaped_reward)
+from replication.algorithms.semi_cooperative.ped_dqn import (PeerEvaluationDualDQN, peer_evaluation, peer_mean,
+                                                             reshaped_reward)
 from replication.algorithms.semi_cooperative.reward_sharing import shared_reward
 from replication.experiments import semi_cooperative as experiments
 from replication.tasks.prisoners_dilemma import PrisonersDilemma
@@ -27,7 +27,7 @@ def test_reshaped_reward_with_and_without_peers_in_view():
     peers = np.array([[0, 1, 1],    # agent 0 sees 1 and 2: Z = (−1 + 4)/2 = 1.5
                       [0, 0, 0],    # agent 1 sees nobody: Z = 0
                       [1, 0, 0]], bool)  # agent 2 sees 0: Z = 0.5
-    assert np.allclose(mean_peer_evaluation(z, peers), [1.5, 0.0, 0.5])
+    assert np.allclose(peer_mean(z, peers), [1.5, 0.0, 0.5])
     assert np.allclose(reshaped_reward(reward, z, peers, beta=2.0), [1 + 3.0, 2.0, 3 + 1.0])
     assert np.allclose(shared_reward(reward, peers, beta=1.0), [1 + 2.5, 2.0, 3 + 1.0])
 

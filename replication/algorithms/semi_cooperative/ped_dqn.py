@@ -29,15 +29,16 @@ def peer_evaluation(reward, q_taken, next_value, terminal, gamma: float) -> np.n
     return reward + gamma * (1.0 - terminal) * next_value - q_taken
 
 
-def mean_peer_evaluation(z: np.ndarray, peers: np.ndarray) -> np.ndarray:
-    """Z_a = mean of z_k over the agents k that a observes (peers[a, k]); 0 for an agent with no peer."""
+def peer_mean(values: np.ndarray, peers: np.ndarray) -> np.ndarray:
+    """For each agent a, the mean of values[k] over the agents k that a observes (peers[a, k]); 0 with no peer.
+    With the peer evaluations z this is Z_a (paper B §3.2)."""
     counts = peers.sum(axis=1)
-    return np.where(counts > 0, (peers.astype(np.float32) @ z) / np.maximum(counts, 1), 0.0).astype(np.float32)
+    return np.where(counts > 0, (peers.astype(np.float32) @ values) / np.maximum(counts, 1), 0.0).astype(np.float32)
 
 
 def reshaped_reward(reward, z, peers, beta: float) -> np.ndarray:
     """r̂_a = r_a + β·Z_a (paper B §3.2)."""
-    return (reward + beta * mean_peer_evaluation(z, peers)).astype(np.float32)
+    return (reward + beta * peer_mean(z, peers)).astype(np.float32)
 
 
 class PeerEvaluationDualDQN(IndependentDQN):

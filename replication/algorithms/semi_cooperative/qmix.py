@@ -7,11 +7,10 @@ trained on y = r̄ + γ·Q_tot⁻(s', argmax Q⁻(o', ·)) with r̄ the mean rew
 
 from __future__ import annotations
 
-import numpy as np
 import torch
 from torch import nn
 
-from replication.algorithms.semi_cooperative.dqn import AgentQNetwork, as_tensor
+from replication.algorithms.semi_cooperative.dqn import as_tensor
 from replication.algorithms.semi_cooperative.idqn import IndependentDQN
 
 

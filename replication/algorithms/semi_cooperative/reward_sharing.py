@@ -6,12 +6,11 @@ from __future__ import annotations
 import numpy as np
 
 from replication.algorithms.semi_cooperative.idqn import IndependentDQN
+from replication.algorithms.semi_cooperative.ped_dqn import peer_mean
 
 
 def shared_reward(reward: np.ndarray, peers: np.ndarray, beta: float) -> np.ndarray:
-    counts = peers.sum(axis=1)
-    mean = np.where(counts > 0, (peers.astype(np.float32) @ reward) / np.maximum(counts, 1), 0.0)
-    return (reward + beta * mean).astype(np.float32)
+    return (reward + beta * peer_mean(reward, peers)).astype(np.float32)
 
 
 class RewardSharingDQN(IndependentDQN):
