@@ -29,6 +29,14 @@ def neighbour_mean_action(positions: np.ndarray, previous: np.ndarray, radius: f
     return peer_mean_action(near, previous, n_actions)
 
 
+def chebyshev_peers(positions: np.ndarray, radius: int) -> np.ndarray:
+    """peers[a, k]: agent k stands in a's square view of `radius` cells each way (k ≠ a)."""
+    gap = np.abs(positions[:, None, :] - positions[None, :, :]).max(axis=-1)
+    peers = gap <= radius
+    np.fill_diagonal(peers, False)
+    return peers
+
+
 def peer_mean_action(peers: np.ndarray, previous: np.ndarray, n_actions: int) -> np.ndarray:
     """ā^j = mean one-hot previous action of the agents j observes (peers[j, k]); zeros with none."""
     near = peers & (previous[None, :] >= 0)

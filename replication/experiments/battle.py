@@ -22,14 +22,15 @@ import pandas as pd
 import torch
 from tqdm import tqdm
 
-from replication import io
+from replication import checkpoints, io
 from replication.algorithms.battle.ac import IndependentAC
 from replication.algorithms.battle.il import IndependentDQN
 from replication.algorithms.battle.mfac import MeanFieldAC
 from replication.algorithms.battle.mfq import MeanFieldDQN
 from replication.algorithms.battle.ped_dqn import PeerEvaluationDualDQN
 from replication.algorithms.mean_action import neighbour_mean_action, team_mean_action
-from replication.config import BattleConfig, ConfigError, first_difference, to_dict
+from replication.checkpoints import CheckpointError
+from replication.config import BattleConfig, to_dict
 from replication.nets import soft_update
 from replication.tasks.battle import N_ACTIONS, VIEW_RADIUS, Battle
 
@@ -39,10 +40,6 @@ ALGORITHMS = {"battle": tuple(LEARNERS)}
 CHECKPOINT = "checkpoint.pt"
 FINAL_MODEL = "model.pt"
 TIMING = "timing.csv"  # seconds per round: kept out of metrics.csv, which must be identical run to run
-
-
-class CheckpointError(ConfigError):
-    """A checkpoint that does not fit the requested run."""
 
 
 NOT_TRAINING = ("algorithms", "seeds", "checkpoint_every", "tournament_rounds")
@@ -118,32 +115,24 @@ def play_round(env: Battle, sides, epsilons, cfg: BattleConfig, learn: bool = Fa
             "kills": [initial[1] - alive_end[1], initial[0] - alive_end[0]], "steps": env.steps}
 
 
-def _modules(learner) -> dict:
-    return {**learner.networks(), **learner.optimizers()}
-
-
 def save_checkpoint(path: Path, algo: str, cfg: BattleConfig, main, opponent, next_round: int,
                     rng: np.random.Generator, rows: list, seconds: list) -> None:
     state = {
         "algo": algo, "map_size": cfg.map_size, "agents_per_side": cfg.agents_per_side,
         "settings": training_settings(cfg), "next_round": next_round,
-        "main": {k: m.state_dict() for k, m in _modules(main).items()},
+        "main": checkpoints.module_states(main),
         "opponent": {k: m.state_dict() for k, m in opponent.networks().items()},
         "numpy_rng": rng.bit_generator.state, "torch_rng": torch.get_rng_state(),
         "metrics": [list(r) for r in rows], "seconds": list(seconds),
     }
-    with io.atomic_path(path) as tmp:
-        torch.save(state, tmp)
+    checkpoints.save(path, state)
 
 
 def load_checkpoint(path: Path, algo: str, cfg: BattleConfig, resuming: bool = True) -> dict:
     """Load with weights_only=True (no code runs) and check it belongs to this algorithm and shape;
     to resume training, also that it was trained with the same settings."""
-    try:
-        state = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as err:  # noqa: BLE001 - any unreadable file is reported the same way
-        raise CheckpointError(f"checkpoint {path}: cannot be read safely ({type(err).__name__})") from None
-    if not isinstance(state, dict) or "algo" not in state:
+    state = checkpoints.read(path)
+    if "algo" not in state:
         raise CheckpointError(f"checkpoint {path}: not a battle checkpoint of this suite")
     if state["algo"] != algo:
         raise CheckpointError(f"checkpoint {path}: made by algorithm {state['algo']!r}, not {algo!r}")
@@ -151,21 +140,8 @@ def load_checkpoint(path: Path, algo: str, cfg: BattleConfig, resuming: bool = T
         raise CheckpointError(f"checkpoint {path}: map {state['map_size']} with {state['agents_per_side']} agents per side "
                               f"does not match {cfg.map_size} with {cfg.agents_per_side}")
     if resuming:
-        changed = first_difference(state.get("settings"), training_settings(cfg), "battle")
-        if changed:
-            raise CheckpointError(f"checkpoint {path}: trained with {changed[0]} = {changed[1]!r}, not {changed[2]!r}; "
-                                  "delete it to train afresh")
+        checkpoints.check_settings(path, state.get("settings"), training_settings(cfg), "battle")
     return state
-
-
-def _restore(learner, modules_state: dict) -> None:
-    modules = {**learner.networks(), **learner.optimizers()}
-    for key, sd in modules_state.items():
-        try:
-            modules[key].load_state_dict(sd)
-        except (KeyError, RuntimeError, ValueError) as err:
-            raise CheckpointError(f"checkpoint does not fit the {type(learner).__name__} networks: "
-                                  f"{str(err).splitlines()[0]}") from None
 
 
 def train(algo: str, seed: int, cfg: BattleConfig, out: Path, device: str = "cpu", progress: bool = True) -> pd.DataFrame:
@@ -181,8 +157,8 @@ def train(algo: str, seed: int, cfg: BattleConfig, out: Path, device: str = "cpu
     checkpoint = out / CHECKPOINT
     if checkpoint.exists():
         state = load_checkpoint(checkpoint, algo, cfg)
-        _restore(main, state["main"])
-        _restore(opponent, state["opponent"])
+        checkpoints.restore(main, state["main"])
+        checkpoints.restore(opponent, state["opponent"])
         rng.bit_generator.state = state["numpy_rng"]
         torch.set_rng_state(state["torch_rng"])
         rows, seconds, start = [tuple(r) for r in state["metrics"]], list(state["seconds"]), state["next_round"]
@@ -213,9 +189,8 @@ def train(algo: str, seed: int, cfg: BattleConfig, out: Path, device: str = "cpu
         if (r + 1) % cfg.checkpoint_every == 0 or r + 1 == cfg.rounds:
             save_checkpoint(checkpoint, algo, cfg, main, opponent, r + 1, rng, rows, seconds)
     io.write_csv(out / TIMING, pd.DataFrame({"round": np.arange(1, len(seconds) + 1), "seconds": seconds}))
-    with io.atomic_path(out / FINAL_MODEL) as tmp:
-        torch.save({"algo": algo, "map_size": cfg.map_size, "agents_per_side": cfg.agents_per_side,
-                    "main": {k: m.state_dict() for k, m in main.networks().items()}}, tmp)
+    checkpoints.save(out / FINAL_MODEL, {"algo": algo, "map_size": cfg.map_size, "agents_per_side": cfg.agents_per_side,
+                                         "main": {k: m.state_dict() for k, m in main.networks().items()}})
     return pd.DataFrame(rows, columns=["step", "metric", "value"])
 
 
@@ -223,7 +198,7 @@ def load_model(path: Path, algo: str, cfg: BattleConfig, env: Battle, rng, devic
     """A trained main model for greedy play (the tournament)."""
     state = load_checkpoint(path, algo, cfg, resuming=False)
     learner = make_learner(algo, env, cfg, rng, device)
-    _restore(learner, state["main"])
+    checkpoints.restore(learner, state["main"])
     return learner
 
 

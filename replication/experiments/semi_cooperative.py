@@ -20,7 +20,7 @@ import pandas as pd
 import torch
 from tqdm import tqdm
 
-from replication import io
+from replication import checkpoints
 from replication.algorithms.mean_action import peer_mean_action
 from replication.algorithms.semi_cooperative.idqn import IndependentDQN
 from replication.algorithms.semi_cooperative.mfq import MeanFieldDQN
@@ -28,17 +28,14 @@ from replication.algorithms.semi_cooperative.pe_dqn import PeerEvaluationDQN
 from replication.algorithms.semi_cooperative.ped_dqn import PeerEvaluationDualDQN
 from replication.algorithms.semi_cooperative.qmix import QMIX
 from replication.algorithms.semi_cooperative.reward_sharing import RewardSharingDQN
-from replication.config import SEMI_COOPERATIVE_TASKS, ConfigError, SuiteConfig, first_difference, to_dict
+from replication.checkpoints import CheckpointError
+from replication.config import SEMI_COOPERATIVE_TASKS, SuiteConfig, to_dict
 
 LEARNERS = {"ped_dqn": PeerEvaluationDualDQN, "idqn": IndependentDQN, "pe_dqn": PeerEvaluationDQN,
             "reward_sharing": RewardSharingDQN, "qmix": QMIX, "mfq": MeanFieldDQN}
 ALGORITHMS = {task: tuple(LEARNERS) if task != "tiger_deer" else tuple(a for a in LEARNERS if a != "qmix")
               for task in SEMI_COOPERATIVE_TASKS}
 CHECKPOINT = "checkpoint.pt"
-
-
-class CheckpointError(ConfigError):
-    """A checkpoint that does not fit the requested run."""
 
 
 def make_task(task: str, cfg, rng: np.random.Generator):
@@ -109,10 +106,6 @@ def evaluate(learner, env, episodes: int) -> dict:
     return pd.DataFrame(records).mean().to_dict()
 
 
-def _modules(learner) -> dict:
-    return {**learner.networks(), **learner.optimizers()}
-
-
 def training_settings(cfg: SuiteConfig, task: str) -> dict:
     """The settings a checkpoint was trained with (a resumed run must have the same)."""
     settings = resolved_sections(cfg, task)
@@ -122,26 +115,19 @@ def training_settings(cfg: SuiteConfig, task: str) -> dict:
 
 def save_checkpoint(path: Path, task: str, algo: str, settings: dict, learner, next_step: int, rngs: dict, rows: list) -> None:
     state = {"task": task, "algo": algo, "settings": settings, "next_step": next_step,
-             "modules": {k: m.state_dict() for k, m in _modules(learner).items()},
+             "modules": checkpoints.module_states(learner),
              "rngs": {k: r.bit_generator.state for k, r in rngs.items()}, "train_steps": learner.train_steps,
              "metrics": [list(r) for r in rows]}
-    with io.atomic_path(path) as tmp:
-        torch.save(state, tmp)
+    checkpoints.save(path, state)
 
 
 def load_checkpoint(path: Path, task: str, algo: str, settings: dict) -> dict:
     """weights_only=True: reading a checkpoint never runs code. It must be this task's and
     algorithm's, trained with the same settings."""
-    try:
-        state = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as err:  # noqa: BLE001 - any unreadable file is reported the same way
-        raise CheckpointError(f"checkpoint {path}: cannot be read safely ({type(err).__name__})") from None
-    if not isinstance(state, dict) or (state.get("task"), state.get("algo")) != (task, algo):
+    state = checkpoints.read(path)
+    if (state.get("task"), state.get("algo")) != (task, algo):
         raise CheckpointError(f"checkpoint {path}: not a {task}/{algo} checkpoint of this suite")
-    changed = first_difference(state.get("settings"), settings)
-    if changed:
-        raise CheckpointError(f"checkpoint {path}: trained with {changed[0]} = {changed[1]!r}, not {changed[2]!r}; "
-                              "delete it to train afresh")
+    checkpoints.check_settings(path, state.get("settings"), settings)
     return state
 
 
@@ -156,12 +142,7 @@ def train(task: str, algo: str, seed: int, cfg: SuiteConfig, out: Path, progress
     checkpoint = Path(out) / CHECKPOINT
     if checkpoint.exists():
         state = load_checkpoint(checkpoint, task, algo, settings)
-        modules = _modules(learner)
-        try:
-            for key, sd in state["modules"].items():
-                modules[key].load_state_dict(sd)
-        except (KeyError, RuntimeError, ValueError) as err:
-            raise CheckpointError(f"checkpoint {checkpoint}: does not fit the {algo} networks: {str(err).splitlines()[0]}") from None
+        checkpoints.restore(learner, state["modules"])
         for key, rng in rngs.items():
             rng.bit_generator.state = state["rngs"][key]
         rows, start, learner.train_steps = [tuple(r) for r in state["metrics"]], state["next_step"], state["train_steps"]

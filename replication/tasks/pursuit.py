@@ -21,6 +21,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from replication.algorithms.mean_action import chebyshev_peers
+
 REWARD_FORMS = ("picsq", "sigmoid_linear", "sigmoid_sigmoid")
 MOVES = np.array([[0, 0], [-1, 0], [1, 0], [0, -1], [0, 1]], dtype=np.int64)
 NEIGHBOURS = np.array([[dx, dy] for dx in (-1, 0, 1) for dy in (-1, 0, 1) if dx or dy], dtype=np.int64)
@@ -108,10 +110,7 @@ class Pursuit:
         return np.concatenate([maps.ravel(), self.battery / 100, [self.steps / 100, self.captures / 10]]).astype(np.float32)
 
     def peers(self) -> np.ndarray:
-        gap = np.abs(self.predators[:, None, :] - self.predators[None, :, :]).max(axis=-1)
-        peers = gap <= VIEW_RADIUS
-        np.fill_diagonal(peers, False)
-        return peers
+        return chebyshev_peers(self.predators, VIEW_RADIUS)
 
     def active(self) -> np.ndarray:
         return np.ones(self.n_agents, dtype=bool)

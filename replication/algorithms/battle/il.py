@@ -71,10 +71,14 @@ class IndependentDQN:
         self.new_samples = 0
         losses, q_means = [], []
         for _ in range(steps):
-            batch = self.ring.batch(self.rng.choice(rows, self.cfg.batch_size))
+            batch = self.training_batch(self.rng.choice(rows, self.cfg.batch_size))
             losses.append(self.gradient_step(batch, q_means))
         return {"loss": float(np.mean(losses)) if losses else np.nan,
                 "mean_q": float(np.mean(q_means)) if q_means else np.nan, "gradient_steps": steps}
+
+    def training_batch(self, rows: np.ndarray) -> dict:
+        """The acting network's batch of ring rows."""
+        return self.ring.batch(rows)
 
     def gradient_step(self, batch, q_means=None, role=None) -> float:
         """One TD step of `role` = (online, target, optimizer), by default the acting network's."""

@@ -17,17 +17,10 @@ import numpy as np
 import torch
 
 from replication.algorithms.battle.il import IndependentDQN
+from replication.algorithms.mean_action import chebyshev_peers
 from replication.algorithms.semi_cooperative.ped_dqn import peer_evaluation, reshaped_reward
 from replication.nets import BattleQNet
 from replication.tasks.battle import VIEW_RADIUS
-
-
-def team_peers(positions: np.ndarray) -> np.ndarray:
-    """peers[a, k]: team-mate k stands in a's 13×13 view (Chebyshev distance ≤ 6), k ≠ a."""
-    gap = np.abs(positions[:, None, :] - positions[None, :, :]).max(axis=-1)
-    peers = gap <= VIEW_RADIUS
-    np.fill_diagonal(peers, False)
-    return peers
 
 
 class PeerEvaluationDualDQN(IndependentDQN):
@@ -79,26 +72,25 @@ class PeerEvaluationDualDQN(IndependentDQN):
             else:
                 next_value[survived] = q_next.max(dim=-1).values.cpu().numpy()
         z = peer_evaluation(p["reward"], q_taken, next_value, (~p["alive"]).astype(np.float32), self.cfg.gamma)
-        self.shaped_reward[p["rows"]] = reshaped_reward(p["reward"], z, team_peers(p["positions"]), self.cfg.peer_beta)
+        self.shaped_reward[p["rows"]] = reshaped_reward(p["reward"], z, chebyshev_peers(p["positions"], VIEW_RADIUS), self.cfg.peer_beta)
+
+    def training_batch(self, rows: np.ndarray) -> dict:
+        """The action network learns from the reshaped reward r̂."""
+        batch = self.ring.batch(rows)
+        batch["reward"] = self.shaped_reward[rows]
+        return batch
 
     def train_round(self) -> dict:
-        """The action network on r̂ (train_ratio), then the mission network on r (mission_train_ratio),
-        each on batches of its own."""
+        """The action network on r̂ (IL's round, train_ratio), then the mission network on r
+        (mission_train_ratio), each on batches of its own."""
+        new_samples = self.new_samples
+        stats = super().train_round()
         rows = self.ring.usable_rows()
-        steps, mission_steps = (math.ceil(ratio * self.new_samples / self.cfg.batch_size) if len(rows) else 0
-                                for ratio in (self.cfg.train_ratio, self.cfg.mission_train_ratio))
-        self.new_samples = 0
-        losses, q_means = [], []
-        for _ in range(steps):
-            picked = self.rng.choice(rows, self.cfg.batch_size)
-            batch = self.ring.batch(picked)
-            batch["reward"] = self.shaped_reward[picked]
-            losses.append(self.gradient_step(batch, q_means))
+        mission_steps = math.ceil(self.cfg.mission_train_ratio * new_samples / self.cfg.batch_size) if len(rows) else 0
         mission = (self.mission, self.mission_target, self.mission_optimizer)
         for _ in range(mission_steps):
             self.gradient_step(self.ring.batch(self.rng.choice(rows, self.cfg.batch_size)), role=mission)
-        return {"loss": float(np.mean(losses)) if losses else np.nan,
-                "mean_q": float(np.mean(q_means)) if q_means else np.nan, "gradient_steps": steps}
+        return stats
 
     def networks(self) -> dict:
         return {**super().networks(), "mission": self.mission, "mission_target": self.mission_target}

@@ -1,0 +1,56 @@
+"""Checkpoints shared by the training loops: written atomically, read with weights_only=True
+(a results folder from someone else never runs code here), refused with one line when they do not
+fit the run."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import torch
+
+from replication import io
+from replication.config import ConfigError, first_difference
+
+
+class CheckpointError(ConfigError):
+    """A checkpoint that does not fit the requested run."""
+
+
+def module_states(learner) -> dict:
+    """State dicts of a learner's networks and optimisers."""
+    return {k: m.state_dict() for k, m in {**learner.networks(), **learner.optimizers()}.items()}
+
+
+def restore(learner, states: dict) -> None:
+    """Load state dicts (from `module_states`) into a learner's networks and optimisers."""
+    modules = {**learner.networks(), **learner.optimizers()}
+    for key, sd in states.items():
+        try:
+            modules[key].load_state_dict(sd)
+        except (KeyError, RuntimeError, ValueError) as err:
+            raise CheckpointError(f"checkpoint does not fit the {type(learner).__name__} networks: "
+                                  f"{str(err).splitlines()[0]}") from None
+
+
+def save(path: Path, state: dict) -> None:
+    with io.atomic_path(path) as tmp:
+        torch.save(state, tmp)
+
+
+def read(path: Path) -> dict:
+    """The checkpoint's contents, loaded without running code."""
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as err:  # noqa: BLE001 - any unreadable file is reported the same way
+        raise CheckpointError(f"checkpoint {path}: cannot be read safely ({type(err).__name__})") from None
+    if not isinstance(state, dict):
+        raise CheckpointError(f"checkpoint {path}: not a checkpoint of this suite")
+    return state
+
+
+def check_settings(path: Path, saved, current: dict, prefix: str = "") -> None:
+    """Refuse to resume a checkpoint trained with other settings than this run's."""
+    changed = first_difference(saved, current, prefix)
+    if changed:
+        raise CheckpointError(f"checkpoint {path}: trained with {changed[0]} = {changed[1]!r}, not {changed[2]!r}; "
+                              "delete it to train afresh")
