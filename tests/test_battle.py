@@ -57,6 +57,21 @@ def test_observations_are_copies_and_finite_after_a_team_is_wiped_out(monkeypatc
     assert obs.view is not view and np.isnan(view[..., 6]).all()  # the engine buffer is left alone
 
 
+def test_a_wiped_out_team_is_observed_without_the_engine(monkeypatch):
+    """magent2 reads agents[0] of the observed group in minimap mode: out of bounds once the group
+    is empty (it crashed a default run). An empty team gets empty arrays and no engine call."""
+    env = Battle(20, 8, 10, seed=0)
+    env.env.reset()
+    env.env.add_agents(env.handles[1], method="custom", pos=formation(20, 8, False))  # team 0 has no agents
+
+    def engine_observation(handle):
+        raise AssertionError("engine observation read for an empty group")
+    monkeypatch.setattr(env.env, "get_observation", engine_observation)
+    obs = env.observe(0)
+    assert obs.view.shape == (0, *env.view_shape) and obs.features.shape == (0, env.feature_size)
+    assert obs.ids.shape == (0,) and obs.positions.shape == (0, 2)
+
+
 def test_formation_is_the_reference_square():
     left, right = formation(40, 64, True), formation(40, 64, False)
     assert len(left) == len(right) == 64

@@ -8,9 +8,9 @@ step, +0.2 for attacking an enemy, −0.1 for attacking (anything), −0.1 for d
 battle config (`magent2.environments.battle.battle.get_config`), so the semantics are those of
 PettingZoo's battle_v4.
 
-Observations come back as reused engine buffers; `observe` copies them. In minimap mode the
-engine divides a team's minimap by its head count, so once a team is wiped out that channel is
-0/0 = NaN in every view; `observe` sets non-finite values to 0 (an empty team has no density).
+Observations are read through `gridworld.group_observation`: copies of the engine's reused
+buffers, non-finite minimap values (0/0 once a team is wiped out) set to 0, and no engine call for
+a team with no agents left (magent2 reads out of bounds there).
 """
 
 from __future__ import annotations
@@ -22,6 +22,8 @@ import numpy as np
 
 import magent2
 from magent2.environments.battle.battle import get_config
+
+from replication.tasks.gridworld import group_observation
 
 N_ACTIONS = 21
 VIEW_RADIUS = 6
@@ -92,9 +94,7 @@ class Battle:
 
     def observe(self, team: int) -> TeamObservation:
         handle = self.handles[team]
-        view, features = self.env.get_observation(handle)
-        view = np.nan_to_num(view, nan=0.0, posinf=0.0, neginf=0.0)  # a copy: the buffer is reused
-        features = np.nan_to_num(features, nan=0.0, posinf=0.0, neginf=0.0)
+        view, features = group_observation(self.env, handle)
         return TeamObservation(view, features, self.env.get_agent_id(handle).copy(), self.env.get_pos(handle).copy())
 
     def step(self, actions: tuple[np.ndarray, np.ndarray]):

@@ -15,6 +15,8 @@ import numpy as np
 import magent2
 from magent2.environments.tiger_deer.tiger_deer import get_config
 
+from replication.tasks.gridworld import group_observation
+
 TIGER_VIEW_RADIUS = 4
 
 
@@ -51,9 +53,9 @@ class TigerDeer:
         return np.searchsorted(self.ids, self.env.get_agent_id(self.tiger_handle))
 
     def observe(self) -> np.ndarray:
-        view, features = self.env.get_observation(self.tiger_handle)
+        view, features = group_observation(self.env, self.tiger_handle)
         obs = np.zeros((self.n_agents, self.obs_dim), dtype=np.float32)
-        obs[self._rows()] = np.concatenate([view.reshape(len(view), self.view_size), features], axis=1)  # copies the reused buffers
+        obs[self._rows()] = np.concatenate([view.reshape(len(view), self.view_size), features], axis=1)
         return obs
 
     def active(self) -> np.ndarray:
