@@ -1,5 +1,6 @@
 """The Ising task, tabular MF-Q and Metropolis, checked against hand-computed values."""
 
+import dataclasses
 import math
 
 import numpy as np
@@ -7,6 +8,7 @@ import pytest
 
 from replication.algorithms import mcmc
 from replication.algorithms.tabular_mfq import TabularMFQ, annealed_temperature, boltzmann_up_probability, mfq_update
+from replication.experiments import ising as ising_experiments
 from replication.experiments.ising import run_toy
 from replication.tasks import ising
 
@@ -97,7 +99,7 @@ def test_checkerboard_sweep_keeps_a_frozen_lattice_at_low_temperature():
     spins = np.ones((6, 6), dtype=np.int8)
     rng = np.random.default_rng(0)
     for _ in range(20):
-        mcmc.sweep(spins, 0.05, 1.0, 0.0, rng, mcmc.checkerboard(6))
+        mcmc.sweep(spins[None], np.array([0.05]), 1.0, 0.0, [rng], mcmc.checkerboard(6))
     assert spins.min() == 1  # ΔE = 4 at τ = 0.05: acceptance e^-80
 
 
@@ -109,3 +111,21 @@ def test_toy_converges_to_two(smoke_cfg):
     xi = metrics[metrics["metric"] == "xi"]["value"].iloc[-1]
     assert xi == 1.0
     assert q == pytest.approx(2.0, abs=0.01)
+
+
+@pytest.mark.parametrize("algo", ["mfq", "mcmc"])
+def test_temperatures_stepped_together_equal_each_alone(smoke_cfg, algo):
+    """The sweep steps every τ in one stacked pass; each τ must come out as if it ran alone,
+    also when the reference code's early stop ends some τ before others."""
+    cfg = smoke_cfg.ising
+    cfg = dataclasses.replace(cfg, taus=[0.1, 0.3, 0.8, 2.0], mfq=dataclasses.replace(cfg.mfq, stop_when_stable=10))
+    at_temperatures = {"mfq": ising_experiments.mfq_at_temperatures, "mcmc": ising_experiments.mcmc_at_temperatures}[algo]
+    rngs = lambda taus: [ising_experiments._rng(0, tau, algo) for tau in taus]  # noqa: E731
+    together = at_temperatures(cfg, cfg.taus, rngs(cfg.taus))
+    steps_run = set()
+    for tau, (metrics, spins) in zip(cfg.taus, together):
+        (alone_metrics, alone_spins), = at_temperatures(cfg, [tau], rngs([tau]))
+        assert metrics.equals(alone_metrics) and np.array_equal(spins, alone_spins)
+        steps_run.add(int(metrics["step"].max()))
+    if algo == "mfq":
+        assert len(steps_run) > 1  # the early stop ended the temperatures at different steps

@@ -1,5 +1,6 @@
 """One run: outputs, byte-identical metrics for the same seed, resume after a kill."""
 
+import dataclasses
 import json
 
 import pytest
@@ -36,25 +37,26 @@ def test_same_seed_gives_identical_metrics(tmp_path, smoke_cfg, task, algo):
 
 def test_killed_run_resumes_with_identical_results(tmp_path, smoke_cfg, monkeypatch):
     reference = run_module.run("ising", "mfq", 0, smoke_cfg, tmp_path / "ref", progress=False)
+    real = ising_experiments.mfq_at_temperatures
 
-    real = ising_experiments.mfq_at_temperature
-    calls = []
+    def killed(*args, **kwargs):
+        raise KeyboardInterrupt("simulated kill")
 
-    def dies_on_third(cfg, tau, rng):
-        calls.append(tau)
-        if len(calls) == 3:
-            raise KeyboardInterrupt("simulated kill")
-        return real(cfg, tau, rng)
-
-    monkeypatch.setattr(ising_experiments, "mfq_at_temperature", dies_on_third)
+    monkeypatch.setattr(ising_experiments, "mfq_at_temperatures", killed)
     out = tmp_path / "killed"
     with pytest.raises(KeyboardInterrupt):
         run_module.run("ising", "mfq", 0, smoke_cfg, out, progress=False)
     assert not (out / "metrics.csv").exists()            # nothing half-written
+
+    # a run killed after its first two temperatures were saved, computed on their own
+    taus = smoke_cfg.ising.taus
+    monkeypatch.setattr(ising_experiments, "mfq_at_temperatures", real)
+    ising_experiments.run_sweep("mfq", 0, dataclasses.replace(smoke_cfg.ising, taus=taus[:2]), out / "partial", progress=False)
     assert len(list((out / "partial").glob("*.csv"))) == 2
 
-    calls.clear()
-    monkeypatch.setattr(ising_experiments, "mfq_at_temperature", lambda *a: (calls.append(a[1]), real(*a))[1])
+    calls = []
+    monkeypatch.setattr(ising_experiments, "mfq_at_temperatures", lambda cfg, t, *a: (calls.append(t), real(cfg, t, *a))[1])
     run_module.run("ising", "mfq", 0, smoke_cfg, out, progress=False)
-    assert calls == smoke_cfg.ising.taus[2:]              # the two finished temperatures were not redone
+    assert calls == [taus[2:]]                            # the two finished temperatures were not redone
+    # and the temperatures computed apart equal those computed together: each has its own stream
     assert (out / "metrics.csv").read_bytes() == (reference / "metrics.csv").read_bytes()

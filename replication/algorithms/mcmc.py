@@ -9,6 +9,8 @@ point T_c = 2.269 sits at τ_c ≈ 1.13 (the paper reports ≈ 1.2 on its 20×20
 
 Update order: checkerboard sweeps. The two sub-lattices are conditionally independent given
 each other, so updating one whole sub-lattice at once is an exact Metropolis step, vectorised.
+A sweep runs a stack of independent lattices at once, one per temperature, each drawing from its
+own random stream.
 """
 
 from __future__ import annotations
@@ -23,8 +25,8 @@ def flip_energy_change(spins: np.ndarray, coupling: float, field: float) -> np.n
     return 2.0 * ising.rewards(spins, coupling, field)
 
 
-def accept(delta_energy: np.ndarray, tau: float, uniform: np.ndarray) -> np.ndarray:
-    """Metropolis rule: accept with probability min(1, exp(−ΔE/τ))."""
+def accept(delta_energy: np.ndarray, tau, uniform: np.ndarray) -> np.ndarray:
+    """Metropolis rule: accept with probability min(1, exp(−ΔE/τ)); τ broadcasts against ΔE."""
     return uniform < np.exp(-np.maximum(delta_energy, 0.0) / tau)
 
 
@@ -33,9 +35,11 @@ def checkerboard(size: int) -> np.ndarray:
     return (rows + cols) % 2
 
 
-def sweep(spins: np.ndarray, tau: float, coupling: float, field: float,
-          rng: np.random.Generator, parity: np.ndarray) -> None:
-    """One sweep in place: update the even sub-lattice, then the odd one."""
+def sweep(spins: np.ndarray, taus: np.ndarray, coupling: float, field: float,
+          rngs: list[np.random.Generator], parity: np.ndarray) -> None:
+    """One sweep in place of K lattices (K, L, L) at temperatures taus (K,), lattice k drawing from
+    rngs[k]: update the even sub-lattice, then the odd one."""
     for colour in (0, 1):
-        flip = accept(flip_energy_change(spins, coupling, field), tau, rng.random(spins.shape))
+        uniform = ising.random_uniforms(rngs, spins.shape[1:])
+        flip = accept(flip_energy_change(spins, coupling, field), taus[:, None, None], uniform)
         spins[flip & (parity == colour)] *= -1

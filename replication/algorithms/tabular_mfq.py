@@ -11,8 +11,9 @@ import numpy as np
 DOWN, UP = 0, 1
 
 
-def boltzmann_up_probability(q: np.ndarray, n_up: np.ndarray, temperature: float) -> np.ndarray:
-    """π(up | ā) = exp(Q(up, ā)/T) / Σ_a exp(Q(a, ā)/T)  (Eq. 12 with β = 1/T), for every agent."""
+def boltzmann_up_probability(q: np.ndarray, n_up: np.ndarray, temperature) -> np.ndarray:
+    """π(up | ā) = exp(Q(up, ā)/T) / Σ_a exp(Q(a, ā)/T)  (Eq. 12 with β = 1/T), for every agent.
+    `temperature` is one number or one per agent."""
     agents = np.arange(q.shape[0])
     gap = (q[agents, n_up, UP] - q[agents, n_up, DOWN]) / temperature
     return 1.0 / (1.0 + np.exp(-gap))
@@ -33,9 +34,9 @@ class TabularMFQ:
         self.q = np.zeros((n_agents, n_levels, 2))
         self._agents = np.arange(n_agents)
 
-    def act(self, n_up: np.ndarray, temperature: float, rng: np.random.Generator) -> np.ndarray:
-        """Sample every agent's action (0 = down, 1 = up) from its Boltzmann policy."""
-        return (rng.random(n_up.shape) < boltzmann_up_probability(self.q, n_up, temperature)).astype(np.int64)
+    def act(self, n_up: np.ndarray, temperature, uniform: np.ndarray) -> np.ndarray:
+        """Sample every agent's action (0 = down, 1 = up) from its Boltzmann policy, given one uniform draw per agent."""
+        return (uniform < boltzmann_up_probability(self.q, n_up, temperature)).astype(np.int64)
 
     def update(self, n_up: np.ndarray, actions: np.ndarray, reward: np.ndarray, learning_rate: float) -> np.ndarray:
         """Apply Eq. 9 to the entry (ā, a) each agent used; return the updated entries."""

@@ -1,8 +1,9 @@
 """Ising experiments: the temperature sweep (Figs. 4–6) and the 3×3 toy (Fig. 2).
 
-One run = one algorithm and one seed over every temperature of the sweep. Each temperature
-draws from its own stream, seeded by (seed, τ, algorithm), and is saved to `partial/` as soon
-as it is done, so a killed run resumes at the next temperature with identical results.
+One run = one algorithm and one seed over every temperature of the sweep. The temperatures are
+stepped together as a stack of lattices, one vectorised pass, but each draws from its own stream,
+seeded by (seed, τ, algorithm), so its result is the same as if it ran alone. Each finished
+temperature is saved to `partial/`; a restarted run computes only the temperatures missing there.
 """
 
 from __future__ import annotations
@@ -31,79 +32,95 @@ def _rows(step: np.ndarray, metric: str, value: np.ndarray) -> pd.DataFrame:
     return pd.DataFrame({"step": step, "metric": metric, "value": value})
 
 
-def mfq_at_temperature(cfg: IsingConfig, tau: float, rng: np.random.Generator):
-    """MF-Q on the lattice at one τ: ξ and Q-MSE every `log_every` steps, equilibrium ξ, final spins."""
+def _tqdm_steps(n: int, label: str, progress: bool):
+    return tqdm(range(n), desc=label, unit="step", disable=not progress, mininterval=2)
+
+
+def mfq_at_temperatures(cfg: IsingConfig, taus: list[float], rngs: list[np.random.Generator], progress: bool = False):
+    """MF-Q on one lattice per τ, all τ stepped together (lattice k draws from rngs[k] only, so each
+    result is what that τ gives on its own): per τ, ξ and Q-MSE every `log_every` steps, equilibrium
+    ξ, final spins."""
     m = cfg.mfq
-    size = cfg.lattice_size
-    agents = TabularMFQ(size * size)
+    size, n_taus = cfg.lattice_size, len(taus)
+    n = size * size
+    agents = TabularMFQ(n_taus * n)                          # lattice k's agents are rows k·n … (k+1)·n − 1
     target = ising.reward_table(cfg.coupling, cfg.magnetic_field)
-    spins = ising.random_spins(size, rng)
-    xi = np.empty(m.steps)
-    mse = np.empty(m.steps)
-    best, stable = 0.0, 0
-    for t in range(m.steps):
-        temperature = annealed_temperature(t, m.initial_temperature, m.temperature_decay, m.decay_every, tau)
-        n_up = ising.up_neighbours(spins).ravel()           # ā^j from the previous step
-        actions = agents.act(n_up, temperature, rng)         # Eq. 12
-        spins = (2 * actions - 1).astype(np.int8).reshape(size, size)
-        reward = ising.rewards(spins, cfg.coupling, cfg.magnetic_field).ravel()
+    spins = np.stack([ising.random_spins(size, rng) for rng in rngs])
+    xi = np.empty((m.steps, n_taus))
+    mse = np.empty((m.steps, n_taus))
+    best, stable = np.zeros(n_taus), np.zeros(n_taus, dtype=int)
+    done = np.full(n_taus, m.steps)                          # steps run per τ (fewer with the early stop)
+    final_spins = [None] * n_taus
+    for t in _tqdm_steps(m.steps, f"ising mfq {n_taus} τ", progress):
+        temperature = np.repeat([annealed_temperature(t, m.initial_temperature, m.temperature_decay, m.decay_every, tau)
+                                 for tau in taus], n)
+        n_up = ising.up_neighbours(spins).reshape(-1)          # ā^j from the previous step
+        actions = agents.act(n_up, temperature, ising.random_uniforms(rngs, (n,)).reshape(-1))  # Eq. 12
+        spins = (2 * actions - 1).astype(np.int8).reshape(n_taus, size, size)
+        reward = ising.rewards(spins, cfg.coupling, cfg.magnetic_field).reshape(-1)
         new_q = agents.update(n_up, actions, reward, m.learning_rate)  # Eq. 9
-        mse[t] = np.mean((new_q - target[n_up, actions]) ** 2)
+        mse[t] = np.mean(((new_q - target[n_up, actions]) ** 2).reshape(n_taus, n), axis=1)
         xi[t] = ising.order_parameter(spins)
-        if m.stop_when_stable:  # the reference code's early stop
-            best = max(best, xi[t])
-            stable = stable + 1 if abs(best - xi[t]) < 0.001 else 0
-            if stable == m.stop_when_stable:
+        if m.stop_when_stable:  # the reference code's early stop, per τ
+            running = done == m.steps
+            best = np.maximum(best, xi[t])
+            stable = np.where(np.abs(best - xi[t]) < 0.001, stable + 1, 0)
+            for k in np.flatnonzero(running & (stable == m.stop_when_stable)):
+                done[k], final_spins[k] = t + 1, spins[k].copy()
+            if (done <= t + 1).all():
                 break
-    done = t + 1
-    logged = np.arange(m.log_every - 1, done, m.log_every)
-    window = max(1, int(round(m.measure_fraction * done)))
-    metrics = pd.concat([
-        _rows(logged + 1, "xi", xi[logged]),
-        _rows(logged + 1, "q_mse", mse[logged]),
-        _rows(np.array([done]), "xi_equilibrium", np.array([xi[done - window:done].mean()])),
-        _rows(np.array([done]), "q_mse_final", np.array([mse[done - window:done].mean()])),
-    ])
-    return metrics, spins
+    results = []
+    for k in range(n_taus):
+        steps = int(done[k])
+        logged = np.arange(m.log_every - 1, steps, m.log_every)
+        window = max(1, int(round(m.measure_fraction * steps)))
+        metrics = pd.concat([
+            _rows(logged + 1, "xi", xi[logged, k]),
+            _rows(logged + 1, "q_mse", mse[logged, k]),
+            _rows(np.array([steps]), "xi_equilibrium", np.array([xi[steps - window:steps, k].mean()])),
+            _rows(np.array([steps]), "q_mse_final", np.array([mse[steps - window:steps, k].mean()])),
+        ])
+        results.append((metrics, final_spins[k] if final_spins[k] is not None else spins[k]))
+    return results
 
 
-def mcmc_at_temperature(cfg: IsingConfig, tau: float, rng: np.random.Generator):
-    """Metropolis at one τ: |m| every `log_every` sweeps, equilibrium ξ = mean |m| at the end, final spins."""
+def mcmc_at_temperatures(cfg: IsingConfig, taus: list[float], rngs: list[np.random.Generator], progress: bool = False):
+    """Metropolis on one lattice per τ, all τ swept together (lattice k draws from rngs[k] only): per τ,
+    |m| every `log_every` sweeps, equilibrium ξ = mean |m| at the end, final spins."""
     m = cfg.mcmc
-    size = cfg.lattice_size
-    spins = (np.ones((size, size), dtype=np.int8) if m.initial_state == "ordered"
-             else ising.random_spins(size, rng))
+    size, n_taus = cfg.lattice_size, len(taus)
+    spins = (np.ones((n_taus, size, size), dtype=np.int8) if m.initial_state == "ordered"
+             else np.stack([ising.random_spins(size, rng) for rng in rngs]))
     parity = mcmc.checkerboard(size)
-    xi = np.empty(m.sweeps)
-    for t in range(m.sweeps):
-        mcmc.sweep(spins, tau, cfg.coupling, cfg.magnetic_field, rng, parity)
+    xi = np.empty((m.sweeps, n_taus))
+    for t in _tqdm_steps(m.sweeps, f"ising mcmc {n_taus} τ", progress):
+        mcmc.sweep(spins, np.asarray(taus, dtype=float), cfg.coupling, cfg.magnetic_field, rngs, parity)
         xi[t] = ising.order_parameter(spins)
     logged = np.arange(m.log_every - 1, m.sweeps, m.log_every)
     window = max(1, int(round(m.measure_fraction * m.sweeps)))
-    metrics = pd.concat([
-        _rows(logged + 1, "xi", xi[logged]),
-        _rows(np.array([m.sweeps]), "xi_equilibrium", np.array([xi[-window:].mean()])),
-    ])
-    return metrics, spins
+    return [(pd.concat([_rows(logged + 1, "xi", xi[logged, k]),
+                        _rows(np.array([m.sweeps]), "xi_equilibrium", np.array([xi[-window:, k].mean()]))]),
+             spins[k])
+            for k in range(n_taus)]
 
 
 def run_sweep(algo: str, seed: int, cfg: IsingConfig, partial: Path, progress: bool = True):
-    """Run every temperature (resuming from `partial/`); return tidy metrics and final spins by τ."""
-    at_temperature = {"mfq": mfq_at_temperature, "mcmc": mcmc_at_temperature}[algo]
-    frames, spin_maps = [], {}
-    for i, tau in enumerate(tqdm(cfg.taus, desc=f"ising {algo} seed{seed}", unit="τ", disable=not progress)):
-        csv_path, npy_path = partial / f"tau{i:03d}.csv", partial / f"tau{i:03d}.npy"
-        if csv_path.exists() and npy_path.exists():
-            metrics, spins = pd.read_csv(csv_path), np.load(npy_path)
-        else:
-            metrics, spins = at_temperature(cfg, tau, _rng(seed, tau, algo))
-            metrics.insert(0, "tau", tau)
+    """Run every temperature not already in `partial/` (all of them in one vectorised pass), save each
+    to `partial/`, and return tidy metrics and final spins by τ."""
+    at_temperatures = {"mfq": mfq_at_temperatures, "mcmc": mcmc_at_temperatures}[algo]
+    paths = [(partial / f"tau{i:03d}.csv", partial / f"tau{i:03d}.npy") for i in range(len(cfg.taus))]
+    pending = [i for i, (csv_path, npy_path) in enumerate(paths) if not (csv_path.exists() and npy_path.exists())]
+    if pending:
+        taus = [cfg.taus[i] for i in pending]
+        for i, (metrics, spins) in zip(pending, at_temperatures(cfg, taus, [_rng(seed, tau, algo) for tau in taus], progress)):
+            metrics.insert(0, "tau", cfg.taus[i])
+            csv_path, npy_path = paths[i]
             with io.atomic_path(npy_path) as tmp:
                 with open(tmp, "wb") as fh:
                     np.save(fh, spins)
             io.write_csv(csv_path, metrics)
-        frames.append(metrics)
-        spin_maps[f"tau{tau:g}"] = spins
+    frames = [pd.read_csv(csv_path) for csv_path, _ in paths]
+    spin_maps = {f"tau{tau:g}": np.load(npy_path) for tau, (_, npy_path) in zip(cfg.taus, paths)}
     return pd.concat(frames, ignore_index=True), spin_maps
 
 
@@ -119,7 +136,7 @@ def run_toy(seed: int, cfg: IsingToyConfig, progress: bool = True) -> pd.DataFra
     xi = np.empty(cfg.steps)
     for t in tqdm(range(cfg.steps), desc=f"toy seed{seed}", unit="step", disable=not progress, mininterval=1):
         n_up = ising.up_neighbours(spins).ravel()
-        actions = agents.act(n_up, cfg.temperature, rng)
+        actions = agents.act(n_up, cfg.temperature, rng.random(n_up.shape))
         spins = (2 * actions - 1).astype(np.int8).reshape(size, size)
         agents.update(n_up, actions, ising.rewards(spins, 1.0, 0.0).ravel(), cfg.learning_rate)
         q_history[t] = agents.q[j]

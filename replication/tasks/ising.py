@@ -6,7 +6,8 @@ its four nearest lattice neighbours. Agent j's reward (paper A, §5.2) is
     r^j = h·a^j + (λ/2)·a^j·Σ_{k∈N(j)} a^k,
 
 so with h = 0 and λ = 1 an agent earns −2, −1, 0, 1, 2 when 0…4 neighbours share its spin.
-Everything is vectorised over the lattice: arrays are (L, L), no loop over agents.
+Everything is vectorised over the lattice: arrays are (…, L, L), no loop over agents; leading axes
+hold independent lattices (one per temperature of a sweep).
 """
 
 from __future__ import annotations
@@ -17,8 +18,8 @@ NEIGHBOURS = 4
 
 
 def neighbour_sum(spins: np.ndarray) -> np.ndarray:
-    """Σ_{k∈N(j)} a^k for every site of a periodic lattice of ±1 spins."""
-    return (np.roll(spins, 1, 0) + np.roll(spins, -1, 0) + np.roll(spins, 1, 1) + np.roll(spins, -1, 1))
+    """Σ_{k∈N(j)} a^k for every site of periodic lattices of ±1 spins (the last two axes)."""
+    return (np.roll(spins, 1, -2) + np.roll(spins, -1, -2) + np.roll(spins, 1, -1) + np.roll(spins, -1, -1))
 
 
 def up_neighbours(spins: np.ndarray) -> np.ndarray:
@@ -38,10 +39,15 @@ def reward_table(coupling: float, field: float) -> np.ndarray:
     return field * spin + 0.5 * coupling * spin * (2 * n_up - NEIGHBOURS)
 
 
-def order_parameter(spins: np.ndarray) -> float:
-    """ξ = |N↑ − N↓| / N."""
-    return abs(int(spins.sum())) / spins.size
+def order_parameter(spins: np.ndarray):
+    """ξ = |N↑ − N↓| / N of each lattice (the last two axes)."""
+    return np.abs(spins.sum(axis=(-2, -1), dtype=np.int64)) / (spins.shape[-2] * spins.shape[-1])
 
 
 def random_spins(size: int, rng: np.random.Generator) -> np.ndarray:
     return np.where(rng.random((size, size)) < 0.5, 1, -1).astype(np.int8)
+
+
+def random_uniforms(rngs: list[np.random.Generator], shape: tuple[int, ...]) -> np.ndarray:
+    """One draw of `shape` uniforms from each generator, stacked: lattice k's numbers come from its own stream."""
+    return np.stack([rng.random(shape) for rng in rngs])

@@ -17,6 +17,7 @@ rule battle_train:
         algo="|".join(BATTLE_ALGOS),
         seed=r"\d+",
     threads: CFG.resources.battle_train.threads
+    priority: 10  # the longest jobs start first, so the short ones fill the cores at the end
     resources:
         mem_mb=CFG.resources.battle_train.mem_mb,
         runtime=CFG.resources.battle_train.runtime,
@@ -37,6 +38,7 @@ rule battle_tournament:
     log:
         f"{RESULTS}/logs/battle/tournament.log",
     threads: CFG.resources.battle_tournament.threads
+    priority: 10
     resources:
         mem_mb=CFG.resources.battle_tournament.mem_mb,
         runtime=CFG.resources.battle_tournament.runtime,
