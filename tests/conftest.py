@@ -1,4 +1,6 @@
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -14,11 +16,24 @@ def smoke_cfg():
     return load_config([SMOKE])
 
 
-@pytest.fixture
-def repo_copy(tmp_path):
+def copy_workflow(dest: Path) -> Path:
     """A throw-away copy of the workflow (Snakefile, workflow/) to run Snakemake in."""
-    dest = tmp_path / "suite"
-    dest.mkdir()
+    dest.mkdir(parents=True)
     shutil.copy(REPO / "Snakefile", dest / "Snakefile")
     shutil.copytree(REPO / "workflow", dest / "workflow")
     return dest
+
+
+@pytest.fixture
+def repo_copy(tmp_path):
+    return copy_workflow(tmp_path / "suite")
+
+
+@pytest.fixture(scope="session")
+def local_smoke_run(tmp_path_factory):
+    """The smoke pipeline run once locally (`snakemake --cores 2`), shared by the integration
+    test and the Slurm test that compares against it: (workflow copy, finished process)."""
+    dest = copy_workflow(tmp_path_factory.mktemp("local") / "suite")
+    proc = subprocess.run([sys.executable, "-m", "snakemake", "--cores", "2", "--configfile", "workflow/config/smoke.yaml"],
+                          cwd=dest, capture_output=True, text=True, timeout=900)
+    return dest, proc

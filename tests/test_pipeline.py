@@ -12,12 +12,10 @@ from replication.analysis.outputs import FIGURES, TABLES
 pytestmark = pytest.mark.integration
 
 
-def test_smoke_pipeline_produces_every_target(repo_copy):
-    proc = subprocess.run(
-        [sys.executable, "-m", "snakemake", "--cores", "2", "--configfile", "workflow/config/smoke.yaml"],
-        cwd=repo_copy, capture_output=True, text=True, timeout=900)
+def test_smoke_pipeline_produces_every_target(local_smoke_run):
+    suite, proc = local_smoke_run
     assert proc.returncode == 0, proc.stderr[-3000:]
-    results = repo_copy / "results" / "smoke"
+    results = suite / "results" / "smoke"
     for names in TABLES.values():
         for name in names:
             assert (results / "tables" / f"{name}.csv").stat().st_size > 0

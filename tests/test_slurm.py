@@ -6,7 +6,6 @@ import shutil
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -30,18 +29,9 @@ SNAKEMAKE = [sys.executable, "-m", "snakemake"]
 FAST_POLL = ["--slurm-init-seconds-before-status-checks", "1", "--seconds-between-status-checks", "2"]
 
 
-def _copy(src: Path, dest: Path) -> Path:
-    dest.mkdir(parents=True)
-    shutil.copy(src / "Snakefile", dest / "Snakefile")
-    shutil.copytree(src / "workflow", dest / "workflow")
-    return dest
-
-
 @requires_slurm
-def test_smoke_pipeline_on_slurm_equals_local_run(repo_copy, tmp_path):
-    local = _copy(repo_copy, tmp_path / "local")
-    proc = subprocess.run(SNAKEMAKE + ["--cores", "2", "--configfile", "workflow/config/smoke.yaml"],
-                          cwd=local, capture_output=True, text=True, timeout=900)
+def test_smoke_pipeline_on_slurm_equals_local_run(repo_copy, local_smoke_run):
+    local, proc = local_smoke_run
     assert proc.returncode == 0, proc.stderr[-3000:]
 
     proc = subprocess.run(SNAKEMAKE + ["--profile", "workflow/profiles/slurm", "--configfile", "workflow/config/smoke.yaml",

@@ -92,9 +92,10 @@ def mcmc_at_temperatures(cfg: IsingConfig, taus: list[float], rngs: list[np.rand
     spins = (np.ones((n_taus, size, size), dtype=np.int8) if m.initial_state == "ordered"
              else np.stack([ising.random_spins(size, rng) for rng in rngs]))
     parity = mcmc.checkerboard(size)
+    temperatures = np.asarray(taus, dtype=float)
     xi = np.empty((m.sweeps, n_taus))
     for t in _tqdm_steps(m.sweeps, f"ising mcmc {n_taus} τ", progress):
-        mcmc.sweep(spins, np.asarray(taus, dtype=float), cfg.coupling, cfg.magnetic_field, rngs, parity)
+        mcmc.sweep(spins, temperatures, cfg.coupling, cfg.magnetic_field, rngs, parity)
         xi[t] = ising.order_parameter(spins)
     logged = np.arange(m.log_every - 1, m.sweeps, m.log_every)
     window = max(1, int(round(m.measure_fraction * m.sweeps)))
