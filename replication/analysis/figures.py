@@ -162,7 +162,8 @@ def fig7_battle_learning_curves(results, cfg: SuiteConfig, path: Path) -> None:
     runs = measures.load_runs(results, "battle")
     reward = runs[runs["metric"] == "total_reward_main"].copy()
     reward["algorithm"] = reward["algo"].map(BATTLE_LABEL)
-    window = max(1, cfg.battle.rounds // 50)  # smooth over ~2% of training, as learning curves usually are
+    # smooth over ~2% of training, as learning curves usually are, and over at least 5 rounds where there are that many
+    window = min(cfg.battle.rounds, max(5, cfg.battle.rounds // 50))
     reward["smoothed"] = (reward.sort_values("step").groupby(["algo", "seed"])["value"]
                           .transform(lambda v: v.rolling(window, min_periods=1).mean()))
     fig, ax = plt.subplots(figsize=(7, 4.4))
