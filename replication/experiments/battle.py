@@ -37,6 +37,8 @@ from replication.tasks.battle import N_ACTIONS, VIEW_RADIUS, Battle
 LEARNERS = {"il": IndependentDQN, "mfq": MeanFieldDQN, "ac": IndependentAC, "mfac": MeanFieldAC,
             "ped_dqn": PeerEvaluationDualDQN}
 ALGORITHMS = {"battle": tuple(LEARNERS)}
+# Each algorithm's random stream id, fixed: adding or reordering algorithms never moves another's stream.
+STREAM_ID = {"il": 0, "mfq": 1, "ac": 2, "mfac": 3, "ped_dqn": 4}
 CHECKPOINT = "checkpoint.pt"
 FINAL_MODEL = "model.pt"
 TIMING = "timing.csv"  # seconds per round: kept out of metrics.csv, which must be identical run to run
@@ -147,7 +149,7 @@ def load_checkpoint(path: Path, algo: str, cfg: BattleConfig, resuming: bool = T
 def train(algo: str, seed: int, cfg: BattleConfig, out: Path, device: str = "cpu", progress: bool = True) -> pd.DataFrame:
     """Self-play training; returns the per-round metrics. Resumes from out/checkpoint.pt if present."""
     torch.manual_seed(seed)
-    rng = np.random.default_rng([seed, 4, list(LEARNERS).index(algo)])
+    rng = np.random.default_rng([seed, 4, STREAM_ID[algo]])
     env = make_env(cfg, seed)
     main = make_learner(algo, env, cfg, rng, device)
     opponent = make_learner(algo, env, cfg, rng, device)

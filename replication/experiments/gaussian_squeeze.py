@@ -29,6 +29,8 @@ from replication.tasks.gaussian_squeeze import GaussianSqueeze
 LEARNERS = {"il": IndependentQ, "fmq": FrequencyMaximumQ, "rec_fmq": RecursiveFMQ,
             "maac": CentralisedCriticAC, "mfq": MeanFieldQ, "mfac": MeanFieldActorCritic}
 ALGORITHMS = {"gaussian_squeeze": tuple(LEARNERS)}
+# Each algorithm's random stream id, fixed: adding or reordering algorithms never moves another's stream.
+STREAM_ID = {"il": 0, "fmq": 1, "rec_fmq": 2, "maac": 3, "mfq": 4, "mfac": 5}
 
 
 def epsilon_at(timestep: int, cfg: GaussianSqueezeConfig) -> float:
@@ -40,7 +42,7 @@ def epsilon_at(timestep: int, cfg: GaussianSqueezeConfig) -> float:
 def run_population(algo: str, n_agents: int, seed: int, cfg: GaussianSqueezeConfig, progress: bool = True) -> pd.DataFrame:
     """Train one learner on N agents; return tidy metrics logged every `log_every` timesteps."""
     torch.manual_seed(seed * 100_003 + n_agents)
-    rng = np.random.default_rng([seed, n_agents, list(LEARNERS).index(algo)])
+    rng = np.random.default_rng([seed, n_agents, STREAM_ID[algo]])
     env = GaussianSqueeze(n_agents, cfg.mu, cfg.sigma, cfg.n_actions)
     learner = LEARNERS[algo](n_agents, cfg, rng)
     replay = JointActionReplay(cfg.replay_samples, n_agents, cfg.n_actions)

@@ -35,6 +35,9 @@ LEARNERS = {"ped_dqn": PeerEvaluationDualDQN, "idqn": IndependentDQN, "pe_dqn": 
             "reward_sharing": RewardSharingDQN, "qmix": QMIX, "mfq": MeanFieldDQN}
 ALGORITHMS = {task: tuple(LEARNERS) if task != "tiger_deer" else tuple(a for a in LEARNERS if a != "qmix")
               for task in SEMI_COOPERATIVE_TASKS}
+# Fixed random stream ids per task and per learner: adding or reordering either never moves another's stream.
+TASK_STREAM_ID = {"prisoners_dilemma": 0, "pursuit": 1, "resource_sharing": 2, "tiger_deer": 3}
+LEARNER_STREAM_ID = {"ped_dqn": 0, "idqn": 1, "pe_dqn": 2, "reward_sharing": 3, "qmix": 4, "mfq": 5}
 CHECKPOINT = "checkpoint.pt"
 
 
@@ -134,7 +137,7 @@ def load_checkpoint(path: Path, task: str, algo: str, settings: dict) -> dict:
 def train(task: str, algo: str, seed: int, cfg: SuiteConfig, out: Path, progress: bool = True) -> pd.DataFrame:
     schedule, learner_cfg = getattr(cfg, task), cfg.semi_cooperative
     torch.manual_seed(seed)
-    task_index, algo_index = SEMI_COOPERATIVE_TASKS.index(task), list(LEARNERS).index(algo)
+    task_index, algo_index = TASK_STREAM_ID[task], LEARNER_STREAM_ID[algo]
     rngs = {"env": np.random.default_rng([seed, 6, task_index]), "learner": np.random.default_rng([seed, 7, algo_index])}
     env = make_task(task, schedule, rngs["env"])
     learner = LEARNERS[algo](env, learner_cfg, schedule, rngs["learner"])
