@@ -176,9 +176,14 @@ class BattleConfig:
     ac_temperature: float = positive(0.1)
     entropy_coef: float = non_negative(0.08)
     value_coef: float = non_negative(0.1)
-    opponent_tau: float = fraction(0.01)
+    # Self-play (reference code, algo/tools.py `sp_op`): after a round main wins on total reward,
+    # opponent ← (1 − opponent_keeps)·main + opponent_keeps·opponent, so the opponent nearly copies main.
+    opponent_keeps: float = _constrained(0.01, minimum=0, exclusive=False, maximum=1)
+    side: Literal["random", "left"] = "random"   # main's side each training round: drawn (reference) or always left
     checkpoint_every: int = positive(10)
-    tournament_rounds: int = positive(50)        # greedy evaluation rounds per seed pair and side
+    tournament_rounds: int = positive(52)        # evaluation rounds per seed pair, a multiple of 4 (side × group order)
+    evaluation_policy: Literal["sample", "greedy"] = "sample"  # actor-critics sample π (reference); Q-learners are greedy either way
+    evaluation_win_rule: Literal["exact", "reference"] = "exact"  # reference: kills before the last step's clearing, a tie wins for both
     # PED-DQN (paper B) in the battle tournament; the action network uses learning_rate above
     mission_learning_rate: float = positive(5e-4)
     mission_train_ratio: float = positive(2.0)   # the mission network's gradient batches per new sample × batch
@@ -197,6 +202,8 @@ class BattleConfig:
             raise ConfigError(f"{path}.algorithms: need distinct algorithms, got {self.algorithms}")
         if not self.seeds or len(set(self.seeds)) != len(self.seeds):
             raise ConfigError(f"{path}.seeds: need distinct seeds, got {self.seeds}")
+        if self.tournament_rounds % 4:
+            raise ConfigError(f"{path}.tournament_rounds: must be a multiple of 4 (each side × group order equally often), got {self.tournament_rounds}")
         if self.replay_capacity < 4 * self.agents_per_side:
             raise ConfigError(f"{path}.replay_capacity: must hold at least 4 steps of a team ({4 * self.agents_per_side}), got {self.replay_capacity}")
 

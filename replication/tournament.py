@@ -33,8 +33,8 @@ def run_tournament(results: str | Path, cfg: SuiteConfig, threads: int = 1, prog
     torch.set_num_threads(threads)
     paths = find_models(results, cfg)
     env = battle_experiments.make_env(cfg.battle, 0)
-    rng = np.random.default_rng(0)
-    models = {key: battle_experiments.load_model(path, key[0], cfg.battle, env, rng) for key, path in paths.items()}
+    policy_rng = np.random.default_rng([0, 6])  # the evaluation's acting stream, shared in a fixed order: reproducible
+    models = {key: battle_experiments.load_model(path, key[0], cfg.battle, env, policy_rng) for key, path in paths.items()}
     matches = battle_experiments.tournament(models, cfg.battle, seed=0, progress=progress)
     out = Path(results) / TOURNAMENT_FILE
     io.write_csv(out, matches)

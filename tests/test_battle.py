@@ -12,7 +12,7 @@ from replication.replay import AgentTransitionRing
 from replication.tasks.battle import Battle, formation
 
 SMALL = BattleConfig(map_size=20, agents_per_side=8, max_steps=25, rounds=4, batch_size=16, replay_capacity=4000,
-                     epsilon_decay_rounds=4, checkpoint_every=2, tournament_rounds=1, seeds=[0])
+                     epsilon_decay_rounds=4, checkpoint_every=2, tournament_rounds=4, seeds=[0])
 
 
 def test_adapter_matches_pettingzoo_battle_v4():

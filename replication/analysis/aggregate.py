@@ -74,8 +74,8 @@ def gaussian_squeeze(results, cfg: SuiteConfig) -> pd.DataFrame:
 
 
 def battle_cross_play(results, cfg: SuiteConfig) -> pd.DataFrame:
-    """Fig. 8 in long form: every (row, column) pair with wins, losses, ties, the reference code's
-    win rate (a tie counts as a win) and the average total reward, each with the paper's value."""
+    """Fig. 8 in long form: every (row, column) pair with wins, losses and ties under the tournament's
+    win rule, the tie rate and the average total reward, each with the paper's value."""
     matches = measures.tournament_matches(results)
     paper_win = paper_values("battle_win_rate")
     paper_reward = paper_values("battle_total_reward")
@@ -87,22 +87,49 @@ def battle_cross_play(results, cfg: SuiteConfig) -> pd.DataFrame:
             win = _ci_row(measures.battle_win_rate(results, row, col), row=row, column=col)
             reward = measures.bootstrap_ci(measures.battle_total_reward(results, row, col).to_numpy())
             rows.append({**win, "rounds": len(m), "wins": int(m["win"].sum()), "losses": int(m["loss"].sum()),
-                         "ties": int(m["tie"].sum()),
-                         "win_rate_ties_as_wins": (m["win"] + m["tie"]).mean() if len(m) else None,
+                         "ties": int(m["tie"].sum()), "tie_rate": m["tie"].mean() if len(m) else None,
                          "paper_win_rate": paper_win.get(key), "total_reward": reward[0],
                          "total_reward_ci_low": reward[1], "total_reward_ci_high": reward[2],
                          "paper_total_reward": paper_reward.get(key)})
     return pd.DataFrame(rows).rename(columns={"mean": "win_rate"})
 
 
-def battle_ranking(results, cfg: SuiteConfig) -> pd.DataFrame:
-    """Algorithms ranked by their mean win rate against all others (the diagonal excluded)."""
-    cross = battle_cross_play(results, cfg)
-    off = cross[cross["row"] != cross["column"]]
-    table = off.groupby("row", sort=False).agg(mean_win_rate=("win_rate", "mean"), paper_mean_win_rate=("paper_win_rate", "mean"))
+PAPER_A_BATTLE = ("mfq", "il", "mfac", "ac")  # Fig. 8's algorithms: the paper ranks these among themselves
+
+
+def ranking(cross: pd.DataFrame, algorithms) -> pd.DataFrame:
+    """Algorithms ranked by their mean win rate against the other `algorithms` (the diagonal excluded)."""
+    off = cross[(cross["row"] != cross["column"]) & cross["row"].isin(algorithms) & cross["column"].isin(algorithms)]
+    table = off.groupby("row", sort=False).agg(mean_win_rate=("win_rate", "mean"), mean_tie_rate=("tie_rate", "mean"),
+                                               paper_mean_win_rate=("paper_win_rate", "mean"))
     table["rank"] = table["mean_win_rate"].rank(ascending=False, method="min")
     table["paper_rank"] = table["paper_mean_win_rate"].rank(ascending=False, method="min")
     return table.reset_index().rename(columns={"row": "algo"}).sort_values("rank")
+
+
+def battle_ranking(results, cfg: SuiteConfig) -> pd.DataFrame:
+    """The paper's four battle algorithms ranked among themselves, as Fig. 8 ranks them."""
+    return ranking(battle_cross_play(results, cfg), [a for a in cfg.battle.algorithms if a in PAPER_A_BATTLE])
+
+
+def battle_ranking_all(results, cfg: SuiteConfig) -> pd.DataFrame:
+    """Every configured battle algorithm (PED-DQN included) ranked against all the others."""
+    return ranking(battle_cross_play(results, cfg), cfg.battle.algorithms)
+
+
+def battle_cross_play_by_side(results, cfg: SuiteConfig) -> pd.DataFrame:
+    """Each cell of Fig. 8 split by the row model's side (left / right formation) and by its group
+    (0 moves first in magent2), with wins, losses and ties: a model that fights from one side only,
+    or a cell carried by the group order, shows here."""
+    matches = measures.tournament_matches(results)
+    rows = []
+    for (row, col), m in matches.groupby(["row_algo", "col_algo"], sort=False):
+        for split, part in [*((f"side {side}", m[m["row_side"] == side]) for side in ("left", "right")),
+                            *((f"group {g}", m[m["row_group"] == g]) for g in (0, 1))]:
+            rows.append({"row": row, "column": col, "split": split, "rounds": len(part), "wins": int(part["win"].sum()),
+                         "losses": int(part["loss"].sum()), "ties": int(part["tie"].sum()),
+                         "win_rate": part["win"].mean() if len(part) else None})
+    return pd.DataFrame(rows, columns=["row", "column", "split", "rounds", "wins", "losses", "ties", "win_rate"])
 
 
 def battle_training(results, cfg: SuiteConfig) -> pd.DataFrame:
@@ -132,6 +159,7 @@ def ped_dqn_final(results, cfg: SuiteConfig) -> pd.DataFrame:
 
 
 BUILDERS = {"ped_dqn_final": ped_dqn_final, "battle_cross_play": battle_cross_play, "battle_ranking": battle_ranking,
+            "battle_ranking_all": battle_ranking_all, "battle_cross_play_by_side": battle_cross_play_by_side,
             "battle_training": battle_training, "gaussian_squeeze": gaussian_squeeze, "ising_xi_vs_tau": ising_xi_vs_tau, "ising_curie": ising_curie, "ising_toy": ising_toy}
 
 

@@ -158,22 +158,36 @@ def fig3_gaussian_squeeze(results, cfg: SuiteConfig, path: Path) -> None:
 BATTLE_LABEL = {"mfq": "MF-Q", "il": "IL", "mfac": "MF-AC", "ac": "AC", "ped_dqn": "PED-DQN"}
 
 
+def won_rounds_only(runs: pd.DataFrame, metric: str = "total_reward_main") -> pd.DataFrame:
+    """The reference code's training summary: `metric` on the rounds main won on total reward only
+    (mlii/mfrl writes its summary inside the self-play-update branch of `Runner.run`)."""
+    won = runs[(runs["metric"] == "main_won") & (runs["value"] == 1)][["algo", "seed", "step"]]
+    return runs[runs["metric"] == metric].merge(won, on=["algo", "seed", "step"])
+
+
 def fig7_battle_learning_curves(results, cfg: SuiteConfig, path: Path) -> None:
+    """Left: the learning side's total reward over every round. Right: the same over the rounds main
+    won only, which is what curves drawn from the reference code's logs show."""
     runs = measures.load_runs(results, "battle")
-    reward = runs[runs["metric"] == "total_reward_main"].copy()
-    reward["algorithm"] = reward["algo"].map(BATTLE_LABEL)
     # smooth over ~2% of training, as learning curves usually are, and over at least 5 rounds where there are that many
     window = min(cfg.battle.rounds, max(5, cfg.battle.rounds // 50))
-    reward["smoothed"] = (reward.sort_values("step").groupby(["algo", "seed"])["value"]
-                          .transform(lambda v: v.rolling(window, min_periods=1).mean()))
-    fig, ax = plt.subplots(figsize=(7, 4.4))
-    sns.lineplot(reward, x="step", y="smoothed", hue="algorithm", errorbar=("ci", 95), n_boot=500, seed=0, ax=ax,
-                 hue_order=[BATTLE_LABEL[a] for a in cfg.battle.algorithms])
-    ax.axhline(0, c="grey", lw=0.8)
-    ax.set(xlabel="self-play round", ylabel=f"total reward of the learning side\n(rolling mean of {window} rounds)",
-           title=f"Fig. 7 — battle {cfg.battle.agents_per_side} v {cfg.battle.agents_per_side}, "
-                 f"{cfg.battle.map_size}×{cfg.battle.map_size}, {cfg.battle.rounds} rounds: {_seed_note(reward['seed'].nunique())}")
-    ax.title.set_fontsize(10)
+    order = [BATTLE_LABEL[a] for a in cfg.battle.algorithms]
+    fig, axes = plt.subplots(1, 2, figsize=(12, 4.6), sharey=True)
+    for ax, (reward, title) in zip(axes, ((runs[runs["metric"] == "total_reward_main"], "every round (ours)"),
+                                          (won_rounds_only(runs), "rounds main won only (the reference code's log)"))):
+        reward = reward.copy()
+        reward["algorithm"] = reward["algo"].map(BATTLE_LABEL)
+        reward["smoothed"] = (reward.sort_values("step").groupby(["algo", "seed"])["value"]
+                              .transform(lambda v: v.rolling(window, min_periods=1).mean()))
+        sns.lineplot(reward, x="step", y="smoothed", hue="algorithm", errorbar=("ci", 95), n_boot=500, seed=0, ax=ax,
+                     hue_order=order, legend=ax is axes[0])
+        ax.axhline(0, c="grey", lw=0.8)
+        ax.set(xlabel="self-play round", ylabel=f"total reward of the learning side\n(rolling mean of {window} logged rounds)",
+               title=title)
+        ax.title.set_fontsize(10)
+    fig.suptitle(f"Fig. 7 — battle {cfg.battle.agents_per_side} v {cfg.battle.agents_per_side}, "
+                 f"{cfg.battle.map_size}×{cfg.battle.map_size}, {cfg.battle.rounds} rounds: "
+                 f"{_seed_note(runs['seed'].nunique())}", fontsize=10)
     _save(fig, path)
 
 
@@ -190,8 +204,10 @@ def fig8_battle_cross_play(results, cfg: SuiteConfig, path: Path) -> None:
         sns.heatmap(matrix, annot=True, fmt=".2f" if vmax == 1 else ".0f", cmap="viridis", vmin=vmin, vmax=vmax,
                     cbar=False, ax=ax, square=True)
         ax.set(title=title, xlabel="column (opponent)", ylabel="row")
-    fig.suptitle(f"Fig. 8 — cross-play, row against column ({cfg.battle.tournament_rounds} greedy rounds per seed pair; "
-                 "sides alternate; win = more kills)", fontsize=10)
+    policy = "actor-critics sample π" if cfg.battle.evaluation_policy == "sample" else "greedy play"
+    rule = "more kills wins" if cfg.battle.evaluation_win_rule == "exact" else "reference rule: a tie wins for both"
+    fig.suptitle(f"Fig. 8 — cross-play, row against column ({cfg.battle.tournament_rounds} rounds per seed pair, "
+                 f"balanced over side and group order; {policy}; {rule})", fontsize=10)
     _save(fig, path)
 
 

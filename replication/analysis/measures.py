@@ -108,19 +108,35 @@ def gs_final_performance(results, algo: str, n_agents: int) -> pd.Series:
     return rows[rows["n_agents"] == n_agents].set_index("seed")["value"].sort_index()
 
 
+def first_trained_step(loss: pd.DataFrame) -> float:
+    """The first logged step whose loss is defined, i.e. the log interval of the first gradient step
+    (a run logs NaN loss until it trains); +inf if the learner never trained."""
+    trained = loss.loc[loss["value"].notna(), "step"]
+    return float(trained.min()) if len(trained) else np.inf
+
+
+def first_step_reaching(performance: pd.DataFrame, loss: pd.DataFrame, level: float) -> float:
+    """First logged step at which the greedy performance reaches `level`, counting only evaluations
+    made after the learner's first gradient step: the evaluation logged at step s is taken before
+    the updates of step s, so it counts once some step before s logged a loss. NaN if never."""
+    after = performance[performance["step"] > first_trained_step(loss)]
+    hit = after.loc[after["value"] >= level, "step"]
+    return float(hit.min()) if len(hit) else np.nan
+
+
 def gs_time_to(results, algo: str, n_agents: int, level: float = 0.9, censor: bool = False) -> pd.Series:
-    """First timestep at which the greedy performance reaches `level`; NaN if never
-    (or, with censor=True, one log interval past the last timestep)."""
+    """First timestep at which the trained greedy performance reaches `level` (evaluations of the
+    untrained network do not count; see `first_step_reaching`); NaN if never (or, with censor=True,
+    one log interval past the last timestep)."""
     runs = load_runs(results, GS_TASK)
-    rows = _select(runs, algo, "performance")
-    rows = rows[rows["n_agents"] == n_agents]
-    horizon = rows["step"].max() + (rows["step"].min() if len(rows) else 0)
-
-    def first(group):
-        hit = group.loc[group["value"] >= level, "step"]
-        return float(hit.min()) if len(hit) else (float(horizon) if censor else np.nan)
-
-    return rows.groupby("seed").apply(first, include_groups=False) if len(rows) else pd.Series(dtype=float)
+    runs = runs[runs["n_agents"] == n_agents] if len(runs) else runs
+    rows, loss = _select(runs, algo, "performance"), _select(runs, algo, "loss")
+    if rows.empty:
+        return pd.Series(dtype=float)
+    horizon = float(rows["step"].max() + rows["step"].min())
+    times = {seed: first_step_reaching(group, loss[loss["seed"] == seed], level) for seed, group in rows.groupby("seed")}
+    times = pd.Series(times, dtype=float)
+    return times.fillna(horizon) if censor else times
 
 
 def gs_first_to_level_lead(results, algo: str, other: str, n_agents: int, level: float = 0.9) -> pd.Series:
@@ -148,18 +164,31 @@ MEASURES = {
 def _tournament(results: str) -> pd.DataFrame:
     path = Path(results, "runs", "battle", "tournament.csv")
     if not path.exists():
-        return pd.DataFrame(columns=["row_algo", "row_seed", "col_algo", "col_seed", "round", "row_kills",
-                                     "col_kills", "row_total_reward", "col_total_reward"])
+        return pd.DataFrame(columns=["row_algo", "row_seed", "col_algo", "col_seed", "round", "row_group", "row_side",
+                                     "row_kills", "col_kills", "row_kills_reference", "col_kills_reference",
+                                     "row_total_reward", "col_total_reward", "win_rule"])
     return pd.read_csv(path)
 
 
+def round_outcomes(row_kills, col_kills, rule: str = "exact") -> dict:
+    """Win, tie and loss (0/1 arrays) of the row model. `exact`: more kills wins, equal kills is a tie.
+    `reference` (mlii/mfrl `Runner.run`, evaluation branch): kills as read before the last step's
+    clearing, and a tie counts as a win for both sides, so win and tie can both be 1."""
+    row_kills, col_kills = np.asarray(row_kills), np.asarray(col_kills)
+    tie = row_kills == col_kills
+    win = row_kills > col_kills if rule == "exact" else row_kills >= col_kills
+    return {"win": win.astype(float), "tie": tie.astype(float), "loss": (row_kills < col_kills).astype(float)}
+
+
 def tournament_matches(results) -> pd.DataFrame:
-    """Every tournament round, with the outcome from the row model's side (read-only, cached)."""
+    """Every tournament round, with the outcome from the row model's side under the win rule the
+    tournament was run with (its `win_rule` column; read-only, cached)."""
     matches = _tournament(str(results)).copy()
-    matches["win"] = (matches["row_kills"] > matches["col_kills"]).astype(float)
-    matches["tie"] = (matches["row_kills"] == matches["col_kills"]).astype(float)
-    matches["loss"] = (matches["row_kills"] < matches["col_kills"]).astype(float)
-    return matches
+    if matches.empty:
+        return matches.assign(win=[], tie=[], loss=[])
+    rule = matches["win_rule"].iloc[0] if "win_rule" in matches else "exact"
+    suffix = "_reference" if rule == "reference" else ""
+    return matches.assign(**round_outcomes(matches["row_kills" + suffix], matches["col_kills" + suffix], rule))
 
 
 def _per_row_seed(results, algo: str, opponent: str, column: str) -> pd.Series:
@@ -169,7 +198,7 @@ def _per_row_seed(results, algo: str, opponent: str, column: str) -> pd.Series:
 
 
 def battle_win_rate(results, algo: str, opponent: str) -> pd.Series:
-    """Share of rounds the algorithm wins (strictly more kills), per seed of the row algorithm."""
+    """Share of rounds the algorithm wins (under the tournament's win rule), per seed of the row algorithm."""
     return _per_row_seed(results, algo, opponent, "win")
 
 

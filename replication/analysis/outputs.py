@@ -4,7 +4,7 @@ TABLES = {
     "ising": ["ising_xi_vs_tau", "ising_curie"],
     "ising_toy": ["ising_toy"],
     "gaussian_squeeze": ["gaussian_squeeze"],
-    "battle": ["battle_training", "battle_cross_play", "battle_ranking"],
+    "battle": ["battle_training", "battle_cross_play", "battle_cross_play_by_side", "battle_ranking", "battle_ranking_all"],
     "semi_cooperative": ["ped_dqn_final"],
 }
 

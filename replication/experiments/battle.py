@@ -4,9 +4,13 @@ Per round, metrics.csv gets the rewards, kills and survivors of both sides, loss
 exploration rate; timing.csv gets the seconds per round (wall time differs run to run, the
 metrics do not).
 
-Self-play as the reference code: the main model (team 0) learns; the opponent (team 1) is a copy
-of the same algorithm that follows main by φ_opp ← (1 − τ_opp)·φ_opp + τ_opp·φ_main after every
-round in which main's total reward beats the opponent's. Every round is logged; a checkpoint
+Self-play as the reference code (mlii/mfrl, `examples/battle_model/algo/tools.py`, `Runner`): the
+main model (group 0, which magent2 moves first) learns; the opponent (group 1) is a copy of the same
+algorithm. After every round in which main's total reward beats the opponent's, the opponent
+becomes almost a copy of main: φ_opp ← (1 − k)·φ_main + k·φ_opp with k = `opponent_keeps` = 0.01
+(the reference's `sp_op` with τ = 0.01). Which group starts in the left formation is drawn every
+round from the run's seeded stream (`side: random`, the reference's `generate_map`), or main is
+always on the left (`side: left`). Every round is logged; a checkpoint
 (networks, optimisers, random states, the metrics so far) is written every `checkpoint_every`
 rounds and at the end, so a killed run resumes from its last checkpoint with no round lost or
 counted twice. The replay ring is not checkpointed: a resumed run refills it.
@@ -44,7 +48,7 @@ FINAL_MODEL = "model.pt"
 TIMING = "timing.csv"  # seconds per round: kept out of metrics.csv, which must be identical run to run
 
 
-NOT_TRAINING = ("algorithms", "seeds", "checkpoint_every", "tournament_rounds")
+NOT_TRAINING = ("algorithms", "seeds", "checkpoint_every", "tournament_rounds", "evaluation_policy", "evaluation_win_rule")
 
 
 def training_settings(cfg: BattleConfig) -> dict:
@@ -88,14 +92,22 @@ class MeanActionTracker:
         self.previous[ids] = actions
 
 
-def play_round(env: Battle, sides, epsilons, cfg: BattleConfig, learn: bool = False) -> dict:
-    """One round between two learners (side 0 = team 0); an epsilon of None means greedy play.
-    Only side 0 stores transitions, and only when `learn`."""
-    env.reset()
+def play_round(env: Battle, sides, epsilons, cfg: BattleConfig, learn: bool = False, left_team: int = 0) -> dict:
+    """One round between two learners, `sides[g]` playing group g (group 0 moves first) and group
+    `left_team` starting in the left formation. An epsilon of None means greedy (argmax) play; 0 means
+    each learner's own policy without exploration (greedy for a Q-learner, sampling π for an
+    actor-critic). Only group 0 stores transitions, and only when `learn`.
+
+    Kills are counted exactly (initial minus final alive). `kills_reference` counts them as the
+    reference code's evaluation does: alive counts read before the last step's dead are cleared, so
+    a kill on the last step is missed."""
+    env.reset(left_team=left_team)
     tracker = MeanActionTracker(cfg)
     totals, done = [0.0, 0.0], False
     initial = [env.alive_count(0), env.alive_count(1)]
+    before_step = list(initial)
     while not done:
+        before_step = [env.alive_count(0), env.alive_count(1)]
         observed, actions, means = [], [], []
         for team, learner in enumerate(sides):
             obs = env.observe(team)
@@ -114,7 +126,14 @@ def play_round(env: Battle, sides, epsilons, cfg: BattleConfig, learn: bool = Fa
         sides[0].end_round(final.ids, final.view, final.features, tracker.mean_action(final))
     alive_end = [env.alive_count(0), env.alive_count(1)]
     return {"total_reward": totals, "alive": alive_end, "initial": initial,
-            "kills": [initial[1] - alive_end[1], initial[0] - alive_end[0]], "steps": env.steps}
+            "kills": [initial[1] - alive_end[1], initial[0] - alive_end[0]],
+            "kills_reference": [initial[1] - before_step[1], initial[0] - before_step[0]], "steps": env.steps}
+
+
+def self_play_update(opponent, main, keeps: float) -> None:
+    """The reference's `sp_op`: φ_opp ← (1 − keeps)·φ_main + keeps·φ_opp for every network."""
+    for name, net in opponent.networks().items():
+        soft_update(net, main.networks()[name], 1.0 - keeps)
 
 
 def save_checkpoint(path: Path, algo: str, cfg: BattleConfig, main, opponent, next_round: int,
@@ -169,13 +188,13 @@ def train(algo: str, seed: int, cfg: BattleConfig, out: Path, device: str = "cpu
     for r in bar:
         t0 = time.perf_counter()
         env.env.set_seed(int(rng.integers(2**31)))
+        main_left = cfg.side == "left" or bool(rng.integers(2) == 0)
         epsilon = epsilon_at(r, cfg)
-        result = play_round(env, (main, opponent), (epsilon, epsilon), cfg, learn=True)
+        result = play_round(env, (main, opponent), (epsilon, epsilon), cfg, learn=True, left_team=0 if main_left else 1)
         stats = main.train_round()
         main_won = result["total_reward"][0] > result["total_reward"][1]
         if main_won:  # the opponent follows main only after main wins (reference code)
-            for name, net in opponent.networks().items():
-                soft_update(net, main.networks()[name], cfg.opponent_tau)
+            self_play_update(opponent, main, cfg.opponent_keeps)
         seconds.append(time.perf_counter() - t0)
         values = {
             "total_reward_main": result["total_reward"][0], "total_reward_opponent": result["total_reward"][1],
@@ -184,7 +203,7 @@ def train(algo: str, seed: int, cfg: BattleConfig, out: Path, device: str = "cpu
             "kills_main": result["kills"][0], "kills_opponent": result["kills"][1],
             "alive_main": result["alive"][0], "alive_opponent": result["alive"][1],
             "loss": stats["loss"], "mean_q": stats.get("mean_q", np.nan), "gradient_steps": stats["gradient_steps"],
-            "epsilon": epsilon, "round_steps": result["steps"],
+            "epsilon": epsilon, "round_steps": result["steps"], "main_left": float(main_left), "main_won": float(main_won),
         }
         rows += [(r + 1, metric, float(value)) for metric, value in values.items()]
         bar.set_postfix(reward=f"{result['total_reward'][0]:.1f}", kills=result["kills"][0])
@@ -197,7 +216,7 @@ def train(algo: str, seed: int, cfg: BattleConfig, out: Path, device: str = "cpu
 
 
 def load_model(path: Path, algo: str, cfg: BattleConfig, env: Battle, rng, device: str = "cpu"):
-    """A trained main model for greedy play (the tournament)."""
+    """A trained main model for evaluation (the tournament); `rng` is its acting stream (an actor-critic samples π from it)."""
     state = load_checkpoint(path, algo, cfg, resuming=False)
     learner = make_learner(algo, env, cfg, rng, device)
     checkpoints.restore(learner, state["main"])
@@ -220,23 +239,37 @@ def seed_pairs(keys: list[tuple[str, int]]) -> list[tuple]:
     return pairs
 
 
+# The tournament's schedule: round k of a seed pair puts the row model in group ROW_GROUP[k % 4] (group
+# 0 moves first) and on the left when ROW_LEFT[k % 4], so every pairing plays each of the four side ×
+# group-order combinations equally often (magent2 favours group 0, and a model may favour one side).
+ROW_GROUP = (0, 0, 1, 1)
+ROW_LEFT = (True, False, True, False)
+
+
 def tournament(models: dict, cfg: BattleConfig, seed: int = 0, progress: bool = True) -> pd.DataFrame:
-    """Every ordered pair of (algo, seed) models plays `tournament_rounds` greedy rounds, the row model
-    on the left in even rounds and on the right in odd ones. Returns one row per round: row/column
-    algorithm and seed, the row's side, kills and total rewards."""
+    """Every ordered pair of (algo, seed) models plays `tournament_rounds` rounds, balanced over side
+    and group order (ROW_GROUP, ROW_LEFT). Actor-critics sample π (`evaluation_policy: sample`, the
+    reference) or take argmax (`greedy`); Q-learners act greedily either way. Returns one row per
+    round: row/column algorithm and seed, the row model's group and side, exact and reference-rule
+    kills, total rewards, and the win rule the outcome columns of the analysis use."""
     rng = np.random.default_rng([seed, 5])
     env = make_env(cfg, seed)
+    epsilon = None if cfg.evaluation_policy == "greedy" else 0.0
     records = []
     for row_key, col_key in tqdm(seed_pairs(sorted(models)), desc="tournament", disable=not progress):
         for k in range(cfg.tournament_rounds):
             env.env.set_seed(int(rng.integers(2**31)))
-            row, col = (1, 0) if k % 2 else (0, 1)  # alternate sides: no pairing gets the left side only
+            row, col = ROW_GROUP[k % 4], 1 - ROW_GROUP[k % 4]
+            left_team = row if ROW_LEFT[k % 4] else col
             sides = [None, None]
             sides[row], sides[col] = models[row_key], models[col_key]
-            result = play_round(env, sides, (None, None), cfg)  # greedy
+            result = play_round(env, sides, (epsilon, epsilon), cfg, left_team=left_team)
             records.append({"row_algo": row_key[0], "row_seed": row_key[1], "col_algo": col_key[0],
-                            "col_seed": col_key[1], "round": k, "row_side": "right" if row else "left",
+                            "col_seed": col_key[1], "round": k, "row_group": row,
+                            "row_side": "left" if ROW_LEFT[k % 4] else "right",
                             "row_kills": result["kills"][row], "col_kills": result["kills"][col],
+                            "row_kills_reference": result["kills_reference"][row],
+                            "col_kills_reference": result["kills_reference"][col],
                             "row_total_reward": result["total_reward"][row],
-                            "col_total_reward": result["total_reward"][col]})
+                            "col_total_reward": result["total_reward"][col], "win_rule": cfg.evaluation_win_rule})
     return pd.DataFrame(records)

@@ -81,12 +81,15 @@ class Battle:
         self.feature_size = int(self.env.get_feature_space(self.handles[0])[0])
         self.steps = 0
 
-    def reset(self, seed: int | None = None) -> None:
+    def reset(self, seed: int | None = None, left_team: int = 0) -> None:
+        """A new round: team `left_team` in the left formation, the other team in the right one (the
+        reference code's `generate_map` draws which group starts on the left). Group 0 still moves first."""
         if seed is not None:
             self.env.set_seed(seed)
         self.env.reset()
-        self.env.add_agents(self.handles[0], method="custom", pos=formation(self.map_size, self.agents_per_side, True))
-        self.env.add_agents(self.handles[1], method="custom", pos=formation(self.map_size, self.agents_per_side, False))
+        for team in (0, 1):
+            self.env.add_agents(self.handles[team], method="custom",
+                                pos=formation(self.map_size, self.agents_per_side, team == left_team))
         self.steps = 0
 
     def alive_count(self, team: int) -> int:
