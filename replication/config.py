@@ -171,6 +171,7 @@ class BattleConfig:
     epsilon_decay_rounds: int = positive(2000)
     mean_action: Literal["neighbors", "team"] = "neighbors"
     q_target: Literal["paper", "double_q"] = "paper"   # paper: max (IL) / Boltzmann v^MF (MF-Q)
+    q_loss_mask: Literal["none", "reference"] = "none"  # reference: deaths and each agent's last transition left out of the Q loss
     boltzmann_temperature: float = positive(0.1)
     mfac_critic: Literal["q", "v"] = "q"
     ac_temperature: float = positive(0.1)

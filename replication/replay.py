@@ -71,6 +71,7 @@ class AgentTransitionRing:
         self.reward = np.zeros(capacity, dtype=np.float32)
         self.terminal = np.zeros(capacity, dtype=bool)
         self.usable = np.zeros(capacity, dtype=bool)
+        self.final_state = np.zeros(capacity, dtype=bool)  # a survivor's observation at the round's end (never sampled)
         self.next_row = np.full(capacity, -1, dtype=np.int64)
         self.last_row = np.full(max_agent_id, -1, dtype=np.int64)  # per engine id, this round
         self.cursor = 0
@@ -82,6 +83,7 @@ class AgentTransitionRing:
         n = len(ids)
         rows = (self.cursor + np.arange(n)) % self.capacity
         self.usable[rows] = False
+        self.final_state[rows] = False
         self.next_row[rows] = -1
         self.view[rows], self.features[rows], self.mean_action[rows] = view, features, mean_action
         self.action[rows], self.reward[rows] = action, reward
@@ -102,6 +104,7 @@ class AgentTransitionRing:
         n = len(ids)
         rows = self.add_step(ids, view, features, mean_action, np.full(n, -1), np.zeros(n, np.float32), np.ones(n, bool))
         self.usable[rows] = False
+        self.final_state[rows] = True
         self.last_row[:] = -1
         return rows
 
@@ -118,6 +121,9 @@ class AgentTransitionRing:
             "reward": self.reward[rows], "terminal": self.terminal[rows].astype(np.float32),
             "next_view": self.view[nxt].astype(np.float32), "next_features": self.features[nxt].astype(np.float32),
             "next_mean_action": self.mean_action[nxt].astype(np.float32),
+            # the reference code's loss mask (`_flush` in mlii/mfrl algo/tools.py): neither a death nor an
+            # agent's last transition of the round counts
+            "reference_mask": (~self.terminal[rows] & ~self.final_state[nxt]).astype(np.float32),
         }
 
 

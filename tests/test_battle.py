@@ -196,3 +196,192 @@ def test_seed_pairs_cover_every_ordered_pair():
     assert (("a", 0), ("a", 0)) not in pairs and (("a", 0), ("a", 1)) in pairs
     assert (("b", 0), ("b", 0)) in pairs                    # one seed only: plays itself
     assert len(pairs) == 2 + 2 + 2 + 1
+
+
+# --- the reference protocol: self-play, sides, evaluation, win rule ---------------------------------
+
+def _scripted_result(main_reward, opponent_reward, kills=(0, 0), kills_reference=None):
+    return {"total_reward": [main_reward, opponent_reward], "initial": [8, 8], "alive": [8 - kills[1], 8 - kills[0]],
+            "kills": list(kills), "kills_reference": list(kills_reference or kills), "steps": 25}
+
+
+def test_self_play_update_moves_the_opponent_almost_onto_main():
+    """The reference's sp_op with τ = 0.01: opponent ← 0.99·main + 0.01·opponent. Main weight 1,
+    opponent weight 0 → 0.99 after one update (the inverted rule gave 0.01)."""
+    cfg = BattleConfig(**{**SMALL.__dict__, "rounds": 1})
+    env = battle_experiments.make_env(cfg, 0)
+    main = battle_experiments.make_learner("ac", env, cfg, np.random.default_rng(0), "cpu")
+    opponent = battle_experiments.make_learner("ac", env, cfg, np.random.default_rng(0), "cpu")
+    with torch.no_grad():
+        for p in main.net.parameters():
+            p.fill_(1.0)
+        for p in opponent.net.parameters():
+            p.zero_()
+    battle_experiments.self_play_update(opponent, main, cfg.opponent_keeps)
+    for p in opponent.net.parameters():
+        torch.testing.assert_close(p, torch.full_like(p, 0.99))
+
+
+def test_training_updates_the_opponent_after_won_rounds_only(tmp_path, monkeypatch):
+    """Round 1 main wins on total reward (10 > 5): every opponent weight w becomes 0.99·1 + 0.01·w
+    (main's weights are set to 1 by the stubbed update). Round 2 main loses (1 < 2): the opponent
+    stays as it was; round 3 is a tie on reward (3 = 3): no update either."""
+    from replication.algorithms.battle.ac import IndependentAC
+    outcomes = iter([(10.0, 5.0), (1.0, 2.0), (3.0, 3.0)])
+    seen = []
+
+    def scripted(env, sides, epsilons, cfg, learn=False, left_team=0):
+        seen.append([{k: v.detach().clone() for k, v in sides[1].net.state_dict().items()}])
+        return _scripted_result(*next(outcomes))
+
+    def train_to_ones(self):
+        with torch.no_grad():
+            for p in self.net.parameters():
+                p.fill_(1.0)
+        return {"loss": 0.0, "gradient_steps": 1}
+
+    monkeypatch.setattr(battle_experiments, "play_round", scripted)
+    monkeypatch.setattr(IndependentAC, "train_round", train_to_ones)
+    cfg = BattleConfig(**{**SMALL.__dict__, "rounds": 3, "checkpoint_every": 10})
+    battle_experiments.train("ac", 0, cfg, tmp_path, progress=False)
+    before_first, before_second, before_third = (s[0] for s in seen)
+    for name, w in before_first.items():
+        torch.testing.assert_close(before_second[name], 0.99 + 0.01 * w)
+        torch.testing.assert_close(before_third[name], before_second[name])
+
+
+def test_main_side_is_drawn_every_round_from_the_seeded_stream(tmp_path, monkeypatch):
+    """`side: random` (the reference's generate_map): with seed 0 and this small AC run main starts
+    right, left, left, right in rounds 1–4 (drawn from the run's seeded stream, so a rerun repeats
+    them), and main's stored transitions come from both formations: on a 20-wide map the left
+    formation stands at x < 10, the right one at x > 10. `side: left` keeps main on the left."""
+    positions = []
+    from replication.algorithms.battle.ac import IndependentAC
+    real_store = IndependentAC.store
+
+    def recording_store(self, ids, view, features, mean_action, actions, rewards, alive, positions_=None):
+        positions.append(positions_[:, 0].mean())
+        return real_store(self, ids, view, features, mean_action, actions, rewards, alive, positions_)
+
+    monkeypatch.setattr(IndependentAC, "store", recording_store)
+    metrics = battle_experiments.train("ac", 0, SMALL, tmp_path / "random", progress=False)
+    sides = metrics[metrics["metric"] == "main_left"].sort_values("step")["value"].tolist()
+    assert sides == [0.0, 1.0, 1.0, 0.0]
+    assert min(positions) < 10 < max(positions)
+    again = battle_experiments.train("ac", 0, SMALL, tmp_path / "again", progress=False)
+    assert again.equals(metrics)
+    left = battle_experiments.train("ac", 0, BattleConfig(**{**SMALL.__dict__, "side": "left"}), tmp_path / "left", progress=False)
+    assert set(left[left["metric"] == "main_left"]["value"]) == {1.0}
+
+
+def test_reset_puts_the_chosen_team_on_the_left():
+    env = Battle(20, 8, 10, seed=0)
+    env.reset(left_team=1)
+    assert env.observe(0).positions[:, 0].min() > 10 and env.observe(1).positions[:, 0].max() < 10
+    env.reset(left_team=0)
+    assert env.observe(0).positions[:, 0].max() < 10
+
+
+class _ScriptedEnv:
+    """Team 1 loses one agent on step 1 and one on step 3, the last step; team 0 loses none."""
+
+    steps = 0
+
+    def reset(self, left_team=0):
+        self.alive, self.steps = [4, 4], 0
+
+    def alive_count(self, team):
+        return self.alive[team]
+
+    def observe(self, team):
+        from replication.tasks.battle import TeamObservation
+        n = self.alive[team]
+        return TeamObservation(np.zeros((n, 1)), np.zeros((n, 1)), np.arange(n) + 4 * team, np.zeros((n, 2), int))
+
+    def step(self, actions):
+        self.steps += 1
+        dies = self.steps in (1, 3)
+        alive = (np.ones(self.alive[0], bool), np.array([not dies] + [True] * (self.alive[1] - 1)))
+        rewards = (np.full(self.alive[0], 0.5, np.float32), np.zeros(self.alive[1], np.float32))
+        self.alive[1] -= int(dies)
+        return rewards, alive, self.steps == 3
+
+
+class _StayModel:
+    def act(self, view, features, mean, epsilon):
+        return np.zeros(len(view), int)
+
+
+def test_play_round_counts_kills_exactly_and_as_the_reference_reads_them():
+    """Exact: team 0 killed 2 (initial 4, final 2). The reference reads alive counts before the last
+    step's dead are cleared, so its kill on step 3 is missed: 1. Team 0's total reward 3 steps × 4 × 0.5 = 6."""
+    result = battle_experiments.play_round(_ScriptedEnv(), (_StayModel(), _StayModel()), (None, None), SMALL)
+    assert result["kills"] == [2, 0] and result["kills_reference"] == [1, 0]
+    assert result["total_reward"] == [6.0, 0.0] and result["steps"] == 3
+
+
+def test_round_outcomes_exact_and_reference_rule():
+    """Rounds (row kills, column kills): (3, 1), (2, 2), (0, 4). Exact: win, tie, loss. Reference:
+    a tie counts as a win for both, so the row wins the first two and loses the third."""
+    from replication.analysis.measures import round_outcomes
+    exact = round_outcomes([3, 2, 0], [1, 2, 4], "exact")
+    assert exact["win"].tolist() == [1, 0, 0] and exact["tie"].tolist() == [0, 1, 0] and exact["loss"].tolist() == [0, 0, 1]
+    reference = round_outcomes([3, 2, 0], [1, 2, 4], "reference")
+    assert reference["win"].tolist() == [1, 1, 0] and reference["loss"].tolist() == [0, 0, 1]
+
+
+@pytest.mark.parametrize("policy, epsilon", [("sample", 0.0), ("greedy", None)])
+def test_tournament_schedule_outcomes_and_evaluation_policy(monkeypatch, policy, epsilon):
+    """Two models, A and B, one seed each, 4 rounds per ordered pair. Scripted kills: A kills 3 from
+    the left and 1 from the right; B kills 2 wherever it stands; the reference reading misses one of
+    A's kills. Round k puts the row model in group (0, 0, 1, 1)[k] and on the (left, right, left,
+    right)[k] side. A against B: left rounds 3–2 (wins), right rounds 1–2 (losses): 2 wins, 2
+    losses, no tie, the same in group 0 and group 1. Under the reference rule A's left rounds read
+    2–2: ties, which count as A's wins; its right rounds 0–2 are losses. Actor-critics sample when
+    evaluation_policy is sample (ε = 0 to play_round), argmax when greedy (ε = None)."""
+    from replication.analysis.measures import round_outcomes
+    calls = []
+
+    def scripted(env, sides, epsilons, cfg, learn=False, left_team=0):
+        calls.append((sides, epsilons, left_team))
+        kills, kills_reference = [0, 0], [0, 0]
+        for group, model in enumerate(sides):
+            left = group == left_team
+            kills[group] = (3 if left else 1) if model == "A" else 2
+            kills_reference[group] = kills[group] - 1 if model == "A" else kills[group]
+        return {"total_reward": [0.0, 0.0], "kills": kills, "kills_reference": kills_reference}
+
+    monkeypatch.setattr(battle_experiments, "play_round", scripted)
+    cfg = BattleConfig(**{**SMALL.__dict__, "tournament_rounds": 4, "evaluation_policy": policy})
+    matches = battle_experiments.tournament({("a", 0): "A", ("b", 0): "B"}, cfg, progress=False)
+    assert all(eps == (epsilon, epsilon) for _, eps, _ in calls)
+    a_vs_b = matches[(matches["row_algo"] == "a") & (matches["col_algo"] == "b")]
+    assert a_vs_b["row_group"].tolist() == [0, 0, 1, 1] and a_vs_b["row_side"].tolist() == ["left", "right", "left", "right"]
+    assert [calls[i][0][g] for i, g in zip(range(4, 8), (0, 0, 1, 1))] == ["A"] * 4   # the row model sits in its group
+    exact = round_outcomes(a_vs_b["row_kills"], a_vs_b["col_kills"], "exact")
+    assert exact["win"].tolist() == [1, 0, 1, 0] and exact["loss"].tolist() == [0, 1, 0, 1] and exact["tie"].sum() == 0
+    reference = round_outcomes(a_vs_b["row_kills_reference"], a_vs_b["col_kills_reference"], "reference")
+    assert reference["win"].tolist() == [1, 0, 1, 0] and reference["tie"].tolist() == [1, 0, 1, 0]
+
+
+def test_tournament_rounds_must_balance_side_and_group():
+    with pytest.raises(ConfigError, match="tournament_rounds: must be a multiple of 4"):
+        BattleConfig(tournament_rounds=6).check("battle")
+
+
+def test_actor_critic_samples_its_policy_unless_greedy():
+    """π = softmax(logits/0.1) with logits (0, 0.1·ln 3) → π = (0.25, 0.75). ε = None: argmax → action 1.
+    ε = 0 (the tournament's `sample`): inverse-CDF draws with the learner's uniforms u: u < 0.25 →
+    action 0, else 1."""
+    from replication.algorithms.battle.ac import IndependentAC
+    learner = IndependentAC((5, 5, 1), 1, 2, 8, BattleConfig(), np.random.default_rng(0), "cpu", rows_per_round=8)
+    with torch.no_grad():
+        for p in learner.net.policy.parameters():
+            p.zero_()
+        learner.net.policy[-1].bias.copy_(torch.tensor([0.0, 0.1 * np.log(3.0)]))
+    view, features = np.zeros((1000, 5, 5, 1), np.float32), np.zeros((1000, 1), np.float32)
+    assert set(learner.act(view, features, None, None)) == {1}
+    uniforms = np.random.default_rng(7).random((1000, 1))
+    learner.rng = np.random.default_rng(7)
+    sampled = learner.act(view, features, None, 0.0)
+    np.testing.assert_array_equal(sampled, (uniforms[:, 0] >= 0.25).astype(int))

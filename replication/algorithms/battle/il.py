@@ -3,7 +3,9 @@
 Off-policy: every step of the main side goes into a preallocated ring; after each round the team
 takes ⌈train_ratio × new samples / batch⌉ gradient steps on uniform batches, with a soft target
 update after each. Target: y = r + γ·(1 − done)·max_a Q⁻(s', a) (paper), or double-DQN
-(`q_target: double_q`, the reference code).
+(`q_target: double_q`, the reference code). Loss: mean squared TD error over the batch, or, with
+`q_loss_mask: reference`, over the rows the reference code keeps (no death, no agent's last
+transition of a round).
 """
 
 from __future__ import annotations
@@ -89,7 +91,11 @@ class IndependentDQN:
                  + self.cfg.gamma * (1 - self._tensor(batch["terminal"])) * self.next_value(batch, online, target))
         q = self.q_values(online, batch["view"], batch["features"], batch["mean_action"])
         q_taken = q.gather(1, action[:, None]).squeeze(1)
-        loss = F.mse_loss(q_taken, y)
+        if self.cfg.q_loss_mask == "reference":  # Σ mask·(Q − y)² / Σ mask: deaths and last transitions left out
+            mask = self._tensor(batch["reference_mask"])
+            loss = (mask * (q_taken - y).pow(2)).sum() / mask.sum().clamp(min=1.0)
+        else:
+            loss = F.mse_loss(q_taken, y)
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()

@@ -1,0 +1,99 @@
+"""Analysis of hand-made runs: Gaussian Squeeze's time to 0.9, the battle rankings and the side split."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from replication.analysis import aggregate, measures
+from replication.config import load_config
+
+
+@pytest.fixture(autouse=True)
+def fresh_cache():
+    measures._load.cache_clear(), measures._tournament.cache_clear()
+    yield
+    measures._load.cache_clear(), measures._tournament.cache_clear()
+
+
+def _gs_run(folder, algo, seed, performance, loss, n_agents=500):
+    rows = [(step + 1, "performance", v) for step, v in enumerate(performance)]
+    rows += [(step + 1, "loss", v) for step, v in enumerate(loss)]
+    frame = pd.DataFrame(rows, columns=["step", "metric", "value"]).assign(task="gaussian_squeeze", algo=algo, seed=seed,
+                                                                            n_agents=n_agents)
+    path = folder / "runs" / "gaussian_squeeze" / algo / f"seed{seed}" / "metrics.csv"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    frame.to_csv(path, index=False)
+
+
+def test_time_to_level_ignores_the_untrained_network(tmp_path):
+    """Seed 0's greedy curve starts at 0.95 (logged at step 1, before any gradient step: loss NaN),
+    falls to 0.2 and 0.5, then reaches 0.92 at step 4: the first trained evaluation at 0.9 is step 4,
+    not step 1. Seed 1 takes its first gradient step during step 2 (loss NaN at step 1 only); the
+    evaluation logged at s is taken before step s's updates, so its 0.91 at step 2 is still the
+    untrained network's and its 0.93 at step 3 counts. Seed 2 never reaches 0.9 after training: NaN, or 5 (one interval past
+    the last step) when censored."""
+    nan = np.nan
+    _gs_run(tmp_path, "mfq", 0, [0.95, 0.2, 0.5, 0.92], [nan, 0.1, 0.1, 0.1])
+    _gs_run(tmp_path, "mfq", 1, [0.1, 0.91, 0.93, 0.5], [nan, 0.1, 0.1, 0.1])
+    _gs_run(tmp_path, "mfq", 2, [0.99, 0.1, 0.1, 0.1], [nan, 0.1, 0.1, 0.1])
+    times = measures.gs_time_to(tmp_path, "mfq", 500, 0.9)
+    assert times.loc[0] == 4 and times.loc[1] == 3 and np.isnan(times.loc[2])
+    assert measures.gs_time_to(tmp_path, "mfq", 500, 0.9, censor=True).tolist() == [4, 3, 5]
+
+
+def _tournament(folder, cells):
+    """cells: {(row, column): [(row_side, row_group, row_kills, col_kills), ...]} → tournament.csv."""
+    records = [{"row_algo": r, "row_seed": 0, "col_algo": c, "col_seed": 0, "round": k, "row_group": g, "row_side": side,
+                "row_kills": rk, "col_kills": ck, "row_kills_reference": rk, "col_kills_reference": ck,
+                "row_total_reward": 0.0, "col_total_reward": 0.0, "win_rule": "exact"}
+               for (r, c), rounds in cells.items() for k, (side, g, rk, ck) in enumerate(rounds)]
+    path = folder / "runs" / "battle" / "tournament.csv"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    pd.DataFrame(records).to_csv(path, index=False)
+
+
+WIN, LOSS, TIE = ("left", 0, 2, 1), ("left", 0, 1, 2), ("left", 0, 1, 1)
+
+
+def test_paper_ranking_leaves_ped_dqn_out(tmp_path):
+    """Among the paper's four, MF-Q wins all its games (mean 1), IL wins against MF-AC and AC (2/3),
+    MF-AC against AC (1/3), AC none (0). PED-DQN beats MF-Q and loses to everyone else: counted,
+    it would lift IL, MF-AC and AC by a win each and drop MF-Q to 3/4 — ranked with PED-DQN, MF-Q
+    (0.75) ties with IL (0.75). The paper's table ranks the four among themselves: MF-Q 1, IL 2,
+    MF-AC 3, AC 4; the table with PED-DQN ranks MF-Q and IL together first."""
+    algos = ["mfq", "il", "mfac", "ac", "ped_dqn"]
+    strength = {"mfq": 3, "il": 2, "mfac": 1, "ac": 0}
+    cells = {}
+    for r in algos:
+        for c in algos:
+            if r == c:
+                continue
+            if "ped_dqn" in (r, c):
+                row_wins = (r == "ped_dqn") == (c == "mfq") if r == "ped_dqn" else r != "mfq"
+            else:
+                row_wins = strength[r] > strength[c]
+            cells[(r, c)] = [WIN if row_wins else LOSS]
+    _tournament(tmp_path, cells)
+    cfg = load_config(["workflow/config/default.yaml"])
+    paper = aggregate.battle_ranking(tmp_path, cfg).set_index("algo")
+    assert set(paper.index) == {"mfq", "il", "mfac", "ac"}
+    assert paper["mean_win_rate"].to_dict() == pytest.approx({"mfq": 1.0, "il": 2 / 3, "mfac": 1 / 3, "ac": 0.0})
+    assert paper["rank"].to_dict() == {"mfq": 1, "il": 2, "mfac": 3, "ac": 4}
+    everyone = aggregate.battle_ranking_all(tmp_path, cfg).set_index("algo")
+    assert everyone.loc["mfq", "mean_win_rate"] == 0.75 and everyone.loc["il", "mean_win_rate"] == 0.75
+    assert everyone.loc["ped_dqn", "mean_win_rate"] == 0.25 and everyone.loc["mfq", "rank"] == everyone.loc["il", "rank"] == 1
+
+
+def test_cross_play_split_by_side_and_group(tmp_path):
+    """MF-Q against IL, four rounds: (left, group 0) win, (right, group 0) tie, (left, group 1) win,
+    (right, group 1) loss. By side: left 2 wins of 2; right 1 tie and 1 loss. By group: group 0 one
+    win and one tie; group 1 one win and one loss. The whole cell: 2 wins, 1 loss, 1 tie, tie rate 0.25."""
+    _tournament(tmp_path, {("mfq", "il"): [("left", 0, 3, 1), ("right", 0, 2, 2), ("left", 1, 4, 0), ("right", 1, 0, 5)]})
+    cfg = load_config(["workflow/config/default.yaml"])
+    split = aggregate.battle_cross_play_by_side(tmp_path, cfg).set_index("split")
+    assert split.loc["side left", ["wins", "losses", "ties"]].tolist() == [2, 0, 0]
+    assert split.loc["side right", ["wins", "losses", "ties"]].tolist() == [0, 1, 1]
+    assert split.loc["group 0", ["wins", "losses", "ties"]].tolist() == [1, 0, 1]
+    assert split.loc["group 1", ["wins", "losses", "ties"]].tolist() == [1, 1, 0]
+    cell = aggregate.battle_cross_play(tmp_path, cfg).set_index(["row", "column"]).loc[("mfq", "il")]
+    assert (cell["wins"], cell["losses"], cell["ties"], cell["tie_rate"]) == (2, 1, 1, 0.25)

@@ -1,0 +1,209 @@
+"""Battle learners' updates against values worked out by hand (paper A §5.3, paper B on battle).
+
+Each test builds a learner on a tiny observation (a 5×5×1 view, one feature), stores a few
+hand-made transitions, and checks the update's numbers, not just that something changed.
+"""
+
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from replication.algorithms.battle.ac import IndependentAC
+from replication.algorithms.battle.il import IndependentDQN
+from replication.algorithms.battle.mfac import MeanFieldAC
+from replication.algorithms.battle.mfq import MeanFieldDQN
+from replication.algorithms.battle.ped_dqn import PeerEvaluationDualDQN
+from replication.config import BattleConfig
+
+VIEW = (5, 5, 1)
+LOG_3_4, LOG_1_4 = math.log(0.75), math.log(0.25)
+ENTROPY_3_1 = -(0.75 * LOG_3_4 + 0.25 * LOG_1_4)  # H[π] for π = (0.75, 0.25): 0.562335
+
+
+def _cfg(**overrides) -> BattleConfig:
+    return BattleConfig(**{"map_size": 20, "agents_per_side": 8, "gamma": 0.5, "replay_capacity": 64,
+                           "tournament_rounds": 4, **overrides})
+
+
+def _obs(n: int):
+    return np.zeros((n, *VIEW), np.float32), np.zeros((n, 1), np.float32), np.zeros((n, 2), np.float32)
+
+
+def _store(learner, ids, actions, rewards, alive, positions=None):
+    view, features, mean = _obs(len(ids))
+    learner.store(np.array(ids), view, features, mean, np.array(actions), np.array(rewards, np.float32),
+                  np.array(alive), None if positions is None else np.array(positions))
+
+
+def _actor_critic(cls, **overrides):
+    learner = cls(VIEW, 1, 2, 4, _cfg(**overrides), np.random.default_rng(0), "cpu", rows_per_round=16)
+    return learner
+
+
+def _three_steps_two_agents(learner):
+    """Agent 0 lives through steps 0–2 and survives the round; agent 1 dies at step 1.
+    Rewards: agent 0: 1, 2, 3; agent 1: 4, −1. Actions: agent 0: 0, 1, 0; agent 1: 1, 0."""
+    _store(learner, [0, 1], [0, 1], [1, 4], [True, True])
+    _store(learner, [0, 1], [1, 0], [2, -1], [True, False])
+    _store(learner, [0], [0], [3], [True])
+    view, features, mean = _obs(1)
+    learner.end_round(np.array([0]), view, features, mean)
+    rows = np.concatenate(learner.round_rows)
+    all_rows = np.concatenate([rows, learner.final_rows])
+    index = np.zeros(learner.ring.capacity, dtype=np.int64)
+    index[all_rows] = np.arange(len(all_rows))
+    return rows, all_rows, index
+
+
+def test_ac_returns_advantages_and_loss_by_hand():
+    """γ = 0.5. Rows in order: (agent 0, t0), (agent 1, t0), (0, t1), (1, t1), (0, t2), then agent 0's
+    final observation. Critic V on those rows: 1, 2, 0, 0, 2, 10.
+
+    Returns: agent 0 bootstraps from V(s_final) = 10: R2 = 3 + 0.5·10 = 8, R1 = 2 + 0.5·8 = 6,
+    R0 = 1 + 0.5·6 = 4. Agent 1 dies at t1: R1 = −1 (no bootstrap), R0 = 4 + 0.5·(−1) = 3.5.
+    Advantages R − V: 3, 1.5, 6, −1, 6. Value term mean(A²) = (9 + 2.25 + 36 + 1 + 36)/5 = 16.85.
+    π = (0.75, 0.25) on every row; the taken actions' log π: ln .75, ln .25, ln .25, ln .75, ln .75.
+    Policy term −mean(log π(a)·A) = −(3 ln .75 + 1.5 ln .25 + 6 ln .25 − ln .75 + 6 ln .75)/5
+    = −(8 ln .75 + 7.5 ln .25)/5 = 2.539733. Entropy H = 0.562335.
+    Loss = 2.539733 − 0.08·0.562335 + 0.1·16.85 = 4.179746."""
+    learner = _actor_critic(IndependentAC)
+    rows, all_rows, index = _three_steps_two_agents(learner)
+    assert len(rows) == 5 and len(all_rows) == 6
+    returns = learner.returns(np.array([1, 2, 0, 0, 2, 10], np.float32), index)
+    np.testing.assert_allclose(returns[rows], [4, 3.5, 6, -1, 8])
+    log_pi = torch.log(torch.tensor([[0.75, 0.25]] * 6))
+    critic = torch.tensor([[1.0], [2.0], [0.0], [0.0], [2.0], [10.0]])
+    loss, stats = learner.loss(rows, all_rows, index, log_pi, critic)
+    assert loss.item() == pytest.approx(4.179746, abs=1e-5)
+    assert stats["entropy"] == pytest.approx(ENTROPY_3_1, abs=1e-6)
+    assert stats["mean_q"] == pytest.approx((1 + 2 + 0 + 0 + 2) / 5)
+
+
+def test_mfac_q_critic_target_and_actor_gradient_by_hand():
+    """MF-AC with the paper's Q(s, a, ā) critic, γ = 0.5, one agent over two steps then its final
+    observation. Rewards 1, 2; actions 0, 1; π = (0.75, 0.25) everywhere; Q rows: t0 (1, 3),
+    t1 (2, 4), final (6, 2).
+
+    Targets y = r + γ Σ_a π(a|s') Q(s', a, ā'): y0 = 1 + 0.5·(0.75·2 + 0.25·4) = 2.25,
+    y1 = 2 + 0.5·(0.75·6 + 0.25·2) = 4.5. Taken Q: 1 (t0, action 0), 4 (t1, action 1).
+    Critic term mean((Q − y)²) = (1.5625 + 0.25)/2 = 0.90625. Policy term −mean(log π(a)·Q(s, a))
+    = −(ln .75·1 + ln .25·4)/2 = 2.916430. Loss = 2.916430 − 0.08·0.562335 + 0.1·0.90625 = 2.962068.
+
+    Actor gradient with π = softmax(z): d/dz_a of the policy term is −Q(s,a)(1 − π_a)/n, of the
+    entropy term −0.08·(−π_a(ln π_a + H))/n. t0, a = 0: −1·0.25/2 + 0.08·0.75·(ln .75 + H)/2
+    = −0.125 + 0.0082396 = −0.116760 (negative: a positive Q pushes the taken action up);
+    t1, a = 1: −4·0.75/2 + 0.08·0.25·(ln .25 + H)/2 = −1.5 − 0.0082396 = −1.508240."""
+    learner = _actor_critic(MeanFieldAC, mfac_critic="q")
+    _store(learner, [0], [0], [1], [True])
+    _store(learner, [0], [1], [2], [True])
+    view, features, mean = _obs(1)
+    learner.end_round(np.array([0]), view, features, mean)
+    rows = np.concatenate(learner.round_rows)
+    all_rows = np.concatenate([rows, learner.final_rows])
+    index = np.zeros(learner.ring.capacity, dtype=np.int64)
+    index[all_rows] = np.arange(len(all_rows))
+    logits = torch.log(torch.tensor([[0.75, 0.25]] * 3)).requires_grad_(True)
+    critic = torch.tensor([[1.0, 3.0], [2.0, 4.0], [6.0, 2.0]])
+    loss, _ = learner.loss(rows, all_rows, index, torch.log_softmax(logits, dim=-1), critic)
+    assert loss.item() == pytest.approx(2.962068, abs=1e-5)
+    loss.backward()
+    assert logits.grad[0, 0].item() == pytest.approx(-0.116760, abs=1e-5)
+    assert logits.grad[1, 1].item() == pytest.approx(-1.508240, abs=1e-5)
+
+
+class _TableQ:
+    """Stands in for `q_values`: the online and target networks return fixed Q tables."""
+
+    def __init__(self, learner, online, target):
+        self.tables = {id(learner.q): torch.tensor(online), id(learner.q_target): torch.tensor(target)}
+
+    def __call__(self, net, view, features, mean_action):
+        return self.tables[id(net)]
+
+
+def _batch(n):
+    view, features, mean = _obs(n)
+    return {"next_view": view, "next_features": features, "next_mean_action": mean}
+
+
+@pytest.mark.parametrize("cls", [IndependentDQN, MeanFieldDQN])
+def test_double_q_target_by_hand(cls):
+    """Online Q(s') rows (1, 5, 2) and (3, 0, 4) pick actions 1 and 2; the target network's rows
+    (10, 20, 30) and (40, 50, 60) value them: double-Q gives 20 and 60. IL's paper target is the
+    target network's max: 30 and 60."""
+    double = cls(VIEW, 1, 3, 4, _cfg(q_target="double_q"), np.random.default_rng(0), "cpu")
+    online, target = [[1.0, 5.0, 2.0], [3.0, 0.0, 4.0]], [[10.0, 20.0, 30.0], [40.0, 50.0, 60.0]]
+    double.q_values = _TableQ(double, online, target)
+    assert double.next_value(_batch(2)).tolist() == [20.0, 60.0]
+    if cls is IndependentDQN:
+        paper = cls(VIEW, 1, 3, 4, _cfg(q_target="paper"), np.random.default_rng(0), "cpu")
+        paper.q_values = _TableQ(paper, online, target)
+        assert paper.next_value(_batch(2)).tolist() == [30.0, 60.0]
+
+
+def test_battle_mfq_mean_field_value_by_hand():
+    """Eq. 10 with the Boltzmann policy of Eq. 12 at temperature 0.1: the target network's row
+    (1.0, 1.1) gives π ∝ (e^10, e^11) = (0.268941, 0.731059) and v^MF = 0.268941·1.0 + 0.731059·1.1
+    = 1.073106 (the max would be 1.1)."""
+    learner = MeanFieldDQN(VIEW, 1, 2, 4, _cfg(q_target="paper", boltzmann_temperature=0.1), np.random.default_rng(0), "cpu")
+    learner.q_values = _TableQ(learner, [[0.0, 0.0]], [[1.0, 1.1]])
+    assert learner.next_value(_batch(1)).item() == pytest.approx(1.073106, abs=1e-6)
+
+
+def _constant_output(net, values):
+    """Make a BattleQNet return `values` whatever it reads (last layer: zero weights, bias = values)."""
+    with torch.no_grad():
+        last = net.head[-1]
+        last.weight.zero_()
+        last.bias.copy_(torch.tensor(values))
+
+
+def test_battle_ped_dqn_stores_each_peer_evaluation_with_its_own_transition():
+    """Three agents stand next to each other (each sees the other two). γ = 0.5, β = 1, peer
+    evaluations from the first round on. The mission network gives Q_m = (1, 2) everywhere; the
+    action network (0, 5), so π(o') = action 1 and Q_m(o', π(o')) = 2.
+
+    Step 0 (rows 0, 1, 2): rewards 1, 2, 3; actions 0, 1, 1; agent 1 dies.
+      z0 = 1 + 0.5·2 − 1 = 1, z1 = 2 − 2 = 0 (terminal: no bootstrap), z2 = 3 + 0.5·2 − 2 = 2.
+      Z = mean over the other two: Z0 = (0 + 2)/2 = 1, Z1 = (1 + 2)/2 = 1.5, Z2 = (1 + 0)/2 = 0.5.
+      r̂ = r + Z = 2, 3.5, 3.5, stored at rows 0, 1, 2 when step 1 arrives.
+    Step 1 (rows 3, 4, agents 0 and 2 only): rewards 10, 20; actions 1, 0.
+      z0 = 10 + 1 − 2 = 9, z2 = 20 + 1 − 1 = 20; each sees only the other: r̂ = 10 + 20, 20 + 9 = 30, 29,
+      stored at rows 3 and 4 when the round ends. The raw rewards stay in the ring for the mission network."""
+    learner = PeerEvaluationDualDQN(VIEW, 1, 2, 4, _cfg(peer_warmup_rounds=0, peer_beta=1.0), np.random.default_rng(0), "cpu")
+    _constant_output(learner.mission, [1.0, 2.0])
+    _constant_output(learner.q, [0.0, 5.0])
+    near = [[5, 5], [5, 6], [6, 5]]
+    _store(learner, [0, 1, 2], [0, 1, 1], [1, 2, 3], [True, False, True], near)
+    assert learner.shaped_reward[:3].tolist() == [1, 2, 3]  # pending: z needs the next observations
+    _store(learner, [0, 2], [1, 0], [10, 20], [True, True], [near[0], near[2]])
+    np.testing.assert_allclose(learner.shaped_reward[:3], [2, 3.5, 3.5])
+    view, features, mean = _obs(2)
+    learner.end_round(np.array([0, 2]), view, features, mean)
+    np.testing.assert_allclose(learner.shaped_reward[3:5], [30, 29])
+    np.testing.assert_allclose(learner.ring.reward[:5], [1, 2, 3, 10, 20])
+    batch = learner.training_batch(np.array([1, 4]))
+    np.testing.assert_allclose(batch["reward"], [3.5, 29])
+
+
+@pytest.mark.parametrize("mask, expected_loss", [("none", 19 / 3), ("reference", 1.0)])
+def test_reference_loss_mask_leaves_out_deaths_and_last_transitions(mask, expected_loss):
+    """Agents 0, 1, 2; agent 1 dies at step 0; agents 0 and 2 survive step 1 and the round ends.
+    Ring rows: step 0 → 0, 1, 2; step 1 → 3, 4; final observations → 5, 6. The reference mask keeps
+    a row unless it is a death (row 1) or its agent's last transition of the round (rows 3, 4):
+    rows 0–4 → 1, 0, 1, 0, 0.
+
+    A batch of rows 0, 1, 3 (rewards 1, 5, 1; row 1 terminal), target network 0 everywhere, so
+    y = r = 1, 5, 1; online Q of the taken action 2, 2, 4. Unmasked: ((2−1)² + (2−5)² + (4−1)²)/3 = 19/3.
+    Reference: only row 0 counts: (2 − 1)² / 1 = 1."""
+    learner = IndependentDQN(VIEW, 1, 2, 4, _cfg(q_loss_mask=mask), np.random.default_rng(0), "cpu")
+    _store(learner, [0, 1, 2], [0, 0, 0], [1, 5, 7], [True, False, True])
+    _store(learner, [0, 2], [0, 0], [1, 9], [True, True])
+    view, features, mean = _obs(2)
+    learner.end_round(np.array([0, 2]), view, features, mean)
+    np.testing.assert_array_equal(learner.ring.batch(np.arange(5))["reference_mask"], [1, 0, 1, 0, 0])
+    online = torch.tensor([[2.0, 0.0], [2.0, 0.0], [4.0, 0.0]], requires_grad=True)
+    learner.q_values = lambda net, *inputs: online if net is learner.q else torch.zeros(3, 2)
+    assert learner.gradient_step(learner.ring.batch(np.array([0, 1, 3]))) == pytest.approx(expected_loss)
