@@ -6,6 +6,7 @@ Commands
   figures    the papers' figures from the runs and tables
   audit      every claim of the claims registry → reproduced / not reproduced / inconclusive
   tournament battle cross-play of every trained model pair (Fig. 8)
+  scripted   every trained battle model against scripted teams (random; stationary random attacker)
   bench      speed of a task's pieces on this machine (battle, pursuit)
 """
 
@@ -62,11 +63,19 @@ def build_parser() -> argparse.ArgumentParser:
         cmd.add_argument("--results", required=True, help="results folder of one scale, e.g. results/default")
         _common(cmd)
     tour = sub.add_parser("tournament", help="battle cross-play tournament", epilog=EPILOG,
-                          description="Play every ordered pair of trained battle models greedily; writes runs/battle/tournament.csv.")
+                          description="Play every ordered pair of trained battle models, balanced over side and group order; writes runs/battle/tournament.csv.")
     tour.add_argument("--results", required=True, help="results folder of one scale, e.g. results/default")
     tour.add_argument("--threads", type=int, default=1)
     tour.add_argument("--no-progress", action="store_true")
     _common(tour)
+
+    scripted = sub.add_parser("scripted", help="battle models against scripted teams", epilog=EPILOG,
+                              description="Play every trained battle model against a random team and a stationary random "
+                                          "attacker, balanced over side and group order; writes runs/battle/scripted.csv.")
+    scripted.add_argument("--results", required=True, help="results folder of one scale, e.g. results/default")
+    scripted.add_argument("--threads", type=int, default=1)
+    scripted.add_argument("--no-progress", action="store_true")
+    _common(scripted)
 
     bench = sub.add_parser("bench", help="benchmark a task on this machine", epilog=EPILOG,
                            description="Benchmark a task's pieces at the paper's settings; writes results/bench/<task>.csv.")
@@ -109,6 +118,9 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "tournament":
             from replication import tournament
             tournament.run_tournament(args.results, cfg, args.threads, progress=not args.no_progress)
+        elif args.command == "scripted":
+            from replication import tournament
+            tournament.run_scripted_evaluation(args.results, cfg, args.threads, progress=not args.no_progress)
         elif args.command == "audit":
             from replication.analysis import audit
             audit.write_audit(args.results, cfg)

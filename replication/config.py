@@ -183,6 +183,7 @@ class BattleConfig:
     side: Literal["random", "left"] = "random"   # main's side each training round: drawn (reference) or always left
     checkpoint_every: int = positive(10)
     tournament_rounds: int = positive(52)        # evaluation rounds per seed pair, a multiple of 4 (side × group order)
+    scripted_rounds: int = positive(8)           # rounds per model against each scripted team, a multiple of 4
     evaluation_policy: Literal["sample", "greedy"] = "sample"  # actor-critics sample π (reference); Q-learners are greedy either way
     evaluation_win_rule: Literal["exact", "reference"] = "exact"  # reference: kills before the last step's clearing, a tie wins for both
     # PED-DQN (paper B) in the battle tournament; the action network uses learning_rate above
@@ -203,8 +204,9 @@ class BattleConfig:
             raise ConfigError(f"{path}.algorithms: need distinct algorithms, got {self.algorithms}")
         if not self.seeds or len(set(self.seeds)) != len(self.seeds):
             raise ConfigError(f"{path}.seeds: need distinct seeds, got {self.seeds}")
-        if self.tournament_rounds % 4:
-            raise ConfigError(f"{path}.tournament_rounds: must be a multiple of 4 (each side × group order equally often), got {self.tournament_rounds}")
+        for key in ("tournament_rounds", "scripted_rounds"):
+            if getattr(self, key) % 4:
+                raise ConfigError(f"{path}.{key}: must be a multiple of 4 (each side × group order equally often), got {getattr(self, key)}")
         if self.replay_capacity < 4 * self.agents_per_side:
             raise ConfigError(f"{path}.replay_capacity: must hold at least 4 steps of a team ({4 * self.agents_per_side}), got {self.replay_capacity}")
 
@@ -336,6 +338,7 @@ class ResourcesConfig:
     gaussian_squeeze_run: RuleResources = field(default_factory=RuleResources)
     battle_train: RuleResources = field(default_factory=RuleResources)
     battle_tournament: RuleResources = field(default_factory=RuleResources)
+    battle_scripted: RuleResources = field(default_factory=RuleResources)
     semi_cooperative_run: RuleResources = field(default_factory=RuleResources)
 
 

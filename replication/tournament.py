@@ -1,4 +1,4 @@
-"""The battle cross-play tournament (paper A, Fig. 8) over every trained model of a results folder."""
+"""The battle cross-play tournament (paper A, Fig. 8), and every model against scripted teams, over the trained models of a results folder."""
 
 from __future__ import annotations
 
@@ -29,13 +29,31 @@ def find_models(results: str | Path, cfg: SuiteConfig) -> dict:
     return models
 
 
-def run_tournament(results: str | Path, cfg: SuiteConfig, threads: int = 1, progress: bool = True) -> Path:
-    torch.set_num_threads(threads)
+SCRIPTED_FILE = Path("runs", "battle", "scripted.csv")
+
+
+def load_models(results: str | Path, cfg: SuiteConfig) -> dict:
+    """Every trained model of the results folder, ready to play. They share one seeded acting stream
+    (an actor-critic samples π from it), used in a fixed order, so evaluations are reproducible."""
     paths = find_models(results, cfg)
     env = battle_experiments.make_env(cfg.battle, 0)
-    policy_rng = np.random.default_rng([0, 6])  # the evaluation's acting stream, shared in a fixed order: reproducible
-    models = {key: battle_experiments.load_model(path, key[0], cfg.battle, env, policy_rng) for key, path in paths.items()}
-    matches = battle_experiments.tournament(models, cfg.battle, seed=0, progress=progress)
+    policy_rng = np.random.default_rng([0, 6])
+    return {key: battle_experiments.load_model(path, key[0], cfg.battle, env, policy_rng) for key, path in paths.items()}
+
+
+def run_tournament(results: str | Path, cfg: SuiteConfig, threads: int = 1, progress: bool = True) -> Path:
+    """Fig. 8's cross-play of every trained model pair → runs/battle/tournament.csv."""
+    torch.set_num_threads(threads)
+    matches = battle_experiments.tournament(load_models(results, cfg), cfg.battle, seed=0, progress=progress)
     out = Path(results) / TOURNAMENT_FILE
+    io.write_csv(out, matches)
+    return out
+
+
+def run_scripted_evaluation(results: str | Path, cfg: SuiteConfig, threads: int = 1, progress: bool = True) -> Path:
+    """Every trained model against the scripted teams → runs/battle/scripted.csv."""
+    torch.set_num_threads(threads)
+    matches = battle_experiments.scripted_evaluation(load_models(results, cfg), cfg.battle, seed=0, progress=progress)
+    out = Path(results) / SCRIPTED_FILE
     io.write_csv(out, matches)
     return out

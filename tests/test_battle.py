@@ -385,3 +385,35 @@ def test_actor_critic_samples_its_policy_unless_greedy():
     learner.rng = np.random.default_rng(7)
     sampled = learner.act(view, features, None, 0.0)
     np.testing.assert_array_equal(sampled, (uniforms[:, 0] >= 0.25).astype(int))
+
+
+def test_scripted_teams():
+    """The stationary attacker only ever picks magent2's attack actions (13–20): after 5 steps of
+    it against a random team on the real engine its agents stand where they started. The random
+    team uses all 21 actions."""
+    from replication.algorithms.battle.scripted import RandomTeam, StationaryAttacker
+    attacker, random_team = StationaryAttacker(np.random.default_rng(0)), RandomTeam(np.random.default_rng(1))
+    assert set(attacker.act(np.zeros(4000), None, None, None)) == set(range(13, 21))
+    assert set(random_team.act(np.zeros(4000), None, None, None)) == set(range(21))
+    env = Battle(20, 8, 5, seed=0)
+    env.reset(left_team=1)
+    start = env.observe(0).positions.copy()
+    for _ in range(5):
+        env.step((attacker.act(env.observe(0).view, None, None, None), random_team.act(env.observe(1).view, None, None, None)))
+    assert env.observe(0).positions.tolist() == start.tolist()
+
+
+def test_scripted_evaluation_plays_every_model_against_each_team_balanced(monkeypatch):
+    """One model, 4 rounds per scripted team: each team meets it once in each side × group order."""
+    calls = []
+
+    def scripted(env, sides, epsilons, cfg, learn=False, left_team=0):
+        calls.append((type(sides[0]).__name__, type(sides[1]).__name__, left_team))
+        return {"total_reward": [0.0, 0.0], "kills": [1, 0], "kills_reference": [1, 0]}
+
+    monkeypatch.setattr(battle_experiments, "play_round", scripted)
+    cfg = BattleConfig(**{**SMALL.__dict__, "scripted_rounds": 4})
+    matches = battle_experiments.scripted_evaluation({("il", 0): _StayModel()}, cfg, progress=False)
+    assert matches["col_algo"].tolist() == ["random"] * 4 + ["stationary_attacker"] * 4
+    assert matches["row_side"].tolist() == ["left", "right"] * 4 and matches["row_group"].tolist() == [0, 0, 1, 1] * 2
+    assert [c[2] for c in calls[:4]] == [0, 1, 1, 0]  # left_team: the row model's group when it is on the left

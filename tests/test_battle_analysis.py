@@ -10,9 +10,9 @@ from replication.config import load_config
 
 @pytest.fixture(autouse=True)
 def fresh_cache():
-    measures._load.cache_clear(), measures._tournament.cache_clear()
+    measures._load.cache_clear(), measures._matches.cache_clear()
     yield
-    measures._load.cache_clear(), measures._tournament.cache_clear()
+    measures._load.cache_clear(), measures._matches.cache_clear()
 
 
 def _gs_run(folder, algo, seed, performance, loss, n_agents=500):

@@ -41,14 +41,15 @@ def test_smoke_pipeline_on_slurm_equals_local_run(repo_copy, local_smoke_run):
 
     runs = sorted(p.relative_to(local) for p in (local / "results/smoke/runs").rglob("metrics.csv"))
     assert len(runs) == 4 + 2 + 12 + 10 + 10   # Ising, toy, Gaussian Squeeze, battle, paper B (smoke.yaml)
-    # every training job went through sbatch: one Slurm log per job (the tournament too)
+    # every training job went through sbatch: one Slurm log per job (the tournament and the scripted evaluation too)
     slurm_logs = list((repo_copy / "slurm_logs").rglob("*.log"))
-    assert len(slurm_logs) == len(runs) + 1
+    assert len(slurm_logs) == len(runs) + 2
     # same seeds → same metrics, wherever the job ran
     for rel in runs:
         assert (repo_copy / rel).read_bytes() == (local / rel).read_bytes(), rel
-    assert (repo_copy / "results/smoke/runs/battle/tournament.csv").read_bytes() == \
-        (local / "results/smoke/runs/battle/tournament.csv").read_bytes()
+    for evaluation in ("tournament.csv", "scripted.csv"):
+        assert (repo_copy / "results/smoke/runs/battle" / evaluation).read_bytes() == \
+            (local / "results/smoke/runs/battle" / evaluation).read_bytes()
     assert (repo_copy / "results/smoke/audit.md").exists()
 
 

@@ -117,19 +117,32 @@ def battle_ranking_all(results, cfg: SuiteConfig) -> pd.DataFrame:
     return ranking(battle_cross_play(results, cfg), cfg.battle.algorithms)
 
 
-def battle_cross_play_by_side(results, cfg: SuiteConfig) -> pd.DataFrame:
-    """Each cell of Fig. 8 split by the row model's side (left / right formation) and by its group
-    (0 moves first in magent2), with wins, losses and ties: a model that fights from one side only,
-    or a cell carried by the group order, shows here."""
-    matches = measures.tournament_matches(results)
+def split_by_side_and_group(matches: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """Rounds grouped by `keys`, each group split by the row model's side (left / right formation)
+    and by its group (0 moves first in magent2): rounds, wins, losses, ties, win rate, mean kills."""
     rows = []
-    for (row, col), m in matches.groupby(["row_algo", "col_algo"], sort=False):
+    for key, m in matches.groupby(keys, sort=False):
         for split, part in [*((f"side {side}", m[m["row_side"] == side]) for side in ("left", "right")),
                             *((f"group {g}", m[m["row_group"] == g]) for g in (0, 1))]:
-            rows.append({"row": row, "column": col, "split": split, "rounds": len(part), "wins": int(part["win"].sum()),
+            rows.append({**dict(zip(keys, key)), "split": split, "rounds": len(part), "wins": int(part["win"].sum()),
                          "losses": int(part["loss"].sum()), "ties": int(part["tie"].sum()),
-                         "win_rate": part["win"].mean() if len(part) else None})
-    return pd.DataFrame(rows, columns=["row", "column", "split", "rounds", "wins", "losses", "ties", "win_rate"])
+                         "win_rate": part["win"].mean() if len(part) else None,
+                         "row_kills": part["row_kills"].mean() if len(part) else None,
+                         "col_kills": part["col_kills"].mean() if len(part) else None})
+    return pd.DataFrame(rows, columns=[*keys, "split", "rounds", "wins", "losses", "ties", "win_rate", "row_kills", "col_kills"])
+
+
+def battle_cross_play_by_side(results, cfg: SuiteConfig) -> pd.DataFrame:
+    """Each cell of Fig. 8 split by side and by group: a model that fights from one side only, or a
+    cell carried by the group order, shows here."""
+    split = split_by_side_and_group(measures.tournament_matches(results), ["row_algo", "col_algo"])
+    return split.rename(columns={"row_algo": "row", "col_algo": "column"})
+
+
+def battle_vs_scripted(results, cfg: SuiteConfig) -> pd.DataFrame:
+    """Every trained model (algorithm, seed) against each scripted team, split by side and group."""
+    split = split_by_side_and_group(measures.scripted_matches(results), ["row_algo", "row_seed", "col_algo"])
+    return split.rename(columns={"row_algo": "algo", "row_seed": "seed", "col_algo": "opponent"})
 
 
 def battle_training(results, cfg: SuiteConfig) -> pd.DataFrame:
@@ -160,6 +173,7 @@ def ped_dqn_final(results, cfg: SuiteConfig) -> pd.DataFrame:
 
 BUILDERS = {"ped_dqn_final": ped_dqn_final, "battle_cross_play": battle_cross_play, "battle_ranking": battle_ranking,
             "battle_ranking_all": battle_ranking_all, "battle_cross_play_by_side": battle_cross_play_by_side,
+            "battle_vs_scripted": battle_vs_scripted,
             "battle_training": battle_training, "gaussian_squeeze": gaussian_squeeze, "ising_xi_vs_tau": ising_xi_vs_tau, "ising_curie": ising_curie, "ising_toy": ising_toy}
 
 

@@ -160,14 +160,15 @@ MEASURES = {
 
 # --- battle ---------------------------------------------------------------------------------------
 
+MATCH_COLUMNS = ["row_algo", "row_seed", "col_algo", "col_seed", "round", "row_group", "row_side", "row_kills",
+                 "col_kills", "row_kills_reference", "col_kills_reference", "row_total_reward", "col_total_reward",
+                 "win_rule"]
+
+
 @lru_cache(maxsize=None)
-def _tournament(results: str) -> pd.DataFrame:
-    path = Path(results, "runs", "battle", "tournament.csv")
-    if not path.exists():
-        return pd.DataFrame(columns=["row_algo", "row_seed", "col_algo", "col_seed", "round", "row_group", "row_side",
-                                     "row_kills", "col_kills", "row_kills_reference", "col_kills_reference",
-                                     "row_total_reward", "col_total_reward", "win_rule"])
-    return pd.read_csv(path)
+def _matches(results: str, name: str) -> pd.DataFrame:
+    path = Path(results, "runs", "battle", name)
+    return pd.read_csv(path) if path.exists() else pd.DataFrame(columns=MATCH_COLUMNS)
 
 
 def round_outcomes(row_kills, col_kills, rule: str = "exact") -> dict:
@@ -180,15 +181,23 @@ def round_outcomes(row_kills, col_kills, rule: str = "exact") -> dict:
     return {"win": win.astype(float), "tie": tie.astype(float), "loss": (row_kills < col_kills).astype(float)}
 
 
-def tournament_matches(results) -> pd.DataFrame:
-    """Every tournament round, with the outcome from the row model's side under the win rule the
-    tournament was run with (its `win_rule` column; read-only, cached)."""
-    matches = _tournament(str(results)).copy()
+def with_outcomes(matches: pd.DataFrame) -> pd.DataFrame:
+    """Battle rounds with the row model's win, tie and loss under the win rule they were played with."""
     if matches.empty:
         return matches.assign(win=[], tie=[], loss=[])
     rule = matches["win_rule"].iloc[0] if "win_rule" in matches else "exact"
     suffix = "_reference" if rule == "reference" else ""
     return matches.assign(**round_outcomes(matches["row_kills" + suffix], matches["col_kills" + suffix], rule))
+
+
+def tournament_matches(results) -> pd.DataFrame:
+    """Every tournament round (runs/battle/tournament.csv) with the row model's outcome (cached)."""
+    return with_outcomes(_matches(str(results), "tournament.csv"))
+
+
+def scripted_matches(results) -> pd.DataFrame:
+    """Every round of the trained models against scripted teams (runs/battle/scripted.csv)."""
+    return with_outcomes(_matches(str(results), "scripted.csv"))
 
 
 def _per_row_seed(results, algo: str, opponent: str, column: str) -> pd.Series:

@@ -48,7 +48,8 @@ FINAL_MODEL = "model.pt"
 TIMING = "timing.csv"  # seconds per round: kept out of metrics.csv, which must be identical run to run
 
 
-NOT_TRAINING = ("algorithms", "seeds", "checkpoint_every", "tournament_rounds", "evaluation_policy", "evaluation_win_rule")
+NOT_TRAINING = ("algorithms", "seeds", "checkpoint_every", "tournament_rounds", "scripted_rounds", "evaluation_policy",
+                "evaluation_win_rule")
 
 
 def training_settings(cfg: BattleConfig) -> dict:
@@ -246,30 +247,60 @@ ROW_GROUP = (0, 0, 1, 1)
 ROW_LEFT = (True, False, True, False)
 
 
+def balanced_rounds(row_model, col_model, cfg: BattleConfig, env: Battle, rng: np.random.Generator, rounds: int,
+                    epsilon) -> list[dict]:
+    """`rounds` rounds of the row model against the column model, round k with the row model in group
+    ROW_GROUP[k % 4] and on the left when ROW_LEFT[k % 4]: each side × group order equally often."""
+    records = []
+    for k in range(rounds):
+        env.env.set_seed(int(rng.integers(2**31)))
+        row, col = ROW_GROUP[k % 4], 1 - ROW_GROUP[k % 4]
+        sides = [None, None]
+        sides[row], sides[col] = row_model, col_model
+        result = play_round(env, sides, (epsilon, epsilon), cfg, left_team=row if ROW_LEFT[k % 4] else col)
+        records.append({"round": k, "row_group": row, "row_side": "left" if ROW_LEFT[k % 4] else "right",
+                        "row_kills": result["kills"][row], "col_kills": result["kills"][col],
+                        "row_kills_reference": result["kills_reference"][row],
+                        "col_kills_reference": result["kills_reference"][col],
+                        "row_total_reward": result["total_reward"][row], "col_total_reward": result["total_reward"][col],
+                        "win_rule": cfg.evaluation_win_rule})
+    return records
+
+
+def evaluation_epsilon(cfg: BattleConfig):
+    """What `play_round` is given for evaluation: 0 (each learner's own policy without exploration:
+    actor-critics sample π, the reference) or None (argmax for everyone)."""
+    return None if cfg.evaluation_policy == "greedy" else 0.0
+
+
 def tournament(models: dict, cfg: BattleConfig, seed: int = 0, progress: bool = True) -> pd.DataFrame:
     """Every ordered pair of (algo, seed) models plays `tournament_rounds` rounds, balanced over side
-    and group order (ROW_GROUP, ROW_LEFT). Actor-critics sample π (`evaluation_policy: sample`, the
+    and group order (`balanced_rounds`). Actor-critics sample π (`evaluation_policy: sample`, the
     reference) or take argmax (`greedy`); Q-learners act greedily either way. Returns one row per
     round: row/column algorithm and seed, the row model's group and side, exact and reference-rule
     kills, total rewards, and the win rule the outcome columns of the analysis use."""
     rng = np.random.default_rng([seed, 5])
     env = make_env(cfg, seed)
-    epsilon = None if cfg.evaluation_policy == "greedy" else 0.0
     records = []
     for row_key, col_key in tqdm(seed_pairs(sorted(models)), desc="tournament", disable=not progress):
-        for k in range(cfg.tournament_rounds):
-            env.env.set_seed(int(rng.integers(2**31)))
-            row, col = ROW_GROUP[k % 4], 1 - ROW_GROUP[k % 4]
-            left_team = row if ROW_LEFT[k % 4] else col
-            sides = [None, None]
-            sides[row], sides[col] = models[row_key], models[col_key]
-            result = play_round(env, sides, (epsilon, epsilon), cfg, left_team=left_team)
+        for record in balanced_rounds(models[row_key], models[col_key], cfg, env, rng, cfg.tournament_rounds,
+                                      evaluation_epsilon(cfg)):
             records.append({"row_algo": row_key[0], "row_seed": row_key[1], "col_algo": col_key[0],
-                            "col_seed": col_key[1], "round": k, "row_group": row,
-                            "row_side": "left" if ROW_LEFT[k % 4] else "right",
-                            "row_kills": result["kills"][row], "col_kills": result["kills"][col],
-                            "row_kills_reference": result["kills_reference"][row],
-                            "col_kills_reference": result["kills_reference"][col],
-                            "row_total_reward": result["total_reward"][row],
-                            "col_total_reward": result["total_reward"][col], "win_rule": cfg.evaluation_win_rule})
+                            "col_seed": col_key[1], **record})
+    return pd.DataFrame(records)
+
+
+def scripted_evaluation(models: dict, cfg: BattleConfig, seed: int = 0, progress: bool = True) -> pd.DataFrame:
+    """Every trained (algo, seed) model against each scripted team (`algorithms/battle/scripted.py`)
+    for `scripted_rounds` rounds, balanced over side and group order as the tournament. A model that
+    learned to fight from one side only, or learned nothing, shows here."""
+    from replication.algorithms.battle.scripted import SCRIPTED
+    rng = np.random.default_rng([seed, 7])
+    env = make_env(cfg, seed)
+    records = []
+    for key in tqdm(sorted(models), desc="scripted opponents", disable=not progress):
+        for name, team in SCRIPTED.items():
+            opponent = team(np.random.default_rng([seed, 8, *key[1:]]))
+            for record in balanced_rounds(models[key], opponent, cfg, env, rng, cfg.scripted_rounds, evaluation_epsilon(cfg)):
+                records.append({"row_algo": key[0], "row_seed": key[1], "col_algo": name, "col_seed": -1, **record})
     return pd.DataFrame(records)

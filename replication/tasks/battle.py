@@ -26,6 +26,7 @@ from magent2.environments.battle.battle import get_config
 from replication.tasks.gridworld import group_observation
 
 N_ACTIONS = 21
+ATTACK_ACTIONS = np.arange(13, 21)  # the 8 neighbouring cells (magent2's attack_base is 13; 0–12 move, 6 stays)
 VIEW_RADIUS = 6
 
 

@@ -1,6 +1,6 @@
 # Runs → tables → figures → audit. Short jobs: run on the submitting machine, never on a cluster.
 
-ALL_RUNS = ISING_RUNS + GS_RUNS + BATTLE_RUNS + [BATTLE_TOURNAMENT] + SEMI_COOPERATIVE_RUNS
+ALL_RUNS = ISING_RUNS + GS_RUNS + BATTLE_RUNS + [BATTLE_TOURNAMENT, BATTLE_SCRIPTED] + SEMI_COOPERATIVE_RUNS
 
 localrules: tables, figures, audit
 

@@ -3,6 +3,7 @@
 BATTLE_ALGOS = CFG.battle.algorithms
 BATTLE_RUNS = run_files("battle", BATTLE_ALGOS, seeds=CFG.battle.seeds)
 BATTLE_TOURNAMENT = f"{RESULTS}/runs/battle/tournament.csv"
+BATTLE_SCRIPTED = f"{RESULTS}/runs/battle/scripted.csv"
 
 
 rule battle_train:
@@ -45,3 +46,19 @@ rule battle_tournament:
         slurm_extra=CFG.resources.battle_tournament.slurm_extra,
     shell:
         "python -m replication tournament --results {RESULTS} {CLI_CONFIG} --threads {threads} > {log} 2>&1"
+
+
+rule battle_scripted:
+    input:
+        run_files("battle", BATTLE_ALGOS, "model.pt", seeds=CFG.battle.seeds),
+    output:
+        BATTLE_SCRIPTED,
+    log:
+        f"{RESULTS}/logs/battle/scripted.log",
+    threads: CFG.resources.battle_scripted.threads
+    resources:
+        mem_mb=CFG.resources.battle_scripted.mem_mb,
+        runtime=CFG.resources.battle_scripted.runtime,
+        slurm_extra=CFG.resources.battle_scripted.slurm_extra,
+    shell:
+        "python -m replication scripted --results {RESULTS} {CLI_CONFIG} --threads {threads} > {log} 2>&1"
