@@ -227,9 +227,7 @@ class SemiCooperativeConfig:
     peer_bootstrap: Literal["policy", "max"] = "policy"        # z's bootstrap: Q(o', π(o')) (paper) or max_u Q(o', u) (author code)
     peer_network: Literal["mission", "frozen_copy"] = "mission"  # z from the live mission network (paper) or its frozen copy (author code)
     parameter_sharing: bool = False               # author code: one network per agent
-    hidden: int = positive(64)
     boltzmann_temperature: float = positive(0.1)  # MF-Q's v^MF (paper A, Eq. 12)
-    qmix_embedding: int = positive(32)
 
 
 @dataclass(frozen=True)
@@ -245,6 +243,8 @@ class SemiCooperativeTask:
     eval_every: int = positive(4000)
     eval_episodes: int = positive(25)
     checkpoint_every: int = positive(50_000)      # env steps between checkpoints
+    hidden: int = positive(64)                    # width of the Q-networks' two dense layers (author code: pursuit 64)
+    qmix_embedding: int = positive(32)            # QMIX mixing width (author code: pursuit 32)
 
     def check(self, path: str) -> None:
         if not self.algorithms or len(set(self.algorithms)) != len(self.algorithms):
@@ -260,6 +260,7 @@ class PrisonersDilemmaConfig(SemiCooperativeTask):
 
 @dataclass(frozen=True)
 class PursuitConfig(SemiCooperativeTask):
+    observation_timing: Literal["current", "reference"] = "current"  # reference: the author code's one-step-late features
     grid_size: int = positive(10)
     n_predators: int = positive(4)
     n_prey: int = positive(3)
@@ -282,11 +283,14 @@ class PursuitConfig(SemiCooperativeTask):
 @dataclass(frozen=True)
 class ResourceSharingConfig(SemiCooperativeTask):
     steps: int = positive(2_000_000)
+    hidden: int = positive(32)                    # author code (gems/agents/ind_dqn/dq_network.py)
+    qmix_embedding: int = positive(64)            # author code (gems/agents/qmix/dq_network.py)
     n_agents: int = positive(8)
     supply: int = non_negative(40)
     demand: int = positive(40)
     episode_length: int = positive(30)
     mean_reward: bool = False                     # the author code's "mean" variants
+    global_success: Literal["all_satisfied", "reference"] = "all_satisfied"  # reference: the author code's logged measure
 
     def check(self, path: str) -> None:
         super().check(path)

@@ -12,7 +12,6 @@ from replication.algorithms.semi_cooperative.ped_dqn import (PeerEvaluationDualD
 from replication.algorithms.semi_cooperative.reward_sharing import shared_reward
 from replication.experiments import semi_cooperative as experiments
 from replication.tasks.prisoners_dilemma import PrisonersDilemma
-from replication.tasks.pursuit import Pursuit, captured_prey, final_reward
 from replication.tasks.resource_sharing import ASK, GIVE, NONE, ResourceSharing
 
 
@@ -56,67 +55,6 @@ def test_ped_dqn_stores_the_reshaped_reward_of_a_hand_example(smoke_cfg, bootstr
     # each player's only peer is the other: r̂_0 = 5 + z_1, r̂_1 = 0 + z_0; before the warm-up, r̂ = r
     assert np.allclose(learner.learning_reward(step, 10), [5 + expected_z[1], expected_z[0]])
     assert np.allclose(learner.learning_reward(step, 9), [5.0, 0.0])
-
-
-def _grid(drawing: str):
-    """Predators (P) and prey (o) from a drawn grid; '2' is two predators on one cell."""
-    predators, prey = [], []
-    for r, line in enumerate(drawing.split()):
-        for c, ch in enumerate(line):
-            predators += [[r, c]] * {"P": 1, "2": 2}.get(ch, 0)
-            if ch == "o":
-                prey.append([r, c])
-    return np.array(predators), np.array(prey)
-
-
-@pytest.mark.parametrize("drawing, caught", [
-    ("P.P  .o.  .P.", True),    # three predators around the prey
-    ("P.P  .o.  ...", False),   # two are not enough
-    ("2..  .o.  ..P", True),    # two on one neighbouring cell count twice
-    ("oP.  PP.  ...", True),    # a prey in the corner: its three neighbours inside the grid
-    ("oP.  P..  ..P", False),
-])
-def test_capture_needs_three_predators_in_the_eight_neighbours(drawing, caught):
-    predators, prey = _grid(drawing)
-    assert captured_prey(predators, prey, np.ones(1, bool), grid=3).tolist() == [caught]
-
-
-def test_a_predator_on_the_prey_cell_does_not_count():
-    predators, prey = _grid("P.P  .o.  ...")
-    predators = np.vstack([predators, prey])
-    assert not captured_prey(predators, prey, np.ones(1, bool), grid=3)[0]
-
-
-def test_battery_moves_respawn_and_final_reward():
-    env = Pursuit(5, 3, 1, episode_length=20, battery=100, respawn_steps=2, reward_form="picsq", rng=np.random.default_rng(0))
-    env.predators = np.array([[0, 0], [1, 3], [3, 1]])
-    env.prey = np.array([[2, 2]])
-    # stay costs nothing; a move costs one, also when the wall stops it
-    env.step(np.array([0, 1, 3]))
-    assert env.battery.tolist() == [100, 99, 99] and env.predators.tolist() == [[0, 0], [0, 3], [3, 0]]
-    env.step(np.array([1, 0, 0]))
-    assert env.battery.tolist() == [99, 99, 99] and env.predators[0].tolist() == [0, 0]
-    # eight predators ring the prey: wherever it steps, ≥ 3 are its neighbours; captured, back 2 steps later
-    ring = Pursuit(5, 8, 1, episode_length=20, battery=100, respawn_steps=2, reward_form="picsq", rng=np.random.default_rng(0))
-    ring.predators = np.array([[2 + dx, 2 + dy] for dx in (-1, 0, 1) for dy in (-1, 0, 1) if dx or dy])
-    ring.prey = np.array([[2, 2]])
-    ring.step(np.zeros(8, int))
-    assert ring.captures == 1 and not ring.present[0]
-    ring.step(np.zeros(8, int))
-    assert not ring.present[0]
-    ring.step(np.zeros(8, int))
-    assert ring.present[0] and ring.battery.tolist() == [100] * 8
-    # picsq: 100·[battery > 50] + 5·G²
-    assert final_reward(np.array([51, 50]), 2, "picsq").tolist() == [120.0, 20.0]
-    assert np.allclose(final_reward(np.array([30]), 0, "sigmoid_linear"), [50.0])
-    assert np.allclose(final_reward(np.array([70]), 5, "sigmoid_sigmoid"), [50.0 + 75.0])
-
-
-def test_pursuit_rewards_only_at_the_last_step():
-    env = Pursuit(10, 4, 3, episode_length=3, battery=100, respawn_steps=15, reward_form="picsq", rng=np.random.default_rng(0))
-    rewards = [env.step(np.zeros(4, int)) for _ in range(3)]
-    assert [r.sum() for r, _ in rewards[:2]] == [0.0, 0.0] and [d for _, d in rewards] == [False, False, True]
-    assert (rewards[2][0] >= 100).all()   # nobody moved: battery 100 > 50
 
 
 def test_prisoners_dilemma_payoffs():

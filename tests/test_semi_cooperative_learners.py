@@ -47,9 +47,9 @@ def test_qmix_target_and_loss_by_hand(smoke_cfg):
     Target networks: agent 0 (1, 3), agent 1 (2, 0) → max (3, 2) → Q_tot⁻ = 4·(2·3 + 3·2 + 0.5) + 1 = 51.
     Rewards (1, 3), both active: r̄ = 2; y = 2 + 0.5·51 = 27.5. Online networks: agent 0 (0.5, 1),
     agent 1 (2, −1); actions (1, 0) → q = (1, 2) → Q_tot = 4·(2 + 6 + 0.5) + 1 = 35. Loss (35 − 27.5)² = 56.25."""
-    cfg = dataclasses.replace(smoke_cfg.semi_cooperative, gamma=0.5, batch_size=1, qmix_embedding=1)
+    cfg = dataclasses.replace(smoke_cfg.semi_cooperative, gamma=0.5, batch_size=1)
     env = PrisonersDilemma(10, np.random.default_rng(0))
-    learner = QMIX(env, cfg, smoke_cfg.prisoners_dilemma, np.random.default_rng(0))
+    learner = QMIX(env, cfg, dataclasses.replace(smoke_cfg.prisoners_dilemma, qmix_embedding=1), np.random.default_rng(0))
     _hand_mixer(learner.mixer), _hand_mixer(learner.mixer_target)
     _constant_q(learner.q.online, [[0.5, 1.0], [2.0, -1.0]])
     _constant_q(learner.q.target, [[1.0, 3.0], [2.0, 0.0]])
@@ -93,3 +93,43 @@ def test_paper_b_mfq_boltzmann_target_by_hand(smoke_cfg):
                    "terminal": np.zeros(2, np.float32), "active": np.ones(2, np.float32), "peers": env.peers(),
                    "mean_action": mean, "next_mean_action": mean}, 0)
     assert learner.train_step() == pytest.approx(0.429567, abs=1e-5)
+
+
+def test_pursuit_network_is_the_authors_convolution_per_agent():
+    """pursuit/agents/ind_dqn/dq_network.py per agent: conv 3×3×3→32 (896 weights and biases) over
+    the 7×7×3 view → 5×5×32 = 800, concatenated with the 3 features → dense 64 (803·64 + 64 = 51 456)
+    → dense 64 (4 160) → 5 Q-values (325): 56 837 parameters per agent, 227 348 for 4 agents.
+    Agents are independent: changing agent 1's input leaves agent 0's Q-values as they were."""
+    from replication.algorithms.semi_cooperative.dqn import AgentConvQNetwork
+    torch.manual_seed(0)
+    net = AgentConvQNetwork(4, (7, 7, 3), 150, 5, 64, shared=False)
+    assert sum(p.numel() for p in net.parameters()) == 4 * 56_837
+    x = torch.rand(2, 4, 150)
+    q = net(x)
+    assert q.shape == (2, 4, 5)
+    changed = x.clone()
+    changed[:, 1] = torch.rand(2, 150)
+    moved = net(changed)
+    torch.testing.assert_close(moved[:, 0], q[:, 0])
+    assert not torch.allclose(moved[:, 1], q[:, 1])
+    # agent 2's output equals a single-agent network given agent 2's weights
+    single = AgentConvQNetwork(1, (7, 7, 3), 150, 5, 64, shared=False)
+    with torch.no_grad():
+        single.conv.weight.copy_(net.conv.weight[64:96]), single.conv.bias.copy_(net.conv.bias[64:96])
+        for mine, theirs in zip(single.head.parameters(), net.head.parameters()):
+            mine.copy_(theirs[2:3])
+    torch.testing.assert_close(single(x[:, 2:3])[:, 0], q[:, 2])
+
+
+def test_reward_sharing_starts_after_the_warm_up(smoke_cfg):
+    """pro_dqn / loc_dqn add the peers' mean reward only from step 50 000 (here peer_warmup_steps = 10).
+    Rewards (5, 1), each the other's peer, β = 1: before the warm-up r̂ = r = (5, 1); from step 10 on
+    r̂ = (5 + 1, 1 + 5) = (6, 6)."""
+    from replication.algorithms.semi_cooperative.reward_sharing import RewardSharingDQN
+    cfg = dataclasses.replace(smoke_cfg.semi_cooperative, beta=1.0)
+    schedule = dataclasses.replace(smoke_cfg.prisoners_dilemma, peer_warmup_steps=10)
+    env = PrisonersDilemma(10, np.random.default_rng(0))
+    learner = RewardSharingDQN(env, cfg, schedule, np.random.default_rng(0))
+    step = {"reward": np.array([5.0, 1.0], np.float32), "active": np.ones(2, np.float32), "peers": env.peers()}
+    assert learner.learning_reward(step, 9).tolist() == [5.0, 1.0]
+    assert learner.learning_reward(step, 10).tolist() == [6.0, 6.0]

@@ -48,10 +48,10 @@ def make_task(task: str, cfg, rng: np.random.Generator):
     if task == "pursuit":
         from replication.tasks.pursuit import Pursuit
         return Pursuit(cfg.grid_size, cfg.n_predators, cfg.n_prey, cfg.episode_length, cfg.battery,
-                       cfg.respawn_steps, cfg.reward_form, rng)
+                       cfg.respawn_steps, cfg.reward_form, rng, cfg.observation_timing)
     if task == "resource_sharing":
         from replication.tasks.resource_sharing import ResourceSharing
-        return ResourceSharing(cfg.n_agents, cfg.supply, cfg.demand, cfg.episode_length, cfg.mean_reward, rng)
+        return ResourceSharing(cfg.n_agents, cfg.supply, cfg.demand, cfg.episode_length, cfg.mean_reward, rng, cfg.global_success)
     from replication.tasks.tiger_deer import TigerDeer
     return TigerDeer(cfg.map_size, cfg.n_tigers, cfg.n_deer, cfg.episode_length, cfg.tiger_step_recover,
                      cfg.minimap_mode, rng)

@@ -44,6 +44,44 @@ class AgentQNetwork(nn.Module):
         return h.transpose(0, 1)                                # (batch, agents, actions)
 
 
+class AgentConvQNetwork(nn.Module):
+    """The authors' pursuit Q-network (ddhostallero/PED-DQN, `pursuit/agents/ind_dqn/dq_network.py`),
+    one per agent: a 3×3 convolution with 32 filters and ReLU over the agent's view (no padding),
+    flattened and concatenated with the rest of its input (features, and ā for MF-Q), then the two
+    dense layers and Q head of `AgentQNetwork`. Every agent's convolution runs in one grouped
+    convolution; with `shared`, one convolution serves every agent.
+
+    Input (batch, agents, features): the first h·w·c features are the view in (row, column, channel) order.
+    """
+
+    def __init__(self, n_agents: int, view_shape, in_dim: int, n_actions: int, hidden: int, shared: bool, filters: int = 32):
+        super().__init__()
+        height, width, channels = view_shape
+        self.view_shape, self.view_size, self.shared = tuple(view_shape), height * width * channels, shared
+        groups = 1 if shared else n_agents
+        self.conv = nn.Conv2d(channels * groups, filters * groups, kernel_size=3, groups=groups)
+        flat = filters * (height - 2) * (width - 2)
+        self.head = AgentQNetwork(n_agents, flat + in_dim - self.view_size, n_actions, hidden, shared)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        batch, agents, _ = x.shape
+        height, width, channels = self.view_shape
+        view = x[..., :self.view_size].reshape(batch, agents, height, width, channels).permute(0, 1, 4, 2, 3)
+        if self.shared:
+            features = self.conv(view.reshape(batch * agents, channels, height, width))
+        else:
+            features = self.conv(view.reshape(batch, agents * channels, height, width))
+        features = torch.relu(features).reshape(batch, agents, -1)
+        return self.head(torch.cat([features, x[..., self.view_size:]], dim=-1))
+
+
+def q_network(n_agents: int, in_dim: int, n_actions: int, hidden: int, shared: bool, view_shape=None) -> nn.Module:
+    """The convolutional network when the task gives its agents a view, else the MLP."""
+    if view_shape is None:
+        return AgentQNetwork(n_agents, in_dim, n_actions, hidden, shared)
+    return AgentConvQNetwork(n_agents, view_shape, in_dim, n_actions, hidden, shared)
+
+
 def as_tensor(array, dtype=torch.float32) -> torch.Tensor:
     return torch.as_tensor(array, dtype=dtype)
 
@@ -52,10 +90,10 @@ class DQN:
     """One role's Q-networks: online and target (hard copy every `target_update_every` training
     steps, author code), Adam, and the author code's loss, the sum of squared TD errors."""
 
-    def __init__(self, n_agents: int, in_dim: int, n_actions: int, cfg, learning_rate: float):
+    def __init__(self, n_agents: int, in_dim: int, n_actions: int, cfg, learning_rate: float, hidden: int, view_shape=None):
         self.cfg = cfg
-        self.online = AgentQNetwork(n_agents, in_dim, n_actions, cfg.hidden, cfg.parameter_sharing)
-        self.target = AgentQNetwork(n_agents, in_dim, n_actions, cfg.hidden, cfg.parameter_sharing)
+        self.online = q_network(n_agents, in_dim, n_actions, hidden, cfg.parameter_sharing, view_shape)
+        self.target = q_network(n_agents, in_dim, n_actions, hidden, cfg.parameter_sharing, view_shape)
         self.update_target()
         self.optimizer = torch.optim.Adam(self.online.parameters(), lr=learning_rate)
 

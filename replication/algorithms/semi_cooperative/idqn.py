@@ -22,7 +22,9 @@ class IndependentDQN:
         self.cfg, self.schedule, self.rng = cfg, schedule, rng
         self.n_agents, self.n_actions = task.n_agents, task.n_actions
         self.in_dim = task.obs_dim + (task.n_actions if self.uses_mean_action else 0)
-        self.q = DQN(self.n_agents, self.in_dim, self.n_actions, cfg, cfg.action_learning_rate)
+        # the task's network widths (author code: 64 for pursuit, 32 for resource sharing), a convolution over a view
+        self.network = {"hidden": schedule.hidden, "view_shape": getattr(task, "view_shape", None)}
+        self.q = DQN(self.n_agents, self.in_dim, self.n_actions, cfg, cfg.action_learning_rate, **self.network)
         self.replay = JointStepReplay(cfg.buffer_size, self.replay_fields(task))
         self.train_steps = 0
 

@@ -46,7 +46,7 @@ class PeerEvaluationDualDQN(IndependentDQN):
 
     def __init__(self, task, cfg, schedule, rng):
         super().__init__(task, cfg, schedule, rng)
-        self.mission = DQN(self.n_agents, self.in_dim, self.n_actions, cfg, cfg.mission_learning_rate)
+        self.mission = DQN(self.n_agents, self.in_dim, self.n_actions, cfg, cfg.mission_learning_rate, **self.network)
 
     @property
     def evaluator(self) -> DQN:

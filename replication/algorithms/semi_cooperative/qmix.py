@@ -34,8 +34,8 @@ class QMIX(IndependentDQN):
 
     def __init__(self, task, cfg, schedule, rng):
         super().__init__(task, cfg, schedule, rng)
-        self.mixer = Mixer(self.n_agents, task.state_dim, cfg.qmix_embedding)
-        self.mixer_target = Mixer(self.n_agents, task.state_dim, cfg.qmix_embedding)
+        self.mixer = Mixer(self.n_agents, task.state_dim, schedule.qmix_embedding)
+        self.mixer_target = Mixer(self.n_agents, task.state_dim, schedule.qmix_embedding)
         self.mixer_target.load_state_dict(self.mixer.state_dict())
         params = list(self.q.online.parameters()) + list(self.mixer.parameters())
         self.q.optimizer = torch.optim.Adam(params, lr=cfg.action_learning_rate)
