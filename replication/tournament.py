@@ -41,19 +41,18 @@ def load_models(results: str | Path, cfg: SuiteConfig) -> dict:
     return {key: battle_experiments.load_model(path, key[0], cfg.battle, env, policy_rng) for key, path in paths.items()}
 
 
+def _evaluate(results, cfg: SuiteConfig, play, file: Path, threads: int, progress: bool) -> Path:
+    torch.set_num_threads(threads)
+    out = Path(results) / file
+    io.write_csv(out, play(load_models(results, cfg), cfg.battle, seed=0, progress=progress))
+    return out
+
+
 def run_tournament(results: str | Path, cfg: SuiteConfig, threads: int = 1, progress: bool = True) -> Path:
     """Fig. 8's cross-play of every trained model pair → runs/battle/tournament.csv."""
-    torch.set_num_threads(threads)
-    matches = battle_experiments.tournament(load_models(results, cfg), cfg.battle, seed=0, progress=progress)
-    out = Path(results) / TOURNAMENT_FILE
-    io.write_csv(out, matches)
-    return out
+    return _evaluate(results, cfg, battle_experiments.tournament, TOURNAMENT_FILE, threads, progress)
 
 
 def run_scripted_evaluation(results: str | Path, cfg: SuiteConfig, threads: int = 1, progress: bool = True) -> Path:
     """Every trained model against the scripted teams → runs/battle/scripted.csv."""
-    torch.set_num_threads(threads)
-    matches = battle_experiments.scripted_evaluation(load_models(results, cfg), cfg.battle, seed=0, progress=progress)
-    out = Path(results) / SCRIPTED_FILE
-    io.write_csv(out, matches)
-    return out
+    return _evaluate(results, cfg, battle_experiments.scripted_evaluation, SCRIPTED_FILE, threads, progress)

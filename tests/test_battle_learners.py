@@ -48,8 +48,14 @@ def _three_steps_two_agents(learner):
     _store(learner, [0, 1], [0, 1], [1, 4], [True, True])
     _store(learner, [0, 1], [1, 0], [2, -1], [True, False])
     _store(learner, [0], [0], [3], [True])
-    view, features, mean = _obs(1)
-    learner.end_round(np.array([0]), view, features, mean)
+    return _end_round(learner, [0])
+
+
+def _end_round(learner, survivors):
+    """End the round with the survivors' final observations; return the round's rows, the rows with
+    the final ones, and the index from a ring row to its place in that list (as `train_round` builds them)."""
+    view, features, mean = _obs(len(survivors))
+    learner.end_round(np.array(survivors), view, features, mean)
     rows = np.concatenate(learner.round_rows)
     all_rows = np.concatenate([rows, learner.final_rows])
     index = np.zeros(learner.ring.capacity, dtype=np.int64)
@@ -98,12 +104,7 @@ def test_mfac_q_critic_target_and_actor_gradient_by_hand():
     learner = _actor_critic(MeanFieldAC, mfac_critic="q")
     _store(learner, [0], [0], [1], [True])
     _store(learner, [0], [1], [2], [True])
-    view, features, mean = _obs(1)
-    learner.end_round(np.array([0]), view, features, mean)
-    rows = np.concatenate(learner.round_rows)
-    all_rows = np.concatenate([rows, learner.final_rows])
-    index = np.zeros(learner.ring.capacity, dtype=np.int64)
-    index[all_rows] = np.arange(len(all_rows))
+    rows, all_rows, index = _end_round(learner, [0])
     logits = torch.log(torch.tensor([[0.75, 0.25]] * 3)).requires_grad_(True)
     critic = torch.tensor([[1.0, 3.0], [2.0, 4.0], [6.0, 2.0]])
     loss, _ = learner.loss(rows, all_rows, index, torch.log_softmax(logits, dim=-1), critic)
