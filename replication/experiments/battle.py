@@ -106,7 +106,6 @@ def play_round(env: Battle, sides, epsilons, cfg: BattleConfig, learn: bool = Fa
     tracker = MeanActionTracker(cfg)
     totals, done = [0.0, 0.0], False
     initial = [env.alive_count(0), env.alive_count(1)]
-    before_step = list(initial)
     while not done:
         before_step = [env.alive_count(0), env.alive_count(1)]
         observed, actions, means = [], [], []
