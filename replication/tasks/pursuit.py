@@ -142,6 +142,8 @@ class Pursuit:
         self._observe_now()
 
     def _observe_now(self) -> None:
+        """The observation of the grid, battery and G as they are now; step feature t/100, or (t + 1)/100
+        with the authors' timing."""
         self._obs = self._render(self.battery, self.captures, (self.steps + 1) / 100 if self.timing == "reference" else self.steps / 100)
 
     # --- one step ------------------------------------------------------------------------------
@@ -193,9 +195,8 @@ class Pursuit:
         targets = self.positions + MOVES[np.concatenate([actions, self._prey_actions()])]
         self._resolve_moves(targets, can_move)
         self._look()
-        battery_before, captures_before = self.battery.copy(), self.captures
-        if self.timing == "reference":
-            self._obs = self._render(battery_before, captures_before, (self.steps + 1) / 100)
+        if self.timing == "reference":                    # before captured prey leave and battery and G update
+            self._observe_now()
         caught_now = 0
         for k in range(self.n_prey):                      # battery_endless.py, Scenario.reward
             agent = self.n_agents + k
@@ -212,7 +213,7 @@ class Pursuit:
         self.battery -= (actions != STAY)
         self.captures += caught_now
         if self.timing == "current":
-            self._obs = self._render(self.battery, self.captures, self.steps / 100)
+            self._observe_now()
         done = self.steps >= self.max_steps
         rewards = (final_reward(self.battery, self.captures, self.reward_form) if done
                    else np.zeros(self.n_agents)).astype(np.float32)
