@@ -4,7 +4,11 @@
 #   snakemake --cores 2 --configfile workflow/config/paper.yaml  the papers' own scale
 # The rules call the package's CLI (`python -m replication --help`); logic lives there.
 
+
 configfile: "workflow/config/default.yaml"
+
+
+report: "workflow/report/workflow.rst"
 
 
 include: "workflow/rules/common.smk"
@@ -16,9 +20,11 @@ include: "workflow/rules/analysis.smk"
 
 
 rule all:
+    default_target: True
     input:
         TABLE_FILES,
         FIGURE_FILES,
+        BATTLE_ROUND_GIF,
         f"{RESULTS}/audit.md",
+        f"{RESULTS}/audit.html",
         f"{RESULTS}/audit.csv",
-    default_target: True

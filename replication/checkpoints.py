@@ -4,7 +4,10 @@ fit the run."""
 
 from __future__ import annotations
 
+import shutil
+import sys
 from pathlib import Path
+from typing import Callable, Literal
 
 import torch
 
@@ -54,3 +57,31 @@ def check_settings(path: Path, saved, current: dict, prefix: str = "") -> None:
     if changed:
         raise CheckpointError(f"checkpoint {path}: trained with {changed[0]} = {changed[1]!r}, not {changed[2]!r}; "
                               "delete it to train afresh")
+
+
+Stale = Literal["refuse", "restart"]
+
+
+def discard_stale(path: Path, err: CheckpointError, stale: Stale) -> None:
+    """What to do with saved progress (a checkpoint, partial results) that does not fit this run:
+    `refuse` raises the one-line error; `restart` deletes it with a note and the run starts afresh.
+    The pipeline restarts: Snakemake reruns a job exactly when its settings changed, so what an
+    earlier, killed job left behind is stale by construction."""
+    if stale == "refuse":
+        raise err
+    print(f"note: {str(err).split('; delete it')[0]}; discarded, training afresh", file=sys.stderr)
+    if path.is_dir():
+        shutil.rmtree(path)
+    else:
+        path.unlink()
+
+
+def resume_state(path: Path, load: Callable[[Path], dict], stale: Stale) -> dict | None:
+    """The checkpoint at `path` read and checked by `load`, or None: no checkpoint, or (restart) a stale one."""
+    if not path.exists():
+        return None
+    try:
+        return load(path)
+    except CheckpointError as err:
+        discard_stale(path, err, stale)
+        return None

@@ -8,6 +8,8 @@ Commands
   tournament battle cross-play of every trained model pair (Fig. 8)
   scripted   every trained battle model against scripted teams (random; stationary random attacker)
   bench      speed of a task's pieces on this machine (battle, pursuit)
+  evaluate   a trained model without training it: wins, kills, rewards (battle); welfare (paper B)
+  render     one round of a trained model as an animated GIF (battle, pursuit)
 """
 
 from __future__ import annotations
@@ -54,6 +56,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--device", choices=["auto", "cpu", "cuda"], default="cpu",
                      help="where networks run: battle uses it; tabular tasks and Gaussian Squeeze use the CPU")
     run.add_argument("--no-progress", action="store_true", help="hide progress bars")
+    run.add_argument("--stale", choices=["refuse", "restart"], default="refuse",
+                     help="a checkpoint or partial results in --out made with other settings: refuse (default) or "
+                          "discard them and train afresh (the pipeline's choice: Snakemake reruns a job when its settings change)")
     _common(run)
 
     for name, text in (("aggregate", "write results/<scale>/tables/*.csv and *.md"),
@@ -77,6 +82,28 @@ def build_parser() -> argparse.ArgumentParser:
     scripted.add_argument("--no-progress", action="store_true")
     _common(scripted)
 
+    for name, text in (("evaluate", "play a trained model without training it; print what happened"),
+                       ("render", "draw one round (battle) or episode (pursuit) of a trained model as an animated GIF")):
+        cmd = sub.add_parser(name, help=text, description=text[0].upper() + text[1:] + ". The model carries the "
+                             "settings it was trained with; no config file is needed.", epilog=EPILOG)
+        tasks = ["battle", "prisoners_dilemma", "pursuit", "resource_sharing", "tiger_deer"] if name == "evaluate" else ["battle", "pursuit"]
+        cmd.add_argument("--task", required=True, choices=tasks)
+        cmd.add_argument("--model", required=True, metavar="PATH|best:ALGO",
+                         help="a run's model.pt (results/<scale>/runs/<task>/<algo>/seed<k>/model.pt), or best:ALGO: "
+                              "the battle seed of ALGO with the highest tournament win rate under --results")
+        cmd.add_argument("--opponent", default=None, metavar="random|stationary_attacker|PATH|best:ALGO",
+                         help="battle only: a scripted team or another trained model of the same map and team size "
+                              "(default random); paper B's tasks play against their own opponents (pursuit: running prey)")
+        cmd.add_argument("--results", default=None, help="results folder for best:ALGO, e.g. results/default")
+        cmd.add_argument("--seed", type=int, default=0, help="seed of the rounds' random draws (default 0)")
+        cmd.add_argument("--device", choices=["auto", "cpu", "cuda"], default="cpu", help="battle: where the networks run")
+        if name == "evaluate":
+            cmd.add_argument("--rounds", type=int, default=8,
+                             help="battle: rounds, the model's side and group order alternating (default 8); paper B: episodes")
+            cmd.add_argument("--out", default=None, help="also write every round (or episode) to this CSV")
+        else:
+            cmd.add_argument("--out", required=True, help="the GIF to write, e.g. battle.gif")
+
     bench = sub.add_parser("bench", help="benchmark a task on this machine", epilog=EPILOG,
                            description="Benchmark a task's pieces at the paper's settings; writes results/bench/<task>.csv.")
     bench.add_argument("task", choices=["battle", "pursuit"])
@@ -85,6 +112,48 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--rounds", type=int, default=2, help="battle: rounds per acting measurement; pursuit: 100-step episodes per measurement")
     bench.add_argument("--out", default=None, help="CSV path (default results/bench/<task>.csv)")
     return parser
+
+
+def watch_command(args) -> int:
+    """`evaluate` and `render`: a trained model, no training (replication/watch.py)."""
+    from replication import run, watch
+    if args.command == "evaluate" and args.rounds < 1:
+        raise ConfigError(f"--rounds: must be at least 1, got {args.rounds}")
+    if args.seed < 0:
+        raise ConfigError(f"--seed: must be non-negative, got {args.seed}")
+    if args.task != "battle" and args.opponent is not None:
+        raise ConfigError(f"--opponent: {args.task} plays against its own opponents; --opponent is for battle")
+    device = run.resolve_device(args.device)
+    import numpy as np
+    model = watch.load_model(watch.resolve_model_path(args.model, args.results), args.task,
+                             np.random.default_rng([args.seed, 6]), device)
+    if args.task == "battle":
+        label, opponent = watch.battle_opponent(watch.resolve_model_path(args.opponent or "random", args.results),
+                                                model, args.seed, device)
+    if args.command == "render":
+        if args.task == "battle":
+            frames = watch.battle_frames(model, opponent, args.seed)
+            draw = watch.draw_battle((model.algo, label.split(" (")[0]))
+            size = model.settings.map_size
+        else:
+            frames = watch.pursuit_frames(model, args.seed)
+            draw, size = watch.draw_pursuit(model.algo), model.settings[1].grid_size
+        out = watch.write_gif(frames, size, draw, args.out)
+        print(f"wrote {out} ({len(frames)} frames, {out.stat().st_size / 1e6:.2f} MB)")
+        return 0
+    if args.task == "battle":
+        rounds = watch.battle_rounds(model, opponent, args.rounds, args.seed)
+        print(f"{model.algo} ({model.path}) against {label}, {args.rounds} rounds, win rule {model.settings.evaluation_win_rule}")
+        print(watch.battle_summary(rounds).to_string(index=False, float_format=lambda x: f"{x:.2f}"))
+    else:
+        rounds = watch.team_episodes(model, args.rounds, args.seed)
+        print(f"{model.algo} ({model.path}) on {args.task}, {args.rounds} greedy episodes")
+        print(rounds.to_string(index=False, float_format=lambda x: f"{x:.2f}"))
+        print("mean:", ", ".join(f"{k} {v:.2f}" for k, v in rounds.drop(columns="episode").mean().items()))
+    if args.out:
+        from replication import io
+        io.write_csv(args.out, rounds)
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -103,12 +172,14 @@ def main(argv: list[str] | None = None) -> int:
                 frame = bench.bench_battle(out, args.threads, run.resolve_device(args.device), args.rounds)
             print(frame[["measure", "algo", "value"]].to_string(index=False))
             return 0
+        if args.command in ("evaluate", "render"):
+            return watch_command(args)
         cfg = load_config(args.config, args.preset)
         if args.command == "run":
             from replication import run
             run.check_request(args.task, args.algo, args.seed)
             run.run(args.task, args.algo, args.seed, cfg, args.out, threads=args.threads,
-                    device=args.device, progress=not args.no_progress)
+                    device=args.device, progress=not args.no_progress, stale=args.stale)
         elif args.command == "aggregate":
             from replication.analysis import aggregate
             aggregate.write_tables(args.results, cfg)

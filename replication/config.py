@@ -8,6 +8,7 @@ keys, wrong types and out-of-range values with a one-line `ConfigError` that nam
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import typing
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,17 +32,30 @@ def _constrained(default, **rules):
     return field(default=default, metadata=rules)
 
 
-def positive(default):
-    return _constrained(default, minimum=0, exclusive=True)
+def positive(default, **tags):
+    return _constrained(default, minimum=0, exclusive=True, **tags)
 
 
-def non_negative(default):
-    return _constrained(default, minimum=0, exclusive=False)
+def non_negative(default, **tags):
+    return _constrained(default, minimum=0, exclusive=False, **tags)
 
 
-def fraction(default):
+def fraction(default, **tags):
     """A value in (0, 1]."""
-    return _constrained(default, minimum=0, exclusive=True, maximum=1)
+    return _constrained(default, minimum=0, exclusive=True, maximum=1, **tags)
+
+
+# --- which settings determine which job ----------------------------------------------------
+# A setting without tags determines every run of its task. Tags narrow that down, so that an
+# edit reruns exactly the jobs it affects (the Snakemake rules carry `settings_hash` as a param):
+#   only=(algo, ...)  read by these algorithms' learners alone;
+#   role="selection"  which runs exist (algorithms, seeds), not what a run computes;
+#   role="bookkeeping" how a run is kept (checkpoint spacing), never its results;
+#   role="analysis"   read by the tables and figures only;
+#   role="tournament" / "scripted" / "evaluation"  the battle evaluation jobs (evaluation: both).
+def tagged(default, **tags):
+    """A setting without range constraints, with `only`/`role` tags."""
+    return _constrained(default, **tags)
 
 
 # --- sections ------------------------------------------------------------------------------
@@ -78,10 +92,11 @@ class IsingConfig:
     coupling: float = positive(1.0)  # λ
     magnetic_field: float = 0.0  # h
     taus: list[float] = _constrained([0.7, 0.8, 0.9, 1.0, 1.1, 1.2, 1.3, 1.5, 2.0, 2.7], minimum=0, exclusive=True)
-    spin_map_taus: list[float] = _constrained([0.9, 1.2, 2.0], minimum=0, exclusive=True)
-    timeseries_taus: list[float] = _constrained([0.8, 1.2], minimum=0, exclusive=True)
-    mfq: IsingMFQConfig = field(default_factory=IsingMFQConfig)
-    mcmc: IsingMCMCConfig = field(default_factory=IsingMCMCConfig)
+    # every τ's final spins and ξ series are kept; these pick the ones Figs. 5 and 6 draw
+    spin_map_taus: list[float] = _constrained([0.9, 1.2, 2.0], minimum=0, exclusive=True, role="analysis")
+    timeseries_taus: list[float] = _constrained([0.8, 1.2], minimum=0, exclusive=True, role="analysis")
+    mfq: IsingMFQConfig = field(default_factory=IsingMFQConfig, metadata={"only": ("mfq",)})
+    mcmc: IsingMCMCConfig = field(default_factory=IsingMCMCConfig, metadata={"only": ("mcmc",)})
 
     def check(self, path: str) -> None:
         if self.lattice_size % 2:
@@ -123,21 +138,21 @@ class GaussianSqueezeConfig:
     batch_size: int = positive(200)
     replay_samples: int = positive(1_000_000)
     update_every_samples: int = positive(500)  # one gradient step per this many new agent-samples
-    q_learning_rate: float = positive(1e-5)    # IL, MF-Q, FMQ, Rec-FMQ
-    critic_learning_rate: float = positive(1e-3)  # MAAC, MF-AC
-    actor_learning_rate: float = positive(1e-4)
+    q_learning_rate: float = positive(1e-5, only=("il", "fmq", "rec_fmq", "mfq"))
+    critic_learning_rate: float = positive(1e-3, only=("maac", "mfac"))
+    actor_learning_rate: float = positive(1e-4, only=("maac", "mfac"))
     target_tau: float = fraction(0.01)
     epsilon_start: float = _constrained(1.0, minimum=0, exclusive=False, maximum=1)
     epsilon_end: float = _constrained(0.05, minimum=0, exclusive=False, maximum=1)
     epsilon_decay_timesteps: int = positive(500)
-    boltzmann_temperature: float = positive(0.1)  # π in v^MF (Eqs. 10, 12)
+    boltzmann_temperature: float = positive(0.1, only=("mfq",))  # π in v^MF (Eq. 10)
     normalise_reward: bool = True             # train on G(x)/G_max instead of G(x)
     embedding_dim: int = positive(16)
     hidden: int = positive(64)
-    fmq_s: float = positive(0.006)
-    fmq_max_temperature: float = positive(1000.0)
-    fmq_c: float = positive(5.0)
-    rec_fmq_alpha: float = fraction(0.01)
+    fmq_s: float = positive(0.006, only=("fmq", "rec_fmq"))
+    fmq_max_temperature: float = positive(1000.0, only=("fmq", "rec_fmq"))
+    fmq_c: float = positive(5.0, only=("fmq", "rec_fmq"))
+    rec_fmq_alpha: float = fraction(0.01, only=("rec_fmq",))
     log_every: int = positive(1)
     measure_fraction: float = fraction(0.1)   # final performance = mean over this final share of timesteps
 
@@ -148,12 +163,17 @@ class GaussianSqueezeConfig:
             raise ConfigError(f"{path}.agent_counts: need at least 2 agents, got {self.agent_counts}")
 
 
+Q_LEARNERS = ("il", "mfq", "ped_dqn")   # battle's Q-learning family (IL's update, MF-Q's and PED-DQN's build on it)
+ACTOR_CRITICS = ("ac", "mfac")
+
+
 @dataclass(frozen=True)
 class BattleConfig:
     """MAgent battle (paper A §5.3, App. C.3); reference-code choices via the reference_code preset."""
 
-    algorithms: list[Literal["il", "mfq", "ac", "mfac", "ped_dqn"]] = _constrained(["mfq", "il", "mfac", "ac", "ped_dqn"])
-    seeds: list[int] = _constrained([0, 1, 2, 3, 4], minimum=0, exclusive=False)  # battle's own: it is the costly one
+    algorithms: list[Literal["il", "mfq", "ac", "mfac", "ped_dqn"]] = _constrained(["mfq", "il", "mfac", "ac", "ped_dqn"],
+                                                                                  role="selection")
+    seeds: list[int] = _constrained([0, 1, 2, 3, 4], minimum=0, exclusive=False, role="selection")  # battle's own: it is the costly one
     map_size: int = positive(40)
     agents_per_side: int = positive(64)
     max_steps: int = positive(400)
@@ -170,29 +190,33 @@ class BattleConfig:
     epsilon_end: float = _constrained(0.05, minimum=0, exclusive=False, maximum=1)
     epsilon_decay_rounds: int = positive(2000)
     mean_action: Literal["neighbors", "team"] = "neighbors"
-    q_target: Literal["paper", "double_q"] = "paper"   # paper: max (IL) / Boltzmann v^MF (MF-Q)
-    q_loss_mask: Literal["none", "reference"] = "none"  # reference: deaths and each agent's last transition left out of the Q loss
-    boltzmann_temperature: float = positive(0.1)
-    mfac_critic: Literal["q", "v"] = "q"
-    ac_temperature: float = positive(0.1)
-    entropy_coef: float = non_negative(0.08)
-    value_coef: float = non_negative(0.1)
+    q_target: Literal["paper", "double_q"] = tagged("paper", only=Q_LEARNERS)  # paper: max (IL) / Boltzmann v^MF (MF-Q)
+    # reference: deaths and each agent's last transition left out of the Q loss
+    q_loss_mask: Literal["none", "reference"] = tagged("none", only=Q_LEARNERS)
+    boltzmann_temperature: float = positive(0.1, only=("mfq",))
+    mfac_critic: Literal["q", "v"] = tagged("q", only=("mfac",))
+    ac_temperature: float = positive(0.1, only=ACTOR_CRITICS)
+    entropy_coef: float = non_negative(0.08, only=ACTOR_CRITICS)
+    value_coef: float = non_negative(0.1, only=ACTOR_CRITICS)
     # Self-play (reference code, algo/tools.py `sp_op`): after a round main wins on total reward,
     # opponent ← (1 − opponent_keeps)·main + opponent_keeps·opponent, so the opponent nearly copies main.
     opponent_keeps: float = _constrained(0.01, minimum=0, exclusive=False, maximum=1)
     side: Literal["random", "left"] = "random"   # main's side each training round: drawn (reference) or always left
-    checkpoint_every: int = positive(10)
-    tournament_rounds: int = positive(52)        # evaluation rounds per seed pair, a multiple of 4 (side × group order)
-    scripted_rounds: int = positive(8)           # rounds per model against each scripted team, a multiple of 4
-    evaluation_policy: Literal["sample", "greedy"] = "sample"  # actor-critics sample π (reference); Q-learners are greedy either way
-    evaluation_win_rule: Literal["exact", "reference"] = "exact"  # reference: kills before the last step's clearing, a tie wins for both
+    checkpoint_every: int = positive(10, role="bookkeeping")
+    # evaluation rounds per seed pair, a multiple of 4 (side × group order)
+    tournament_rounds: int = positive(52, role="tournament")
+    scripted_rounds: int = positive(8, role="scripted")  # rounds per model against each scripted team, a multiple of 4
+    # actor-critics sample π (reference); Q-learners are greedy either way
+    evaluation_policy: Literal["sample", "greedy"] = tagged("sample", role="evaluation")
+    # reference: kills before the last step's clearing, a tie wins for both
+    evaluation_win_rule: Literal["exact", "reference"] = tagged("exact", role="evaluation")
     # PED-DQN (paper B) in the battle tournament; the action network uses learning_rate above
-    mission_learning_rate: float = positive(5e-4)
-    mission_train_ratio: float = positive(2.0)   # the mission network's gradient batches per new sample × batch
-    peer_beta: float = non_negative(1.0)
-    peer_bootstrap: Literal["policy", "max"] = "policy"
-    peer_network: Literal["mission", "frozen_copy"] = "mission"
-    peer_warmup_rounds: int = non_negative(50)   # paper B: 50 000 of 1M steps; here 2.5% of the 2000 rounds
+    mission_learning_rate: float = positive(5e-4, only=("ped_dqn",))
+    mission_train_ratio: float = positive(2.0, only=("ped_dqn",))  # the mission network's gradient batches per new sample × batch
+    peer_beta: float = non_negative(1.0, only=("ped_dqn",))
+    peer_bootstrap: Literal["policy", "max"] = tagged("policy", only=("ped_dqn",))
+    peer_network: Literal["mission", "frozen_copy"] = tagged("mission", only=("ped_dqn",))
+    peer_warmup_rounds: int = non_negative(50, only=("ped_dqn",))  # paper B: 50 000 of 1M steps; here 2.5% of the 2000 rounds
 
     def check(self, path: str) -> None:
         from replication.tasks.battle import check_fits
@@ -215,19 +239,21 @@ class BattleConfig:
 class SemiCooperativeConfig:
     """Learners of paper B (PED-DQN and its baselines); every default is the author code's unless noted."""
 
-    beta: float = non_negative(1.0)               # weight of the peer evaluation (and of reward sharing)
+    beta: float = non_negative(1.0, only=("ped_dqn", "pe_dqn", "reward_sharing"))  # weight of the peer evaluation (and of reward sharing)
     gamma: float = _constrained(0.99, minimum=0, exclusive=False, maximum=1)
-    mission_learning_rate: float = positive(5e-4)
+    mission_learning_rate: float = positive(5e-4, only=("ped_dqn",))
     action_learning_rate: float = positive(1e-4)  # PED-DQN's action network; also every single-network baseline
     buffer_size: int = positive(20_000)           # joint steps, one FIFO per network
     batch_size: int = positive(32)
     learning_starts: int = non_negative(128)      # env steps before the first gradient step
     epsilon_start: float = _constrained(1.0, minimum=0, exclusive=False, maximum=1)
     epsilon_end: float = _constrained(0.1, minimum=0, exclusive=False, maximum=1)
-    peer_bootstrap: Literal["policy", "max"] = "policy"        # z's bootstrap: Q(o', π(o')) (paper) or max_u Q(o', u) (author code)
-    peer_network: Literal["mission", "frozen_copy"] = "mission"  # z from the live mission network (paper) or its frozen copy (author code)
+    # z's bootstrap: Q(o', π(o')) (paper) or max_u Q(o', u) (author code)
+    peer_bootstrap: Literal["policy", "max"] = tagged("policy", only=("ped_dqn", "pe_dqn"))
+    # z from the live mission network (paper) or its frozen copy (author code)
+    peer_network: Literal["mission", "frozen_copy"] = tagged("mission", only=("ped_dqn", "pe_dqn"))
     parameter_sharing: bool = False               # author code: one network per agent
-    boltzmann_temperature: float = positive(0.1)  # MF-Q's v^MF (paper A, Eq. 12)
+    boltzmann_temperature: float = positive(0.1, only=("mfq",))  # MF-Q's v^MF (paper A, Eq. 10)
 
 
 @dataclass(frozen=True)
@@ -235,16 +261,17 @@ class SemiCooperativeTask:
     """Schedule shared by the paper-B tasks: training length, exploration, warm-up, evaluation."""
 
     algorithms: list[Literal["ped_dqn", "idqn", "pe_dqn", "reward_sharing", "qmix", "mfq"]] = _constrained(
-        ["ped_dqn", "idqn", "pe_dqn", "reward_sharing", "qmix", "mfq"])
+        ["ped_dqn", "idqn", "pe_dqn", "reward_sharing", "qmix", "mfq"], role="selection")
     steps: int = positive(1_000_000)              # training env steps
     epsilon_decay_steps: int = positive(250_000)
     target_update_every: int = positive(5000)     # training steps between hard target (and peer copy) refreshes
-    peer_warmup_steps: int = non_negative(50_000)  # peer evaluations are added from this env step on
+    # peer evaluations (and shared rewards) are added from this env step on
+    peer_warmup_steps: int = non_negative(50_000, only=("ped_dqn", "pe_dqn", "reward_sharing"))
     eval_every: int = positive(4000)
     eval_episodes: int = positive(25)
-    checkpoint_every: int = positive(50_000)      # env steps between checkpoints
+    checkpoint_every: int = positive(50_000, role="bookkeeping")  # env steps between checkpoints
     hidden: int = positive(64)                    # width of the Q-networks' two dense layers (author code: pursuit 64)
-    qmix_embedding: int = positive(32)            # QMIX mixing width (author code: pursuit 32)
+    qmix_embedding: int = positive(32, only=("qmix",))  # QMIX mixing width (author code: pursuit 32)
 
     def check(self, path: str) -> None:
         if not self.algorithms or len(set(self.algorithms)) != len(self.algorithms):
@@ -284,7 +311,7 @@ class PursuitConfig(SemiCooperativeTask):
 class ResourceSharingConfig(SemiCooperativeTask):
     steps: int = positive(2_000_000)
     hidden: int = positive(32)                    # author code (gems/agents/ind_dqn/dq_network.py)
-    qmix_embedding: int = positive(64)            # author code (gems/agents/qmix/dq_network.py)
+    qmix_embedding: int = positive(64, only=("qmix",))  # author code (gems/agents/qmix/dq_network.py)
     n_agents: int = positive(8)
     supply: int = non_negative(40)
     demand: int = positive(40)
@@ -303,7 +330,7 @@ class ResourceSharingConfig(SemiCooperativeTask):
 @dataclass(frozen=True)
 class TigerDeerConfig(SemiCooperativeTask):
     algorithms: list[Literal["ped_dqn", "idqn", "pe_dqn", "reward_sharing", "qmix", "mfq"]] = _constrained(
-        ["ped_dqn", "idqn", "pe_dqn", "reward_sharing", "mfq"])
+        ["ped_dqn", "idqn", "pe_dqn", "reward_sharing", "mfq"], role="selection")
     map_size: int = positive(20)
     n_tigers: int = positive(8)
     n_deer: int = positive(20)
@@ -349,7 +376,7 @@ class ResourcesConfig:
 @dataclass(frozen=True)
 class SuiteConfig:
     scale: Literal["smoke", "default", "paper"]
-    seeds: list[int] = _constrained([0, 1, 2, 3, 4], minimum=0, exclusive=False)
+    seeds: list[int] = _constrained([0, 1, 2, 3, 4], minimum=0, exclusive=False, role="selection")
     preset: Literal["paper", "reference_code"] = "paper"
     ising: IsingConfig = field(default_factory=IsingConfig)
     ising_toy: IsingToyConfig = field(default_factory=IsingToyConfig)
@@ -445,6 +472,11 @@ def _build(cls, data: dict, path: str = ""):
     return obj
 
 
+def build_section(cls, data: dict, path: str):
+    """One validated config section (a dataclass) from a plain mapping, e.g. the settings saved in a model."""
+    return _build(cls, data, path)
+
+
 def deep_merge(base: dict, override: dict) -> dict:
     """Return base updated by override, recursing into nested mappings."""
     merged = dict(base)
@@ -493,6 +525,51 @@ def load_config(paths: list[str | Path], preset: str | None = None) -> SuiteConf
 
 def to_dict(cfg) -> dict:
     return dataclasses.asdict(cfg)
+
+
+def job_settings(section, algo: str | None = None, roles: tuple[str, ...] = ()) -> dict:
+    """The settings of a config section that determine a job's results, as a plain mapping:
+    every untagged setting, those whose `role` is in `roles`, and of the settings owned by some
+    algorithms (`only`) those of `algo` (all of them when `algo` is None)."""
+    settings = {}
+    for f in dataclasses.fields(section):
+        role, owners = f.metadata.get("role"), f.metadata.get("only")
+        if (role is not None and role not in roles) or (algo is not None and owners is not None and algo not in owners):
+            continue
+        value = getattr(section, f.name)
+        settings[f.name] = job_settings(value, algo, roles) if dataclasses.is_dataclass(value) else value
+    return settings
+
+
+def task_sections(cfg: SuiteConfig, task: str, algo: str | None = None, roles: tuple[str, ...] = ()) -> dict:
+    """The sections a task's jobs read: its own, and for paper B's tasks the shared learner section."""
+    sections = {task: job_settings(getattr(cfg, task), algo, roles)}
+    if task in SEMI_COOPERATIVE_TASKS:
+        sections = {"semi_cooperative": job_settings(cfg.semi_cooperative, algo, roles), **sections}
+    return sections
+
+
+def run_config(cfg: SuiteConfig, task: str, algo: str, seed: int) -> dict:
+    """Everything that determines one run's results: written to its config.yaml, hashed into the
+    Snakemake rule's `settings` param (so an edit reruns exactly the runs it affects)."""
+    return {"scale": cfg.scale, "preset": cfg.preset, "task": task, "algo": algo, "seed": seed,
+            **task_sections(cfg, task, algo)}
+
+
+def evaluation_config(cfg: SuiteConfig, job: Literal["tournament", "scripted"]) -> dict:
+    """What determines a battle evaluation job beyond the models it reads."""
+    return {"scale": cfg.scale, "preset": cfg.preset, "job": job,
+            **task_sections(cfg, "battle", None, (job, "evaluation", "selection"))}
+
+
+def analysis_config(cfg: SuiteConfig) -> dict:
+    """What the tables, figures and audit read: every setting but the scheduler's resources."""
+    return {k: v for k, v in to_dict(cfg).items() if k != "resources"}
+
+
+def config_hash(settings: dict) -> str:
+    """A short, stable digest of a settings mapping (order of keys does not matter)."""
+    return hashlib.sha256(yaml.safe_dump(settings, sort_keys=True).encode()).hexdigest()[:16]
 
 
 def first_difference(saved, current, path: str = "") -> tuple[str, object, object] | None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import platform
@@ -14,14 +13,10 @@ from datetime import datetime, timezone
 from importlib import metadata
 from pathlib import Path
 
-import yaml
+from replication.config import config_hash
 
 PACKAGES = ("replication", "numpy", "torch", "pandas", "scipy", "magent2", "snakemake")
 REPO_ROOT = Path(__file__).resolve().parent.parent
-
-
-def config_hash(resolved: dict) -> str:
-    return hashlib.sha256(yaml.safe_dump(resolved, sort_keys=True).encode()).hexdigest()[:16]
 
 
 def _git(*args: str) -> str | None:

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import numpy as np
 
-from replication import io
-from replication.config import ConfigError, SuiteConfig, to_dict
+from replication import checkpoints, io
+from replication.config import ConfigError, SuiteConfig, config_hash, run_config
 from replication.experiments import battle as battle_experiments
 from replication.experiments import gaussian_squeeze as gs_experiments
 from replication.experiments import ising as ising_experiments
@@ -46,28 +46,34 @@ def check_request(task: str, algo: str, seed: int) -> None:
         raise ConfigError(f"--seed: must be non-negative, got {seed}")
 
 
-def resolved_config(cfg: SuiteConfig, task: str, algo: str, seed: int) -> dict:
-    """Everything that determines this run's results."""
-    sections = (semi_cooperative_experiments.resolved_sections(cfg, task) if task in semi_cooperative_experiments.ALGORITHMS
-                else {task: to_dict(getattr(cfg, task))})
-    return {"scale": cfg.scale, "preset": cfg.preset, "task": task, "algo": algo, "seed": seed, **sections}
+def partial_folder(out: Path, resolved: dict, stale: checkpoints.Stale) -> Path:
+    """out/partial, where the sweeps keep each finished N or τ so that a killed run resumes. It is
+    stamped with the run's config hash; results made with other settings are never reused."""
+    partial, stamp = out / "partial", config_hash(resolved)
+    marker = partial / "config_hash"
+    if partial.exists() and (not marker.exists() or marker.read_text() != stamp):
+        err = checkpoints.CheckpointError(f"{partial}: partial results made with other settings than this run's; "
+                                          "delete it to train afresh")
+        checkpoints.discard_stale(partial, err, stale)
+    io.write_text(marker, stamp)
+    return partial
 
 
-def run(task: str, algo: str, seed: int, cfg: SuiteConfig, out: str | Path,
-        threads: int = 1, device: str = "cpu", progress: bool = True) -> Path:
+def run(task: str, algo: str, seed: int, cfg: SuiteConfig, out: str | Path, threads: int = 1, device: str = "cpu",
+        progress: bool = True, stale: checkpoints.Stale = "refuse") -> Path:
     check_request(task, algo, seed)
     out = Path(out)
     if task in TORCH_TASKS:
         import torch
         torch.set_num_threads(threads)
     device = resolve_device(device) if task == "battle" else "cpu"  # the other tasks' networks are tiny
-    resolved = resolved_config(cfg, task, algo, seed)
+    resolved = run_config(cfg, task, algo, seed)
     provenance = Provenance(seed, resolved, threads, device)
-    partial = out / "partial"
+    partial = partial_folder(out, resolved, stale)
     if task == "battle":
-        metrics = battle_experiments.train(algo, seed, cfg.battle, out, device, progress)
+        metrics = battle_experiments.train(algo, seed, cfg.battle, out, device, progress, stale)
     elif task in semi_cooperative_experiments.ALGORITHMS:
-        metrics = semi_cooperative_experiments.train(task, algo, seed, cfg, out, progress)
+        metrics = semi_cooperative_experiments.train(task, algo, seed, cfg, out, progress, stale)
     elif task == "gaussian_squeeze":
         metrics = gs_experiments.run_sweep(algo, seed, cfg.gaussian_squeeze, partial, progress)
     elif task == "ising":

@@ -8,6 +8,7 @@ import yaml
 
 from replication import run as run_module
 from replication.experiments import ising as ising_experiments
+from replication.config import ConfigError
 
 
 def test_run_writes_outputs_and_provenance(tmp_path, smoke_cfg):
@@ -59,4 +60,27 @@ def test_killed_run_resumes_with_identical_results(tmp_path, smoke_cfg, monkeypa
     run_module.run("ising", "mfq", 0, smoke_cfg, out, progress=False)
     assert calls == [taus[2:]]                            # the two finished temperatures were not redone
     # and the temperatures computed apart equal those computed together: each has its own stream
+    assert (out / "metrics.csv").read_bytes() == (reference / "metrics.csv").read_bytes()
+
+
+def test_partial_results_of_other_settings_are_never_reused(tmp_path, smoke_cfg, monkeypatch, capsys):
+    """A run killed after two temperatures under one setting of ising.mfq.steps, then run again with
+    another: `refuse` stops with one line; `restart` (what the pipeline passes) discards the old
+    temperatures and gives exactly a fresh run's metrics. Before partial/ was stamped with the run's
+    config hash, the second run silently kept the two stale temperatures."""
+    edited = dataclasses.replace(smoke_cfg, ising=dataclasses.replace(
+        smoke_cfg.ising, mfq=dataclasses.replace(smoke_cfg.ising.mfq, steps=smoke_cfg.ising.mfq.steps // 2)))
+    reference = run_module.run("ising", "mfq", 0, edited, tmp_path / "ref", progress=False)
+    real = ising_experiments.mfq_at_temperatures
+    monkeypatch.setattr(ising_experiments, "mfq_at_temperatures", lambda *a, **k: (_ for _ in ()).throw(KeyboardInterrupt()))
+    out = tmp_path / "killed"
+    with pytest.raises(KeyboardInterrupt):
+        run_module.run("ising", "mfq", 0, smoke_cfg, out, progress=False)
+    monkeypatch.setattr(ising_experiments, "mfq_at_temperatures", real)
+    ising_experiments.run_sweep("mfq", 0, dataclasses.replace(smoke_cfg.ising, taus=smoke_cfg.ising.taus[:2]),
+                                out / "partial", progress=False)
+    with pytest.raises(ConfigError, match="partial results made with other settings than this run's"):
+        run_module.run("ising", "mfq", 0, edited, out, progress=False)
+    run_module.run("ising", "mfq", 0, edited, out, progress=False, stale="restart")
+    assert "discarded, training afresh" in capsys.readouterr().err
     assert (out / "metrics.csv").read_bytes() == (reference / "metrics.csv").read_bytes()

@@ -99,3 +99,14 @@ def test_same_seed_same_metrics_and_a_killed_run_resumes(smoke_cfg, tmp_path):
     longer = dataclasses.replace(smoke_cfg, pursuit=dataclasses.replace(smoke_cfg.pursuit, steps=400))
     with pytest.raises(experiments.CheckpointError, match="trained with pursuit.steps = 200, not 400"):
         experiments.train("pursuit", "ped_dqn", 3, longer, tmp_path / "a", progress=False)
+
+
+def test_stale_checkpoint_is_discarded_under_restart(smoke_cfg, tmp_path, capsys):
+    """The pipeline reruns a job when its settings change (`--stale restart`): the old checkpoint is
+    deleted with a note and the run equals a fresh one with the new settings."""
+    experiments.train("pursuit", "idqn", 3, smoke_cfg, tmp_path / "a", progress=False)
+    longer = dataclasses.replace(smoke_cfg, pursuit=dataclasses.replace(smoke_cfg.pursuit, steps=300))
+    fresh = experiments.train("pursuit", "idqn", 3, longer, tmp_path / "fresh", progress=False)
+    rerun = experiments.train("pursuit", "idqn", 3, longer, tmp_path / "a", progress=False, stale="restart")
+    assert "trained with pursuit.steps = 200, not 300; discarded, training afresh" in capsys.readouterr().err
+    assert rerun.equals(fresh)

@@ -178,6 +178,7 @@ BUILDERS = {"ped_dqn_final": ped_dqn_final, "battle_cross_play": battle_cross_pl
 
 
 def write_tables(results: str | Path, cfg: SuiteConfig) -> None:
+    from replication.analysis.html import table_page
     from replication.analysis.outputs import TABLES
     folder = Path(results) / "tables"
     for names in TABLES.values():
@@ -185,3 +186,4 @@ def write_tables(results: str | Path, cfg: SuiteConfig) -> None:
             table = BUILDERS[name](results, cfg)
             io.write_csv(folder / f"{name}.csv", table)
             io.write_text(folder / f"{name}.md", table.to_markdown(index=False, floatfmt=".3g") + "\n")
+            io.write_text(folder / f"{name}.html", table_page(name, table))

@@ -22,6 +22,7 @@ import yaml
 
 from replication import io
 from replication.analysis.measures import MEASURES, bootstrap_ci
+from replication.analysis.html import escape, page
 from replication.config import SCALES, ConfigError, SuiteConfig
 
 CLAIMS_DIR = Path(__file__).resolve().parent.parent / "claims"
@@ -146,7 +147,35 @@ def to_markdown(table: pd.DataFrame, cfg: SuiteConfig) -> str:
     return "\n".join(lines)
 
 
+def to_html(table: pd.DataFrame, cfg: SuiteConfig) -> str:
+    """The audit as one self-contained page (the report's audit page): the rule, the counts, and a
+    table per paper with each verdict coloured."""
+    counts = table["verdict"].value_counts()
+    parts = ["<p>Each claim of the papers, our value (mean over seeds, 95% percentile-bootstrap CI) and a verdict. "
+             "Rule, fixed before looking at results: <b>reproduced</b> when the whole CI lies inside paper ± tolerance "
+             "(or wholly on the claimed side of a threshold), <b>not reproduced</b> when it lies wholly outside, "
+             "<b>inconclusive</b> when it straddles the edge, fewer than two seeds are defined, or the scale is smaller "
+             "than the claim needs. Tolerances live in <code>replication/claims/*.yaml</code> with their reasons.</p>",
+             "<p class='summary'>" + "".join(
+                 f"<span class='{v.replace(' ', '-')}'>{counts.get(v, 0)} {v}</span>"
+                 for v in ("reproduced", "not reproduced", "inconclusive")) + "</p>"]
+    for paper, part in table.groupby("paper", sort=False):
+        parts += [f"<h2>{escape(paper)}</h2><table><tr><th>claim</th><th>figure</th><th>statement</th><th>paper</th>"
+                  "<th>ours [95% CI]</th><th>tol./threshold</th><th>seeds</th><th>verdict</th><th>reason</th></tr>"]
+        for r in part.itertuples():
+            bound = f"± {r.tolerance:g}" if r.rule == "within" else f"{r.rule} {r.threshold:g}"
+            ours = f"{_fmt(r.ours_mean)} [{_fmt(r.ci_low)}, {_fmt(r.ci_high)}]"
+            parts.append(f"<tr class='{r.verdict.replace(' ', '-')}'><td>{escape(r.id)}</td><td>{escape(r.figure)}</td>"
+                         f"<td>{escape(r.statement)}</td><td class='num'>{_fmt(r.paper_value)}</td>"
+                         f"<td class='num'>{ours}</td><td class='num'>{escape(bound)}</td><td class='num'>{r.n_seeds}</td>"
+                         f"<td><b>{escape(r.verdict)}</b></td><td>{escape(r.reason)}</td></tr>")
+        parts.append("</table>")
+    wide = "td:first-child { white-space: nowrap; } td:nth-child(3) { min-width: 18em; } td:last-child { min-width: 16em; }"
+    return page(f"Audit: {cfg.results_name} scale", "\n".join(parts), wide)
+
+
 def write_audit(results: str | Path, cfg: SuiteConfig) -> None:
     table = audit_table(results, cfg.scale)
     io.write_csv(Path(results) / "audit.csv", table)
     io.write_text(Path(results) / "audit.md", to_markdown(table, cfg))
+    io.write_text(Path(results) / "audit.html", to_html(table, cfg))

@@ -16,3 +16,14 @@ FIGURES = {
     "battle": ["fig7_battle_learning_curves", "fig8_battle_cross_play"],
     "semi_cooperative": ["ped_dqn_welfare_curves", "ped_dqn_pd_cooperation"],
 }
+
+# Where each family's outputs sit in `snakemake --report`: (category, subcategory).
+PAPER_A, PAPER_B = "Paper A: Mean Field MARL (Yang et al. 2018)", "Paper B: PED-DQN (Hostallero et al. 2020)"
+REPORT_GROUPS = {
+    "ising_toy": (PAPER_A, "Ising model"),
+    "ising": (PAPER_A, "Ising model"),
+    "gaussian_squeeze": (PAPER_A, "Gaussian Squeeze"),
+    "battle": (PAPER_A, "Battle"),
+    "semi_cooperative": (PAPER_B, "Semi-cooperative tasks"),
+}
+AUDIT_GROUP = ("Audit", "Every claim, with its verdict")

@@ -34,7 +34,7 @@ from replication.algorithms.battle.mfq import MeanFieldDQN
 from replication.algorithms.battle.ped_dqn import PeerEvaluationDualDQN
 from replication.algorithms.mean_action import neighbour_mean_action, team_mean_action
 from replication.checkpoints import CheckpointError
-from replication.config import BattleConfig, to_dict
+from replication.config import BattleConfig, job_settings
 from replication.nets import soft_update
 from replication.tasks.battle import N_ACTIONS, VIEW_RADIUS, Battle
 
@@ -48,13 +48,9 @@ FINAL_MODEL = "model.pt"
 TIMING = "timing.csv"  # seconds per round: kept out of metrics.csv, which must be identical run to run
 
 
-NOT_TRAINING = ("algorithms", "seeds", "checkpoint_every", "tournament_rounds", "scripted_rounds", "evaluation_policy",
-                "evaluation_win_rule")
-
-
-def training_settings(cfg: BattleConfig) -> dict:
-    """The battle settings a checkpoint was trained with (a resumed run must have the same)."""
-    return {k: v for k, v in to_dict(cfg).items() if k not in NOT_TRAINING}
+def training_settings(cfg: BattleConfig, algo: str) -> dict:
+    """The battle settings a checkpoint of `algo` was trained with (a resumed run must have the same)."""
+    return job_settings(cfg, algo)
 
 
 def make_env(cfg: BattleConfig, seed: int) -> Battle:
@@ -93,7 +89,8 @@ class MeanActionTracker:
         self.previous[ids] = actions
 
 
-def play_round(env: Battle, sides, epsilons, cfg: BattleConfig, learn: bool = False, left_team: int = 0) -> dict:
+def play_round(env: Battle, sides, epsilons, cfg: BattleConfig, learn: bool = False, left_team: int = 0,
+               watch=None) -> dict:
     """One round between two learners, `sides[g]` playing group g (group 0 moves first) and group
     `left_team` starting in the left formation. An epsilon of None means greedy (argmax) play; 0 means
     each learner's own policy without exploration (greedy for a Q-learner, sampling π for an
@@ -101,8 +98,10 @@ def play_round(env: Battle, sides, epsilons, cfg: BattleConfig, learn: bool = Fa
 
     Kills are counted exactly (initial minus final alive). `kills_reference` counts them as the
     reference code's evaluation does: alive counts read before the last step's dead are cleared, so
-    a kill on the last step is missed."""
+    a kill on the last step is missed. `watch(env)`, if given, sees the grid at the start and after every step."""
     env.reset(left_team=left_team)
+    if watch:
+        watch(env)
     tracker = MeanActionTracker(cfg)
     totals, done = [0.0, 0.0], False
     initial = [env.alive_count(0), env.alive_count(1)]
@@ -115,6 +114,8 @@ def play_round(env: Battle, sides, epsilons, cfg: BattleConfig, learn: bool = Fa
             observed.append(obs), means.append(mean)
             actions.append(learner.act(obs.view, obs.features, mean, epsilons[team]))
         rewards, alive, done = env.step(tuple(actions))
+        if watch:
+            watch(env)
         for team in (0, 1):
             totals[team] += float(rewards[team].sum())
             tracker.record(observed[team].ids, actions[team])
@@ -140,7 +141,7 @@ def save_checkpoint(path: Path, algo: str, cfg: BattleConfig, main, opponent, ne
                     rng: np.random.Generator, rows: list, seconds: list) -> None:
     state = {
         "algo": algo, "map_size": cfg.map_size, "agents_per_side": cfg.agents_per_side,
-        "settings": training_settings(cfg), "next_round": next_round,
+        "settings": training_settings(cfg, algo), "next_round": next_round,
         "main": checkpoints.module_states(main),
         "opponent": {k: m.state_dict() for k, m in opponent.networks().items()},
         "numpy_rng": rng.bit_generator.state, "torch_rng": torch.get_rng_state(),
@@ -161,12 +162,14 @@ def load_checkpoint(path: Path, algo: str, cfg: BattleConfig, resuming: bool = T
         raise CheckpointError(f"checkpoint {path}: map {state['map_size']} with {state['agents_per_side']} agents per side "
                               f"does not match {cfg.map_size} with {cfg.agents_per_side}")
     if resuming:
-        checkpoints.check_settings(path, state.get("settings"), training_settings(cfg), "battle")
+        checkpoints.check_settings(path, state.get("settings"), training_settings(cfg, algo), "battle")
     return state
 
 
-def train(algo: str, seed: int, cfg: BattleConfig, out: Path, device: str = "cpu", progress: bool = True) -> pd.DataFrame:
-    """Self-play training; returns the per-round metrics. Resumes from out/checkpoint.pt if present."""
+def train(algo: str, seed: int, cfg: BattleConfig, out: Path, device: str = "cpu", progress: bool = True,
+          stale: checkpoints.Stale = "refuse") -> pd.DataFrame:
+    """Self-play training; returns the per-round metrics. Resumes from out/checkpoint.pt if present
+    (one made with other settings: see `checkpoints.discard_stale`)."""
     torch.manual_seed(seed)
     rng = np.random.default_rng([seed, 4, STREAM_ID[algo]])
     env = make_env(cfg, seed)
@@ -176,8 +179,8 @@ def train(algo: str, seed: int, cfg: BattleConfig, out: Path, device: str = "cpu
         net.load_state_dict(main.networks()[name].state_dict())
     rows, seconds, start = [], [], 0
     checkpoint = out / CHECKPOINT
-    if checkpoint.exists():
-        state = load_checkpoint(checkpoint, algo, cfg)
+    state = checkpoints.resume_state(checkpoint, lambda path: load_checkpoint(path, algo, cfg), stale)
+    if state is not None:
         checkpoints.restore(main, state["main"])
         checkpoints.restore(opponent, state["opponent"])
         rng.bit_generator.state = state["numpy_rng"]
@@ -211,6 +214,7 @@ def train(algo: str, seed: int, cfg: BattleConfig, out: Path, device: str = "cpu
             save_checkpoint(checkpoint, algo, cfg, main, opponent, r + 1, rng, rows, seconds)
     io.write_csv(out / TIMING, pd.DataFrame({"round": np.arange(1, len(seconds) + 1), "seconds": seconds}))
     checkpoints.save(out / FINAL_MODEL, {"algo": algo, "map_size": cfg.map_size, "agents_per_side": cfg.agents_per_side,
+                                         "settings": training_settings(cfg, algo),
                                          "main": {k: m.state_dict() for k, m in main.networks().items()}})
     return pd.DataFrame(rows, columns=["step", "metric", "value"])
 

@@ -29,7 +29,7 @@ from replication.algorithms.semi_cooperative.ped_dqn import PeerEvaluationDualDQ
 from replication.algorithms.semi_cooperative.qmix import QMIX
 from replication.algorithms.semi_cooperative.reward_sharing import RewardSharingDQN
 from replication.checkpoints import CheckpointError
-from replication.config import SEMI_COOPERATIVE_TASKS, SuiteConfig, to_dict
+from replication.config import SEMI_COOPERATIVE_TASKS, SuiteConfig, task_sections
 
 LEARNERS = {"ped_dqn": PeerEvaluationDualDQN, "idqn": IndependentDQN, "pe_dqn": PeerEvaluationDQN,
             "reward_sharing": RewardSharingDQN, "qmix": QMIX, "mfq": MeanFieldDQN}
@@ -39,6 +39,7 @@ ALGORITHMS = {task: tuple(LEARNERS) if task != "tiger_deer" else tuple(a for a i
 TASK_STREAM_ID = {"prisoners_dilemma": 0, "pursuit": 1, "resource_sharing": 2, "tiger_deer": 3}
 LEARNER_STREAM_ID = {"ped_dqn": 0, "idqn": 1, "pe_dqn": 2, "reward_sharing": 3, "qmix": 4, "mfq": 5}
 CHECKPOINT = "checkpoint.pt"
+FINAL_MODEL = "model.pt"  # the trained networks and the settings that rebuild them (`python -m replication evaluate`)
 
 
 def make_task(task: str, cfg, rng: np.random.Generator):
@@ -109,11 +110,9 @@ def evaluate(learner, env, episodes: int) -> dict:
     return pd.DataFrame(records).mean().to_dict()
 
 
-def training_settings(cfg: SuiteConfig, task: str) -> dict:
-    """The settings a checkpoint was trained with (a resumed run must have the same)."""
-    settings = resolved_sections(cfg, task)
-    settings[task] = {k: v for k, v in settings[task].items() if k not in ("algorithms", "checkpoint_every")}
-    return settings
+def training_settings(cfg: SuiteConfig, task: str, algo: str) -> dict:
+    """The settings a checkpoint of `algo` was trained with (a resumed run must have the same)."""
+    return task_sections(cfg, task, algo)
 
 
 def save_checkpoint(path: Path, task: str, algo: str, settings: dict, learner, next_step: int, rngs: dict, rows: list) -> None:
@@ -134,17 +133,18 @@ def load_checkpoint(path: Path, task: str, algo: str, settings: dict) -> dict:
     return state
 
 
-def train(task: str, algo: str, seed: int, cfg: SuiteConfig, out: Path, progress: bool = True) -> pd.DataFrame:
+def train(task: str, algo: str, seed: int, cfg: SuiteConfig, out: Path, progress: bool = True,
+          stale: checkpoints.Stale = "refuse") -> pd.DataFrame:
     schedule, learner_cfg = getattr(cfg, task), cfg.semi_cooperative
     torch.manual_seed(seed)
     task_index, algo_index = TASK_STREAM_ID[task], LEARNER_STREAM_ID[algo]
     rngs = {"env": np.random.default_rng([seed, 6, task_index]), "learner": np.random.default_rng([seed, 7, algo_index])}
     env = make_task(task, schedule, rngs["env"])
     learner = LEARNERS[algo](env, learner_cfg, schedule, rngs["learner"])
-    rows, start, settings = [], 0, training_settings(cfg, task)
+    rows, start, settings = [], 0, training_settings(cfg, task, algo)
     checkpoint = Path(out) / CHECKPOINT
-    if checkpoint.exists():
-        state = load_checkpoint(checkpoint, task, algo, settings)
+    state = checkpoints.resume_state(checkpoint, lambda path: load_checkpoint(path, task, algo, settings), stale)
+    if state is not None:
         checkpoints.restore(learner, state["modules"])
         for key, rng in rngs.items():
             rng.bit_generator.state = state["rngs"][key]
@@ -174,8 +174,7 @@ def train(task: str, algo: str, seed: int, cfg: SuiteConfig, out: Path, progress
         if due_checkpoint and done:
             save_checkpoint(checkpoint, task, algo, settings, learner, t + 1, rngs, rows)
             due_checkpoint = False
+    checkpoints.save(Path(out) / FINAL_MODEL, {"task": task, "algo": algo, "settings": settings,
+                                              "main": {k: m.state_dict() for k, m in learner.networks().items()}})
     return pd.DataFrame(rows, columns=["step", "metric", "value"])
 
-
-def resolved_sections(cfg: SuiteConfig, task: str) -> dict:
-    return {"semi_cooperative": to_dict(cfg.semi_cooperative), task: to_dict(getattr(cfg, task))}

@@ -1,19 +1,35 @@
 # Runs → tables → figures → audit. Short jobs: run on the submitting machine, never on a cluster.
 
-ALL_RUNS = ISING_RUNS + GS_RUNS + BATTLE_RUNS + [BATTLE_TOURNAMENT, BATTLE_SCRIPTED] + SEMI_COOPERATIVE_RUNS
+ALL_RUNS = (
+    ISING_RUNS
+    + GS_RUNS
+    + BATTLE_RUNS
+    + [BATTLE_TOURNAMENT, BATTLE_SCRIPTED]
+    + SEMI_COOPERATIVE_RUNS
+)
 
-localrules: tables, figures, audit
+
+localrules:
+    tables,
+    figures,
+    audit,
+    battle_render,
 
 
 rule tables:
     input:
         ALL_RUNS,
     output:
-        TABLE_FILES,
+        REPORTED_TABLES,
+        TABLE_TEXTS,
     log:
         f"{RESULTS}/logs/tables.log",
+    params:
+        settings=ANALYSIS_SETTINGS,
+        config=CLI_CONFIG,
+        results=results_folder(1),
     shell:
-        "python -m replication aggregate --results {RESULTS} {CLI_CONFIG} > {log} 2>&1"
+        "python -m replication aggregate --results {params.results} {params.config} > {log} 2>&1"
 
 
 rule figures:
@@ -21,20 +37,29 @@ rule figures:
         ALL_RUNS,
         TABLE_FILES,
     output:
-        [report(path, caption=f"../report/{Path(path).stem}.rst", category="Figures") for path in FIGURE_FILES],
+        REPORTED_FIGURES,
     log:
         f"{RESULTS}/logs/figures.log",
+    params:
+        settings=ANALYSIS_SETTINGS,
+        config=CLI_CONFIG,
+        results=results_folder(1),
     shell:
-        "python -m replication figures --results {RESULTS} {CLI_CONFIG} > {log} 2>&1"
+        "python -m replication figures --results {params.results} {params.config} > {log} 2>&1"
 
 
 rule audit:
     input:
         ALL_RUNS,
     output:
-        md=report(f"{RESULTS}/audit.md", caption="../report/audit.rst", category="Audit"),
+        md=f"{RESULTS}/audit.md",
+        html=in_report(f"{RESULTS}/audit.html", "audit", "claims"),
         csv=f"{RESULTS}/audit.csv",
     log:
         f"{RESULTS}/logs/audit.log",
+    params:
+        settings=ANALYSIS_SETTINGS,
+        config=CLI_CONFIG,
+        results=results_folder(0),
     shell:
-        "python -m replication audit --results {RESULTS} {CLI_CONFIG} > {log} 2>&1"
+        "python -m replication audit --results {params.results} {params.config} > {log} 2>&1"

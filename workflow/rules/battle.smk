@@ -17,18 +17,21 @@ rule battle_train:
     wildcard_constraints:
         algo="|".join(BATTLE_ALGOS),
         seed=r"\d+",
-    threads: CFG.resources.battle_train.threads
     priority: 10  # the longest jobs start first, so the short ones fill the cores at the end
+    threads: CFG.resources.battle_train.threads
     resources:
         mem_mb=CFG.resources.battle_train.mem_mb,
         runtime=CFG.resources.battle_train.runtime,
         gpu=CFG.resources.battle_train.gpus,
         slurm_extra=CFG.resources.battle_train.slurm_extra,
     params:
+        settings=run_settings("battle"),
+        config=CLI_CONFIG,
         device="cuda" if CFG.resources.battle_train.gpus else "auto",
     shell:
         "python -m replication run --task battle --algo {wildcards.algo} --seed {wildcards.seed} "
-        "{CLI_CONFIG} --threads {threads} --device {params.device} --out $(dirname {output.metrics}) > {log} 2>&1"
+        "{params.config} --threads {threads} --device {params.device} --stale restart "
+        "--out $(dirname {output.metrics}) > {log} 2>&1"
 
 
 rule battle_tournament:
@@ -38,14 +41,18 @@ rule battle_tournament:
         BATTLE_TOURNAMENT,
     log:
         f"{RESULTS}/logs/battle/tournament.log",
-    threads: CFG.resources.battle_tournament.threads
     priority: 10
+    threads: CFG.resources.battle_tournament.threads
     resources:
         mem_mb=CFG.resources.battle_tournament.mem_mb,
         runtime=CFG.resources.battle_tournament.runtime,
         slurm_extra=CFG.resources.battle_tournament.slurm_extra,
+    params:
+        settings=EVALUATION_SETTINGS["tournament"],
+        config=CLI_CONFIG,
+        results=results_folder(2),
     shell:
-        "python -m replication tournament --results {RESULTS} {CLI_CONFIG} --threads {threads} > {log} 2>&1"
+        "python -m replication tournament --results {params.results} {params.config} --threads {threads} > {log} 2>&1"
 
 
 rule battle_scripted:
@@ -60,5 +67,32 @@ rule battle_scripted:
         mem_mb=CFG.resources.battle_scripted.mem_mb,
         runtime=CFG.resources.battle_scripted.runtime,
         slurm_extra=CFG.resources.battle_scripted.slurm_extra,
+    params:
+        settings=EVALUATION_SETTINGS["scripted"],
+        config=CLI_CONFIG,
+        results=results_folder(2),
     shell:
-        "python -m replication scripted --results {RESULTS} {CLI_CONFIG} --threads {threads} > {log} 2>&1"
+        "python -m replication scripted --results {params.results} {params.config} --threads {threads} > {log} 2>&1"
+
+
+# One round of the best MF-Q model against the best IL model (by tournament win rate), drawn as a GIF.
+BATTLE_ROUND_GIF = (
+    [f"{RESULTS}/figures/battle_round.gif"]
+    if {"mfq", "il"} <= set(BATTLE_ALGOS)
+    else []
+)
+
+
+rule battle_render:
+    input:
+        BATTLE_TOURNAMENT,
+        run_files("battle", ["mfq", "il"], "model.pt", seeds=CFG.battle.seeds),
+    output:
+        in_report(f"{RESULTS}/figures/battle_round.gif", "battle"),
+    log:
+        f"{RESULTS}/logs/battle/render.log",
+    params:
+        results=results_folder(1),
+    shell:
+        "python -m replication render --task battle --model best:mfq --opponent best:il "
+        "--results {params.results} --out {output} > {log} 2>&1"

@@ -1,31 +1,131 @@
-# Shared settings: the validated config, the results folder, the CLI's config arguments.
+# Shared settings: the validated config, the results folder, the CLI's config arguments, and the
+# settings hashes that make Snakemake rerun exactly the jobs a config edit affects.
 import os
 import sys
 from pathlib import Path
 
-from replication.analysis.outputs import FIGURES, TABLES
-from replication.config import ConfigError, load_config, resolve
+from replication.analysis.outputs import AUDIT_GROUP, FIGURES, REPORT_GROUPS, TABLES
+from replication.config import (
+    ConfigError,
+    analysis_config,
+    config_hash,
+    evaluation_config,
+    load_config,
+    resolve,
+    run_config,
+)
 
 # Snakemake lists --configfile files first although they override the Snakefile's `configfile:`.
 _OVERRIDES = [os.path.relpath(p) for p in workflow.overwrite_configfiles]
-CONFIG_FILES = [os.path.relpath(p) for p in workflow.configfiles if os.path.relpath(p) not in _OVERRIDES] + _OVERRIDES
+CONFIG_FILES = [
+    os.path.relpath(p)
+    for p in workflow.configfiles
+    if os.path.relpath(p) not in _OVERRIDES
+] + _OVERRIDES
 
 try:
     CFG = resolve(config)
     if CFG != load_config(CONFIG_FILES, config.get("preset")):
-        raise ConfigError("--config KEY=VALUE overrides other than preset are not passed to the jobs; "
-                          "put them in a YAML file and add it with --configfile")
+        raise ConfigError(
+            "--config KEY=VALUE overrides other than preset are not passed to the jobs; "
+            "put them in a YAML file and add it with --configfile"
+        )
 except ConfigError as err:
     sys.exit(f"config error: {err}")
 
 RESULTS = f"results/{CFG.results_name}"
-CLI_CONFIG = " ".join(f"--config {path}" for path in CONFIG_FILES) + f" --preset {CFG.preset}"
 SEEDS = CFG.seeds
 
 
+class CommandLineConfig:
+    """The jobs' `--config FILE ... --preset NAME` arguments, handed to the shell as a param.
+
+    Snakemake compares a rule's params between runs to decide what to rerun, but skips values
+    that are not plain data, as this one is. That is deliberate: which files the settings came
+    from is not a reason to rerun; the settings are, and each rule carries their hash as the
+    param `settings` (see replication.config.run_config)."""
+
+    def __init__(self, files, preset):
+        self.text = (
+            " ".join(f"--config {path}" for path in files) + f" --preset {preset}"
+        )
+
+    def __str__(self):
+        return self.text
+
+
+CLI_CONFIG = CommandLineConfig(CONFIG_FILES, CFG.preset)
+
+
+def run_settings(task=None):
+    """Param function: the hash of what determines one run (its config.yaml)."""
+
+    def settings(wildcards):
+        return config_hash(
+            run_config(CFG, task or wildcards.task, wildcards.algo, int(wildcards.seed))
+        )
+
+    return settings
+
+
+EVALUATION_SETTINGS = {
+    job: config_hash(evaluation_config(CFG, job)) for job in ("tournament", "scripted")
+}
+ANALYSIS_SETTINGS = config_hash(analysis_config(CFG))
+
+
+def results_folder(levels_up):
+    """Param function: the results folder, read off the job's first output `levels_up` folders up."""
+    return lambda wildcards, output: str(Path(output[0]).parents[levels_up])
+
+
 def run_files(task, algos, name="metrics.csv", seeds=SEEDS):
-    return expand(f"{RESULTS}/runs/{task}/{{algo}}/seed{{seed}}/{name}", algo=algos, seed=seeds)
+    return expand(
+        f"{RESULTS}/runs/{task}/{{algo}}/seed{{seed}}/{name}", algo=algos, seed=seeds
+    )
 
 
-TABLE_FILES = [f"{RESULTS}/tables/{name}.{ext}" for names in TABLES.values() for name in names for ext in ("csv", "md")]
-FIGURE_FILES = [f"{RESULTS}/figures/{name}.png" for names in FIGURES.values() for name in names]
+TABLE_FILES = [
+    f"{RESULTS}/tables/{name}.{ext}"
+    for names in TABLES.values()
+    for name in names
+    for ext in ("csv", "md", "html")
+]
+FIGURE_FILES = [
+    f"{RESULTS}/figures/{name}.png" for names in FIGURES.values() for name in names
+]
+
+
+KINDS = {".png": "figure", ".html": "table", ".gif": "animation"}
+
+
+def in_report(path, group, kind=None):
+    """`path` marked for `snakemake --report`, with its caption (workflow/report/<stem>.rst),
+    under the paper and experiment `group` of replication.analysis.outputs.REPORT_GROUPS.
+    """
+    category, subcategory = REPORT_GROUPS.get(group, AUDIT_GROUP)
+    return report(
+        path,
+        caption=f"../report/{Path(path).stem}.rst",
+        category=category,
+        subcategory=subcategory,
+        labels={"name": Path(path).stem, "kind": kind or KINDS[Path(path).suffix]},
+    )
+
+
+REPORTED_TABLES = [
+    in_report(f"{RESULTS}/tables/{name}.html", group)
+    for group, names in TABLES.items()
+    for name in names
+]
+TABLE_TEXTS = [
+    f"{RESULTS}/tables/{name}.{ext}"
+    for names in TABLES.values()
+    for name in names
+    for ext in ("csv", "md")
+]
+REPORTED_FIGURES = [
+    in_report(f"{RESULTS}/figures/{name}.png", group)
+    for group, names in FIGURES.items()
+    for name in names
+]

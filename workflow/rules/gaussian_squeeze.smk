@@ -19,6 +19,9 @@ rule gaussian_squeeze_run:
         mem_mb=CFG.resources.gaussian_squeeze_run.mem_mb,
         runtime=CFG.resources.gaussian_squeeze_run.runtime,
         slurm_extra=CFG.resources.gaussian_squeeze_run.slurm_extra,
+    params:
+        settings=run_settings("gaussian_squeeze"),
+        config=CLI_CONFIG,
     shell:
         "python -m replication run --task gaussian_squeeze --algo {wildcards.algo} --seed {wildcards.seed} "
-        "{CLI_CONFIG} --threads {threads} --out $(dirname {output.metrics}) > {log} 2>&1"
+        "{params.config} --threads {threads} --stale restart --out $(dirname {output.metrics}) > {log} 2>&1"

@@ -19,6 +19,9 @@ rule ising_run:
         mem_mb=CFG.resources.ising_run.mem_mb,
         runtime=CFG.resources.ising_run.runtime,
         slurm_extra=CFG.resources.ising_run.slurm_extra,
+    params:
+        settings=run_settings(),
+        config=CLI_CONFIG,
     shell:
         "python -m replication run --task {wildcards.task} --algo {wildcards.algo} --seed {wildcards.seed} "
-        "{CLI_CONFIG} --threads {threads} --out $(dirname {output.metrics}) > {log} 2>&1"
+        "{params.config} --threads {threads} --stale restart --out $(dirname {output.metrics}) > {log} 2>&1"

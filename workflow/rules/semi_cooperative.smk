@@ -1,8 +1,16 @@
 # Paper B: PED-DQN and its baselines on the semi-cooperative tasks, one job per task × algorithm × seed.
 
-SEMI_COOPERATIVE_TASKS = ["prisoners_dilemma", "pursuit", "resource_sharing", "tiger_deer"]
-SEMI_COOPERATIVE_RUNS = [path for task in SEMI_COOPERATIVE_TASKS
-                         for path in run_files(task, getattr(CFG, task).algorithms)]
+SEMI_COOPERATIVE_TASKS = [
+    "prisoners_dilemma",
+    "pursuit",
+    "resource_sharing",
+    "tiger_deer",
+]
+SEMI_COOPERATIVE_RUNS = [
+    path
+    for task in SEMI_COOPERATIVE_TASKS
+    for path in run_files(task, getattr(CFG, task).algorithms)
+]
 
 
 rule semi_cooperative_run:
@@ -21,6 +29,9 @@ rule semi_cooperative_run:
         mem_mb=CFG.resources.semi_cooperative_run.mem_mb,
         runtime=CFG.resources.semi_cooperative_run.runtime,
         slurm_extra=CFG.resources.semi_cooperative_run.slurm_extra,
+    params:
+        settings=run_settings(),
+        config=CLI_CONFIG,
     shell:
         "python -m replication run --task {wildcards.task} --algo {wildcards.algo} --seed {wildcards.seed} "
-        "{CLI_CONFIG} --threads {threads} --out $(dirname {output.metrics}) > {log} 2>&1"
+        "{params.config} --threads {threads} --stale restart --out $(dirname {output.metrics}) > {log} 2>&1"

@@ -20,7 +20,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from replication.algorithms.semi_cooperative.dqn import DQN, as_tensor
+from replication.algorithms.semi_cooperative.dqn import DQN
 from replication.algorithms.semi_cooperative.idqn import IndependentDQN
 
 
