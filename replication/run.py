@@ -23,6 +23,7 @@ from replication.provenance import Provenance, to_json
 ALGORITHMS = {**ising_experiments.ALGORITHMS, **gs_experiments.ALGORITHMS, **battle_experiments.ALGORITHMS,
               **semi_cooperative_experiments.ALGORITHMS}
 TORCH_TASKS = {"gaussian_squeeze", "battle", *semi_cooperative_experiments.ALGORITHMS}
+SWEEP_TASKS = ("ising", "gaussian_squeeze")  # keep each finished τ or N under partial/ until the run ends
 BASE_COLUMNS = ["task", "algo", "seed", "step", "metric", "value"]
 
 
@@ -69,7 +70,7 @@ def run(task: str, algo: str, seed: int, cfg: SuiteConfig, out: str | Path, thre
     device = resolve_device(device) if task == "battle" else "cpu"  # the other tasks' networks are tiny
     resolved = run_config(cfg, task, algo, seed)
     provenance = Provenance(seed, resolved, threads, device)
-    partial = partial_folder(out, resolved, stale)
+    partial = partial_folder(out, resolved, stale) if task in SWEEP_TASKS else None
     if task == "battle":
         metrics = battle_experiments.train(algo, seed, cfg.battle, out, device, progress, stale)
     elif task in semi_cooperative_experiments.ALGORITHMS:
@@ -89,5 +90,6 @@ def run(task: str, algo: str, seed: int, cfg: SuiteConfig, out: str | Path, thre
     io.write_yaml(out / "config.yaml", resolved)
     io.write_csv(out / "metrics.csv", metrics)
     io.write_text(out / "provenance.json", to_json(provenance.finish(rows=len(metrics))))
-    shutil.rmtree(partial, ignore_errors=True)
+    if partial is not None:
+        shutil.rmtree(partial, ignore_errors=True)
     return out

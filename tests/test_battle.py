@@ -5,7 +5,8 @@ import pandas as pd
 import pytest
 import torch
 
-from replication.algorithms.mean_action import neighbour_mean_action, team_mean_action
+from replication.algorithms.mean_action import peer_mean_action, team_mean_action
+from replication.tasks.neighbourhood import euclidean_neighbours
 from replication.config import BattleConfig, ConfigError
 from replication.experiments import battle as battle_experiments
 from replication.replay import AgentTransitionRing
@@ -83,7 +84,7 @@ def test_formation_is_the_reference_square():
 def test_neighbour_mean_action_by_hand():
     positions = np.array([[0, 0], [3, 4], [10, 10], [0, 6]])
     previous = np.array([1, 2, 3, -1])      # agent 3 has not acted yet
-    mean = neighbour_mean_action(positions, previous, radius=6, n_actions=4)
+    mean = peer_mean_action(euclidean_neighbours(positions, radius=6), previous, n_actions=4)
     np.testing.assert_allclose(mean[0], [0, 0, 1, 0])   # (3,4) at distance 5; (0,6) has no action
     np.testing.assert_allclose(mean[1], [0, 1, 0, 0])   # (0,0) at 5; (0,6) at √13 but no action
     np.testing.assert_allclose(mean[2], [0, 0, 0, 0])   # nobody within 6
@@ -253,17 +254,18 @@ def test_training_updates_the_opponent_after_won_rounds_only(tmp_path, monkeypat
 def test_main_side_is_drawn_every_round_from_the_seeded_stream(tmp_path, monkeypatch):
     """`side: random` (the reference's generate_map): with seed 0 and this small AC run main starts
     right, left, left, right in rounds 1–4 (drawn from the run's seeded stream, so a rerun repeats
-    them), and main's stored transitions come from both formations: on a 20-wide map the left
+    them), and main (group 0) starts rounds in both formations: on a 20-wide map the left
     formation stands at x < 10, the right one at x > 10. `side: left` keeps main on the left."""
     positions = []
-    from replication.algorithms.battle.ac import IndependentAC
-    real_store = IndependentAC.store
+    real_observe = Battle.observe
 
-    def recording_store(self, ids, view, features, mean_action, actions, rewards, alive, positions_=None):
-        positions.append(positions_[:, 0].mean())
-        return real_store(self, ids, view, features, mean_action, actions, rewards, alive, positions_)
+    def recording_observe(self, team):  # main is group 0 in training
+        obs = real_observe(self, team)
+        if team == 0 and self.steps == 0:
+            positions.append(obs.positions[:, 0].mean())
+        return obs
 
-    monkeypatch.setattr(IndependentAC, "store", recording_store)
+    monkeypatch.setattr(Battle, "observe", recording_observe)
     metrics = battle_experiments.train("ac", 0, SMALL, tmp_path / "random", progress=False)
     sides = metrics[metrics["metric"] == "main_left"].sort_values("step")["value"].tolist()
     assert sides == [0.0, 1.0, 1.0, 0.0]

@@ -16,6 +16,8 @@ from replication.algorithms.battle.mfac import MeanFieldAC
 from replication.algorithms.battle.mfq import MeanFieldDQN
 from replication.algorithms.battle.ped_dqn import PeerEvaluationDualDQN
 from replication.config import BattleConfig
+from replication.tasks.battle import VIEW_RADIUS
+from replication.tasks.neighbourhood import chebyshev_peers
 
 VIEW = (5, 5, 1)
 LOG_3_4, LOG_1_4 = math.log(0.75), math.log(0.25)
@@ -34,7 +36,7 @@ def _obs(n: int):
 def _store(learner, ids, actions, rewards, alive, positions=None):
     view, features, mean = _obs(len(ids))
     learner.store(np.array(ids), view, features, mean, np.array(actions), np.array(rewards, np.float32),
-                  np.array(alive), None if positions is None else np.array(positions))
+                  np.array(alive), None if positions is None else chebyshev_peers(np.array(positions), VIEW_RADIUS))
 
 
 def _actor_critic(cls, **overrides):

@@ -9,7 +9,8 @@ import torch
 from replication.algorithms.fmq import FrequencyMaximumQ
 from replication.algorithms.iql import IndependentQ
 from replication.algorithms.maac import others_one_hot
-from replication.algorithms.mfq import MeanFieldQ, mean_field_value
+from replication.algorithms.mean_field import mean_field_value
+from replication.algorithms.mfq import MeanFieldQ
 from replication.algorithms.rec_fmq import RecursiveFMQ
 from replication.config import GaussianSqueezeConfig
 from replication.experiments.gaussian_squeeze import LEARNERS, run_population

@@ -83,7 +83,7 @@ def test_temperature_is_floored_at_tau():
 
 def test_flip_energy_change_by_hand():
     # (0,0) is up with Σ = 4: flipping loses its reward 2 → ΔE = 4; (1,3) has r = −1 → ΔE = −2
-    de = mcmc.flip_energy_change(GRID, coupling=1.0, field=0.0)
+    de = mcmc.flip_energy_change(ising.rewards(GRID, coupling=1.0, field=0.0))
     assert de[0, 0] == 4.0
     assert de[1, 3] == -2.0
     assert de[3, 3] == 0.0
@@ -99,7 +99,7 @@ def test_checkerboard_sweep_keeps_a_frozen_lattice_at_low_temperature():
     spins = np.ones((6, 6), dtype=np.int8)
     rng = np.random.default_rng(0)
     for _ in range(20):
-        mcmc.sweep(spins[None], np.array([0.05]), 1.0, 0.0, [rng], mcmc.checkerboard(6))
+        mcmc.sweep(spins[None], np.array([0.05]), lambda s: ising.rewards(s, 1.0, 0.0), [rng], mcmc.checkerboard(6))
     assert spins.min() == 1  # ΔE = 4 at τ = 0.05: acceptance e^-80
 
 

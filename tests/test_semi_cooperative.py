@@ -7,9 +7,8 @@ import numpy as np
 import pytest
 import torch
 
-from replication.algorithms.semi_cooperative.ped_dqn import (PeerEvaluationDualDQN, peer_evaluation, peer_mean,
-                                                             reshaped_reward)
-from replication.algorithms.semi_cooperative.reward_sharing import shared_reward
+from replication.algorithms.peer_evaluation import peer_evaluation, peer_mean, reshaped_reward, shared_reward
+from replication.algorithms.semi_cooperative.ped_dqn import PeerEvaluationDualDQN
 from replication.experiments import semi_cooperative as experiments
 from replication.tasks.prisoners_dilemma import PrisonersDilemma
 from replication.tasks.resource_sharing import ASK, GIVE, NONE, ResourceSharing

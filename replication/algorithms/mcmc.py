@@ -15,14 +15,16 @@ own random stream.
 
 from __future__ import annotations
 
+from typing import Callable
+
 import numpy as np
 
-from replication.tasks import ising
+from replication.streams import stacked_uniforms
 
 
-def flip_energy_change(spins: np.ndarray, coupling: float, field: float) -> np.ndarray:
-    """ΔE_j of flipping each spin: 2·r^j (the flipped agent's own reward, lost)."""
-    return 2.0 * ising.rewards(spins, coupling, field)
+def flip_energy_change(rewards: np.ndarray) -> np.ndarray:
+    """ΔE_j of flipping each spin, given every agent's reward r^j: 2·r^j (the flipped agent's own reward, lost)."""
+    return 2.0 * rewards
 
 
 def accept(delta_energy: np.ndarray, tau, uniform: np.ndarray) -> np.ndarray:
@@ -35,11 +37,12 @@ def checkerboard(size: int) -> np.ndarray:
     return (rows + cols) % 2
 
 
-def sweep(spins: np.ndarray, taus: np.ndarray, coupling: float, field: float,
+def sweep(spins: np.ndarray, taus: np.ndarray, agent_rewards: Callable[[np.ndarray], np.ndarray],
           rngs: list[np.random.Generator], parity: np.ndarray) -> None:
     """One sweep in place of K lattices (K, L, L) at temperatures taus (K,), lattice k drawing from
-    rngs[k]: update the even sub-lattice, then the odd one."""
+    rngs[k]: update the even sub-lattice, then the odd one. `agent_rewards(spins)` is the game's r^j
+    of every agent (the task's reward)."""
     for colour in (0, 1):
-        uniform = ising.random_uniforms(rngs, spins.shape[1:])
-        flip = accept(flip_energy_change(spins, coupling, field), taus[:, None, None], uniform)
+        uniform = stacked_uniforms(rngs, spins.shape[1:])
+        flip = accept(flip_energy_change(agent_rewards(spins)), taus[:, None, None], uniform)
         spins[flip & (parity == colour)] *= -1

@@ -13,12 +13,7 @@ from __future__ import annotations
 import torch
 
 from replication.algorithms.iql import IndependentQ
-from replication.nets import boltzmann
-
-
-def mean_field_value(q_next: torch.Tensor, temperature: float) -> torch.Tensor:
-    """v^MF(s') = Σ_a π(a | s', ā) Q(s', a, ā) with π the Boltzmann policy (Eqs. 10, 12)."""
-    return (boltzmann(q_next, temperature) * q_next).sum(dim=-1)
+from replication.algorithms.mean_field import mean_field_value
 
 
 class MeanFieldQ(IndependentQ):

@@ -32,11 +32,13 @@ from replication.algorithms.battle.il import IndependentDQN
 from replication.algorithms.battle.mfac import MeanFieldAC
 from replication.algorithms.battle.mfq import MeanFieldDQN
 from replication.algorithms.battle.ped_dqn import PeerEvaluationDualDQN
-from replication.algorithms.mean_action import neighbour_mean_action, team_mean_action
+from replication.algorithms.mean_action import peer_mean_action, team_mean_action
 from replication.checkpoints import CheckpointError
 from replication.config import BattleConfig, job_settings
 from replication.nets import soft_update
+from replication.schedules import linear
 from replication.tasks.battle import N_ACTIONS, VIEW_RADIUS, Battle
+from replication.tasks.neighbourhood import chebyshev_peers, euclidean_neighbours
 
 LEARNERS = {"il": IndependentDQN, "mfq": MeanFieldDQN, "ac": IndependentAC, "mfac": MeanFieldAC,
             "ped_dqn": PeerEvaluationDualDQN}
@@ -68,8 +70,7 @@ def epsilon_at(round_index: int, cfg: BattleConfig) -> float:
     """Paper: linear from epsilon_start to epsilon_end over epsilon_decay_rounds; reference: greedy (0)."""
     if cfg.exploration == "greedy":
         return 0.0
-    frac = min(1.0, round_index / cfg.epsilon_decay_rounds)
-    return cfg.epsilon_start + frac * (cfg.epsilon_end - cfg.epsilon_start)
+    return linear(round_index, cfg.epsilon_start, cfg.epsilon_end, cfg.epsilon_decay_rounds)
 
 
 class MeanActionTracker:
@@ -83,7 +84,7 @@ class MeanActionTracker:
         prev = self.previous[obs.ids]
         if self.cfg.mean_action == "team":
             return team_mean_action(prev, N_ACTIONS)
-        return neighbour_mean_action(obs.positions, prev, VIEW_RADIUS, N_ACTIONS)
+        return peer_mean_action(euclidean_neighbours(obs.positions, VIEW_RADIUS), prev, N_ACTIONS)
 
     def record(self, ids, actions) -> None:
         self.previous[ids] = actions
@@ -121,7 +122,8 @@ def play_round(env: Battle, sides, epsilons, cfg: BattleConfig, learn: bool = Fa
             tracker.record(observed[team].ids, actions[team])
         if learn:
             obs = observed[0]
-            sides[0].store(obs.ids, obs.view, obs.features, means[0], actions[0], rewards[0], alive[0], obs.positions)
+            sides[0].store(obs.ids, obs.view, obs.features, means[0], actions[0], rewards[0], alive[0],
+                           chebyshev_peers(obs.positions, VIEW_RADIUS))
     if learn:
         final = env.observe(0)
         sides[0].end_round(final.ids, final.view, final.features, tracker.mean_action(final))

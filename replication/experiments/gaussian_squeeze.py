@@ -24,6 +24,7 @@ from replication.algorithms.mfq import MeanFieldQ
 from replication.algorithms.rec_fmq import RecursiveFMQ
 from replication.config import GaussianSqueezeConfig
 from replication.replay import JointActionReplay, mean_action_excluding
+from replication.schedules import linear
 from replication.tasks.gaussian_squeeze import GaussianSqueeze
 
 LEARNERS = {"il": IndependentQ, "fmq": FrequencyMaximumQ, "rec_fmq": RecursiveFMQ,
@@ -35,8 +36,7 @@ STREAM_ID = {"il": 0, "fmq": 1, "rec_fmq": 2, "maac": 3, "mfq": 4, "mfac": 5}
 
 def epsilon_at(timestep: int, cfg: GaussianSqueezeConfig) -> float:
     """Linear decay from epsilon_start to epsilon_end over epsilon_decay_timesteps."""
-    frac = min(1.0, timestep / cfg.epsilon_decay_timesteps)
-    return cfg.epsilon_start + frac * (cfg.epsilon_end - cfg.epsilon_start)
+    return linear(timestep, cfg.epsilon_start, cfg.epsilon_end, cfg.epsilon_decay_timesteps)
 
 
 def run_population(algo: str, n_agents: int, seed: int, cfg: GaussianSqueezeConfig, progress: bool = True) -> pd.DataFrame:

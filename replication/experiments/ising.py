@@ -18,6 +18,7 @@ from replication import io
 from replication.algorithms import mcmc
 from replication.algorithms.tabular_mfq import DOWN, UP, TabularMFQ, annealed_temperature
 from replication.config import IsingConfig, IsingToyConfig
+from replication.streams import stacked_uniforms
 from replication.tasks import ising
 
 ALGORITHMS = {"ising": ("mfq", "mcmc"), "ising_toy": ("mfq",)}
@@ -55,7 +56,7 @@ def mfq_at_temperatures(cfg: IsingConfig, taus: list[float], rngs: list[np.rando
         temperature = np.repeat([annealed_temperature(t, m.initial_temperature, m.temperature_decay, m.decay_every, tau)
                                  for tau in taus], n)
         n_up = ising.up_neighbours(spins).reshape(-1)          # ā^j from the previous step
-        actions = agents.act(n_up, temperature, ising.random_uniforms(rngs, (n,)).reshape(-1))  # Eq. 12
+        actions = agents.act(n_up, temperature, stacked_uniforms(rngs, (n,)).reshape(-1))  # Eq. 12
         spins = (2 * actions - 1).astype(np.int8).reshape(n_taus, size, size)
         reward = ising.rewards(spins, cfg.coupling, cfg.magnetic_field).reshape(-1)
         new_q = agents.update(n_up, actions, reward, m.learning_rate)  # Eq. 9
@@ -95,7 +96,7 @@ def mcmc_at_temperatures(cfg: IsingConfig, taus: list[float], rngs: list[np.rand
     temperatures = np.asarray(taus, dtype=float)
     xi = np.empty((m.sweeps, n_taus))
     for t in _tqdm_steps(m.sweeps, f"ising mcmc {n_taus} τ", progress):
-        mcmc.sweep(spins, temperatures, cfg.coupling, cfg.magnetic_field, rngs, parity)
+        mcmc.sweep(spins, temperatures, lambda s: ising.rewards(s, cfg.coupling, cfg.magnetic_field), rngs, parity)
         xi[t] = ising.order_parameter(spins)
     logged = np.arange(m.log_every - 1, m.sweeps, m.log_every)
     window = max(1, int(round(m.measure_fraction * m.sweeps)))

@@ -30,6 +30,7 @@ from replication.algorithms.semi_cooperative.qmix import QMIX
 from replication.algorithms.semi_cooperative.reward_sharing import RewardSharingDQN
 from replication.checkpoints import CheckpointError
 from replication.config import SEMI_COOPERATIVE_TASKS, SuiteConfig, task_sections
+from replication.schedules import linear
 
 LEARNERS = {"ped_dqn": PeerEvaluationDualDQN, "idqn": IndependentDQN, "pe_dqn": PeerEvaluationDQN,
             "reward_sharing": RewardSharingDQN, "qmix": QMIX, "mfq": MeanFieldDQN}
@@ -59,8 +60,7 @@ def make_task(task: str, cfg, rng: np.random.Generator):
 
 
 def epsilon_at(step: int, learner_cfg, schedule) -> float:
-    frac = min(1.0, step / schedule.epsilon_decay_steps)
-    return learner_cfg.epsilon_start + frac * (learner_cfg.epsilon_end - learner_cfg.epsilon_start)
+    return linear(step, learner_cfg.epsilon_start, learner_cfg.epsilon_end, schedule.epsilon_decay_steps)
 
 
 class Episode:

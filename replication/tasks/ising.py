@@ -47,7 +47,3 @@ def order_parameter(spins: np.ndarray):
 def random_spins(size: int, rng: np.random.Generator) -> np.ndarray:
     return np.where(rng.random((size, size)) < 0.5, 1, -1).astype(np.int8)
 
-
-def random_uniforms(rngs: list[np.random.Generator], shape: tuple[int, ...]) -> np.ndarray:
-    """One draw of `shape` uniforms from each generator, stacked: lattice k's numbers come from its own stream."""
-    return np.stack([rng.random(shape) for rng in rngs])

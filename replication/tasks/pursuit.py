@@ -37,7 +37,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from replication.algorithms.mean_action import chebyshev_peers
+from replication.tasks.neighbourhood import chebyshev_peers
 
 REWARD_FORMS = ("picsq", "sigmoid_linear", "sigmoid_sigmoid")
 OBSERVATION_TIMINGS = ("current", "reference")

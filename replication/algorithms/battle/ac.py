@@ -52,7 +52,7 @@ class IndependentAC:
         draws = self.rng.random((len(cdf), 1)) * cdf[:, -1:]
         return np.minimum((cdf < draws).sum(axis=1), self.n_actions - 1)
 
-    def store(self, ids, view, features, mean_action, actions, rewards, alive, positions=None) -> None:
+    def store(self, ids, view, features, mean_action, actions, rewards, alive, peers=None) -> None:
         self.round_rows.append(self.ring.add_step(ids, view, features, mean_action, actions, rewards, alive))
 
     def end_round(self, ids, view, features, mean_action) -> None:

@@ -49,7 +49,7 @@ class IndependentDQN:
         return np.where(explore, self.rng.integers(0, self.n_actions, len(greedy)), greedy)
 
     # --- storing --------------------------------------------------------------------------------
-    def store(self, ids, view, features, mean_action, actions, rewards, alive, positions=None) -> None:
+    def store(self, ids, view, features, mean_action, actions, rewards, alive, peers=None) -> None:
         self.ring.add_step(ids, view, features, mean_action, actions, rewards, alive)
         self.new_samples += len(ids)
 

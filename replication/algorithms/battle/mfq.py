@@ -11,7 +11,7 @@ from __future__ import annotations
 import torch
 
 from replication.algorithms.battle.il import IndependentDQN
-from replication.algorithms.mfq import mean_field_value
+from replication.algorithms.mean_field import mean_field_value
 
 
 class MeanFieldDQN(IndependentDQN):

@@ -17,10 +17,8 @@ import numpy as np
 import torch
 
 from replication.algorithms.battle.il import IndependentDQN
-from replication.algorithms.mean_action import chebyshev_peers
-from replication.algorithms.semi_cooperative.ped_dqn import peer_evaluation, reshaped_reward
+from replication.algorithms.peer_evaluation import peer_evaluation, reshaped_reward
 from replication.nets import BattleQNet
-from replication.tasks.battle import VIEW_RADIUS
 
 
 class PeerEvaluationDualDQN(IndependentDQN):
@@ -35,13 +33,13 @@ class PeerEvaluationDualDQN(IndependentDQN):
         self.pending = None
         self.rounds_seen = 0
 
-    def store(self, ids, view, features, mean_action, actions, rewards, alive, positions=None) -> None:
+    def store(self, ids, view, features, mean_action, actions, rewards, alive, peers=None) -> None:
         rows = self.ring.add_step(ids, view, features, mean_action, actions, rewards, alive)
         self.shaped_reward[rows] = rewards
         self.new_samples += len(ids)
         self._evaluate_pending(ids, view, features)
         self.pending = {"rows": rows, "ids": ids, "view": view, "features": features, "action": actions,
-                        "reward": rewards.astype(np.float32), "alive": alive, "positions": positions}
+                        "reward": rewards.astype(np.float32), "alive": alive, "peers": peers}
 
     def end_round(self, ids, view, features, mean_action) -> None:
         self.ring.end_round(ids, view, features, mean_action)
@@ -72,7 +70,7 @@ class PeerEvaluationDualDQN(IndependentDQN):
             else:
                 next_value[survived] = q_next.max(dim=-1).values.cpu().numpy()
         z = peer_evaluation(p["reward"], q_taken, next_value, (~p["alive"]).astype(np.float32), self.cfg.gamma)
-        self.shaped_reward[p["rows"]] = reshaped_reward(p["reward"], z, chebyshev_peers(p["positions"], VIEW_RADIUS), self.cfg.peer_beta)
+        self.shaped_reward[p["rows"]] = reshaped_reward(p["reward"], z, p["peers"], self.cfg.peer_beta)
 
     def training_batch(self, rows: np.ndarray) -> dict:
         """The action network learns from the reshaped reward r̂."""

@@ -7,6 +7,8 @@ import math
 import torch
 from torch import nn
 
+from replication.algorithms.mean_field import mean_field_value
+
 
 class AgentQNetwork(nn.Module):
     """Q(o_a, ·) for every agent a in one pass over input (batch, agents, features).
@@ -112,7 +114,7 @@ class DQN:
             if temperature is None:
                 next_value = next_q.max(dim=-1).values
             else:
-                next_value = (torch.softmax(next_q / temperature, dim=-1) * next_q).sum(-1)
+                next_value = mean_field_value(next_q, temperature)  # paper A, Eq. 10
             y = reward + self.cfg.gamma * (1.0 - terminal) * next_value
         q = self.online(x).gather(-1, action.unsqueeze(-1)).squeeze(-1)
         loss = (active * (q - y) ** 2).sum()

@@ -20,25 +20,9 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from replication.algorithms.peer_evaluation import peer_evaluation, reshaped_reward
 from replication.algorithms.semi_cooperative.dqn import DQN
 from replication.algorithms.semi_cooperative.idqn import IndependentDQN
-
-
-def peer_evaluation(reward, q_taken, next_value, terminal, gamma: float) -> np.ndarray:
-    """z_k = r_k + γ(1 − terminal)·Q(o', π(o')) − Q(o, u) for every agent k (paper B §3.2)."""
-    return reward + gamma * (1.0 - terminal) * next_value - q_taken
-
-
-def peer_mean(values: np.ndarray, peers: np.ndarray) -> np.ndarray:
-    """For each agent a, the mean of values[k] over the agents k that a observes (peers[a, k]); 0 with no peer.
-    With the peer evaluations z this is Z_a (paper B §3.2)."""
-    counts = peers.sum(axis=1)
-    return np.where(counts > 0, (peers.astype(np.float32) @ values) / np.maximum(counts, 1), 0.0).astype(np.float32)
-
-
-def reshaped_reward(reward, z, peers, beta: float) -> np.ndarray:
-    """r̂_a = r_a + β·Z_a (paper B §3.2)."""
-    return (reward + beta * peer_mean(z, peers)).astype(np.float32)
 
 
 class PeerEvaluationDualDQN(IndependentDQN):

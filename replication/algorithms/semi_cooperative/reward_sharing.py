@@ -6,12 +6,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from replication.algorithms.peer_evaluation import shared_reward
 from replication.algorithms.semi_cooperative.idqn import IndependentDQN
-from replication.algorithms.semi_cooperative.ped_dqn import peer_mean
-
-
-def shared_reward(reward: np.ndarray, peers: np.ndarray, beta: float) -> np.ndarray:
-    return (reward + beta * peer_mean(reward, peers)).astype(np.float32)
 
 
 class RewardSharingDQN(IndependentDQN):

@@ -1,0 +1,36 @@
+"""Paper B's reward reshaping, shared by PED-DQN on its own tasks and in battle, PE-DQN, and the
+reward-sharing baseline.
+
+Each agent k sends, for its own transition, the peer evaluation (paper B §3.2)
+
+    z_k = r_k + γ·Q_k(o'_k, π_k(o'_k)) − Q_k(o_k, u_k),
+
+and agent a learns from r̂_a = r_a + β·Z_a, Z_a the mean z_k of the peers a observes. Reward
+sharing replaces z by the peers' raw rewards.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def peer_evaluation(reward, q_taken, next_value, terminal, gamma: float) -> np.ndarray:
+    """z_k = r_k + γ(1 − terminal)·Q(o', π(o')) − Q(o, u) for every agent k (paper B §3.2)."""
+    return reward + gamma * (1.0 - terminal) * next_value - q_taken
+
+
+def peer_mean(values: np.ndarray, peers: np.ndarray) -> np.ndarray:
+    """For each agent a, the mean of values[k] over the agents k that a observes (peers[a, k]); 0 with no peer.
+    With the peer evaluations z this is Z_a (paper B §3.2)."""
+    counts = peers.sum(axis=1)
+    return np.where(counts > 0, (peers.astype(np.float32) @ values) / np.maximum(counts, 1), 0.0).astype(np.float32)
+
+
+def reshaped_reward(reward, z, peers, beta: float) -> np.ndarray:
+    """r̂_a = r_a + β·Z_a (paper B §3.2)."""
+    return (reward + beta * peer_mean(z, peers)).astype(np.float32)
+
+
+def shared_reward(reward: np.ndarray, peers: np.ndarray, beta: float) -> np.ndarray:
+    """Reward sharing: r_a + β·(mean raw reward of the agents a observes)."""
+    return (reward + beta * peer_mean(reward, peers)).astype(np.float32)
