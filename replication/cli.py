@@ -18,6 +18,7 @@ import argparse
 import sys
 
 from replication.config import ConfigError, available_presets, load_config
+from replication.registry import SEMI_COOPERATIVE_TASKS, TASKS, algorithms_of
 
 EPILOG = ("Bad input (config keys, values, task or algorithm names) is reported as one line "
           "naming the problem, before any work starts. Exit status 2.")
@@ -44,12 +45,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     run = sub.add_parser("run", help="run one experiment", epilog=EPILOG,
                          description="Run one task × algorithm × seed; writes metrics.csv, config.yaml, provenance.json into --out.")
-    run.add_argument("--task", required=True, help="ising | ising_toy | gaussian_squeeze | battle | prisoners_dilemma | "
-                                                    "pursuit | resource_sharing | tiger_deer")
+    run.add_argument("--task", required=True, help=" | ".join(TASKS))
     run.add_argument("--algo", required=True,
-                     help="ising: mfq | mcmc; ising_toy: mfq; gaussian_squeeze: il | fmq | rec_fmq | maac | mfq | mfac; "
-                          "battle: il | mfq | ac | mfac | ped_dqn; prisoners_dilemma, pursuit, resource_sharing: "
-                          "ped_dqn | idqn | pe_dqn | reward_sharing | qmix | mfq; tiger_deer: the same but qmix")
+                     help="; ".join(f"{task}: {' | '.join(algorithms_of(task))}" for task in TASKS))
     run.add_argument("--seed", required=True, type=int)
     run.add_argument("--out", required=True, help="output folder, e.g. results/default/runs/ising/mfq/seed0")
     run.add_argument("--threads", type=int, default=1, help="CPU threads for this job (default 1)")
@@ -86,7 +84,7 @@ def build_parser() -> argparse.ArgumentParser:
                        ("render", "draw one round (battle) or episode (pursuit) of a trained model as an animated GIF")):
         cmd = sub.add_parser(name, help=text, description=text[0].upper() + text[1:] + ". The model carries the "
                              "settings it was trained with; no config file is needed.", epilog=EPILOG)
-        tasks = ["battle", "prisoners_dilemma", "pursuit", "resource_sharing", "tiger_deer"] if name == "evaluate" else ["battle", "pursuit"]
+        tasks = ["battle", *SEMI_COOPERATIVE_TASKS] if name == "evaluate" else ["battle", "pursuit"]
         cmd.add_argument("--task", required=True, choices=tasks)
         cmd.add_argument("--model", required=True, metavar="PATH|best:ALGO",
                          help="a run's model.pt (results/<scale>/runs/<task>/<algo>/seed<k>/model.pt), or best:ALGO: "

@@ -16,6 +16,8 @@ from typing import Any, Literal
 
 import yaml
 
+from replication.registry import BATTLE, SEMI_COOPERATIVE, SEMI_COOPERATIVE_TASKS
+
 SCALES = ("smoke", "default", "paper")
 PRESET_DIR = Path(__file__).parent / "presets"
 
@@ -171,8 +173,7 @@ ACTOR_CRITICS = ("ac", "mfac")
 class BattleConfig:
     """MAgent battle (paper A §5.3, App. C.3); reference-code choices via the reference_code preset."""
 
-    algorithms: list[Literal["il", "mfq", "ac", "mfac", "ped_dqn"]] = _constrained(["mfq", "il", "mfac", "ac", "ped_dqn"],
-                                                                                  role="selection")
+    algorithms: list[Literal[BATTLE.names()]] = _constrained(list(BATTLE.names()), role="selection")
     seeds: list[int] = _constrained([0, 1, 2, 3, 4], minimum=0, exclusive=False, role="selection")  # battle's own: it is the costly one
     map_size: int = positive(40)
     agents_per_side: int = positive(64)
@@ -260,8 +261,7 @@ class SemiCooperativeConfig:
 class SemiCooperativeTask:
     """Schedule shared by the paper-B tasks: training length, exploration, warm-up, evaluation."""
 
-    algorithms: list[Literal["ped_dqn", "idqn", "pe_dqn", "reward_sharing", "qmix", "mfq"]] = _constrained(
-        ["ped_dqn", "idqn", "pe_dqn", "reward_sharing", "qmix", "mfq"], role="selection")
+    algorithms: list[Literal[SEMI_COOPERATIVE.names()]] = _constrained(list(SEMI_COOPERATIVE.names()), role="selection")
     steps: int = positive(1_000_000)              # training env steps
     epsilon_decay_steps: int = positive(250_000)
     target_update_every: int = positive(5000)     # training steps between hard target (and peer copy) refreshes
@@ -329,8 +329,8 @@ class ResourceSharingConfig(SemiCooperativeTask):
 
 @dataclass(frozen=True)
 class TigerDeerConfig(SemiCooperativeTask):
-    algorithms: list[Literal["ped_dqn", "idqn", "pe_dqn", "reward_sharing", "qmix", "mfq"]] = _constrained(
-        ["ped_dqn", "idqn", "pe_dqn", "reward_sharing", "mfq"], role="selection")
+    algorithms: list[Literal[SEMI_COOPERATIVE.names()]] = _constrained(list(SEMI_COOPERATIVE.names("tiger_deer")),
+                                                                        role="selection")
     map_size: int = positive(20)
     n_tigers: int = positive(8)
     n_deer: int = positive(20)
@@ -347,9 +347,6 @@ class TigerDeerConfig(SemiCooperativeTask):
         if self.n_tigers + self.n_deer > (self.map_size - 2) ** 2 // 2:
             raise ConfigError(f"{path}.n_tigers: {self.n_tigers} tigers and {self.n_deer} deer crowd a {self.map_size}×{self.map_size} map; "
                               f"use at most {(self.map_size - 2) ** 2 // 2} together")
-
-
-SEMI_COOPERATIVE_TASKS = ("prisoners_dilemma", "pursuit", "resource_sharing", "tiger_deer")
 
 
 @dataclass(frozen=True)

@@ -19,10 +19,9 @@ from replication.experiments import gaussian_squeeze as gs_experiments
 from replication.experiments import ising as ising_experiments
 from replication.experiments import semi_cooperative as semi_cooperative_experiments
 from replication.provenance import Provenance, to_json
+from replication.registry import SEMI_COOPERATIVE_TASKS, TASKS, algorithms_of
 
-ALGORITHMS = {**ising_experiments.ALGORITHMS, **gs_experiments.ALGORITHMS, **battle_experiments.ALGORITHMS,
-              **semi_cooperative_experiments.ALGORITHMS}
-TORCH_TASKS = {"gaussian_squeeze", "battle", *semi_cooperative_experiments.ALGORITHMS}
+TORCH_TASKS = {"gaussian_squeeze", "battle", *SEMI_COOPERATIVE_TASKS}
 SWEEP_TASKS = ("ising", "gaussian_squeeze")  # keep each finished τ or N under partial/ until the run ends
 BASE_COLUMNS = ["task", "algo", "seed", "step", "metric", "value"]
 
@@ -39,10 +38,10 @@ def resolve_device(device: str) -> str:
 
 def check_request(task: str, algo: str, seed: int) -> None:
     """Reject an unknown task, an algorithm the task does not have, or a negative seed."""
-    if task not in ALGORITHMS:
-        raise ConfigError(f"--task: {task!r} is not a task; choose one of {', '.join(ALGORITHMS)}")
-    if algo not in ALGORITHMS[task]:
-        raise ConfigError(f"--algo: {algo!r} is not an algorithm of task {task}; choose one of {', '.join(ALGORITHMS[task])}")
+    if task not in TASKS:
+        raise ConfigError(f"--task: {task!r} is not a task; choose one of {', '.join(TASKS)}")
+    if algo not in algorithms_of(task):
+        raise ConfigError(f"--algo: {algo!r} is not an algorithm of task {task}; choose one of {', '.join(algorithms_of(task))}")
     if seed < 0:
         raise ConfigError(f"--seed: must be non-negative, got {seed}")
 
@@ -73,7 +72,7 @@ def run(task: str, algo: str, seed: int, cfg: SuiteConfig, out: str | Path, thre
     partial = partial_folder(out, resolved, stale) if task in SWEEP_TASKS else None
     if task == "battle":
         metrics = battle_experiments.train(algo, seed, cfg.battle, out, device, progress, stale)
-    elif task in semi_cooperative_experiments.ALGORITHMS:
+    elif task in SEMI_COOPERATIVE_TASKS:
         metrics = semi_cooperative_experiments.train(task, algo, seed, cfg, out, progress, stale)
     elif task == "gaussian_squeeze":
         metrics = gs_experiments.run_sweep(algo, seed, cfg.gaussian_squeeze, partial, progress)

@@ -22,6 +22,7 @@ from replication import checkpoints
 from replication.checkpoints import CheckpointError
 from replication.config import (BattleConfig, ConfigError, PrisonersDilemmaConfig, PursuitConfig,
                                 ResourceSharingConfig, SemiCooperativeConfig, TigerDeerConfig, build_section)
+from replication.registry import BATTLE, SEMI_COOPERATIVE
 
 TASK_CONFIGS = {"prisoners_dilemma": PrisonersDilemmaConfig, "pursuit": PursuitConfig,
                 "resource_sharing": ResourceSharingConfig, "tiger_deer": TigerDeerConfig}
@@ -67,7 +68,7 @@ def load_model(path: str | Path, task: str, rng: np.random.Generator, device: st
     networks = state.get("main", state.get("modules"))  # model.pt, or a training checkpoint.pt
     if not isinstance(networks, dict) or "algo" not in state:
         raise CheckpointError(f"model {path}: not a trained model of this suite")
-    made_for = state.get("task", "battle" if state["algo"] in battle_experiments.LEARNERS else "?")
+    made_for = state.get("task", "battle" if state["algo"] in BATTLE.names() else "?")
     if made_for != task:
         raise CheckpointError(f"model {path}: a {made_for} model ({state['algo']}), not a {task} one")
     algo = state["algo"]
@@ -90,7 +91,7 @@ def load_model(path: str | Path, task: str, rng: np.random.Generator, device: st
         except (ConfigError, KeyError, TypeError) as err:
             raise CheckpointError(f"model {path}: its saved settings do not load ({err})") from None
         env = semi_experiments.make_task(task, schedule, np.random.default_rng(0))
-        learner = semi_experiments.LEARNERS[algo](env, learner_cfg, schedule, rng)
+        learner = SEMI_COOPERATIVE[algo].load()(env, learner_cfg, schedule, rng)
         settings = (learner_cfg, schedule)
     checkpoints.restore(learner, networks)
     return TrainedModel(path, task, algo, settings, learner)

@@ -73,7 +73,7 @@ def _cli(*args, cwd):
 
 @pytest.mark.parametrize("args, message", [
     (["--task", "chess", "--algo", "mfq"], "--task: 'chess' is not a task"),
-    (["--task", "ising", "--algo", "dqn"], "--algo: 'dqn' is not an algorithm of task ising; choose one of mfq, mcmc"),
+    (["--task", "ising", "--algo", "dqn"], "--algo: 'dqn' is not an algorithm of task ising; choose one of mcmc, mfq"),
     (["--task", "ising", "--algo", "mfq", "--threads", "0"], "--threads: must be at least 1"),
 ])
 def test_cli_rejects_bad_arguments_before_work(tmp_path, args, message):

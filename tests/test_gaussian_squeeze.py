@@ -13,7 +13,8 @@ from replication.algorithms.mean_field import mean_field_value
 from replication.algorithms.mfq import MeanFieldQ
 from replication.algorithms.rec_fmq import RecursiveFMQ
 from replication.config import GaussianSqueezeConfig
-from replication.experiments.gaussian_squeeze import LEARNERS, run_population
+from replication.experiments.gaussian_squeeze import run_population
+from replication.registry import GAUSSIAN_SQUEEZE
 from replication.replay import JointActionReplay, mean_action_excluding
 from replication.tasks.gaussian_squeeze import GaussianSqueeze
 
@@ -99,10 +100,10 @@ def test_mfq_td_error_uses_the_mean_field_value():
     assert learner.train(batch) == pytest.approx(expected, rel=1e-5)
 
 
-@pytest.mark.parametrize("algo", sorted(LEARNERS))
+@pytest.mark.parametrize("algo", sorted(GAUSSIAN_SQUEEZE.names()))
 def test_every_learner_updates_on_a_tiny_population(algo):
     torch.manual_seed(0)
-    learner = LEARNERS[algo](4, TINY, np.random.default_rng(0))
+    learner = GAUSSIAN_SQUEEZE[algo].load()(4, TINY, np.random.default_rng(0))
     before = [p.detach().clone() for p in learner.__dict__.values() if isinstance(p, torch.nn.Module) for p in p.parameters()]
     loss = learner.train(_batch())
     after = [p for m in learner.__dict__.values() if isinstance(m, torch.nn.Module) for p in m.parameters()]
@@ -139,7 +140,7 @@ def test_centralised_critic_input_hides_own_action():
     assert x[1, 0].sum() == 0 and x[1, 1, 2] == 1
 
 
-@pytest.mark.parametrize("algo", sorted(LEARNERS))
+@pytest.mark.parametrize("algo", sorted(GAUSSIAN_SQUEEZE.names()))
 def test_population_run_is_deterministic(algo):
     a = run_population(algo, 4, 0, TINY, progress=False)
     b = run_population(algo, 4, 0, TINY, progress=False)

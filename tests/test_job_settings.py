@@ -14,7 +14,7 @@ import pytest
 
 from replication import run
 from replication.config import analysis_config, config_hash, deep_merge, evaluation_config, load_config, run_config
-from replication.run import ALGORITHMS
+from replication.registry import algorithms_of
 
 from conftest import SMOKE
 
@@ -52,7 +52,7 @@ def _untracked_settings():
                 owners, role = f.metadata.get("only"), f.metadata.get("role")
                 if role == "selection" or (owners is None and role is None):
                     continue
-                others = [a for a in ALGORITHMS[task] if owners is None or a not in owners]
+                others = [a for a in algorithms_of(task) if owners is None or a not in owners]
                 if task == "prisoners_dilemma":
                     others = [a for a in others if a in ("idqn", "qmix", "mfq", "ped_dqn")]
                 for algo in others:

@@ -10,6 +10,7 @@ import torch
 from replication.algorithms.peer_evaluation import peer_evaluation, peer_mean, reshaped_reward, shared_reward
 from replication.algorithms.semi_cooperative.ped_dqn import PeerEvaluationDualDQN
 from replication.experiments import semi_cooperative as experiments
+from replication.registry import SEMI_COOPERATIVE
 from replication.tasks.prisoners_dilemma import PrisonersDilemma
 from replication.tasks.resource_sharing import ASK, GIVE, NONE, ResourceSharing
 
@@ -76,7 +77,7 @@ def test_resource_sharing_gives_to_asking_neighbours():
     assert env.has.tolist() == [1, 2, 1, 4] and np.allclose(rewards, -0.5)
 
 
-@pytest.mark.parametrize("task, algo", [(t, a) for t, algos in experiments.ALGORITHMS.items() for a in algos])
+@pytest.mark.parametrize("task, algo", [(t, a) for t in SEMI_COOPERATIVE.tasks for a in SEMI_COOPERATIVE.names(t)])
 def test_every_algorithm_runs_on_every_task(smoke_cfg, tmp_path, task, algo):
     metrics = experiments.train(task, algo, 0, smoke_cfg, tmp_path, progress=False)
     schedule = getattr(smoke_cfg, task)

@@ -10,6 +10,7 @@ from replication import io
 from replication.analysis import measures
 from replication.analysis.audit import load_claims
 from replication.config import SuiteConfig
+from replication.registry import GAUSSIAN_SQUEEZE, ISING
 
 
 def params_key(**params) -> tuple:
@@ -33,7 +34,7 @@ def _ci_row(values: pd.Series, **keys) -> dict:
 
 def ising_xi_vs_tau(results, cfg: SuiteConfig) -> pd.DataFrame:
     rows = []
-    for algo in ("mcmc", "mfq"):
+    for algo in ISING.names("ising"):
         paper = {dict(k)["tau"]: v for k, v in paper_values("ising_equilibrium_xi", algo=algo).items()}
         for tau in cfg.ising.taus:
             row = _ci_row(measures.ising_equilibrium_xi(results, algo, tau), algo=algo, tau=tau)
@@ -43,7 +44,7 @@ def ising_xi_vs_tau(results, cfg: SuiteConfig) -> pd.DataFrame:
 
 def ising_curie(results, cfg: SuiteConfig) -> pd.DataFrame:
     rows = [{**_ci_row(measures.ising_curie_temperature(results, algo), algo=algo), "paper": 1.2}
-            for algo in ("mcmc", "mfq")]
+            for algo in ISING.names("ising")]
     return pd.DataFrame(rows)
 
 
@@ -56,15 +57,12 @@ def ising_toy(results, cfg: SuiteConfig) -> pd.DataFrame:
     return per_seed
 
 
-GS_ALGOS = ("il", "fmq", "rec_fmq", "maac", "mfq", "mfac")
-
-
 def gaussian_squeeze(results, cfg: SuiteConfig) -> pd.DataFrame:
     """Final greedy performance and the first timestep reaching 0.9, per algorithm and N."""
     paper = paper_values("gs_final_performance")
     rows = []
     for n in cfg.gaussian_squeeze.agent_counts:
-        for algo in GS_ALGOS:
+        for algo in GAUSSIAN_SQUEEZE.names():
             row = _ci_row(measures.gs_final_performance(results, algo, n), n_agents=n, algo=algo)
             reach = measures.gs_time_to(results, algo, n, 0.9)
             rows.append({**row, "paper": paper.get(params_key(algo=algo, n_agents=n)),

@@ -16,9 +16,10 @@ from replication import io  # noqa: E402
 from replication.analysis import measures  # noqa: E402
 from replication.analysis.aggregate import ising_xi_vs_tau, paper_values, params_key  # noqa: E402
 from replication.config import SuiteConfig  # noqa: E402
+from replication.registry import BATTLE, GAUSSIAN_SQUEEZE, ISING, SEMI_COOPERATIVE  # noqa: E402
 from replication.tasks import ising  # noqa: E402
 
-ALGO_LABEL = {"mfq": "MF-Q", "mcmc": "MCMC"}
+ALGO_LABEL = ISING.labels
 ALGO_COLOR = {"mfq": "tab:blue", "mcmc": "tab:orange"}
 ONSAGER_TAU = 2.269185 / 2  # T_c = 2τ/λ, λ = 1 (see algorithms/mcmc.py)
 
@@ -121,7 +122,7 @@ def fig6_ising_spin_maps(results, cfg: SuiteConfig, path: Path) -> None:
     _save(fig, path)
 
 
-GS_LABEL = {"il": "IL", "fmq": "FMQ", "rec_fmq": "Rec-FMQ", "maac": "MAAC", "mfq": "MF-Q", "mfac": "MF-AC"}
+GS_LABEL = GAUSSIAN_SQUEEZE.labels
 
 
 def fig3_gaussian_squeeze(results, cfg: SuiteConfig, path: Path) -> None:
@@ -155,7 +156,7 @@ def fig3_gaussian_squeeze(results, cfg: SuiteConfig, path: Path) -> None:
     _save(fig, path, rect=(0, 0.04, 1, 1))
 
 
-BATTLE_LABEL = {"mfq": "MF-Q", "il": "IL", "mfac": "MF-AC", "ac": "AC", "ped_dqn": "PED-DQN"}
+BATTLE_LABEL = BATTLE.labels
 
 
 def won_rounds_only(runs: pd.DataFrame, metric: str = "total_reward_main") -> pd.DataFrame:
@@ -211,8 +212,7 @@ def fig8_battle_cross_play(results, cfg: SuiteConfig, path: Path) -> None:
     _save(fig, path)
 
 
-PED_LABEL = {"ped_dqn": "PED-DQN", "idqn": "IDQN", "pe_dqn": "PE-DQN", "reward_sharing": "reward sharing",
-             "qmix": "QMIX", "mfq": "MF-Q"}
+PED_LABEL = SEMI_COOPERATIVE.labels
 PED_TASK_TITLE = {"prisoners_dilemma": "iterated prisoner's dilemma", "pursuit": "partially-cooperative pursuit",
                   "resource_sharing": "resource sharing", "tiger_deer": "MAgent tiger_deer"}
 

@@ -27,24 +27,15 @@ import torch
 from tqdm import tqdm
 
 from replication import checkpoints, io
-from replication.algorithms.battle.ac import IndependentAC
-from replication.algorithms.battle.il import IndependentDQN
-from replication.algorithms.battle.mfac import MeanFieldAC
-from replication.algorithms.battle.mfq import MeanFieldDQN
-from replication.algorithms.battle.ped_dqn import PeerEvaluationDualDQN
 from replication.algorithms.mean_action import peer_mean_action, team_mean_action
 from replication.checkpoints import CheckpointError
 from replication.config import BattleConfig, job_settings
 from replication.nets import soft_update
+from replication.registry import BATTLE
 from replication.schedules import linear
 from replication.tasks.battle import N_ACTIONS, VIEW_RADIUS, Battle
 from replication.tasks.neighbourhood import chebyshev_peers, euclidean_neighbours
 
-LEARNERS = {"il": IndependentDQN, "mfq": MeanFieldDQN, "ac": IndependentAC, "mfac": MeanFieldAC,
-            "ped_dqn": PeerEvaluationDualDQN}
-ALGORITHMS = {"battle": tuple(LEARNERS)}
-# Each algorithm's random stream id, fixed: adding or reordering algorithms never moves another's stream.
-STREAM_ID = {"il": 0, "mfq": 1, "ac": 2, "mfac": 3, "ped_dqn": 4}
 CHECKPOINT = "checkpoint.pt"
 FINAL_MODEL = "model.pt"
 TIMING = "timing.csv"  # seconds per round: kept out of metrics.csv, which must be identical run to run
@@ -60,10 +51,7 @@ def make_env(cfg: BattleConfig, seed: int) -> Battle:
 
 
 def make_learner(algo: str, env: Battle, cfg: BattleConfig, rng: np.random.Generator, device: str):
-    args = (env.view_shape, env.feature_size, N_ACTIONS, 2 * cfg.agents_per_side, cfg, rng, device)
-    if algo in ("ac", "mfac"):
-        return LEARNERS[algo](*args, rows_per_round=cfg.agents_per_side * (cfg.max_steps + 1))
-    return LEARNERS[algo](*args)
+    return BATTLE[algo].load()(env.view_shape, env.feature_size, N_ACTIONS, 2 * cfg.agents_per_side, cfg, rng, device)
 
 
 def epsilon_at(round_index: int, cfg: BattleConfig) -> float:
@@ -173,7 +161,7 @@ def train(algo: str, seed: int, cfg: BattleConfig, out: Path, device: str = "cpu
     """Self-play training; returns the per-round metrics. Resumes from out/checkpoint.pt if present
     (one made with other settings: see `checkpoints.discard_stale`)."""
     torch.manual_seed(seed)
-    rng = np.random.default_rng([seed, 4, STREAM_ID[algo]])
+    rng = np.random.default_rng([seed, 4, BATTLE[algo].stream_id])
     env = make_env(cfg, seed)
     main = make_learner(algo, env, cfg, rng, device)
     opponent = make_learner(algo, env, cfg, rng, device)

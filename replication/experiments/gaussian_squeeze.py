@@ -16,22 +16,11 @@ import torch
 from tqdm import tqdm
 
 from replication import io
-from replication.algorithms.fmq import FrequencyMaximumQ
-from replication.algorithms.iql import IndependentQ
-from replication.algorithms.maac import CentralisedCriticAC
-from replication.algorithms.mfac import MeanFieldActorCritic
-from replication.algorithms.mfq import MeanFieldQ
-from replication.algorithms.rec_fmq import RecursiveFMQ
 from replication.config import GaussianSqueezeConfig
+from replication.registry import GAUSSIAN_SQUEEZE
 from replication.replay import JointActionReplay, mean_action_excluding
 from replication.schedules import linear
 from replication.tasks.gaussian_squeeze import GaussianSqueeze
-
-LEARNERS = {"il": IndependentQ, "fmq": FrequencyMaximumQ, "rec_fmq": RecursiveFMQ,
-            "maac": CentralisedCriticAC, "mfq": MeanFieldQ, "mfac": MeanFieldActorCritic}
-ALGORITHMS = {"gaussian_squeeze": tuple(LEARNERS)}
-# Each algorithm's random stream id, fixed: adding or reordering algorithms never moves another's stream.
-STREAM_ID = {"il": 0, "fmq": 1, "rec_fmq": 2, "maac": 3, "mfq": 4, "mfac": 5}
 
 
 def epsilon_at(timestep: int, cfg: GaussianSqueezeConfig) -> float:
@@ -42,9 +31,9 @@ def epsilon_at(timestep: int, cfg: GaussianSqueezeConfig) -> float:
 def run_population(algo: str, n_agents: int, seed: int, cfg: GaussianSqueezeConfig, progress: bool = True) -> pd.DataFrame:
     """Train one learner on N agents; return tidy metrics logged every `log_every` timesteps."""
     torch.manual_seed(seed * 100_003 + n_agents)
-    rng = np.random.default_rng([seed, n_agents, STREAM_ID[algo]])
+    rng = np.random.default_rng([seed, n_agents, GAUSSIAN_SQUEEZE[algo].stream_id])
     env = GaussianSqueeze(n_agents, cfg.mu, cfg.sigma, cfg.n_actions)
-    learner = LEARNERS[algo](n_agents, cfg, rng)
+    learner = GAUSSIAN_SQUEEZE[algo].load()(n_agents, cfg, rng)
     replay = JointActionReplay(cfg.replay_samples, n_agents, cfg.n_actions)
     mean_action = np.zeros((n_agents, cfg.n_actions), dtype=np.float32)  # ā starts at zeros
     pending, losses, rows = 0, [], []

@@ -18,15 +18,14 @@ from replication import io
 from replication.algorithms import mcmc
 from replication.algorithms.tabular_mfq import DOWN, UP, TabularMFQ, annealed_temperature
 from replication.config import IsingConfig, IsingToyConfig
+from replication.registry import ISING
 from replication.streams import stacked_uniforms
 from replication.tasks import ising
 
-ALGORITHMS = {"ising": ("mfq", "mcmc"), "ising_toy": ("mfq",)}
-_STREAM = {"mfq": 1, "mcmc": 2}
 
 
 def _rng(seed: int, tau: float, algo: str) -> np.random.Generator:
-    return np.random.default_rng([seed, int(round(tau * 1_000_000)), _STREAM[algo]])
+    return np.random.default_rng([seed, int(round(tau * 1_000_000)), ISING[algo].stream_id])
 
 
 def _rows(step: np.ndarray, metric: str, value: np.ndarray) -> pd.DataFrame:

@@ -22,23 +22,11 @@ from tqdm import tqdm
 
 from replication import checkpoints
 from replication.algorithms.mean_action import peer_mean_action
-from replication.algorithms.semi_cooperative.idqn import IndependentDQN
-from replication.algorithms.semi_cooperative.mfq import MeanFieldDQN
-from replication.algorithms.semi_cooperative.pe_dqn import PeerEvaluationDQN
-from replication.algorithms.semi_cooperative.ped_dqn import PeerEvaluationDualDQN
-from replication.algorithms.semi_cooperative.qmix import QMIX
-from replication.algorithms.semi_cooperative.reward_sharing import RewardSharingDQN
 from replication.checkpoints import CheckpointError
-from replication.config import SEMI_COOPERATIVE_TASKS, SuiteConfig, task_sections
+from replication.config import SuiteConfig, task_sections
+from replication.registry import SEMI_COOPERATIVE, TASK_STREAM_ID
 from replication.schedules import linear
 
-LEARNERS = {"ped_dqn": PeerEvaluationDualDQN, "idqn": IndependentDQN, "pe_dqn": PeerEvaluationDQN,
-            "reward_sharing": RewardSharingDQN, "qmix": QMIX, "mfq": MeanFieldDQN}
-ALGORITHMS = {task: tuple(LEARNERS) if task != "tiger_deer" else tuple(a for a in LEARNERS if a != "qmix")
-              for task in SEMI_COOPERATIVE_TASKS}
-# Fixed random stream ids per task and per learner: adding or reordering either never moves another's stream.
-TASK_STREAM_ID = {"prisoners_dilemma": 0, "pursuit": 1, "resource_sharing": 2, "tiger_deer": 3}
-LEARNER_STREAM_ID = {"ped_dqn": 0, "idqn": 1, "pe_dqn": 2, "reward_sharing": 3, "qmix": 4, "mfq": 5}
 CHECKPOINT = "checkpoint.pt"
 FINAL_MODEL = "model.pt"  # the trained networks and the settings that rebuild them (`python -m replication evaluate`)
 
@@ -137,10 +125,10 @@ def train(task: str, algo: str, seed: int, cfg: SuiteConfig, out: Path, progress
           stale: checkpoints.Stale = "refuse") -> pd.DataFrame:
     schedule, learner_cfg = getattr(cfg, task), cfg.semi_cooperative
     torch.manual_seed(seed)
-    task_index, algo_index = TASK_STREAM_ID[task], LEARNER_STREAM_ID[algo]
+    task_index, algo_index = TASK_STREAM_ID[task], SEMI_COOPERATIVE[algo].stream_id
     rngs = {"env": np.random.default_rng([seed, 6, task_index]), "learner": np.random.default_rng([seed, 7, algo_index])}
     env = make_task(task, schedule, rngs["env"])
-    learner = LEARNERS[algo](env, learner_cfg, schedule, rngs["learner"])
+    learner = SEMI_COOPERATIVE[algo].load()(env, learner_cfg, schedule, rngs["learner"])
     rows, start, settings = [], 0, training_settings(cfg, task, algo)
     checkpoint = Path(out) / CHECKPOINT
     state = checkpoints.resume_state(checkpoint, lambda path: load_checkpoint(path, task, algo, settings), stale)

@@ -15,7 +15,7 @@ rule battle_train:
     log:
         f"{RESULTS}/logs/battle/{{algo}}/seed{{seed}}.log",
     wildcard_constraints:
-        algo="|".join(BATTLE_ALGOS),
+        algo=one_of(BATTLE_ALGOS),
         seed=r"\d+",
     priority: 10  # the longest jobs start first, so the short ones fill the cores at the end
     threads: CFG.resources.battle_train.threads

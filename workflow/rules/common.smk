@@ -14,6 +14,7 @@ from replication.config import (
     resolve,
     run_config,
 )
+from replication.registry import GAUSSIAN_SQUEEZE, ISING, SEMI_COOPERATIVE
 
 # Snakemake lists --configfile files first although they override the Snakefile's `configfile:`.
 _OVERRIDES = [os.path.relpath(p) for p in workflow.overwrite_configfiles]
@@ -77,6 +78,11 @@ ANALYSIS_SETTINGS = config_hash(analysis_config(CFG))
 def results_folder(levels_up):
     """Param function: the results folder, read off the job's first output `levels_up` folders up."""
     return lambda wildcards, output: str(Path(output[0]).parents[levels_up])
+
+
+def one_of(names):
+    """A wildcard constraint: exactly one of these names (from replication.registry)."""
+    return "|".join(names)
 
 
 def run_files(task, algos, name="metrics.csv", seeds=SEEDS):

@@ -1,7 +1,6 @@
 # Paper A §5.1: Gaussian Squeeze, six learners over N ∈ agent_counts (Fig. 3).
 
-GS_ALGOS = ["il", "fmq", "rec_fmq", "maac", "mfq", "mfac"]
-GS_RUNS = run_files("gaussian_squeeze", GS_ALGOS)
+GS_RUNS = run_files("gaussian_squeeze", GAUSSIAN_SQUEEZE.names())
 
 
 rule gaussian_squeeze_run:
@@ -12,7 +11,7 @@ rule gaussian_squeeze_run:
     log:
         f"{RESULTS}/logs/gaussian_squeeze/{{algo}}/seed{{seed}}.log",
     wildcard_constraints:
-        algo="|".join(GS_ALGOS),
+        algo=one_of(GAUSSIAN_SQUEEZE.names()),
         seed=r"\d+",
     threads: CFG.resources.gaussian_squeeze_run.threads
     resources:

@@ -1,6 +1,8 @@
 # Paper A §5.2: the Ising model (MF-Q and MCMC over a temperature sweep) and the 3×3 toy of Fig. 2.
 
-ISING_RUNS = run_files("ising", ["mfq", "mcmc"]) + run_files("ising_toy", ["mfq"])
+ISING_RUNS = [
+    path for task in ISING.tasks for path in run_files(task, ISING.names(task))
+]
 
 
 rule ising_run:
@@ -11,8 +13,8 @@ rule ising_run:
     log:
         f"{RESULTS}/logs/{{task}}/{{algo}}/seed{{seed}}.log",
     wildcard_constraints:
-        task="ising|ising_toy",
-        algo="mfq|mcmc",
+        task=one_of(ISING.tasks),
+        algo=one_of(ISING.names()),
         seed=r"\d+",
     threads: CFG.resources.ising_run.threads
     resources:

@@ -1,14 +1,8 @@
 # Paper B: PED-DQN and its baselines on the semi-cooperative tasks, one job per task × algorithm × seed.
 
-SEMI_COOPERATIVE_TASKS = [
-    "prisoners_dilemma",
-    "pursuit",
-    "resource_sharing",
-    "tiger_deer",
-]
 SEMI_COOPERATIVE_RUNS = [
     path
-    for task in SEMI_COOPERATIVE_TASKS
+    for task in SEMI_COOPERATIVE.tasks
     for path in run_files(task, getattr(CFG, task).algorithms)
 ]
 
@@ -21,8 +15,8 @@ rule semi_cooperative_run:
     log:
         f"{RESULTS}/logs/{{task}}/{{algo}}/seed{{seed}}.log",
     wildcard_constraints:
-        task="|".join(SEMI_COOPERATIVE_TASKS),
-        algo="ped_dqn|idqn|pe_dqn|reward_sharing|qmix|mfq",
+        task=one_of(SEMI_COOPERATIVE.tasks),
+        algo=one_of(SEMI_COOPERATIVE.names()),
         seed=r"\d+",
     threads: CFG.resources.semi_cooperative_run.threads
     resources:

@@ -21,8 +21,10 @@ class IndependentAC:
     critic_mean_action = False
 
     def __init__(self, view_shape, feature_size: int, n_actions: int, max_agent_id: int, cfg, rng, device,
-                 rows_per_round: int):
+                 rows_per_round: int | None = None):
+        """`rows_per_round`: ring rows one round can fill, by default a team's agents × (steps + 1)."""
         self.cfg, self.rng, self.device, self.n_actions = cfg, rng, device, n_actions
+        rows_per_round = rows_per_round or cfg.agents_per_side * (cfg.max_steps + 1)
         outputs = n_actions if self.critic_is_q(cfg) else 1
         self.net = BattleActorCritic(view_shape, feature_size, n_actions, outputs, self.critic_mean_action).to(device)
         self.optimizer = torch.optim.Adam(self.net.parameters(), lr=cfg.learning_rate)

@@ -1,0 +1,97 @@
+"""One registry per family of experiments: every algorithm's name, display label, fixed random-stream
+id and learner class. The config's allowed values, the Snakemake wildcards, the run dispatcher, the
+tables, the figure labels and the CLI's help all read it, so adding an algorithm to a family is its
+module, its YAML section and one line here.
+
+Learner classes are named as "module:Class" and imported only when a run starts: the config and the
+Snakefile read this registry without importing torch or magent2.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Algorithm:
+    name: str
+    label: str                    # in figures and tables
+    stream_id: int                # fixed: adding or reordering algorithms never moves another's random stream
+    learner: str | None = None    # "package.module:Class"; None where the experiment dispatches itself (Ising)
+    tasks: tuple[str, ...] | None = None  # the family's tasks it runs on; None: every one
+
+    def load(self):
+        """The learner class."""
+        module, name = self.learner.split(":")
+        return getattr(importlib.import_module(module), name)
+
+
+@dataclass
+class Family:
+    name: str
+    tasks: tuple[str, ...]
+    algorithms: tuple[Algorithm, ...]
+
+    def __getitem__(self, name: str) -> Algorithm:
+        for algorithm in self.algorithms:
+            if algorithm.name == name:
+                return algorithm
+        raise KeyError(name)
+
+    def names(self, task: str | None = None) -> tuple[str, ...]:
+        """Algorithm names in registry order (the order of legends), those of `task` if given."""
+        return tuple(a.name for a in self.algorithms if task is None or a.tasks is None or task in a.tasks)
+
+    @property
+    def labels(self) -> dict[str, str]:
+        return {a.name: a.label for a in self.algorithms}
+
+
+_GS = "replication.algorithms"
+_BATTLE = "replication.algorithms.battle"
+_SEMI = "replication.algorithms.semi_cooperative"
+
+ISING = Family("ising", ("ising", "ising_toy"), (
+    Algorithm("mcmc", "MCMC", 2, tasks=("ising",)),   # the baseline first, as in the tables
+    Algorithm("mfq", "MF-Q", 1),
+))
+
+GAUSSIAN_SQUEEZE = Family("gaussian_squeeze", ("gaussian_squeeze",), (
+    Algorithm("il", "IL", 0, f"{_GS}.iql:IndependentQ"),
+    Algorithm("fmq", "FMQ", 1, f"{_GS}.fmq:FrequencyMaximumQ"),
+    Algorithm("rec_fmq", "Rec-FMQ", 2, f"{_GS}.rec_fmq:RecursiveFMQ"),
+    Algorithm("maac", "MAAC", 3, f"{_GS}.maac:CentralisedCriticAC"),
+    Algorithm("mfq", "MF-Q", 4, f"{_GS}.mfq:MeanFieldQ"),
+    Algorithm("mfac", "MF-AC", 5, f"{_GS}.mfac:MeanFieldActorCritic"),
+))
+
+BATTLE = Family("battle", ("battle",), (
+    Algorithm("mfq", "MF-Q", 1, f"{_BATTLE}.mfq:MeanFieldDQN"),
+    Algorithm("il", "IL", 0, f"{_BATTLE}.il:IndependentDQN"),
+    Algorithm("mfac", "MF-AC", 3, f"{_BATTLE}.mfac:MeanFieldAC"),
+    Algorithm("ac", "AC", 2, f"{_BATTLE}.ac:IndependentAC"),
+    Algorithm("ped_dqn", "PED-DQN", 4, f"{_BATTLE}.ped_dqn:PeerEvaluationDualDQN"),
+))
+
+SEMI_COOPERATIVE_TASKS = ("prisoners_dilemma", "pursuit", "resource_sharing", "tiger_deer")
+# paper B's tasks have fixed stream ids of their own, like the algorithms
+TASK_STREAM_ID = {"prisoners_dilemma": 0, "pursuit": 1, "resource_sharing": 2, "tiger_deer": 3}
+
+SEMI_COOPERATIVE = Family("semi_cooperative", SEMI_COOPERATIVE_TASKS, (
+    Algorithm("ped_dqn", "PED-DQN", 0, f"{_SEMI}.ped_dqn:PeerEvaluationDualDQN"),
+    Algorithm("idqn", "IDQN", 1, f"{_SEMI}.idqn:IndependentDQN"),
+    Algorithm("pe_dqn", "PE-DQN", 2, f"{_SEMI}.pe_dqn:PeerEvaluationDQN"),
+    Algorithm("reward_sharing", "reward sharing", 3, f"{_SEMI}.reward_sharing:RewardSharingDQN"),
+    # QMIX mixes with the global state, which tiger_deer does not give
+    Algorithm("qmix", "QMIX", 4, f"{_SEMI}.qmix:QMIX", tasks=("prisoners_dilemma", "pursuit", "resource_sharing")),
+    Algorithm("mfq", "MF-Q", 5, f"{_SEMI}.mfq:MeanFieldDQN"),
+))
+
+FAMILIES = {family.name: family for family in (ISING, GAUSSIAN_SQUEEZE, BATTLE, SEMI_COOPERATIVE)}
+TASKS = tuple(task for family in FAMILIES.values() for task in family.tasks)
+
+
+def algorithms_of(task: str) -> tuple[str, ...]:
+    """The algorithms a task runs, read from its family's registry when asked."""
+    return next(family for family in FAMILIES.values() if task in family.tasks).names(task)
