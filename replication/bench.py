@@ -107,9 +107,15 @@ def training_round(algo: str, cfg: BattleConfig, rng, device: str) -> dict:
             "gradient_samples_per_second": batch_samples / floor}
 
 
+def paper_settings() -> SuiteConfig:
+    """The papers' settings the bench measures: the config's defaults, which equal
+    workflow/config/paper.yaml but for the scheduler's resources (tests/test_config.py checks it)."""
+    return SuiteConfig(scale="paper")
+
+
 def bench_battle(out: str | Path, threads: int = 1, device: str = "cpu", rounds: int = 2) -> pd.DataFrame:
     torch.set_num_threads(threads)
-    cfg = BattleConfig()  # the paper's settings: 40×40, 64 v 64, 400 steps, batch 128
+    cfg = paper_settings().battle  # 40×40, 64 v 64, 400 steps, batch 128
     rng = np.random.default_rng(0)
     rows = [{"measure": "env_only_steps_per_second", "algo": "-", "value": env_only(cfg, rounds, rng)}]
     for algo in cfg.algorithms:
@@ -129,7 +135,7 @@ def bench_pursuit(out: str | Path, threads: int = 1, episodes: int = 2) -> pd.Da
     """Paper B's pursuit at the author code's settings (10×10, 4 predators, 3 prey, 100 steps)."""
     from replication.experiments import semi_cooperative as sc
     torch.set_num_threads(threads)
-    cfg = SuiteConfig(scale="paper")
+    cfg = paper_settings()
     steps = episodes * cfg.pursuit.episode_length
     env = sc.make_task("pursuit", cfg.pursuit, np.random.default_rng(0))
     t0 = time.perf_counter()

@@ -51,6 +51,26 @@ def read(path: Path) -> dict:
     return state
 
 
+def save_progress(path: Path, identity: dict, settings: dict, progress: dict) -> None:
+    """A training checkpoint: what it belongs to (`identity`: task, algorithm, map...), the settings it
+    was trained with, and the loop's progress (networks, optimisers, random states, metrics so far)."""
+    save(path, {**identity, "settings": settings, **progress})
+
+
+def load_progress(path: Path, identity: dict, settings: dict | None, prefix: str = "") -> dict:
+    """A checkpoint read without running code; it must belong to `identity` and, when `settings` are
+    given (to resume), have been trained with exactly those. Else one line naming the difference."""
+    state = read(path)
+    for key, value in identity.items():
+        if key not in state:
+            raise CheckpointError(f"checkpoint {path}: not a checkpoint of this suite for this run (no {key})")
+        if state[key] != value:
+            raise CheckpointError(f"checkpoint {path}: made for {key} {state[key]!r}, not {value!r}")
+    if settings is not None:
+        check_settings(path, state.get("settings"), settings, prefix)
+    return state
+
+
 def check_settings(path: Path, saved, current: dict, prefix: str = "") -> None:
     """Refuse to resume a checkpoint trained with other settings than this run's."""
     changed = first_difference(saved, current, prefix)

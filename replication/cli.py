@@ -19,6 +19,7 @@ import sys
 
 from replication.config import ConfigError, available_presets, load_config
 from replication.registry import SEMI_COOPERATIVE_TASKS, TASKS, algorithms_of
+from replication.validation import check_tasks
 
 EPILOG = ("Bad input (config keys, values, task or algorithm names) is reported as one line "
           "naming the problem, before any work starts. Exit status 2.")
@@ -172,7 +173,7 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         if args.command in ("evaluate", "render"):
             return watch_command(args)
-        cfg = load_config(args.config, args.preset)
+        cfg = check_tasks(load_config(args.config, args.preset))
         if args.command == "run":
             from replication import run
             run.check_request(args.task, args.algo, args.seed)

@@ -93,7 +93,8 @@ class IsingConfig:
     lattice_size: int = positive(20)
     coupling: float = positive(1.0)  # λ
     magnetic_field: float = 0.0  # h
-    taus: list[float] = _constrained([0.7, 0.8, 0.9, 1.0, 1.1, 1.2, 1.3, 1.5, 2.0, 2.7], minimum=0, exclusive=True)
+    taus: list[float] = _constrained([0.5, 0.6, 0.7, 0.8, 0.9, 1.0, 1.05, 1.1, 1.15, 1.2, 1.25, 1.3, 1.4, 1.5, 1.75, 2.0,
+                                      2.35, 2.7], minimum=0, exclusive=True)
     # every τ's final spins and ξ series are kept; these pick the ones Figs. 5 and 6 draw
     spin_map_taus: list[float] = _constrained([0.9, 1.2, 2.0], minimum=0, exclusive=True, role="analysis")
     timeseries_taus: list[float] = _constrained([0.8, 1.2], minimum=0, exclusive=True, role="analysis")
@@ -214,17 +215,13 @@ class BattleConfig:
     # PED-DQN (paper B) in the battle tournament; the action network uses learning_rate above
     mission_learning_rate: float = positive(5e-4, only=("ped_dqn",))
     mission_train_ratio: float = positive(2.0, only=("ped_dqn",))  # the mission network's gradient batches per new sample × batch
-    peer_beta: float = non_negative(1.0, only=("ped_dqn",))
+    beta: float = non_negative(1.0, only=("ped_dqn",))  # β of r̂ = r + β·Z, as paper B's semi_cooperative.beta
     peer_bootstrap: Literal["policy", "max"] = tagged("policy", only=("ped_dqn",))
     peer_network: Literal["mission", "frozen_copy"] = tagged("mission", only=("ped_dqn",))
     peer_warmup_rounds: int = non_negative(50, only=("ped_dqn",))  # paper B: 50 000 of 1M steps; here 2.5% of the 2000 rounds
 
     def check(self, path: str) -> None:
-        from replication.tasks.battle import check_fits
-        try:
-            check_fits(self.map_size, self.agents_per_side)
-        except ValueError as err:
-            raise ConfigError(f"{path}.{err}") from None
+        # whether the map holds both formations is the task's to say: replication.validation
         if len(set(self.algorithms)) != len(self.algorithms) or not self.algorithms:
             raise ConfigError(f"{path}.algorithms: need distinct algorithms, got {self.algorithms}")
         if not self.seeds or len(set(self.seeds)) != len(self.seeds):
@@ -282,6 +279,13 @@ class SemiCooperativeTask:
 
 @dataclass(frozen=True)
 class PrisonersDilemmaConfig(SemiCooperativeTask):
+    """The schedule scaled down from pursuit's: the stateless game is learned in far fewer steps."""
+    steps: int = positive(50_000)
+    epsilon_decay_steps: int = positive(12_500)
+    target_update_every: int = positive(250)
+    peer_warmup_steps: int = non_negative(2_500, only=("ped_dqn", "pe_dqn", "reward_sharing"))
+    eval_every: int = positive(1000)
+    checkpoint_every: int = positive(10_000, role="bookkeeping")
     episode_length: int = positive(10)
 
 
@@ -294,13 +298,10 @@ class PursuitConfig(SemiCooperativeTask):
     episode_length: int = positive(100)
     battery: int = positive(100)
     respawn_steps: int = non_negative(15)
-    reward_form: str = "picsq"
+    reward_form: Literal["picsq", "sigmoid_linear", "sigmoid_sigmoid"] = "picsq"  # the task's REWARD_FORMS
 
     def check(self, path: str) -> None:
         super().check(path)
-        from replication.tasks.pursuit import REWARD_FORMS
-        if self.reward_form not in REWARD_FORMS:
-            raise ConfigError(f"{path}.reward_form: {self.reward_form!r} is not known; choose one of {', '.join(REWARD_FORMS)}")
         cells = self.grid_size * self.grid_size
         if self.n_predators + self.n_prey > cells:
             raise ConfigError(f"{path}.n_predators: {self.n_predators} predators and {self.n_prey} prey do not fit "
@@ -310,6 +311,8 @@ class PursuitConfig(SemiCooperativeTask):
 @dataclass(frozen=True)
 class ResourceSharingConfig(SemiCooperativeTask):
     steps: int = positive(2_000_000)
+    eval_every: int = positive(5000)              # author code (gems): test_interval 5000, 80 test episodes
+    eval_episodes: int = positive(80)
     hidden: int = positive(32)                    # author code (gems/agents/ind_dqn/dq_network.py)
     qmix_embedding: int = positive(64, only=("qmix",))  # author code (gems/agents/qmix/dq_network.py)
     n_agents: int = positive(8)
@@ -331,6 +334,11 @@ class ResourceSharingConfig(SemiCooperativeTask):
 class TigerDeerConfig(SemiCooperativeTask):
     algorithms: list[Literal[SEMI_COOPERATIVE.names()]] = _constrained(list(SEMI_COOPERATIVE.names("tiger_deer")),
                                                                         role="selection")
+    steps: int = positive(500_000)
+    epsilon_decay_steps: int = positive(125_000)
+    target_update_every: int = positive(2500)
+    peer_warmup_steps: int = non_negative(25_000, only=("ped_dqn", "pe_dqn", "reward_sharing"))
+    eval_episodes: int = positive(10)
     map_size: int = positive(20)
     n_tigers: int = positive(8)
     n_deer: int = positive(20)

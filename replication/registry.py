@@ -67,11 +67,11 @@ GAUSSIAN_SQUEEZE = Family("gaussian_squeeze", ("gaussian_squeeze",), (
 ))
 
 BATTLE = Family("battle", ("battle",), (
-    Algorithm("mfq", "MF-Q", 1, f"{_BATTLE}.mfq:MeanFieldDQN"),
-    Algorithm("il", "IL", 0, f"{_BATTLE}.il:IndependentDQN"),
+    Algorithm("mfq", "MF-Q", 1, f"{_BATTLE}.mfq:BattleMeanFieldDQN"),
+    Algorithm("il", "IL", 0, f"{_BATTLE}.il:BattleIndependentDQN"),
     Algorithm("mfac", "MF-AC", 3, f"{_BATTLE}.mfac:MeanFieldAC"),
     Algorithm("ac", "AC", 2, f"{_BATTLE}.ac:IndependentAC"),
-    Algorithm("ped_dqn", "PED-DQN", 4, f"{_BATTLE}.ped_dqn:PeerEvaluationDualDQN"),
+    Algorithm("ped_dqn", "PED-DQN", 4, f"{_BATTLE}.ped_dqn:BattlePeerEvaluationDualDQN"),
 ))
 
 SEMI_COOPERATIVE_TASKS = ("prisoners_dilemma", "pursuit", "resource_sharing", "tiger_deer")

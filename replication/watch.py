@@ -101,7 +101,8 @@ def battle_opponent(spec: str, model: TrainedModel, seed: int, device: str = "cp
     """A scripted team by name (random, stationary_attacker) or a trained model's path → (label, team)."""
     from replication.algorithms.battle.scripted import SCRIPTED
     if spec in SCRIPTED:
-        return spec, SCRIPTED[spec](np.random.default_rng([seed, 8]))
+        from replication.tasks.battle import ATTACK_ACTIONS, N_ACTIONS
+        return spec, SCRIPTED[spec](np.random.default_rng([seed, 8]), N_ACTIONS, ATTACK_ACTIONS)
     opponent = load_model(spec, "battle", np.random.default_rng([seed, 10]), device, like=model)
     return f"{opponent.algo} ({opponent.path})", opponent.learner
 

@@ -166,10 +166,10 @@ def test_killed_training_resumes_without_losing_or_repeating_rounds(tmp_path, mo
 def test_checkpoint_of_another_algorithm_is_refused(tmp_path):
     cfg = BattleConfig(**{**SMALL.__dict__, "rounds": 1})
     battle_experiments.train("ac", 0, cfg, tmp_path, progress=False)
-    with pytest.raises(ConfigError, match="made by algorithm 'ac', not 'mfq'"):
+    with pytest.raises(ConfigError, match="made for algo 'ac', not 'mfq'"):
         battle_experiments.train("mfq", 0, cfg, tmp_path, progress=False)
     other_map = BattleConfig(**{**cfg.__dict__, "map_size": 24})
-    with pytest.raises(ConfigError, match="does not match 24"):
+    with pytest.raises(ConfigError, match="made for map_size 20, not 24"):
         battle_experiments.load_checkpoint(tmp_path / "checkpoint.pt", "ac", other_map)
     longer = BattleConfig(**{**cfg.__dict__, "rounds": 5})
     with pytest.raises(ConfigError, match="trained with battle.rounds = 1, not 5"):
@@ -394,7 +394,9 @@ def test_scripted_teams():
     it against a random team on the real engine its agents stand where they started. The random
     team uses all 21 actions."""
     from replication.algorithms.battle.scripted import RandomTeam, StationaryAttacker
-    attacker, random_team = StationaryAttacker(np.random.default_rng(0)), RandomTeam(np.random.default_rng(1))
+    from replication.tasks.battle import ATTACK_ACTIONS, N_ACTIONS
+    attacker = StationaryAttacker(np.random.default_rng(0), N_ACTIONS, ATTACK_ACTIONS)
+    random_team = RandomTeam(np.random.default_rng(1), N_ACTIONS, ATTACK_ACTIONS)
     assert set(attacker.act(np.zeros(4000), None, None, None)) == set(range(13, 21))
     assert set(random_team.act(np.zeros(4000), None, None, None)) == set(range(21))
     env = Battle(20, 8, 5, seed=0)

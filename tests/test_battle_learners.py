@@ -11,10 +11,10 @@ import pytest
 import torch
 
 from replication.algorithms.battle.ac import IndependentAC
-from replication.algorithms.battle.il import IndependentDQN
+from replication.algorithms.battle.il import BattleIndependentDQN
 from replication.algorithms.battle.mfac import MeanFieldAC
-from replication.algorithms.battle.mfq import MeanFieldDQN
-from replication.algorithms.battle.ped_dqn import PeerEvaluationDualDQN
+from replication.algorithms.battle.mfq import BattleMeanFieldDQN
+from replication.algorithms.battle.ped_dqn import BattlePeerEvaluationDualDQN
 from replication.config import BattleConfig
 from replication.tasks.battle import VIEW_RADIUS
 from replication.tasks.neighbourhood import chebyshev_peers
@@ -131,7 +131,7 @@ def _batch(n):
     return {"next_view": view, "next_features": features, "next_mean_action": mean}
 
 
-@pytest.mark.parametrize("cls", [IndependentDQN, MeanFieldDQN])
+@pytest.mark.parametrize("cls", [BattleIndependentDQN, BattleMeanFieldDQN])
 def test_double_q_target_by_hand(cls):
     """Online Q(s') rows (1, 5, 2) and (3, 0, 4) pick actions 1 and 2; the target network's rows
     (10, 20, 30) and (40, 50, 60) value them: double-Q gives 20 and 60. IL's paper target is the
@@ -140,7 +140,7 @@ def test_double_q_target_by_hand(cls):
     online, target = [[1.0, 5.0, 2.0], [3.0, 0.0, 4.0]], [[10.0, 20.0, 30.0], [40.0, 50.0, 60.0]]
     double.q_values = _TableQ(double, online, target)
     assert double.next_value(_batch(2)).tolist() == [20.0, 60.0]
-    if cls is IndependentDQN:
+    if cls is BattleIndependentDQN:
         paper = cls(VIEW, 1, 3, 4, _cfg(q_target="paper"), np.random.default_rng(0), "cpu")
         paper.q_values = _TableQ(paper, online, target)
         assert paper.next_value(_batch(2)).tolist() == [30.0, 60.0]
@@ -150,7 +150,7 @@ def test_battle_mfq_mean_field_value_by_hand():
     """Eq. 10 with the Boltzmann policy of Eq. 12 at temperature 0.1: the target network's row
     (1.0, 1.1) gives π ∝ (e^10, e^11) = (0.268941, 0.731059) and v^MF = 0.268941·1.0 + 0.731059·1.1
     = 1.073106 (the max would be 1.1)."""
-    learner = MeanFieldDQN(VIEW, 1, 2, 4, _cfg(q_target="paper", boltzmann_temperature=0.1), np.random.default_rng(0), "cpu")
+    learner = BattleMeanFieldDQN(VIEW, 1, 2, 4, _cfg(q_target="paper", boltzmann_temperature=0.1), np.random.default_rng(0), "cpu")
     learner.q_values = _TableQ(learner, [[0.0, 0.0]], [[1.0, 1.1]])
     assert learner.next_value(_batch(1)).item() == pytest.approx(1.073106, abs=1e-6)
 
@@ -175,7 +175,7 @@ def test_battle_ped_dqn_stores_each_peer_evaluation_with_its_own_transition():
     Step 1 (rows 3, 4, agents 0 and 2 only): rewards 10, 20; actions 1, 0.
       z0 = 10 + 1 − 2 = 9, z2 = 20 + 1 − 1 = 20; each sees only the other: r̂ = 10 + 20, 20 + 9 = 30, 29,
       stored at rows 3 and 4 when the round ends. The raw rewards stay in the ring for the mission network."""
-    learner = PeerEvaluationDualDQN(VIEW, 1, 2, 4, _cfg(peer_warmup_rounds=0, peer_beta=1.0), np.random.default_rng(0), "cpu")
+    learner = BattlePeerEvaluationDualDQN(VIEW, 1, 2, 4, _cfg(peer_warmup_rounds=0, beta=1.0), np.random.default_rng(0), "cpu")
     _constant_output(learner.mission, [1.0, 2.0])
     _constant_output(learner.q, [0.0, 5.0])
     near = [[5, 5], [5, 6], [6, 5]]
@@ -201,7 +201,7 @@ def test_reference_loss_mask_leaves_out_deaths_and_last_transitions(mask, expect
     A batch of rows 0, 1, 3 (rewards 1, 5, 1; row 1 terminal), target network 0 everywhere, so
     y = r = 1, 5, 1; online Q of the taken action 2, 2, 4. Unmasked: ((2−1)² + (2−5)² + (4−1)²)/3 = 19/3.
     Reference: only row 0 counts: (2 − 1)² / 1 = 1."""
-    learner = IndependentDQN(VIEW, 1, 2, 4, _cfg(q_loss_mask=mask), np.random.default_rng(0), "cpu")
+    learner = BattleIndependentDQN(VIEW, 1, 2, 4, _cfg(q_loss_mask=mask), np.random.default_rng(0), "cpu")
     _store(learner, [0, 1, 2], [0, 0, 0], [1, 5, 7], [True, False, True])
     _store(learner, [0, 2], [0, 0], [1, 9], [True, True])
     view, features, mean = _obs(2)

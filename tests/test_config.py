@@ -38,7 +38,7 @@ def _with(tmp_path, **changes):
     ({"preset": "mine"}, "preset: 'mine' is not allowed"),
     ({"pursuit__n_predators": 99}, "pursuit.n_predators: 99 predators and 3 prey do not fit the 100 cells of a 10×10 grid"),
     ({"semi_cooperative__beta": -0.5}, "semi_cooperative.beta: must be non-negative, got -0.5"),
-    ({"pursuit__reward_form": "cubic"}, "pursuit.reward_form: 'cubic' is not known; choose one of picsq, sigmoid_linear, sigmoid_sigmoid"),
+    ({"pursuit__reward_form": "cubic"}, "pursuit.reward_form: 'cubic' is not allowed; choose one of picsq, sigmoid_linear, sigmoid_sigmoid"),
     ({"tiger_deer__algorithms": ["qmix"]}, "tiger_deer.algorithms: qmix needs a global state"),
     ({"resource_sharing__demand": 5}, "resource_sharing.demand: 5 cannot give each of 8 agents a need of at least 1"),
 ])
@@ -87,3 +87,66 @@ def test_cli_rejects_bad_arguments_before_work(tmp_path, args, message):
 def test_cli_usage_error_is_one_line(tmp_path):
     proc = _cli("run", "--task", "ising", cwd=tmp_path)
     assert proc.returncode == 2 and proc.stderr.count("\n") == 1 and "required" in proc.stderr
+
+
+def test_defaults_are_the_paper_scale():
+    """One source of the papers' settings: the dataclass defaults (what `python -m replication bench`
+    measures) equal workflow/config/paper.yaml key for key; only the scheduler's resources differ
+    (the defaults ask for one core and 30 minutes per job)."""
+    from replication import bench
+    from replication.config import to_dict
+    paper = to_dict(load_config([SMOKE.parent / "paper.yaml"]))
+    benched = to_dict(bench.paper_settings())
+    paper.pop("resources"), benched.pop("resources")
+    assert benched == paper
+
+
+def test_a_map_too_small_for_the_formations_is_one_line_before_work(tmp_path):
+    """The check needs the task's formations (replication/validation.py). 16 agents per side stand in
+    ⌈√16⌉ = 4 columns and rows 2 apart, 3 cells left of the middle: on a 16-wide map the columns
+    would be x = −3, −1, 1, 3, of which 1 and 3 lie inside the wall, so 2 × 4 = 8 agents fit; the
+    first map that holds all 16 is 24 wide."""
+    small = tmp_path / "small.yaml"
+    small.write_text("battle: {map_size: 16, agents_per_side: 16}\n")
+    out = tmp_path / "out"
+    proc = _cli("run", "--task", "battle", "--algo", "il", "--seed", "0", "--config", str(SMOKE), "--config", str(small),
+                "--out", str(out), cwd=tmp_path)
+    assert proc.returncode == 2 and proc.stderr.count("\n") == 1, proc.stderr
+    assert "battle.map_size 16 holds only 8 agents per side in formation; agents_per_side = 16 needs a map of at least 24" \
+        in proc.stderr
+    assert not out.exists()
+
+
+def test_reward_forms_of_the_config_are_the_tasks():
+    import typing
+
+    from replication.config import PursuitConfig
+    from replication.tasks.pursuit import REWARD_FORMS
+    assert typing.get_args(typing.get_type_hints(PursuitConfig)["reward_form"]) == REWARD_FORMS
+
+
+def _imports(path):
+    import ast
+    tree = ast.parse(path.read_text())
+    names = {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.module}
+    names |= {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
+    return names
+
+
+def test_layering():
+    """Tasks import no algorithm, algorithms import no task, config.py imports no task, and no
+    algorithm module imports another algorithm's module (shared pieces live in modules named for
+    what they are: mean_field, peer_evaluation, mean_action, and a family's own network/DQN units)."""
+    package = SMOKE.parent.parent.parent / "replication"
+    shared = {"replication.algorithms.mean_field", "replication.algorithms.peer_evaluation",
+              "replication.algorithms.mean_action", "replication.algorithms.semi_cooperative.dqn"}
+    bases = {"replication.algorithms.iql", "replication.algorithms.fmq", "replication.algorithms.battle.il",
+             "replication.algorithms.battle.ac", "replication.algorithms.semi_cooperative.idqn"}  # a family's base learner
+    for path in (package / "tasks").glob("*.py"):
+        assert not any(m.startswith("replication.algorithms") for m in _imports(path)), path
+    for path in (package / "algorithms").rglob("*.py"):
+        imported = _imports(path)
+        assert not any(m.startswith("replication.tasks") for m in imported), path
+        others = {m for m in imported if m.startswith("replication.algorithms.")} - shared - bases
+        assert not others, (path, others)
+    assert not any(m.startswith("replication.tasks") for m in _imports(package / "config.py"))

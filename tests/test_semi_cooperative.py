@@ -9,6 +9,7 @@ import torch
 
 from replication.algorithms.peer_evaluation import peer_evaluation, peer_mean, reshaped_reward, shared_reward
 from replication.algorithms.semi_cooperative.ped_dqn import PeerEvaluationDualDQN
+from replication.checkpoints import CheckpointError
 from replication.experiments import semi_cooperative as experiments
 from replication.registry import SEMI_COOPERATIVE
 from replication.tasks.prisoners_dilemma import PrisonersDilemma
@@ -51,7 +52,7 @@ def test_ped_dqn_stores_the_reshaped_reward_of_a_hand_example(smoke_cfg, bootstr
     obs = env.observe()
     step = {"obs": obs, "next_obs": obs, "action": np.array([1, 0]), "reward": np.array([5.0, 0.0], np.float32),
             "terminal": np.zeros(2, np.float32), "active": np.ones(2, np.float32), "peers": env.peers()}
-    assert np.allclose(learner.peer_signals(step), expected_z)
+    assert np.allclose(learner.peer.signals(step), expected_z)
     # each player's only peer is the other: r̂_0 = 5 + z_1, r̂_1 = 0 + z_0; before the warm-up, r̂ = r
     assert np.allclose(learner.learning_reward(step, 10), [5 + expected_z[1], expected_z[0]])
     assert np.allclose(learner.learning_reward(step, 9), [5.0, 0.0])
@@ -93,11 +94,11 @@ def test_same_seed_same_metrics_and_a_killed_run_resumes(smoke_cfg, tmp_path):
     # the checkpoint at the end resumes to the same, finished run
     resumed = experiments.train("pursuit", "ped_dqn", 3, smoke_cfg, tmp_path / "a", progress=False)
     assert resumed.equals(first)
-    with pytest.raises(experiments.CheckpointError, match="not a pursuit/idqn checkpoint"):
+    with pytest.raises(CheckpointError, match="made for algo 'ped_dqn', not 'idqn'"):
         experiments.train("pursuit", "idqn", 3, smoke_cfg, tmp_path / "a", progress=False)
     # a checkpoint trained with other settings is refused, not silently resumed
     longer = dataclasses.replace(smoke_cfg, pursuit=dataclasses.replace(smoke_cfg.pursuit, steps=400))
-    with pytest.raises(experiments.CheckpointError, match="trained with pursuit.steps = 200, not 400"):
+    with pytest.raises(CheckpointError, match="trained with pursuit.steps = 200, not 400"):
         experiments.train("pursuit", "ped_dqn", 3, longer, tmp_path / "a", progress=False)
 
 

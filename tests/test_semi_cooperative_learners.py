@@ -76,7 +76,7 @@ def test_pe_dqn_evaluates_with_its_own_single_network(smoke_cfg, peer_network, e
     obs = env.observe()
     step = {"obs": obs, "next_obs": obs, "action": np.array([1, 0]), "reward": np.array([5.0, 0.0], np.float32),
             "terminal": np.zeros(2, np.float32), "active": np.ones(2, np.float32), "peers": env.peers()}
-    np.testing.assert_allclose(learner.peer_signals(step), expected_z, rtol=1e-6)
+    np.testing.assert_allclose(learner.peer.signals(step), expected_z, rtol=1e-6)
 
 
 def test_paper_b_mfq_boltzmann_target_by_hand(smoke_cfg):

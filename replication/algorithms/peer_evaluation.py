@@ -12,6 +12,7 @@ sharing replaces z by the peers' raw rewards.
 from __future__ import annotations
 
 import numpy as np
+import torch
 
 
 def peer_evaluation(reward, q_taken, next_value, terminal, gamma: float) -> np.ndarray:
@@ -34,3 +35,34 @@ def reshaped_reward(reward, z, peers, beta: float) -> np.ndarray:
 def shared_reward(reward: np.ndarray, peers: np.ndarray, beta: float) -> np.ndarray:
     """Reward sharing: r_a + β·(mean raw reward of the agents a observes)."""
     return (reward + beta * peer_mean(reward, peers)).astype(np.float32)
+
+
+class PeerEvaluation:
+    """Paper B's per-agent DQN units (`semi_cooperative/dqn.py`): z_k from the TD error of `evaluator`
+    (its live network, or its frozen copy with
+    `peer_network: frozen_copy`), bootstrapped with `actor`'s greedy policy (paper) or the
+    evaluator's max (`peer_bootstrap: max`), and the reshaped reward r̂ the acting network learns from."""
+
+    def __init__(self, evaluator, actor, inputs, cfg, schedule):
+        self.evaluator, self.actor, self.inputs, self.cfg, self.schedule = evaluator, actor, inputs, cfg, schedule
+
+    def signals(self, step: dict) -> np.ndarray:
+        net = self.evaluator.target if self.cfg.peer_network == "frozen_copy" else self.evaluator.online
+        with torch.no_grad():
+            q = net(self.inputs(step["obs"][None]))[0]
+            q_next = net(self.inputs(step["next_obs"][None]))[0]
+            if self.cfg.peer_bootstrap == "policy":   # π(o'): the action network's greedy action
+                policy = self.actor.values(self.inputs(step["next_obs"][None]))[0].argmax(dim=-1)
+                next_value = q_next.gather(-1, policy[:, None]).squeeze(-1)
+            else:
+                next_value = q_next.max(dim=-1).values
+            q_taken = q.gather(-1, torch.as_tensor(step["action"])[:, None]).squeeze(-1)
+        return peer_evaluation(step["reward"], q_taken.numpy(), next_value.numpy(), step["terminal"], self.cfg.gamma)
+
+    def learning_reward(self, step: dict, global_step: int) -> np.ndarray:
+        """r̂ from `peer_warmup_steps` on, the raw reward before."""
+        if global_step < self.schedule.peer_warmup_steps:
+            return step["reward"]
+        active = step["active"].astype(bool)
+        z = np.where(active, self.signals(step), 0.0)
+        return reshaped_reward(step["reward"], z, step["peers"] & active[None, :], self.cfg.beta)

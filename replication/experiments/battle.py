@@ -28,12 +28,11 @@ from tqdm import tqdm
 
 from replication import checkpoints, io
 from replication.algorithms.mean_action import peer_mean_action, team_mean_action
-from replication.checkpoints import CheckpointError
 from replication.config import BattleConfig, job_settings
 from replication.nets import soft_update
 from replication.registry import BATTLE
 from replication.schedules import linear
-from replication.tasks.battle import N_ACTIONS, VIEW_RADIUS, Battle
+from replication.tasks.battle import ATTACK_ACTIONS, N_ACTIONS, VIEW_RADIUS, Battle
 from replication.tasks.neighbourhood import chebyshev_peers, euclidean_neighbours
 
 CHECKPOINT = "checkpoint.pt"
@@ -127,33 +126,23 @@ def self_play_update(opponent, main, keeps: float) -> None:
         soft_update(net, main.networks()[name], 1.0 - keeps)
 
 
+def identity(algo: str, cfg: BattleConfig) -> dict:
+    """What a battle checkpoint or model belongs to: the algorithm, the map and the team size."""
+    return {"algo": algo, "map_size": cfg.map_size, "agents_per_side": cfg.agents_per_side}
+
+
 def save_checkpoint(path: Path, algo: str, cfg: BattleConfig, main, opponent, next_round: int,
                     rng: np.random.Generator, rows: list, seconds: list) -> None:
-    state = {
-        "algo": algo, "map_size": cfg.map_size, "agents_per_side": cfg.agents_per_side,
-        "settings": training_settings(cfg, algo), "next_round": next_round,
-        "main": checkpoints.module_states(main),
+    checkpoints.save_progress(path, identity(algo, cfg), training_settings(cfg, algo), {
+        "next_round": next_round, "main": checkpoints.module_states(main),
         "opponent": {k: m.state_dict() for k, m in opponent.networks().items()},
         "numpy_rng": rng.bit_generator.state, "torch_rng": torch.get_rng_state(),
-        "metrics": [list(r) for r in rows], "seconds": list(seconds),
-    }
-    checkpoints.save(path, state)
+        "metrics": [list(r) for r in rows], "seconds": list(seconds)})
 
 
 def load_checkpoint(path: Path, algo: str, cfg: BattleConfig, resuming: bool = True) -> dict:
-    """Load with weights_only=True (no code runs) and check it belongs to this algorithm and shape;
-    to resume training, also that it was trained with the same settings."""
-    state = checkpoints.read(path)
-    if "algo" not in state:
-        raise CheckpointError(f"checkpoint {path}: not a battle checkpoint of this suite")
-    if state["algo"] != algo:
-        raise CheckpointError(f"checkpoint {path}: made by algorithm {state['algo']!r}, not {algo!r}")
-    if (state["map_size"], state["agents_per_side"]) != (cfg.map_size, cfg.agents_per_side):
-        raise CheckpointError(f"checkpoint {path}: map {state['map_size']} with {state['agents_per_side']} agents per side "
-                              f"does not match {cfg.map_size} with {cfg.agents_per_side}")
-    if resuming:
-        checkpoints.check_settings(path, state.get("settings"), training_settings(cfg, algo), "battle")
-    return state
+    """This algorithm's checkpoint for this map and team size; to resume, trained with the same settings."""
+    return checkpoints.load_progress(path, identity(algo, cfg), training_settings(cfg, algo) if resuming else None, "battle")
 
 
 def train(algo: str, seed: int, cfg: BattleConfig, out: Path, device: str = "cpu", progress: bool = True,
@@ -203,9 +192,8 @@ def train(algo: str, seed: int, cfg: BattleConfig, out: Path, device: str = "cpu
         if (r + 1) % cfg.checkpoint_every == 0 or r + 1 == cfg.rounds:
             save_checkpoint(checkpoint, algo, cfg, main, opponent, r + 1, rng, rows, seconds)
     io.write_csv(out / TIMING, pd.DataFrame({"round": np.arange(1, len(seconds) + 1), "seconds": seconds}))
-    checkpoints.save(out / FINAL_MODEL, {"algo": algo, "map_size": cfg.map_size, "agents_per_side": cfg.agents_per_side,
-                                         "settings": training_settings(cfg, algo),
-                                         "main": {k: m.state_dict() for k, m in main.networks().items()}})
+    checkpoints.save_progress(out / FINAL_MODEL, identity(algo, cfg), training_settings(cfg, algo),
+                              {"main": {k: m.state_dict() for k, m in main.networks().items()}})
     return pd.DataFrame(rows, columns=["step", "metric", "value"])
 
 
@@ -293,7 +281,7 @@ def scripted_evaluation(models: dict, cfg: BattleConfig, seed: int = 0, progress
     records = []
     for key in tqdm(sorted(models), desc="scripted opponents", disable=not progress):
         for name, team in SCRIPTED.items():
-            opponent = team(np.random.default_rng([seed, 8, *key[1:]]))
+            opponent = team(np.random.default_rng([seed, 8, *key[1:]]), N_ACTIONS, ATTACK_ACTIONS)
             for record in balanced_rounds(models[key], opponent, cfg, env, rng, cfg.scripted_rounds, evaluation_epsilon(cfg)):
                 records.append({"row_algo": key[0], "row_seed": key[1], "col_algo": name, "col_seed": -1, **record})
     return pd.DataFrame(records)

@@ -22,7 +22,6 @@ from tqdm import tqdm
 
 from replication import checkpoints
 from replication.algorithms.mean_action import peer_mean_action
-from replication.checkpoints import CheckpointError
 from replication.config import SuiteConfig, task_sections
 from replication.registry import SEMI_COOPERATIVE, TASK_STREAM_ID
 from replication.schedules import linear
@@ -104,21 +103,15 @@ def training_settings(cfg: SuiteConfig, task: str, algo: str) -> dict:
 
 
 def save_checkpoint(path: Path, task: str, algo: str, settings: dict, learner, next_step: int, rngs: dict, rows: list) -> None:
-    state = {"task": task, "algo": algo, "settings": settings, "next_step": next_step,
-             "modules": checkpoints.module_states(learner),
-             "rngs": {k: r.bit_generator.state for k, r in rngs.items()}, "train_steps": learner.train_steps,
-             "metrics": [list(r) for r in rows]}
-    checkpoints.save(path, state)
+    checkpoints.save_progress(path, {"task": task, "algo": algo}, settings, {
+        "next_step": next_step, "modules": checkpoints.module_states(learner),
+        "rngs": {k: r.bit_generator.state for k, r in rngs.items()}, "train_steps": learner.train_steps,
+        "metrics": [list(r) for r in rows]})
 
 
 def load_checkpoint(path: Path, task: str, algo: str, settings: dict) -> dict:
-    """weights_only=True: reading a checkpoint never runs code. It must be this task's and
-    algorithm's, trained with the same settings."""
-    state = checkpoints.read(path)
-    if (state.get("task"), state.get("algo")) != (task, algo):
-        raise CheckpointError(f"checkpoint {path}: not a {task}/{algo} checkpoint of this suite")
-    checkpoints.check_settings(path, state.get("settings"), settings)
-    return state
+    """This task's and algorithm's checkpoint, trained with the same settings."""
+    return checkpoints.load_progress(path, {"task": task, "algo": algo}, settings)
 
 
 def train(task: str, algo: str, seed: int, cfg: SuiteConfig, out: Path, progress: bool = True,
@@ -162,7 +155,7 @@ def train(task: str, algo: str, seed: int, cfg: SuiteConfig, out: Path, progress
         if due_checkpoint and done:
             save_checkpoint(checkpoint, task, algo, settings, learner, t + 1, rngs, rows)
             due_checkpoint = False
-    checkpoints.save(Path(out) / FINAL_MODEL, {"task": task, "algo": algo, "settings": settings,
-                                              "main": {k: m.state_dict() for k, m in learner.networks().items()}})
+    checkpoints.save_progress(Path(out) / FINAL_MODEL, {"task": task, "algo": algo}, settings,
+                              {"main": {k: m.state_dict() for k, m in learner.networks().items()}})
     return pd.DataFrame(rows, columns=["step", "metric", "value"])
 

@@ -15,6 +15,7 @@ from replication.config import (
     run_config,
 )
 from replication.registry import GAUSSIAN_SQUEEZE, ISING, SEMI_COOPERATIVE
+from replication.validation import check_tasks
 
 # Snakemake lists --configfile files first although they override the Snakefile's `configfile:`.
 _OVERRIDES = [os.path.relpath(p) for p in workflow.overwrite_configfiles]
@@ -25,7 +26,7 @@ CONFIG_FILES = [
 ] + _OVERRIDES
 
 try:
-    CFG = resolve(config)
+    CFG = check_tasks(resolve(config))
     if CFG != load_config(CONFIG_FILES, config.get("preset")):
         raise ConfigError(
             "--config KEY=VALUE overrides other than preset are not passed to the jobs; "

@@ -17,7 +17,6 @@ from replication.replay import AgentTransitionRing
 
 
 class IndependentAC:
-    uses_mean_action = False
     critic_mean_action = False
 
     def __init__(self, view_shape, feature_size: int, n_actions: int, max_agent_id: int, cfg, rng, device,

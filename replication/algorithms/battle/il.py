@@ -20,7 +20,7 @@ from replication.nets import BattleQNet, soft_update
 from replication.replay import AgentTransitionRing
 
 
-class IndependentDQN:
+class BattleIndependentDQN:
     uses_mean_action = False
 
     def __init__(self, view_shape, feature_size: int, n_actions: int, max_agent_id: int, cfg, rng, device):

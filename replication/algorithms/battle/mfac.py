@@ -15,7 +15,6 @@ from replication.algorithms.battle.ac import IndependentAC
 
 
 class MeanFieldAC(IndependentAC):
-    uses_mean_action = True
     critic_mean_action = True
 
     def critic_is_q(self, cfg) -> bool:

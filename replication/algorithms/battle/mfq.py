@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import torch
 
-from replication.algorithms.battle.il import IndependentDQN
+from replication.algorithms.battle.il import BattleIndependentDQN
 from replication.algorithms.mean_field import mean_field_value
 
 
-class MeanFieldDQN(IndependentDQN):
+class BattleMeanFieldDQN(BattleIndependentDQN):
     uses_mean_action = True
 
     def q_values(self, net, view, features, mean_action) -> torch.Tensor:

@@ -16,12 +16,12 @@ import math
 import numpy as np
 import torch
 
-from replication.algorithms.battle.il import IndependentDQN
+from replication.algorithms.battle.il import BattleIndependentDQN
 from replication.algorithms.peer_evaluation import peer_evaluation, reshaped_reward
 from replication.nets import BattleQNet
 
 
-class PeerEvaluationDualDQN(IndependentDQN):
+class BattlePeerEvaluationDualDQN(BattleIndependentDQN):
     def __init__(self, view_shape, feature_size: int, n_actions: int, max_agent_id: int, cfg, rng, device):
         super().__init__(view_shape, feature_size, n_actions, max_agent_id, cfg, rng, device)
         self.mission = BattleQNet(view_shape, feature_size, n_actions, False).to(device)
@@ -70,7 +70,7 @@ class PeerEvaluationDualDQN(IndependentDQN):
             else:
                 next_value[survived] = q_next.max(dim=-1).values.cpu().numpy()
         z = peer_evaluation(p["reward"], q_taken, next_value, (~p["alive"]).astype(np.float32), self.cfg.gamma)
-        self.shaped_reward[p["rows"]] = reshaped_reward(p["reward"], z, p["peers"], self.cfg.peer_beta)
+        self.shaped_reward[p["rows"]] = reshaped_reward(p["reward"], z, p["peers"], self.cfg.beta)
 
     def training_batch(self, rows: np.ndarray) -> dict:
         """The action network learns from the reshaped reward r̂."""

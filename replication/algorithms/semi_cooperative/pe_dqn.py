@@ -4,27 +4,16 @@ the same network that acts and learns from the reshaped reward (from its frozen 
 
 from __future__ import annotations
 
-from replication.algorithms.semi_cooperative.dqn import DQN
+import numpy as np
+
+from replication.algorithms.peer_evaluation import PeerEvaluation
 from replication.algorithms.semi_cooperative.idqn import IndependentDQN
-from replication.algorithms.semi_cooperative.ped_dqn import PeerEvaluationDualDQN
 
 
-class PeerEvaluationDQN(PeerEvaluationDualDQN):
+class PeerEvaluationDQN(IndependentDQN):
     def __init__(self, task, cfg, schedule, rng):
-        IndependentDQN.__init__(self, task, cfg, schedule, rng)  # one network: no mission network
+        super().__init__(task, cfg, schedule, rng)
+        self.peer = PeerEvaluation(self.q, self.q, self.inputs, cfg, schedule)  # one network evaluates and acts
 
-    @property
-    def evaluator(self) -> DQN:
-        return self.q
-
-    def train_step(self) -> float:
-        return IndependentDQN.train_step(self)
-
-    def update_targets(self) -> None:
-        self.q.update_target()
-
-    def networks(self) -> dict:
-        return IndependentDQN.networks(self)
-
-    def optimizers(self) -> dict:
-        return IndependentDQN.optimizers(self)
+    def learning_reward(self, step: dict, global_step: int) -> np.ndarray:
+        return self.peer.learning_reward(step, global_step)
