@@ -43,7 +43,8 @@ def ising_xi_vs_tau(results, cfg: SuiteConfig) -> pd.DataFrame:
 
 
 def ising_curie(results, cfg: SuiteConfig) -> pd.DataFrame:
-    rows = [{**_ci_row(measures.ising_curie_temperature(results, algo), algo=algo), "paper": 1.2}
+    paper = paper_values("ising_curie_temperature")
+    rows = [{**_ci_row(measures.ising_curie_temperature(results, algo), algo=algo), "paper": paper[params_key(algo=algo)]}
             for algo in ISING.names("ising")]
     return pd.DataFrame(rows)
 
@@ -53,7 +54,7 @@ def ising_toy(results, cfg: SuiteConfig) -> pd.DataFrame:
     last = runs[runs["step"] == runs["step"].max()]
     per_seed = last[last["metric"].isin(["xi", "q_consensus"])].pivot(index="seed", columns="metric", values="value")
     per_seed = per_seed.reset_index().rename(columns={"xi": "final_xi", "q_consensus": "converged_q"})
-    per_seed["paper_converged_q"] = 2.0
+    per_seed["paper_converged_q"] = paper_values("toy_converged_q")[params_key(algo="mfq")]
     return per_seed
 
 

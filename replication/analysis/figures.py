@@ -51,7 +51,8 @@ def fig2_toy_q_tables(results, cfg: SuiteConfig, path: Path) -> None:
         ax.set_xlabel("action")
     conv = runs[runs["metric"] == "q_consensus"]
     sns.lineplot(conv, x="step", y="value", errorbar=("ci", 95), seed=0, ax=axes[-1], label="ours")
-    axes[-1].axhline(2.0, ls="--", c="k", lw=1, label="paper: converges to 2.0")
+    converged = paper_values("toy_converged_q")[params_key(algo="mfq")]
+    axes[-1].axhline(converged, ls="--", c="k", lw=1, label=f"paper: converges to {converged:.1f}")
     axes[-1].set(title="Q of keeping the agreed direction", ylabel="Q", xlabel="step")
     axes[-1].legend(loc="lower right")
     fig.suptitle(f"Fig. 2 — MF-Q on the 3×3 cyclic toy (τ = {cfg.ising_toy.temperature:g}, seed {seed}; "
@@ -87,7 +88,9 @@ def fig4_ising_xi_vs_tau(results, cfg: SuiteConfig, path: Path) -> None:
 def fig5_ising_timeseries(results, cfg: SuiteConfig, path: Path) -> None:
     runs = measures.load_runs(results, "ising")
     mfq = runs[(runs["algo"] == "mfq") & runs["metric"].isin(["xi", "q_mse"])]
-    paper_end = {(0.8, "xi"): 0.99, (1.2, "xi"): 0.24, (0.8, "q_mse"): 0.03, (1.2, "q_mse"): 0.41}
+    claim_metric = {"xi_equilibrium": "xi", "q_mse_final": "q_mse"}
+    paper_end = {(dict(key)["tau"], claim_metric[dict(key)["metric"]]): value
+                 for key, value in paper_values("ising_final", algo="mfq").items()}
     taus = cfg.ising.timeseries_taus
     fig, axes = plt.subplots(2, len(taus), figsize=(4.6 * len(taus), 6.2), squeeze=False, sharex=True)
     for col, tau in enumerate(taus):
