@@ -18,7 +18,7 @@ import argparse
 import sys
 
 from replication.config import ConfigError, available_presets, load_config
-from replication.registry import SEMI_COOPERATIVE_TASKS, TASKS, algorithms_of
+from replication.registry import BATTLE, SEMI_COOPERATIVE, SEMI_COOPERATIVE_TASKS, TASKS, algorithms_of
 from replication.validation import check_tasks
 
 EPILOG = ("Bad input (config keys, values, task or algorithm names) is reported as one line "
@@ -132,11 +132,11 @@ def watch_command(args) -> int:
     if args.command == "render":
         if args.task == "battle":
             frames = watch.battle_frames(model, opponent, args.seed)
-            draw = watch.draw_battle((model.algo, label.split(" (")[0]))
             size = model.settings.map_size
+            draw = watch.draw_battle((BATTLE.labels[model.algo], BATTLE.labels.get(label.split(" (")[0], label)), size)
         else:
             frames = watch.pursuit_frames(model, args.seed)
-            draw, size = watch.draw_pursuit(model.algo), model.settings[1].grid_size
+            draw, size = watch.draw_pursuit(SEMI_COOPERATIVE.labels[model.algo]), model.settings[1].grid_size
         out = watch.write_gif(frames, size, draw, args.out)
         print(f"wrote {out} ({len(frames)} frames, {out.stat().st_size / 1e6:.2f} MB)")
         return 0

@@ -212,7 +212,7 @@ def write_gif(frames: list[dict], size: int, draw, out: str | Path, fps: int = 8
     from replication import io
     stride = max(1, math.ceil(len(frames) / MAX_GIF_FRAMES))
     shown = frames[::stride] + ([frames[-1]] if (len(frames) - 1) % stride else [])
-    fig, ax = plt.subplots(figsize=(4.2, 4.6), dpi=72)
+    fig, ax = plt.subplots(figsize=(4.4, 4.8), dpi=100)
 
     def update(k):
         ax.clear()
@@ -230,22 +230,28 @@ def write_gif(frames: list[dict], size: int, draw, out: str | Path, fps: int = 8
     return out
 
 
-def draw_battle(labels: tuple[str, str]):
+def draw_battle(labels: tuple[str, str], size: int):
+    """Each agent a square of its team's colour; the title counts who is left."""
+    marker = max(4.0, (260 / size) ** 2)  # about one cell wide on the 4.4-inch axes
+
     def draw(ax, frame):
+        alive = []
         for team, (colour, label) in enumerate(zip(("tab:red", "tab:blue"), labels)):
             pos = frame["teams"][team]
-            ax.scatter(pos[:, 0], pos[:, 1], s=22, marker="s", color=colour, label=f"{label}: {len(pos)} alive")
-        ax.set_title(f"step {frame['step']}", fontsize=9)
-        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.01), ncol=1, fontsize=7, frameon=False)
+            ax.scatter(pos[:, 0], pos[:, 1], s=marker, marker="s", color=colour,
+                       label=f"{label} ({'group 0, starts left' if team == 0 else 'group 1, starts right'})")
+            alive.append(f"{label} {len(pos)}")
+        ax.set_title(f"step {frame['step']}   alive: {', '.join(alive)}", fontsize=9)
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.01), ncol=1, fontsize=8, frameon=False)
     return draw
 
 
 def draw_pursuit(label: str):
     def draw(ax, frame):
         pred, prey = frame["predators"], frame["prey"]
-        ax.scatter(pred[:, 1], pred[:, 0], s=90, c=frame["battery"], cmap="Reds", vmin=-20, vmax=100, edgecolors="k",
+        ax.scatter(pred[:, 1], pred[:, 0], s=140, c=frame["battery"], cmap="Reds", vmin=-20, vmax=100, edgecolors="k",
                    label=f"{label} predators (shade: battery)")
-        ax.scatter(prey[:, 1], prey[:, 0], s=60, marker="o", color="tab:green", label="prey")
+        ax.scatter(prey[:, 1], prey[:, 0], s=90, marker="o", color="tab:green", label="prey")
         if len(frame["caught"]):
             ax.scatter(frame["caught"][:, 1], frame["caught"][:, 0], s=260, marker="*", color="gold", edgecolors="k",
                        label="captured")

@@ -109,6 +109,8 @@ KINDS = {".png": "figure", ".html": "table", ".gif": "animation"}
 def in_report(path, group, kind=None):
     """`path` marked for `snakemake --report`, with its caption (workflow/report/<stem>.rst),
     under the paper and experiment `group` of replication.analysis.outputs.REPORT_GROUPS.
+    One label only: with a second label of two values the report turns it into a toggle, and a
+    group of one figure and one table (Gaussian Squeeze) then shows a blank page.
     """
     category, subcategory = REPORT_GROUPS.get(group, AUDIT_GROUP)
     return report(
@@ -116,7 +118,7 @@ def in_report(path, group, kind=None):
         caption=f"../report/{Path(path).stem}.rst",
         category=category,
         subcategory=subcategory,
-        labels={"name": Path(path).stem, "kind": kind or KINDS[Path(path).suffix]},
+        labels={"item": f"{Path(path).stem} ({kind or KINDS[Path(path).suffix]})"},
     )
 
 
