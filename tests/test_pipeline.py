@@ -72,8 +72,8 @@ def test_config_edit_reruns_exactly_what_it_affects(local_smoke_run):
     """After a finished smoke run: an edit of ising_toy.temperature in smoke.yaml plans the two
     ising_toy runs and the analysis; an MF-Q-only Gaussian Squeeze setting (added from another YAML)
     plans MF-Q's two runs only; an analysis-only setting plans the analysis only; a battle evaluation
-    setting plans the tournament and the analysis; reverting plans nothing. (Before the rules carried
-    their settings hash, every one of these answered "Nothing to be done".)"""
+    setting plans the tournament, the GIF of its best models and the analysis; reverting plans
+    nothing."""
     suite, proc = local_smoke_run
     assert proc.returncode == 0, proc.stderr[-3000:]
     analysis = {"tables", "figures", "audit"}
@@ -92,7 +92,8 @@ def test_config_edit_reruns_exactly_what_it_affects(local_smoke_run):
             ("gaussian_squeeze: {boltzmann_temperature: 0.2}", {"gaussian_squeeze/mfq/seed0", "gaussian_squeeze/mfq/seed1"},
              {"gaussian_squeeze_run"} | analysis),
             ("ising: {timeseries_taus: [0.8]}", set(), analysis),
-            ("battle: {tournament_rounds: 8}", {"battle/tournament.csv"}, {"battle_tournament"} | analysis)):
+            # the GIF shows the tournament's best models, so it follows the tournament
+            ("battle: {tournament_rounds: 8}", {"battle/tournament.csv"}, {"battle_tournament", "battle_render"} | analysis)):
         (suite / "edit.yaml").write_text(overrides + "\n")
         runs, rules, out = _planned(suite, ("workflow/config/smoke.yaml", "edit.yaml"))
         assert (runs, rules) == (expected_runs, expected_rules), (overrides, out[-2000:])
