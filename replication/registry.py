@@ -20,6 +20,7 @@ class Algorithm:
     stream_id: int                # fixed: adding or reordering algorithms never moves another's random stream
     learner: str | None = None    # "package.module:Class"; None where the experiment dispatches itself (Ising)
     tasks: tuple[str, ...] | None = None  # the family's tasks it runs on; None: every one
+    paper: str = ""               # the paper whose figures it belongs to where a family mixes them (battle: A or B)
 
     def load(self):
         """The learner class."""
@@ -67,11 +68,11 @@ GAUSSIAN_SQUEEZE = Family("gaussian_squeeze", ("gaussian_squeeze",), (
 ))
 
 BATTLE = Family("battle", ("battle",), (
-    Algorithm("mfq", "MF-Q", 1, f"{_BATTLE}.mfq:BattleMeanFieldDQN"),
-    Algorithm("il", "IL", 0, f"{_BATTLE}.il:BattleIndependentDQN"),
-    Algorithm("mfac", "MF-AC", 3, f"{_BATTLE}.mfac:MeanFieldAC"),
-    Algorithm("ac", "AC", 2, f"{_BATTLE}.ac:IndependentAC"),
-    Algorithm("ped_dqn", "PED-DQN", 4, f"{_BATTLE}.ped_dqn:BattlePeerEvaluationDualDQN"),
+    Algorithm("mfq", "MF-Q", 1, f"{_BATTLE}.mfq:BattleMeanFieldDQN", paper="A"),
+    Algorithm("il", "IL", 0, f"{_BATTLE}.il:BattleIndependentDQN", paper="A"),
+    Algorithm("mfac", "MF-AC", 3, f"{_BATTLE}.mfac:MeanFieldAC", paper="A"),
+    Algorithm("ac", "AC", 2, f"{_BATTLE}.ac:IndependentAC", paper="A"),
+    Algorithm("ped_dqn", "PED-DQN", 4, f"{_BATTLE}.ped_dqn:BattlePeerEvaluationDualDQN", paper="B"),
 ))
 
 SEMI_COOPERATIVE_TASKS = ("prisoners_dilemma", "pursuit", "resource_sharing", "tiger_deer")

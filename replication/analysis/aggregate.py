@@ -10,7 +10,7 @@ from replication import io
 from replication.analysis import measures
 from replication.analysis.audit import load_claims
 from replication.config import SuiteConfig
-from replication.registry import GAUSSIAN_SQUEEZE, ISING
+from replication.registry import BATTLE, GAUSSIAN_SQUEEZE, ISING
 
 
 def params_key(**params) -> tuple:
@@ -93,7 +93,7 @@ def battle_cross_play(results, cfg: SuiteConfig) -> pd.DataFrame:
     return pd.DataFrame(rows).rename(columns={"mean": "win_rate"})
 
 
-PAPER_A_BATTLE = ("mfq", "il", "mfac", "ac")  # Fig. 8's algorithms: the paper ranks these among themselves
+PAPER_A_BATTLE = tuple(a.name for a in BATTLE.algorithms if a.paper == "A")  # Fig. 8 ranks these among themselves
 
 
 def ranking(cross: pd.DataFrame, algorithms) -> pd.DataFrame:
