@@ -127,13 +127,13 @@ def watch_command(args) -> int:
     model = watch.load_model(watch.resolve_model_path(args.model, args.results), args.task,
                              np.random.default_rng([args.seed, 6]), device)
     if args.task == "battle":
-        label, opponent = watch.battle_opponent(watch.resolve_model_path(args.opponent or "random", args.results),
+        opponent_name, label, opponent = watch.battle_opponent(watch.resolve_model_path(args.opponent or "random", args.results),
                                                 model, args.seed, device)
     if args.command == "render":
         if args.task == "battle":
             frames = watch.battle_frames(model, opponent, args.seed)
             size = model.settings.map_size
-            draw = watch.draw_battle((BATTLE.labels[model.algo], BATTLE.labels.get(label.split(" (")[0], label)), size)
+            draw = watch.draw_battle((BATTLE.labels[model.algo], BATTLE.labels.get(opponent_name, opponent_name)), size)
         else:
             frames = watch.pursuit_frames(model, args.seed)
             draw, size = watch.draw_pursuit(SEMI_COOPERATIVE.labels[model.algo]), model.settings[1].grid_size

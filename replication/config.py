@@ -49,7 +49,8 @@ def fraction(default, **tags):
 
 # --- which settings determine which job ----------------------------------------------------
 # A setting without tags determines every run of its task. Tags narrow that down, so that an
-# edit reruns exactly the jobs it affects (the Snakemake rules carry `settings_hash` as a param):
+# edit reruns exactly the jobs it affects (each Snakemake rule carries the `config_hash` of its
+# job's settings as the param `settings`):
 #   only=(algo, ...)  read by these algorithms' learners alone;
 #   role="selection"  which runs exist (algorithms, seeds), not what a run computes;
 #   role="bookkeeping" how a run is kept (checkpoint spacing), never its results;

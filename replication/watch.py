@@ -98,13 +98,14 @@ def load_model(path: str | Path, task: str, rng: np.random.Generator, device: st
 
 
 def battle_opponent(spec: str, model: TrainedModel, seed: int, device: str = "cpu"):
-    """A scripted team by name (random, stationary_attacker) or a trained model's path → (label, team)."""
+    """A scripted team by name (random, stationary_attacker) or a trained model's path → (name,
+    description, team): the scripted team's or the model's algorithm name, and what to print."""
     from replication.algorithms.battle.scripted import SCRIPTED
     if spec in SCRIPTED:
         from replication.tasks.battle import ATTACK_ACTIONS, N_ACTIONS
-        return spec, SCRIPTED[spec](np.random.default_rng([seed, 8]), N_ACTIONS, ATTACK_ACTIONS)
+        return spec, spec, SCRIPTED[spec](np.random.default_rng([seed, 8]), N_ACTIONS, ATTACK_ACTIONS)
     opponent = load_model(spec, "battle", np.random.default_rng([seed, 10]), device, like=model)
-    return f"{opponent.algo} ({opponent.path})", opponent.learner
+    return opponent.algo, f"{opponent.algo} ({opponent.path})", opponent.learner
 
 
 def best_model(results: str | Path, algo: str) -> Path:
@@ -130,20 +131,13 @@ def resolve_model_path(spec: str, results: str | None) -> str:
 
 # --- evaluate ------------------------------------------------------------------------------
 
-def battle_rounds(model: TrainedModel, opponent, rounds: int, seed: int = 0, progress: bool = False) -> pd.DataFrame:
+def battle_rounds(model: TrainedModel, opponent, rounds: int, seed: int = 0) -> pd.DataFrame:
     """`rounds` rounds, the model's side and group order alternating as in the tournament."""
-    from tqdm import tqdm
-
     from replication.experiments import battle as battle_experiments
     cfg = model.settings
     env = battle_experiments.make_env(cfg, seed)
-    rng = np.random.default_rng([seed, 9])
-    records = []
-    for start in tqdm(range(0, rounds, 4), desc="rounds", disable=not progress):
-        batch = battle_experiments.balanced_rounds(model.learner, opponent, cfg, env, rng, min(4, rounds - start),
-                                                   battle_experiments.evaluation_epsilon(cfg))
-        records += [{**r, "round": start + r["round"]} for r in batch]
-    return pd.DataFrame(records)
+    return pd.DataFrame(battle_experiments.balanced_rounds(model.learner, opponent, cfg, env, np.random.default_rng([seed, 9]),
+                                                           rounds, battle_experiments.evaluation_epsilon(cfg)))
 
 
 def battle_summary(rounds: pd.DataFrame) -> pd.DataFrame:

@@ -96,7 +96,7 @@ def test_render_battle_gif(models, tmp_path):
     """One 12-step round: 13 frames (the start and every step), the model's team in the left formation
     at the start, a GIF well under 2 MB."""
     model = watch.load_model(models["mfq"], "battle", np.random.default_rng(0))
-    frames = watch.battle_frames(model, watch.battle_opponent("random", model, 0)[1])
+    frames = watch.battle_frames(model, watch.battle_opponent("random", model, 0)[2])
     assert len(frames) == 13 and [f["step"] for f in frames] == list(range(13))
     assert frames[0]["teams"][0][:, 0].max() < model.settings.map_size // 2 < frames[0]["teams"][1][:, 0].min()
     out = tmp_path / "battle.gif"
