@@ -1,5 +1,7 @@
 """Integration: the smoke pipeline through Snakemake in a temporary copy of the workflow."""
 
+import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -119,6 +121,10 @@ def test_report_holds_the_audit_every_figure_and_every_table(local_smoke_run):
     page = zipfile.ZipFile(suite / "report.zip").read("report/report.html").decode()
     for category in ("Paper A: Mean Field MARL", "Paper B: PED-DQN", "Audit", "Gaussian Squeeze", "Battle"):
         assert category in page
+    # one label per item: the report turns a second label with two values into a toggle, and a group
+    # of one figure and one table (Gaussian Squeeze) then selects no result and shows a blank page
+    labels = re.findall(r'"labels": (\{[^}]*\})', page)
+    assert len(labels) >= len(expected) and all(len(json.loads(text)) == 1 for text in labels), labels
 
 
 def test_workflow_is_lint_and_snakefmt_clean(repo_copy):
