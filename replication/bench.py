@@ -21,7 +21,7 @@ import pandas as pd
 import torch
 
 from replication import io
-from replication.config import BattleConfig, SuiteConfig
+from replication.config import BattleConfig, SuiteConfig, algorithm_config, resolve
 from replication.experiments import battle as battle_experiments
 from replication.provenance import _cpu_name
 from replication.registry import SEMI_COOPERATIVE
@@ -110,7 +110,7 @@ def training_round(algo: str, cfg: BattleConfig, rng, device: str) -> dict:
 def paper_settings() -> SuiteConfig:
     """The papers' settings the bench measures: the config's defaults, which equal
     workflow/config/paper.yaml but for the scheduler's resources (tests/test_config.py checks it)."""
-    return SuiteConfig(scale="paper")
+    return resolve({"scale": "paper"})
 
 
 def bench_battle(out: str | Path, threads: int = 1, device: str = "cpu", rounds: int = 2) -> pd.DataFrame:
@@ -145,7 +145,7 @@ def bench_pursuit(out: str | Path, threads: int = 1, episodes: int = 2) -> pd.Da
             env.reset()
     rows = [{"measure": "env_only_steps_per_second", "algo": "-", "value": steps / (time.perf_counter() - t0)}]
     for algo in cfg.pursuit.algorithms:
-        learner = SEMI_COOPERATIVE[algo].load()(env, cfg.semi_cooperative, cfg.pursuit, np.random.default_rng(0))
+        learner = SEMI_COOPERATIVE[algo].load()(env, algorithm_config(cfg.semi_cooperative, algo), cfg.pursuit, np.random.default_rng(0))
         episode = sc.Episode(env, learner.needs_state)
 
         def train_steps(n: int, start: int) -> None:

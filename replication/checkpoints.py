@@ -16,7 +16,11 @@ from replication.config import ConfigError, first_difference
 
 
 class CheckpointError(ConfigError):
-    """A checkpoint that does not fit the requested run."""
+    """A checkpoint that does not fit the requested run: the problem, and what the user can do."""
+
+    def __init__(self, problem: str, remedy: str = ""):
+        super().__init__(f"{problem}; {remedy}" if remedy else problem)
+        self.problem = problem
 
 
 def module_states(learner) -> dict:
@@ -75,7 +79,7 @@ def check_settings(path: Path, saved, current: dict, prefix: str = "") -> None:
     """Refuse to resume a checkpoint trained with other settings than this run's."""
     changed = first_difference(saved, current, prefix)
     if changed:
-        raise CheckpointError(f"checkpoint {path}: trained with {changed[0]} = {changed[1]!r}, not {changed[2]!r}; "
+        raise CheckpointError(f"checkpoint {path}: trained with {changed[0]} = {changed[1]!r}, not {changed[2]!r}",
                               "delete it to train afresh")
 
 
@@ -89,7 +93,7 @@ def discard_stale(path: Path, err: CheckpointError, stale: Stale) -> None:
     earlier, killed job left behind is stale by construction."""
     if stale == "refuse":
         raise err
-    print(f"note: {str(err).split('; delete it')[0]}; discarded, training afresh", file=sys.stderr)
+    print(f"note: {err.problem}; discarded, training afresh", file=sys.stderr)
     if path.is_dir():
         shutil.rmtree(path)
     else:

@@ -8,57 +8,20 @@ keys, wrong types and out-of-range values with a one-line `ConfigError` that nam
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import typing
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 import yaml
 
-from replication.registry import BATTLE, SEMI_COOPERATIVE, SEMI_COOPERATIVE_TASKS
+from replication.registry import BATTLE, FAMILIES, SEMI_COOPERATIVE, SEMI_COOPERATIVE_TASKS
+from replication.settings import ConfigError, constrained, fraction, non_negative, positive, tagged
 
 SCALES = ("smoke", "default", "paper")
 PRESET_DIR = Path(__file__).parent / "presets"
-
-
-class ConfigError(ValueError):
-    """A configuration problem, reported as one line naming the key."""
-
-
-# --- declarative constraints, checked by `_build` -------------------------------------------
-
-def _constrained(default, **rules):
-    if isinstance(default, list):
-        return field(default_factory=lambda: list(default), metadata=rules)
-    return field(default=default, metadata=rules)
-
-
-def positive(default, **tags):
-    return _constrained(default, minimum=0, exclusive=True, **tags)
-
-
-def non_negative(default, **tags):
-    return _constrained(default, minimum=0, exclusive=False, **tags)
-
-
-def fraction(default, **tags):
-    """A value in (0, 1]."""
-    return _constrained(default, minimum=0, exclusive=True, maximum=1, **tags)
-
-
-# --- which settings determine which job ----------------------------------------------------
-# A setting without tags determines every run of its task. Tags narrow that down, so that an
-# edit reruns exactly the jobs it affects (each Snakemake rule carries the `config_hash` of its
-# job's settings as the param `settings`):
-#   only=(algo, ...)  read by these algorithms' learners alone;
-#   role="selection"  which runs exist (algorithms, seeds), not what a run computes;
-#   role="bookkeeping" how a run is kept (checkpoint spacing), never its results;
-#   role="analysis"   read by the tables and figures only;
-#   role="tournament" / "scripted" / "evaluation"  the battle evaluation jobs (evaluation: both).
-def tagged(default, **tags):
-    """A setting without range constraints, with `only`/`role` tags."""
-    return _constrained(default, **tags)
 
 
 # --- sections ------------------------------------------------------------------------------
@@ -94,11 +57,11 @@ class IsingConfig:
     lattice_size: int = positive(20)
     coupling: float = positive(1.0)  # λ
     magnetic_field: float = 0.0  # h
-    taus: list[float] = _constrained([0.5, 0.6, 0.7, 0.8, 0.9, 1.0, 1.05, 1.1, 1.15, 1.2, 1.25, 1.3, 1.4, 1.5, 1.75, 2.0,
+    taus: list[float] = constrained([0.5, 0.6, 0.7, 0.8, 0.9, 1.0, 1.05, 1.1, 1.15, 1.2, 1.25, 1.3, 1.4, 1.5, 1.75, 2.0,
                                       2.35, 2.7], minimum=0, exclusive=True)
     # every τ's final spins and ξ series are kept; these pick the ones Figs. 5 and 6 draw
-    spin_map_taus: list[float] = _constrained([0.9, 1.2, 2.0], minimum=0, exclusive=True, role="analysis")
-    timeseries_taus: list[float] = _constrained([0.8, 1.2], minimum=0, exclusive=True, role="analysis")
+    spin_map_taus: list[float] = constrained([0.9, 1.2, 2.0], minimum=0, exclusive=True, role="analysis")
+    timeseries_taus: list[float] = constrained([0.8, 1.2], minimum=0, exclusive=True, role="analysis")
     mfq: IsingMFQConfig = field(default_factory=IsingMFQConfig, metadata={"only": ("mfq",)})
     mcmc: IsingMCMCConfig = field(default_factory=IsingMCMCConfig, metadata={"only": ("mcmc",)})
 
@@ -121,7 +84,7 @@ class IsingToyConfig:
     steps: int = positive(500)
     temperature: float = positive(0.1)
     learning_rate: float = fraction(0.1)
-    snapshot_steps: list[int] = _constrained([1, 10, 500], minimum=0, exclusive=True)
+    snapshot_steps: list[int] = constrained([1, 10, 500], minimum=0, exclusive=True)
 
     def check(self, path: str) -> None:
         late = [s for s in self.snapshot_steps if s > self.steps]
@@ -133,12 +96,14 @@ class IsingToyConfig:
 class GaussianSqueezeConfig:
     """Gaussian Squeeze (paper A §5.1, App. C.1)."""
 
-    agent_counts: list[int] = _constrained([100, 500, 1000], minimum=1, exclusive=False)
+    family: ClassVar[str] = "gaussian_squeeze"  # + a sub-section per algorithm with settings of its own
+
+    agent_counts: list[int] = constrained([100, 500, 1000], minimum=1, exclusive=False)
     mu: float = positive(400.0)
     sigma: float = positive(200.0)
     n_actions: int = positive(10)
     timesteps: int = positive(1000)           # Fig. 3's x-axis; one timestep = one joint action
-    gamma: float = _constrained(0.95, minimum=0, exclusive=False, maximum=1)
+    gamma: float = constrained(0.95, minimum=0, exclusive=False, maximum=1)
     batch_size: int = positive(200)
     replay_samples: int = positive(1_000_000)
     update_every_samples: int = positive(500)  # one gradient step per this many new agent-samples
@@ -146,17 +111,15 @@ class GaussianSqueezeConfig:
     critic_learning_rate: float = positive(1e-3, only=("maac", "mfac"))
     actor_learning_rate: float = positive(1e-4, only=("maac", "mfac"))
     target_tau: float = fraction(0.01)
-    epsilon_start: float = _constrained(1.0, minimum=0, exclusive=False, maximum=1)
-    epsilon_end: float = _constrained(0.05, minimum=0, exclusive=False, maximum=1)
+    epsilon_start: float = constrained(1.0, minimum=0, exclusive=False, maximum=1)
+    epsilon_end: float = constrained(0.05, minimum=0, exclusive=False, maximum=1)
     epsilon_decay_timesteps: int = positive(500)
-    boltzmann_temperature: float = positive(0.1, only=("mfq",))  # π in v^MF (Eq. 10)
     normalise_reward: bool = True             # train on G(x)/G_max instead of G(x)
     embedding_dim: int = positive(16)
     hidden: int = positive(64)
     fmq_s: float = positive(0.006, only=("fmq", "rec_fmq"))
     fmq_max_temperature: float = positive(1000.0, only=("fmq", "rec_fmq"))
     fmq_c: float = positive(5.0, only=("fmq", "rec_fmq"))
-    rec_fmq_alpha: float = fraction(0.01, only=("rec_fmq",))
     log_every: int = positive(1)
     measure_fraction: float = fraction(0.1)   # final performance = mean over this final share of timesteps
 
@@ -175,35 +138,35 @@ ACTOR_CRITICS = ("ac", "mfac")
 class BattleConfig:
     """MAgent battle (paper A §5.3, App. C.3); reference-code choices via the reference_code preset."""
 
-    algorithms: list[Literal[BATTLE.names()]] = _constrained(list(BATTLE.names()), role="selection")
-    seeds: list[int] = _constrained([0, 1, 2, 3, 4], minimum=0, exclusive=False, role="selection")  # battle's own: it is the costly one
+    family: ClassVar[str] = "battle"  # + a sub-section per algorithm with settings of its own
+
+    algorithms: list[Literal[BATTLE.names()]] = constrained(list(BATTLE.names()), role="selection")
+    seeds: list[int] = constrained([0, 1, 2, 3, 4], minimum=0, exclusive=False, role="selection")  # battle's own: it is the costly one
     map_size: int = positive(40)
     agents_per_side: int = positive(64)
     max_steps: int = positive(400)
     minimap_mode: bool = True
     rounds: int = positive(2000)                 # self-play training rounds
     learning_rate: float = positive(1e-4)
-    gamma: float = _constrained(0.95, minimum=0, exclusive=False, maximum=1)
+    gamma: float = constrained(0.95, minimum=0, exclusive=False, maximum=1)
     batch_size: int = positive(128)
     replay_capacity: int = positive(500_000)     # agent-transitions
     train_ratio: float = positive(2.0)           # gradient batches per round = ratio × new samples / batch
     target_tau: float = fraction(0.005)
     exploration: Literal["epsilon_greedy", "greedy"] = "epsilon_greedy"
-    epsilon_start: float = _constrained(1.0, minimum=0, exclusive=False, maximum=1)
-    epsilon_end: float = _constrained(0.05, minimum=0, exclusive=False, maximum=1)
+    epsilon_start: float = constrained(1.0, minimum=0, exclusive=False, maximum=1)
+    epsilon_end: float = constrained(0.05, minimum=0, exclusive=False, maximum=1)
     epsilon_decay_rounds: int = positive(2000)
     mean_action: Literal["neighbors", "team"] = "neighbors"
     q_target: Literal["paper", "double_q"] = tagged("paper", only=Q_LEARNERS)  # paper: max (IL) / Boltzmann v^MF (MF-Q)
     # reference: deaths and each agent's last transition left out of the Q loss
     q_loss_mask: Literal["none", "reference"] = tagged("none", only=Q_LEARNERS)
-    boltzmann_temperature: float = positive(0.1, only=("mfq",))
-    mfac_critic: Literal["q", "v"] = tagged("q", only=("mfac",))
     ac_temperature: float = positive(0.1, only=ACTOR_CRITICS)
     entropy_coef: float = non_negative(0.08, only=ACTOR_CRITICS)
     value_coef: float = non_negative(0.1, only=ACTOR_CRITICS)
     # Self-play (reference code, algo/tools.py `sp_op`): after a round main wins on total reward,
     # opponent ← (1 − opponent_keeps)·main + opponent_keeps·opponent, so the opponent nearly copies main.
-    opponent_keeps: float = _constrained(0.01, minimum=0, exclusive=False, maximum=1)
+    opponent_keeps: float = constrained(0.01, minimum=0, exclusive=False, maximum=1)
     side: Literal["random", "left"] = "random"   # main's side each training round: drawn (reference) or always left
     checkpoint_every: int = positive(10, role="bookkeeping")
     # evaluation rounds per seed pair, a multiple of 4 (side × group order)
@@ -213,13 +176,6 @@ class BattleConfig:
     evaluation_policy: Literal["sample", "greedy"] = tagged("sample", role="evaluation")
     # reference: kills before the last step's clearing, a tie wins for both
     evaluation_win_rule: Literal["exact", "reference"] = tagged("exact", role="evaluation")
-    # PED-DQN (paper B) in the battle tournament; the action network uses learning_rate above
-    mission_learning_rate: float = positive(5e-4, only=("ped_dqn",))
-    mission_train_ratio: float = positive(2.0, only=("ped_dqn",))  # the mission network's gradient batches per new sample × batch
-    beta: float = non_negative(1.0, only=("ped_dqn",))  # β of r̂ = r + β·Z, as paper B's semi_cooperative.beta
-    peer_bootstrap: Literal["policy", "max"] = tagged("policy", only=("ped_dqn",))
-    peer_network: Literal["mission", "frozen_copy"] = tagged("mission", only=("ped_dqn",))
-    peer_warmup_rounds: int = non_negative(50, only=("ped_dqn",))  # paper B: 50 000 of 1M steps; here 2.5% of the 2000 rounds
 
     def check(self, path: str) -> None:
         # whether the map holds both formations is the task's to say: replication.validation
@@ -238,28 +194,28 @@ class BattleConfig:
 class SemiCooperativeConfig:
     """Learners of paper B (PED-DQN and its baselines); every default is the author code's unless noted."""
 
+    family: ClassVar[str] = "semi_cooperative"  # + a sub-section per algorithm with settings of its own
+
     beta: float = non_negative(1.0, only=("ped_dqn", "pe_dqn", "reward_sharing"))  # weight of the peer evaluation (and of reward sharing)
-    gamma: float = _constrained(0.99, minimum=0, exclusive=False, maximum=1)
-    mission_learning_rate: float = positive(5e-4, only=("ped_dqn",))
+    gamma: float = constrained(0.99, minimum=0, exclusive=False, maximum=1)
     action_learning_rate: float = positive(1e-4)  # PED-DQN's action network; also every single-network baseline
     buffer_size: int = positive(20_000)           # joint steps, one FIFO per network
     batch_size: int = positive(32)
     learning_starts: int = non_negative(128)      # env steps before the first gradient step
-    epsilon_start: float = _constrained(1.0, minimum=0, exclusive=False, maximum=1)
-    epsilon_end: float = _constrained(0.1, minimum=0, exclusive=False, maximum=1)
+    epsilon_start: float = constrained(1.0, minimum=0, exclusive=False, maximum=1)
+    epsilon_end: float = constrained(0.1, minimum=0, exclusive=False, maximum=1)
     # z's bootstrap: Q(o', π(o')) (paper) or max_u Q(o', u) (author code)
     peer_bootstrap: Literal["policy", "max"] = tagged("policy", only=("ped_dqn", "pe_dqn"))
     # z from the live mission network (paper) or its frozen copy (author code)
     peer_network: Literal["mission", "frozen_copy"] = tagged("mission", only=("ped_dqn", "pe_dqn"))
     parameter_sharing: bool = False               # author code: one network per agent
-    boltzmann_temperature: float = positive(0.1, only=("mfq",))  # MF-Q's v^MF (paper A, Eq. 10)
 
 
 @dataclass(frozen=True)
 class SemiCooperativeTask:
     """Schedule shared by the paper-B tasks: training length, exploration, warm-up, evaluation."""
 
-    algorithms: list[Literal[SEMI_COOPERATIVE.names()]] = _constrained(list(SEMI_COOPERATIVE.names()), role="selection")
+    algorithms: list[Literal[SEMI_COOPERATIVE.names()]] = constrained(list(SEMI_COOPERATIVE.names()), role="selection")
     steps: int = positive(1_000_000)              # training env steps
     epsilon_decay_steps: int = positive(250_000)
     target_update_every: int = positive(5000)     # training steps between hard target (and peer copy) refreshes
@@ -333,7 +289,7 @@ class ResourceSharingConfig(SemiCooperativeTask):
 
 @dataclass(frozen=True)
 class TigerDeerConfig(SemiCooperativeTask):
-    algorithms: list[Literal[SEMI_COOPERATIVE.names()]] = _constrained(list(SEMI_COOPERATIVE.names("tiger_deer")),
+    algorithms: list[Literal[SEMI_COOPERATIVE.names()]] = constrained(list(SEMI_COOPERATIVE.names("tiger_deer")),
                                                                         role="selection")
     steps: int = positive(500_000)
     epsilon_decay_steps: int = positive(125_000)
@@ -382,7 +338,7 @@ class ResourcesConfig:
 @dataclass(frozen=True)
 class SuiteConfig:
     scale: Literal["smoke", "default", "paper"]
-    seeds: list[int] = _constrained([0, 1, 2, 3, 4], minimum=0, exclusive=False, role="selection")
+    seeds: list[int] = constrained([0, 1, 2, 3, 4], minimum=0, exclusive=False, role="selection")
     preset: Literal["paper", "reference_code"] = "paper"
     ising: IsingConfig = field(default_factory=IsingConfig)
     ising_toy: IsingToyConfig = field(default_factory=IsingToyConfig)
@@ -405,6 +361,54 @@ class SuiteConfig:
     def results_name(self) -> str:
         """Folder under results/: the scale, suffixed by a non-default preset."""
         return self.scale if self.preset == "paper" else f"{self.scale}-{self.preset}"
+
+
+# --- algorithms' own settings ----------------------------------------------------------------
+# A family's section (it names its `family`) holds the settings several of its algorithms share.
+# An algorithm with settings of its own declares them as a dataclass beside its learner and names it
+# in its registry line; the section then gains a sub-section of the algorithm's name (YAML
+# `battle: {mfq: {boltzmann_temperature: 0.1}}`), tagged as determining that algorithm's runs alone.
+
+def with_algorithm_settings(section: type) -> type:
+    """A family's section class with one sub-section per registered algorithm that has settings."""
+    family = section.__dict__.get("family")
+    if family is None:
+        return section
+    owners = tuple((a.name, a.settings) for a in FAMILIES[family].algorithms if a.settings)
+    return _composed_section(section, owners)
+
+
+@functools.cache
+def _composed_section(section: type, owners: tuple[tuple[str, str], ...]) -> type:
+    algorithms = {a.name: a for a in FAMILIES[section.family].algorithms}
+    sub_sections = []
+    for name, _ in owners:
+        settings = algorithms[name].settings_class()
+        sub_sections.append((name, settings, field(default_factory=settings, metadata={"only": (name,)})))
+    return dataclasses.make_dataclass(section.__name__, sub_sections, bases=(section,), frozen=True,
+                                      namespace={"__doc__": section.__doc__, "__module__": section.__module__,
+                                                 "family_section": section})
+
+
+def algorithm_config(section, algo: str):
+    """What one learner reads, as one flat typed object: its family section's shared settings and
+    its own (the section's sub-section `algo`, or their defaults where the section has none, as in
+    a section built by hand). Learners read `cfg.boltzmann_temperature`, not `cfg.mfq....`."""
+    settings_class = FAMILIES[section.family][algo].settings_class()
+    base = getattr(type(section), "family_section", type(section))
+    if settings_class is None:
+        return section
+    own = getattr(section, algo, None) or settings_class()
+    shared = {f.name: getattr(section, f.name) for f in dataclasses.fields(base)}
+    return _flat_config(base, settings_class)(**shared, **{f.name: getattr(own, f.name) for f in dataclasses.fields(own)})
+
+
+@functools.cache
+def _flat_config(section: type, settings: type) -> type:
+    clash = {f.name for f in dataclasses.fields(section)} & {f.name for f in dataclasses.fields(settings)}
+    if clash:
+        raise TypeError(f"{settings.__name__} repeats {sorted(clash)} of {section.__name__}: a setting lives in one place")
+    return dataclasses.make_dataclass(f"{section.__name__}For{settings.__name__}", [], bases=(settings, section), frozen=True)
 
 
 # --- building ------------------------------------------------------------------------------
@@ -460,6 +464,7 @@ def _check_range(value, path: str, meta: dict) -> None:
 
 
 def _build(cls, data: dict, path: str = ""):
+    cls = with_algorithm_settings(cls)
     hints = typing.get_type_hints(cls)
     fields = {f.name: f for f in dataclasses.fields(cls)}
     prefix = f"{path}." if path else ""
@@ -470,6 +475,8 @@ def _build(cls, data: dict, path: str = ""):
     for name, f in fields.items():
         if name in data:
             kwargs[name] = _convert(data[name], hints[name], prefix + name, dict(f.metadata))
+        elif dataclasses.is_dataclass(hints[name]):   # a section left out: its defaults, composed and checked
+            kwargs[name] = _build(hints[name], {}, prefix + name)
         elif f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
             raise ConfigError(f"{prefix}{name}: required key is missing")
     obj = cls(**kwargs)

@@ -3,8 +3,10 @@ id and learner class. The config's allowed values, the Snakemake wildcards, the 
 tables, the figure labels and the CLI's help all read it, so adding an algorithm to a family is its
 module, its YAML section and one line here.
 
-Learner classes are named as "module:Class" and imported only when a run starts: the config and the
-Snakefile read this registry without importing torch or magent2.
+Learner classes are named as "module:Class" and imported only when a run starts. An algorithm with
+settings of its own names their dataclass the same way (beside its learner, in the same module):
+the config imports it when it builds the family's section, which gains a sub-section of that name
+(e.g. `battle.mfq`). The Snakefile reads this registry's names without importing torch or magent2.
 """
 
 from __future__ import annotations
@@ -21,11 +23,21 @@ class Algorithm:
     learner: str | None = None    # "package.module:Class"; None where the experiment dispatches itself (Ising)
     tasks: tuple[str, ...] | None = None  # the family's tasks it runs on; None: every one
     paper: str = ""               # the paper whose figures it belongs to where a family mixes them (battle: A or B)
+    settings: str | None = None   # "package.module:Class" of its own settings (config `<family>.<name>`); None: none
+    colour: str | None = None     # a fixed colour in figures where the family fixes them (Ising); None: the plot's cycle
 
     def load(self):
         """The learner class."""
-        module, name = self.learner.split(":")
-        return getattr(importlib.import_module(module), name)
+        return _import(self.learner)
+
+    def settings_class(self):
+        """The dataclass of the algorithm's own settings, None if it has none."""
+        return None if self.settings is None else _import(self.settings)
+
+
+def _import(path: str):
+    module, name = path.split(":")
+    return getattr(importlib.import_module(module), name)
 
 
 @dataclass
@@ -48,31 +60,37 @@ class Family:
     def labels(self) -> dict[str, str]:
         return {a.name: a.label for a in self.algorithms}
 
+    @property
+    def colours(self) -> dict[str, str | None]:
+        return {a.name: a.colour for a in self.algorithms}
+
 
 _GS = "replication.algorithms"
 _BATTLE = "replication.algorithms.battle"
 _SEMI = "replication.algorithms.semi_cooperative"
 
 ISING = Family("ising", ("ising", "ising_toy"), (
-    Algorithm("mcmc", "MCMC", 2, tasks=("ising",)),   # the baseline first, as in the tables
-    Algorithm("mfq", "MF-Q", 1),
+    Algorithm("mcmc", "MCMC", 2, tasks=("ising",), colour="tab:orange"),   # the baseline first, as in the tables
+    Algorithm("mfq", "MF-Q", 1, colour="tab:blue"),
 ))
 
 GAUSSIAN_SQUEEZE = Family("gaussian_squeeze", ("gaussian_squeeze",), (
     Algorithm("il", "IL", 0, f"{_GS}.iql:IndependentQ"),
     Algorithm("fmq", "FMQ", 1, f"{_GS}.fmq:FrequencyMaximumQ"),
-    Algorithm("rec_fmq", "Rec-FMQ", 2, f"{_GS}.rec_fmq:RecursiveFMQ"),
+    Algorithm("rec_fmq", "Rec-FMQ", 2, f"{_GS}.rec_fmq:RecursiveFMQ", settings=f"{_GS}.rec_fmq:RecursiveFMQSettings"),
     Algorithm("maac", "MAAC", 3, f"{_GS}.maac:CentralisedCriticAC"),
-    Algorithm("mfq", "MF-Q", 4, f"{_GS}.mfq:MeanFieldQ"),
+    Algorithm("mfq", "MF-Q", 4, f"{_GS}.mfq:MeanFieldQ", settings=f"{_GS}.mfq:MeanFieldQSettings"),
     Algorithm("mfac", "MF-AC", 5, f"{_GS}.mfac:MeanFieldActorCritic"),
 ))
 
 BATTLE = Family("battle", ("battle",), (
-    Algorithm("mfq", "MF-Q", 1, f"{_BATTLE}.mfq:BattleMeanFieldDQN", paper="A"),
+    Algorithm("mfq", "MF-Q", 1, f"{_BATTLE}.mfq:BattleMeanFieldDQN", paper="A",
+              settings=f"{_BATTLE}.mfq:BattleMeanFieldDQNSettings"),
     Algorithm("il", "IL", 0, f"{_BATTLE}.il:BattleIndependentDQN", paper="A"),
-    Algorithm("mfac", "MF-AC", 3, f"{_BATTLE}.mfac:MeanFieldAC", paper="A"),
+    Algorithm("mfac", "MF-AC", 3, f"{_BATTLE}.mfac:MeanFieldAC", paper="A", settings=f"{_BATTLE}.mfac:MeanFieldACSettings"),
     Algorithm("ac", "AC", 2, f"{_BATTLE}.ac:IndependentAC", paper="A"),
-    Algorithm("ped_dqn", "PED-DQN", 4, f"{_BATTLE}.ped_dqn:BattlePeerEvaluationDualDQN", paper="B"),
+    Algorithm("ped_dqn", "PED-DQN", 4, f"{_BATTLE}.ped_dqn:BattlePeerEvaluationDualDQN", paper="B",
+              settings=f"{_BATTLE}.ped_dqn:BattlePeerEvaluationDualDQNSettings"),
 ))
 
 SEMI_COOPERATIVE_TASKS = ("prisoners_dilemma", "pursuit", "resource_sharing", "tiger_deer")
@@ -80,13 +98,14 @@ SEMI_COOPERATIVE_TASKS = ("prisoners_dilemma", "pursuit", "resource_sharing", "t
 TASK_STREAM_ID = {"prisoners_dilemma": 0, "pursuit": 1, "resource_sharing": 2, "tiger_deer": 3}
 
 SEMI_COOPERATIVE = Family("semi_cooperative", SEMI_COOPERATIVE_TASKS, (
-    Algorithm("ped_dqn", "PED-DQN", 0, f"{_SEMI}.ped_dqn:PeerEvaluationDualDQN"),
+    Algorithm("ped_dqn", "PED-DQN", 0, f"{_SEMI}.ped_dqn:PeerEvaluationDualDQN",
+              settings=f"{_SEMI}.ped_dqn:PeerEvaluationDualDQNSettings"),
     Algorithm("idqn", "IDQN", 1, f"{_SEMI}.idqn:IndependentDQN"),
     Algorithm("pe_dqn", "PE-DQN", 2, f"{_SEMI}.pe_dqn:PeerEvaluationDQN"),
     Algorithm("reward_sharing", "reward sharing", 3, f"{_SEMI}.reward_sharing:RewardSharingDQN"),
     # QMIX mixes with the global state, which tiger_deer does not give
     Algorithm("qmix", "QMIX", 4, f"{_SEMI}.qmix:QMIX", tasks=("prisoners_dilemma", "pursuit", "resource_sharing")),
-    Algorithm("mfq", "MF-Q", 5, f"{_SEMI}.mfq:MeanFieldDQN"),
+    Algorithm("mfq", "MF-Q", 5, f"{_SEMI}.mfq:MeanFieldDQN", settings=f"{_SEMI}.mfq:MeanFieldDQNSettings"),
 ))
 
 FAMILIES = {family.name: family for family in (ISING, GAUSSIAN_SQUEEZE, BATTLE, SEMI_COOPERATIVE)}

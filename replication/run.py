@@ -52,7 +52,7 @@ def partial_folder(out: Path, resolved: dict, stale: checkpoints.Stale) -> Path:
     partial, stamp = out / "partial", config_hash(resolved)
     marker = partial / "config_hash"
     if partial.exists() and (not marker.exists() or marker.read_text() != stamp):
-        err = checkpoints.CheckpointError(f"{partial}: partial results made with other settings than this run's; "
+        err = checkpoints.CheckpointError(f"{partial}: partial results made with other settings than this run's",
                                           "delete it to train afresh")
         checkpoints.discard_stale(partial, err, stale)
     io.write_text(marker, stamp)

@@ -21,7 +21,8 @@ import yaml
 from replication import checkpoints
 from replication.checkpoints import CheckpointError
 from replication.config import (BattleConfig, ConfigError, PrisonersDilemmaConfig, PursuitConfig,
-                                ResourceSharingConfig, SemiCooperativeConfig, TigerDeerConfig, build_section)
+                                ResourceSharingConfig, SemiCooperativeConfig, TigerDeerConfig, algorithm_config,
+                                build_section)
 from replication.registry import BATTLE, SEMI_COOPERATIVE
 
 TASK_CONFIGS = {"prisoners_dilemma": PrisonersDilemmaConfig, "pursuit": PursuitConfig,
@@ -91,7 +92,7 @@ def load_model(path: str | Path, task: str, rng: np.random.Generator, device: st
         except (ConfigError, KeyError, TypeError) as err:
             raise CheckpointError(f"model {path}: its saved settings do not load ({err})") from None
         env = semi_experiments.make_task(task, schedule, np.random.default_rng(0))
-        learner = SEMI_COOPERATIVE[algo].load()(env, learner_cfg, schedule, rng)
+        learner = SEMI_COOPERATIVE[algo].load()(env, algorithm_config(learner_cfg, algo), schedule, rng)
         settings = (learner_cfg, schedule)
     checkpoints.restore(learner, networks)
     return TrainedModel(path, task, algo, settings, learner)

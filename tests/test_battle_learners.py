@@ -4,6 +4,7 @@ Each test builds a learner on a tiny observation (a 5×5×1 view, one feature), 
 hand-made transitions, and checks the update's numbers, not just that something changed.
 """
 
+import dataclasses
 import math
 
 import numpy as np
@@ -15,7 +16,7 @@ from replication.algorithms.battle.il import BattleIndependentDQN
 from replication.algorithms.battle.mfac import MeanFieldAC
 from replication.algorithms.battle.mfq import BattleMeanFieldDQN
 from replication.algorithms.battle.ped_dqn import BattlePeerEvaluationDualDQN
-from replication.config import BattleConfig
+from replication.config import BattleConfig, algorithm_config
 from replication.tasks.battle import VIEW_RADIUS
 from replication.tasks.neighbourhood import chebyshev_peers
 
@@ -24,9 +25,10 @@ LOG_3_4, LOG_1_4 = math.log(0.75), math.log(0.25)
 ENTROPY_3_1 = -(0.75 * LOG_3_4 + 0.25 * LOG_1_4)  # H[π] for π = (0.75, 0.25): 0.562335
 
 
-def _cfg(**overrides) -> BattleConfig:
-    return BattleConfig(**{"map_size": 20, "agents_per_side": 8, "gamma": 0.5, "replay_capacity": 64,
-                           "tournament_rounds": 4, **overrides})
+def _cfg(algo: str = "il", **overrides):
+    """What `algo`'s learner reads (battle's shared settings and its own), with `overrides`."""
+    section = BattleConfig(map_size=20, agents_per_side=8, gamma=0.5, replay_capacity=64, tournament_rounds=4)
+    return dataclasses.replace(algorithm_config(section, algo), **overrides)
 
 
 def _obs(n: int):
@@ -39,8 +41,8 @@ def _store(learner, ids, actions, rewards, alive, positions=None):
                   np.array(alive), None if positions is None else chebyshev_peers(np.array(positions), VIEW_RADIUS))
 
 
-def _actor_critic(cls, **overrides):
-    learner = cls(VIEW, 1, 2, 4, _cfg(**overrides), np.random.default_rng(0), "cpu", rows_per_round=16)
+def _actor_critic(cls, algo, **overrides):
+    learner = cls(VIEW, 1, 2, 4, _cfg(algo, **overrides), np.random.default_rng(0), "cpu", rows_per_round=16)
     return learner
 
 
@@ -76,7 +78,7 @@ def test_ac_returns_advantages_and_loss_by_hand():
     Policy term −mean(log π(a)·A) = −(3 ln .75 + 1.5 ln .25 + 6 ln .25 − ln .75 + 6 ln .75)/5
     = −(8 ln .75 + 7.5 ln .25)/5 = 2.539733. Entropy H = 0.562335.
     Loss = 2.539733 − 0.08·0.562335 + 0.1·16.85 = 4.179746."""
-    learner = _actor_critic(IndependentAC)
+    learner = _actor_critic(IndependentAC, "ac")
     rows, all_rows, index = _three_steps_two_agents(learner)
     assert len(rows) == 5 and len(all_rows) == 6
     returns = learner.returns(np.array([1, 2, 0, 0, 2, 10], np.float32), index)
@@ -103,7 +105,7 @@ def test_mfac_q_critic_target_and_actor_gradient_by_hand():
     entropy term −0.08·(−π_a(ln π_a + H))/n. t0, a = 0: −1·0.25/2 + 0.08·0.75·(ln .75 + H)/2
     = −0.125 + 0.0082396 = −0.116760 (negative: a positive Q pushes the taken action up);
     t1, a = 1: −4·0.75/2 + 0.08·0.25·(ln .25 + H)/2 = −1.5 − 0.0082396 = −1.508240."""
-    learner = _actor_critic(MeanFieldAC, mfac_critic="q")
+    learner = _actor_critic(MeanFieldAC, "mfac", critic="q")
     _store(learner, [0], [0], [1], [True])
     _store(learner, [0], [1], [2], [True])
     rows, all_rows, index = _end_round(learner, [0])
@@ -131,12 +133,12 @@ def _batch(n):
     return {"next_view": view, "next_features": features, "next_mean_action": mean}
 
 
-@pytest.mark.parametrize("cls", [BattleIndependentDQN, BattleMeanFieldDQN])
-def test_double_q_target_by_hand(cls):
+@pytest.mark.parametrize("cls, algo", [(BattleIndependentDQN, "il"), (BattleMeanFieldDQN, "mfq")])
+def test_double_q_target_by_hand(cls, algo):
     """Online Q(s') rows (1, 5, 2) and (3, 0, 4) pick actions 1 and 2; the target network's rows
     (10, 20, 30) and (40, 50, 60) value them: double-Q gives 20 and 60. IL's paper target is the
     target network's max: 30 and 60."""
-    double = cls(VIEW, 1, 3, 4, _cfg(q_target="double_q"), np.random.default_rng(0), "cpu")
+    double = cls(VIEW, 1, 3, 4, _cfg(algo, q_target="double_q"), np.random.default_rng(0), "cpu")
     online, target = [[1.0, 5.0, 2.0], [3.0, 0.0, 4.0]], [[10.0, 20.0, 30.0], [40.0, 50.0, 60.0]]
     double.q_values = _TableQ(double, online, target)
     assert double.next_value(_batch(2)).tolist() == [20.0, 60.0]
@@ -150,7 +152,7 @@ def test_battle_mfq_mean_field_value_by_hand():
     """Eq. 10 with the Boltzmann policy of Eq. 12 at temperature 0.1: the target network's row
     (1.0, 1.1) gives π ∝ (e^10, e^11) = (0.268941, 0.731059) and v^MF = 0.268941·1.0 + 0.731059·1.1
     = 1.073106 (the max would be 1.1)."""
-    learner = BattleMeanFieldDQN(VIEW, 1, 2, 4, _cfg(q_target="paper", boltzmann_temperature=0.1), np.random.default_rng(0), "cpu")
+    learner = BattleMeanFieldDQN(VIEW, 1, 2, 4, _cfg("mfq", q_target="paper", boltzmann_temperature=0.1), np.random.default_rng(0), "cpu")
     learner.q_values = _TableQ(learner, [[0.0, 0.0]], [[1.0, 1.1]])
     assert learner.next_value(_batch(1)).item() == pytest.approx(1.073106, abs=1e-6)
 
@@ -175,7 +177,7 @@ def test_battle_ped_dqn_stores_each_peer_evaluation_with_its_own_transition():
     Step 1 (rows 3, 4, agents 0 and 2 only): rewards 10, 20; actions 1, 0.
       z0 = 10 + 1 − 2 = 9, z2 = 20 + 1 − 1 = 20; each sees only the other: r̂ = 10 + 20, 20 + 9 = 30, 29,
       stored at rows 3 and 4 when the round ends. The raw rewards stay in the ring for the mission network."""
-    learner = BattlePeerEvaluationDualDQN(VIEW, 1, 2, 4, _cfg(peer_warmup_rounds=0, beta=1.0), np.random.default_rng(0), "cpu")
+    learner = BattlePeerEvaluationDualDQN(VIEW, 1, 2, 4, _cfg("ped_dqn", peer_warmup_rounds=0, beta=1.0), np.random.default_rng(0), "cpu")
     _constant_output(learner.mission, [1.0, 2.0])
     _constant_output(learner.q, [0.0, 5.0])
     near = [[5, 5], [5, 6], [6, 5]]

@@ -12,7 +12,7 @@ from replication.algorithms.maac import others_one_hot
 from replication.algorithms.mean_field import mean_field_value
 from replication.algorithms.mfq import MeanFieldQ
 from replication.algorithms.rec_fmq import RecursiveFMQ
-from replication.config import GaussianSqueezeConfig
+from replication.config import GaussianSqueezeConfig, algorithm_config
 from replication.experiments.gaussian_squeeze import run_population
 from replication.registry import GAUSSIAN_SQUEEZE
 from replication.replay import JointActionReplay, mean_action_excluding
@@ -88,7 +88,7 @@ def test_il_td_error_by_hand():
 
 def test_mfq_td_error_uses_the_mean_field_value():
     torch.manual_seed(0)
-    learner = MeanFieldQ(4, TINY, np.random.default_rng(0))
+    learner = MeanFieldQ(4, algorithm_config(TINY, "mfq"), np.random.default_rng(0))
     batch = _batch()
     agent, mean = torch.from_numpy(batch["agent"]), torch.from_numpy(batch["mean_action"])
     with torch.no_grad():
@@ -103,7 +103,7 @@ def test_mfq_td_error_uses_the_mean_field_value():
 @pytest.mark.parametrize("algo", sorted(GAUSSIAN_SQUEEZE.names()))
 def test_every_learner_updates_on_a_tiny_population(algo):
     torch.manual_seed(0)
-    learner = GAUSSIAN_SQUEEZE[algo].load()(4, TINY, np.random.default_rng(0))
+    learner = GAUSSIAN_SQUEEZE[algo].load()(4, algorithm_config(TINY, algo), np.random.default_rng(0))
     before = [p.detach().clone() for p in learner.__dict__.values() if isinstance(p, torch.nn.Module) for p in p.parameters()]
     loss = learner.train(_batch())
     after = [p for m in learner.__dict__.values() if isinstance(m, torch.nn.Module) for p in m.parameters()]
@@ -127,7 +127,7 @@ def test_fmq_frequency_of_the_best_reward_by_hand():
 
 
 def test_rec_fmq_recursive_frequency_by_hand():
-    learner = RecursiveFMQ(1, TINY, np.random.default_rng(0))
+    learner = RecursiveFMQ(1, algorithm_config(TINY, "rec_fmq"), np.random.default_rng(0))
     for reward, freq in ((1.0, 1.0), (0.5, 0.99), (1.0, 0.99 * 0.99 + 0.01), (3.0, 1.0)):
         learner.observe(np.array([2]), reward)
         assert learner.recursive_frequency[0, 2] == pytest.approx(freq)

@@ -106,7 +106,8 @@ def test_run_hash_follows_exactly_its_own_settings():
         before, after = hashes(base), hashes(edited)
         return {k for k in before if before[k] != after[k]}
 
-    assert changed(gaussian_squeeze={"boltzmann_temperature": 0.5}) == {"mfq", "analysis"}
+    gs_mfq = dataclasses.replace(base.gaussian_squeeze.mfq, boltzmann_temperature=0.5)
+    assert changed(gaussian_squeeze={"mfq": gs_mfq}) == {"mfq", "analysis"}
     assert changed(gaussian_squeeze={"gamma": 0.9}) == {"il", "mfq", "analysis"}
     assert changed(battle={"tournament_rounds": 8}) == {"tournament", "analysis"}
     assert changed(battle={"evaluation_policy": "greedy"}) == {"tournament", "scripted", "analysis"}

@@ -91,7 +91,7 @@ def test_config_edit_reruns_exactly_what_it_affects(local_smoke_run):
     finally:
         smoke.write_text(original)
     for overrides, expected_runs, expected_rules in (
-            ("gaussian_squeeze: {boltzmann_temperature: 0.2}", {"gaussian_squeeze/mfq/seed0", "gaussian_squeeze/mfq/seed1"},
+            ("gaussian_squeeze: {mfq: {boltzmann_temperature: 0.2}}", {"gaussian_squeeze/mfq/seed0", "gaussian_squeeze/mfq/seed1"},
              {"gaussian_squeeze_run"} | analysis),
             ("ising: {timeseries_taus: [0.8]}", set(), analysis),
             # the GIF shows the tournament's best models, so it follows the tournament

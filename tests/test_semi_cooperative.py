@@ -10,6 +10,7 @@ import torch
 from replication.algorithms.peer_evaluation import peer_evaluation, peer_mean, reshaped_reward, shared_reward
 from replication.algorithms.semi_cooperative.ped_dqn import PeerEvaluationDualDQN
 from replication.checkpoints import CheckpointError
+from replication.config import algorithm_config
 from replication.experiments import semi_cooperative as experiments
 from replication.registry import SEMI_COOPERATIVE
 from replication.tasks.prisoners_dilemma import PrisonersDilemma
@@ -43,7 +44,8 @@ def _constant_q(network, values):
 @pytest.mark.parametrize("bootstrap, expected_z", [("policy", [5 + 0.99 * 1 - 2, 0 + 0.99 * 0.5 - 0.5]),
                                                    ("max", [5 + 0.99 * 2 - 2, 0 + 0.99 * 3 - 0.5])])
 def test_ped_dqn_stores_the_reshaped_reward_of_a_hand_example(smoke_cfg, bootstrap, expected_z):
-    cfg = dataclasses.replace(smoke_cfg.semi_cooperative, peer_bootstrap=bootstrap, beta=1.0, gamma=0.99)
+    cfg = dataclasses.replace(algorithm_config(smoke_cfg.semi_cooperative, "ped_dqn"), peer_bootstrap=bootstrap, beta=1.0,
+                              gamma=0.99)
     schedule = dataclasses.replace(smoke_cfg.prisoners_dilemma, peer_warmup_steps=10)
     env = PrisonersDilemma(10, np.random.default_rng(0))
     learner = PeerEvaluationDualDQN(env, cfg, schedule, np.random.default_rng(0))

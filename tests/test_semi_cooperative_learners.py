@@ -10,6 +10,7 @@ import torch
 from replication.algorithms.semi_cooperative.mfq import MeanFieldDQN
 from replication.algorithms.semi_cooperative.pe_dqn import PeerEvaluationDQN
 from replication.algorithms.semi_cooperative.qmix import QMIX, Mixer
+from replication.config import algorithm_config
 from replication.tasks.prisoners_dilemma import PrisonersDilemma
 from tests.test_semi_cooperative import _constant_q
 
@@ -83,7 +84,8 @@ def test_paper_b_mfq_boltzmann_target_by_hand(smoke_cfg):
     """MF-Q's target bootstraps with v^MF = Σ_u softmax(Q⁻/T)·Q⁻ (paper A, Eqs. 10, 12). Target rows
     (1.0, 1.1) for both agents at T = 0.1: π = (0.268941, 0.731059), v^MF = 1.073106. Rewards 1,
     γ = 0.5: y = 1.536553. Online Q(o, action 0) = 2 for both: loss Σ (2 − 1.536553)² = 2·0.214783 = 0.429567."""
-    cfg = dataclasses.replace(smoke_cfg.semi_cooperative, gamma=0.5, batch_size=1, boltzmann_temperature=0.1)
+    cfg = dataclasses.replace(algorithm_config(smoke_cfg.semi_cooperative, "mfq"), gamma=0.5, batch_size=1,
+                              boltzmann_temperature=0.1)
     env = PrisonersDilemma(10, np.random.default_rng(0))
     learner = MeanFieldDQN(env, cfg, smoke_cfg.prisoners_dilemma, np.random.default_rng(0))
     _constant_q(learner.q.online, [[2.0, 0.0], [2.0, 0.0]])

@@ -10,10 +10,20 @@ previous step (Eq. 11); the target uses the mean-field value (Eq. 10), a Boltzma
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import torch
 
 from replication.algorithms.iql import IndependentQ
 from replication.algorithms.mean_field import mean_field_value
+from replication.settings import positive
+
+
+@dataclass(frozen=True)
+class MeanFieldQSettings:
+    """Config `gaussian_squeeze.mfq`."""
+
+    boltzmann_temperature: float = positive(0.1)  # T of π in v^MF (Eqs. 10, 12)
 
 
 class MeanFieldQ(IndependentQ):

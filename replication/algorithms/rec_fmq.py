@@ -11,10 +11,20 @@ heuristic interpolates between Q and the best reward:
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import torch
 
 from replication.algorithms.fmq import FrequencyMaximumQ
+from replication.settings import fraction
+
+
+@dataclass(frozen=True)
+class RecursiveFMQSettings:
+    """Config `gaussian_squeeze.rec_fmq`."""
+
+    alpha: float = fraction(0.01)  # α_f, the rate of the recursive frequency
 
 
 class RecursiveFMQ(FrequencyMaximumQ):
@@ -30,7 +40,7 @@ class RecursiveFMQ(FrequencyMaximumQ):
     def observe(self, actions: np.ndarray, reward: float) -> None:
         idx = (self._rows, actions)
         best, freq = self.max_reward[idx], self.recursive_frequency[idx]
-        alpha = self.cfg.rec_fmq_alpha
+        alpha = self.cfg.alpha
         self.recursive_frequency[idx] = np.where(
             reward > best, 1.0, np.where(reward == best, (1 - alpha) * freq + alpha, (1 - alpha) * freq))
         self.max_reward[idx] = np.maximum(best, reward)

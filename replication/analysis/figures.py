@@ -20,7 +20,7 @@ from replication.registry import BATTLE, GAUSSIAN_SQUEEZE, ISING, SEMI_COOPERATI
 from replication.tasks import ising  # noqa: E402
 
 ALGO_LABEL = ISING.labels
-ALGO_COLOR = {"mfq": "tab:blue", "mcmc": "tab:orange"}
+ALGO_COLOR = ISING.colours
 ONSAGER_TAU = 2.269185 / 2  # T_c = 2τ/λ, λ = 1 (see algorithms/mcmc.py)
 
 

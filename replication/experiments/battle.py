@@ -28,7 +28,7 @@ from tqdm import tqdm
 
 from replication import checkpoints, io
 from replication.algorithms.mean_action import peer_mean_action, team_mean_action
-from replication.config import BattleConfig, job_settings
+from replication.config import BattleConfig, algorithm_config, job_settings
 from replication.nets import soft_update
 from replication.registry import BATTLE
 from replication.schedules import linear
@@ -50,7 +50,8 @@ def make_env(cfg: BattleConfig, seed: int) -> Battle:
 
 
 def make_learner(algo: str, env: Battle, cfg: BattleConfig, rng: np.random.Generator, device: str):
-    return BATTLE[algo].load()(env.view_shape, env.feature_size, N_ACTIONS, 2 * cfg.agents_per_side, cfg, rng, device)
+    learner_cfg = algorithm_config(cfg, algo)   # battle's shared settings and the algorithm's own
+    return BATTLE[algo].load()(env.view_shape, env.feature_size, N_ACTIONS, 2 * cfg.agents_per_side, learner_cfg, rng, device)
 
 
 def epsilon_at(round_index: int, cfg: BattleConfig) -> float:

@@ -16,7 +16,7 @@ import torch
 from tqdm import tqdm
 
 from replication import io
-from replication.config import GaussianSqueezeConfig
+from replication.config import GaussianSqueezeConfig, algorithm_config
 from replication.registry import GAUSSIAN_SQUEEZE
 from replication.replay import JointActionReplay, mean_action_excluding
 from replication.schedules import linear
@@ -33,7 +33,7 @@ def run_population(algo: str, n_agents: int, seed: int, cfg: GaussianSqueezeConf
     torch.manual_seed(seed * 100_003 + n_agents)
     rng = np.random.default_rng([seed, n_agents, GAUSSIAN_SQUEEZE[algo].stream_id])
     env = GaussianSqueeze(n_agents, cfg.mu, cfg.sigma, cfg.n_actions)
-    learner = GAUSSIAN_SQUEEZE[algo].load()(n_agents, cfg, rng)
+    learner = GAUSSIAN_SQUEEZE[algo].load()(n_agents, algorithm_config(cfg, algo), rng)
     replay = JointActionReplay(cfg.replay_samples, n_agents, cfg.n_actions)
     mean_action = np.zeros((n_agents, cfg.n_actions), dtype=np.float32)  # ā starts at zeros
     pending, losses, rows = 0, [], []

@@ -22,7 +22,7 @@ from tqdm import tqdm
 
 from replication import checkpoints
 from replication.algorithms.mean_action import peer_mean_action
-from replication.config import SuiteConfig, task_sections
+from replication.config import SuiteConfig, algorithm_config, task_sections
 from replication.registry import SEMI_COOPERATIVE, TASK_STREAM_ID
 from replication.schedules import linear
 
@@ -121,7 +121,7 @@ def train(task: str, algo: str, seed: int, cfg: SuiteConfig, out: Path, progress
     task_index, algo_index = TASK_STREAM_ID[task], SEMI_COOPERATIVE[algo].stream_id
     rngs = {"env": np.random.default_rng([seed, 6, task_index]), "learner": np.random.default_rng([seed, 7, algo_index])}
     env = make_task(task, schedule, rngs["env"])
-    learner = SEMI_COOPERATIVE[algo].load()(env, learner_cfg, schedule, rngs["learner"])
+    learner = SEMI_COOPERATIVE[algo].load()(env, algorithm_config(learner_cfg, algo), schedule, rngs["learner"])
     rows, start, settings = [], 0, training_settings(cfg, task, algo)
     checkpoint = Path(out) / CHECKPOINT
     state = checkpoints.resume_state(checkpoint, lambda path: load_checkpoint(path, task, algo, settings), stale)

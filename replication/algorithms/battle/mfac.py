@@ -1,24 +1,34 @@
 """MF-AC on battle (paper A, Algorithm 2): AC whose critic also reads the mean action ā.
 
-Paper (`mfac_critic: q`): the critic is Q(s, a, ā), trained towards
+Paper (`critic: q`): the critic is Q(s, a, ā), trained towards
 y = r + γ·(1 − done)·Σ_a π(a|s') Q(s', a, ā') (Eq. 10 with the actor's policy), and the actor
-follows ∇ log π(a|s)·Q(s, a, ā). Reference code (`mfac_critic: v`): the critic is V(s, ā) and the
+follows ∇ log π(a|s)·Q(s, a, ā). Reference code (`critic: v`): the critic is V(s, ā) and the
 update is AC's, with advantage = bootstrapped return − V(s, ā). The actor never sees ā.
 Both are on-policy, one update per round, without target networks (as the reference code).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Literal
+
 import torch
 
 from replication.algorithms.battle.ac import IndependentAC
+
+
+@dataclass(frozen=True)
+class MeanFieldACSettings:
+    """Config `battle.mfac`."""
+
+    critic: Literal["q", "v"] = "q"   # Q(s, a, ā) (paper) or V(s, ā) (reference code)
 
 
 class MeanFieldAC(IndependentAC):
     critic_mean_action = True
 
     def critic_is_q(self, cfg) -> bool:
-        return cfg.mfac_critic == "q"
+        return cfg.critic == "q"
 
     def loss(self, rows, all_rows, index, log_pi, critic):
         if not self.critic_is_q(self.cfg):

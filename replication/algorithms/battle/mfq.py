@@ -8,10 +8,20 @@ reference code's double-DQN target instead.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import torch
 
 from replication.algorithms.battle.il import BattleIndependentDQN
 from replication.algorithms.mean_field import mean_field_value
+from replication.settings import positive
+
+
+@dataclass(frozen=True)
+class BattleMeanFieldDQNSettings:
+    """Config `battle.mfq`."""
+
+    boltzmann_temperature: float = positive(0.1)  # T of π in v^MF (Eqs. 10, 12)
 
 
 class BattleMeanFieldDQN(BattleIndependentDQN):

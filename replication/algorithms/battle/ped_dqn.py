@@ -6,12 +6,15 @@ acts and learns from r̂_a = r_a + β·Z_a; the mission network learns from the 
 `mission_learning_rate`. Z_a is the mean peer evaluation z_k = r_k + γ·Q_m(o'_k, π(o'_k)) −
 Q_m(o_k, u_k) of a's team-mates within its 13×13 view, computed when the next observation
 arrives (one step later) and stored with the transition, from round `peer_warmup_rounds` on.
-`peer_bootstrap` and `peer_network` are paper B's options (see semi_cooperative/ped_dqn.py).
+`peer_bootstrap` and `peer_network` are paper B's options (see semi_cooperative/ped_dqn.py); the
+settings are config `battle.ped_dqn`.
 """
 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
 import torch
@@ -19,6 +22,19 @@ import torch
 from replication.algorithms.battle.il import BattleIndependentDQN
 from replication.algorithms.peer_evaluation import peer_evaluation, reshaped_reward
 from replication.nets import BattleQNet
+from replication.settings import non_negative, positive, tagged
+
+
+@dataclass(frozen=True)
+class BattlePeerEvaluationDualDQNSettings:
+    """Config `battle.ped_dqn`; the action network uses battle's `learning_rate`."""
+
+    mission_learning_rate: float = positive(5e-4)
+    mission_train_ratio: float = positive(2.0)   # the mission network's gradient batches per new sample × batch
+    beta: float = non_negative(1.0)              # β of r̂ = r + β·Z, as paper B's semi_cooperative.beta
+    peer_bootstrap: Literal["policy", "max"] = tagged("policy")
+    peer_network: Literal["mission", "frozen_copy"] = tagged("mission")
+    peer_warmup_rounds: int = non_negative(50)   # paper B: 50 000 of 1M steps; here 2.5% of the 2000 rounds
 
 
 class BattlePeerEvaluationDualDQN(BattleIndependentDQN):

@@ -9,7 +9,7 @@ mean Z_a of the z_k of the peers it observes and its action network learns from 
 reward r̂_a = r_a + β·Z_a; the action network alone picks actions. Z is computed when the step
 is collected and stored with it (author code), and only from `peer_warmup_steps` on.
 
-Options (config `semi_cooperative`): the bootstrap π(o') is the action network's greedy policy
+Options (config `semi_cooperative`; the mission network's learning rate is `semi_cooperative.ped_dqn`): the bootstrap π(o') is the action network's greedy policy
 (paper) or max over the mission network's actions (`peer_bootstrap: max`, author code); z comes
 from the live mission network (paper) or its frozen copy refreshed with the target networks
 (`peer_network: frozen_copy`, author code; the copy is then the mission target network).
@@ -17,11 +17,21 @@ from the live mission network (paper) or its frozen copy refreshed with the targ
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from replication.algorithms.peer_evaluation import PeerEvaluation
 from replication.algorithms.semi_cooperative.dqn import DQN
 from replication.algorithms.semi_cooperative.idqn import IndependentDQN
+from replication.settings import positive
+
+
+@dataclass(frozen=True)
+class PeerEvaluationDualDQNSettings:
+    """Config `semi_cooperative.ped_dqn`; the action network uses `action_learning_rate`."""
+
+    mission_learning_rate: float = positive(5e-4)
 
 
 class PeerEvaluationDualDQN(IndependentDQN):
