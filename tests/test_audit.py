@@ -4,8 +4,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from replication.analysis.audit import Claim, load_claims, verdict
-from replication.analysis.measures import bootstrap_ci, curie_point
+from replication.analysis.audit import MIN_SEEDS, Claim, load_claims, verdict
+from replication.analysis.measures import bootstrap_ci, curie_point, probability_of_improvement
 
 WITHIN = Claim(id="x", paper="A", figure="Fig. 4", statement="s", paper_value=0.5, measure="ising_equilibrium_xi",
                tolerance=0.1)
@@ -18,34 +18,63 @@ def seeds(*values):
 
 
 def test_inside_band_is_reproduced():
-    assert verdict(WITHIN, seeds(0.48, 0.50, 0.52, 0.51, 0.49), "default")[0] == "reproduced"
+    assert verdict(WITHIN, seeds(0.48, 0.50, 0.52, 0.51, 0.49), "default").verdict == "reproduced"
 
 
 def test_failing_claim_is_not_reproduced():
-    result, reason, (mean, low, high) = verdict(WITHIN, seeds(0.90, 0.91, 0.92, 0.89, 0.90), "default")
-    assert result == "not reproduced"
-    assert "outside" in reason and mean == pytest.approx(0.904)
+    judged = verdict(WITHIN, seeds(0.90, 0.91, 0.92, 0.89, 0.90), "default")
+    assert judged.verdict == "not reproduced"
+    assert "outside" in judged.reason and judged.estimate == pytest.approx(0.904) and judged.n_seeds == 5
 
 
 def test_straddling_the_band_is_inconclusive():
-    assert verdict(WITHIN, seeds(0.3, 0.7, 0.4, 0.65, 0.5), "default")[0] == "inconclusive"
+    judged = verdict(WITHIN, seeds(0.3, 0.7, 0.4, 0.65, 0.5), "default")
+    assert (judged.verdict, judged.cause) == ("inconclusive", "interval")
 
 
 def test_reduced_scale_is_inconclusive_even_when_values_match():
-    result, reason, _ = verdict(WITHIN, seeds(0.5, 0.5, 0.5), "smoke")
-    assert result == "inconclusive" and "smoke scale" in reason
+    judged = verdict(WITHIN, seeds(0.5, 0.5, 0.5, 0.5, 0.5), "smoke")
+    assert judged.verdict == "inconclusive" and "smoke scale" in judged.reason and judged.cause == "scale"
 
 
-def test_too_few_defined_seeds_is_inconclusive():
-    assert verdict(WITHIN, seeds(0.5, np.nan, np.nan), "default")[0] == "inconclusive"
-    assert verdict(WITHIN, seeds(), "default")[0] == "inconclusive"
+def test_four_seeds_are_too_few_for_a_decisive_verdict():
+    """Four seeds wholly inside the band (or wholly outside it) stay inconclusive: a decisive
+    verdict needs MIN_SEEDS = 5 seeds with a defined value; the fifth seed decides."""
+    assert MIN_SEEDS == 5
+    for values in ((0.50, 0.50, 0.51, 0.49), (0.90, 0.91, 0.92, 0.89)):
+        judged = verdict(WITHIN, seeds(*values), "default")
+        assert (judged.verdict, judged.cause, judged.n_seeds) == ("inconclusive", "seeds", 4)
+        assert "too few seeds: 4 with a defined value, a decisive verdict needs 5" in judged.reason
+    assert verdict(WITHIN, seeds(0.50, 0.50, 0.51, 0.49, 0.50), "default").verdict == "reproduced"
+    judged = verdict(WITHIN, seeds(0.5, 0.5, 0.5, 0.5, np.nan), "default")
+    assert judged.cause == "seeds" and "undefined for 1 of 5 seeds" in judged.reason
+    assert verdict(WITHIN, seeds(), "default").cause == "no runs"
 
 
 def test_threshold_rules():
-    assert verdict(ABOVE, seeds(0.95, 0.97, 0.99), "default")[0] == "reproduced"
-    assert verdict(ABOVE, seeds(0.1, 0.0, 0.05), "default")[0] == "not reproduced"
+    assert verdict(ABOVE, seeds(0.95, 0.97, 0.99, 0.96, 0.98), "default").verdict == "reproduced"
+    assert verdict(ABOVE, seeds(0.1, 0.0, 0.05, 0.02, 0.07), "default").verdict == "not reproduced"
     below = Claim(**{**ABOVE.__dict__, "rule": "below"})
-    assert verdict(below, seeds(0.1, 0.0, 0.05), "default")[0] == "reproduced"
+    assert verdict(below, seeds(0.1, 0.0, 0.05, 0.02, 0.07), "default").verdict == "reproduced"
+
+
+def test_bca_interval_by_hand():
+    """x = (0, 0, 0, 0, 10), mean 2. A bootstrap mean is 2k, k ~ Binomial(5, 0.2) the number of
+    10s drawn: CDF at k = 0, 1, 2, 3, 4: 0.32768, 0.73728, 0.94208, 0.99328, 0.99968.
+    Bias z0 = Φ⁻¹ of the share of bootstrap means below 2, ties counted half (scipy's rule):
+    Φ⁻¹((0.32768 + 0.73728)/2 = 0.53248) = 0.08149. Acceleration from the jackknife means
+    (2.5 four times, 0 once; their mean 2): d = (−0.5 ×4, 2), a = Σd³ / (6 (Σd²)^1.5) = 7.5 / (6·5^1.5)
+    = 0.11180. Upper level Φ(z0 + (z0 + 1.95996)/(1 − a(z0 + 1.95996))) = Φ(2.72665) = 0.99680,
+    which falls at k = 4: upper bound 8; lower level Φ(−1.47095) = 0.0707 falls at k = 0: 0.
+    The percentile interval would stop at the 0.975 quantile, k = 3: 6."""
+    assert bootstrap_ci([0.0, 0.0, 0.0, 0.0, 10.0]) == (2.0, 0.0, 8.0)
+
+
+def test_bca_interval_survives_values_near_underflow():
+    """The same data times 2⁻⁶⁰⁰ (≈ 2.4e-181, as a collapsed G(x)/G_max at N = 1000): the interval
+    is the same one times 2⁻⁶⁰⁰, not NaN (the jackknife's cubes underflow without rescaling)."""
+    tiny = np.ldexp([0.0, 0.0, 0.0, 0.0, 10.0], -600)
+    assert bootstrap_ci(tiny) == tuple(np.ldexp([2.0, 0.0, 8.0], -600))
 
 
 def test_bootstrap_ci_brackets_the_mean_and_is_deterministic():
@@ -54,6 +83,41 @@ def test_bootstrap_ci_brackets_the_mean_and_is_deterministic():
     assert low < mean < high and mean == pytest.approx(0.27)
     assert bootstrap_ci(values) == (mean, low, high)
     assert bootstrap_ci([0.3, 0.3]) == (0.3, 0.3, 0.3)
+
+
+def test_probability_of_improvement_by_hand():
+    """P(X > Y) over all pairs, ties half: x = (1, 3), y = (2): pairs (1,2) 0, (3,2) 1 → 0.5.
+    x = (1, 2, 3), y = (2, 2): (1,·) 0 + 0, (2,·) ½ + ½, (3,·) 1 + 1 → 3/6 = 0.5. x = (3, 4), y = (1, 2):
+    every pair above → 1, and every resample too, so the interval is [1, 1]. x = (0, 0), y = (0, 0):
+    all ties → 0.5. x = (3, …, 7), y = (1, …, 5): above 2 + 3 + 4 + 5 + 5 = 19 pairs, ties (3,3), (4,4),
+    (5,5) → (19 + 1.5)/25 = 0.82."""
+    assert probability_of_improvement([1, 3], [2])[0] == 0.5
+    assert probability_of_improvement([1, 2, 3], [2, 2])[0] == 0.5
+    assert probability_of_improvement([3, 4], [1, 2]) == (1.0, 1.0, 1.0)
+    assert probability_of_improvement([0, 0], [0, 0]) == (0.5, 0.5, 0.5)
+    p, low, high = probability_of_improvement([3, 4, 5, 6, 7], [1, 2, 3, 4, 5])
+    assert p == pytest.approx(0.82) and low <= p <= high
+    assert np.isnan(probability_of_improvement([], [1.0])[0])
+
+
+IMPROVES = Claim(id="z", paper="B", figure="f", statement="s", paper_value=np.nan, measure="semi_cooperative_final",
+                 rule="improves", versus={"algo": "idqn"})
+
+
+def test_improves_rule_puts_each_verdict_on_its_side_of_one_half():
+    """X's five seeds all above Y's: P(X > Y) = 1 with interval [1, 1] → reproduced; all below:
+    P = 0 → not reproduced; interleaved (1, 3, 5, 7, 9) v (2, 4, 6, 8, 10): P = 10/25 = 0.4 and the
+    interval straddles 0.5 → inconclusive. Lower is better turns the comparison round. Four seeds of
+    Y are too few."""
+    high, low = seeds(10, 11, 12, 13, 14), seeds(1, 2, 3, 4, 5)
+    assert verdict(IMPROVES, high, "default", low).verdict == "reproduced"
+    assert verdict(IMPROVES, low, "default", high).verdict == "not reproduced"
+    judged = verdict(IMPROVES, seeds(1, 3, 5, 7, 9), "default", seeds(2, 4, 6, 8, 10))
+    assert judged.estimate == pytest.approx(0.4) and judged.verdict == "inconclusive" and judged.cause == "interval"
+    sooner = Claim(**{**IMPROVES.__dict__, "better": "lower"})
+    assert verdict(sooner, low, "default", high).verdict == "reproduced"
+    judged = verdict(IMPROVES, high, "default", seeds(1, 2, 3, 4))
+    assert (judged.verdict, judged.cause, judged.n_versus) == ("inconclusive", "seeds", 4)
 
 
 def test_curie_point_interpolates_the_crossing():
@@ -66,4 +130,5 @@ def test_registry_loads_and_every_claim_has_a_tolerance_or_threshold():
     claims = load_claims()
     assert len({c.id for c in claims}) == len(claims) > 20
     for c in claims:
-        assert (c.rule == "within" and c.tolerance > 0) or (c.rule != "within" and c.threshold is not None)
+        assert ((c.rule == "within" and c.tolerance > 0) or (c.rule in ("above", "below") and c.threshold is not None)
+                or (c.rule == "improves" and c.versus))

@@ -1,4 +1,4 @@
-"""Tidy runs → tables (CSV and Markdown) with 95% bootstrap confidence intervals over seeds."""
+"""Tidy runs → tables (CSV and Markdown) with 95% BCa bootstrap confidence intervals over seeds."""
 
 from __future__ import annotations
 

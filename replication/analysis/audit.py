@@ -2,13 +2,18 @@
 
 Rule (fixed before any result was seen, the same for every claim):
 - `within` claims: our value should lie within paper value ± tolerance.
-  reproduced      the whole 95% bootstrap CI over seeds lies inside the band;
-  not reproduced  the whole CI lies outside the band;
-  inconclusive    the CI straddles an edge of the band (more seeds needed).
+  reproduced      the whole 95% interval lies inside the band;
+  not reproduced  the whole interval lies outside the band;
+  inconclusive    the interval straddles an edge of the band.
 - `above` / `below` claims: our value should be above / below a threshold; reproduced when the
-  whole CI is on the claimed side, not reproduced when it is wholly on the other, else inconclusive.
-- Always inconclusive: the results were made at a smaller scale than the claim needs, fewer than
-  two seeds have a defined value, or no runs exist.
+  whole interval is on the claimed side, not reproduced when it is wholly on the other.
+- `improves` claims ("X beats Y"): the probability of improvement P(X > Y) over the two samples of
+  seeds (or P(X < Y) where lower is better); reproduced when its whole interval lies above 0.5,
+  not reproduced when it lies below 0.5.
+- The interval of a mean is the BCa bootstrap over seeds; that of P(X > Y) the stratified
+  bootstrap (`measures`).
+- Always inconclusive: the results were made at a smaller scale than the claim needs, no runs
+  exist, or fewer than MIN_SEEDS seeds (of each sample) have a defined value.
 """
 
 from __future__ import annotations
@@ -21,12 +26,14 @@ import pandas as pd
 import yaml
 
 from replication import io
-from replication.analysis.measures import MEASURES, bootstrap_ci
 from replication.analysis.html import escape, page
+from replication.analysis.measures import MEASURES, bootstrap_ci, probability_of_improvement
 from replication.config import SCALES, ConfigError, SuiteConfig
 
 CLAIMS_DIR = Path(__file__).resolve().parent.parent / "claims"
-RULES = ("within", "above", "below")
+RULES = ("within", "above", "below", "improves")
+MIN_SEEDS = 5   # a decisive verdict needs this many seeds with a defined value (of each sample for `improves`)
+VERDICTS = ("reproduced", "not reproduced", "inconclusive")
 
 
 @dataclass(frozen=True)
@@ -41,6 +48,8 @@ class Claim:
     rule: str = "within"
     tolerance: float = 0.0
     threshold: float | None = None
+    versus: dict = field(default_factory=dict)   # `improves`: the params that make the measure Y's (e.g. {algo: idqn})
+    better: str = "higher"                       # `improves`: whether X should score higher or lower than Y
     min_scale: str = "default"
     note: str = ""
 
@@ -60,8 +69,11 @@ def load_claims(paths=None) -> list[Claim]:
                 raise ConfigError(f"{path}: claim {claim.id}: min_scale must be one of {', '.join(SCALES)}")
             if claim.rule == "within" and not np.isfinite(claim.paper_value):
                 raise ConfigError(f"{path}: claim {claim.id}: rule within needs a paper value")
-            if claim.rule != "within" and claim.threshold is None:
+            if claim.rule in ("above", "below") and claim.threshold is None:
                 raise ConfigError(f"{path}: claim {claim.id}: rule {claim.rule} needs a threshold")
+            if claim.rule == "improves" and (not claim.versus or claim.better not in ("higher", "lower")):
+                raise ConfigError(f"{path}: claim {claim.id}: rule improves needs `versus` (params of the other sample) "
+                                  "and `better` (higher or lower)")
             claims.append(claim)
     ids = [c.id for c in claims]
     if len(set(ids)) != len(ids):
@@ -69,48 +81,91 @@ def load_claims(paths=None) -> list[Claim]:
     return claims
 
 
-def verdict(claim: Claim, values: pd.Series, scale: str) -> tuple[str, str, tuple]:
-    """Return (verdict, reason, (mean, ci_low, ci_high)) for one claim from per-seed values."""
-    values = pd.Series(values, dtype=float)
-    defined = values.dropna()
-    mean, low, high = bootstrap_ci(defined.to_numpy())
+@dataclass(frozen=True)
+class Judgement:
+    verdict: str
+    reason: str
+    estimate: float          # mean over seeds; P(X > Y) (or P(X < Y)) for `improves`
+    ci_low: float
+    ci_high: float
+    n_seeds: int             # seeds with a defined value (X's for `improves`)
+    n_versus: int = 0        # Y's seeds with a defined value, for `improves`
+    cause: str = ""          # why inconclusive: scale, no runs, seeds or interval
+
+    def _replace(self, verdict: str, reason: str, cause: str = "") -> "Judgement":
+        return Judgement(verdict, reason, self.estimate, self.ci_low, self.ci_high, self.n_seeds, self.n_versus, cause)
+
+
+def _defined(values) -> pd.Series:
+    return pd.Series(values, dtype=float).dropna()
+
+
+def verdict(claim: Claim, values: pd.Series, scale: str, versus: pd.Series | None = None) -> Judgement:
+    """The verdict on one claim from per-seed values (and, for `improves`, Y's per-seed values)."""
+    x = _defined(values)
+    if claim.rule == "improves":
+        y = _defined(versus if versus is not None else [])
+        first, second = (x, y) if claim.better == "higher" else (y, x)
+        judged = Judgement("", "", *probability_of_improvement(first, second), len(x), len(y))
+        runs = len(values) > 0 and versus is not None and len(versus) > 0
+    else:
+        judged = Judgement("", "", *bootstrap_ci(x.to_numpy()), len(x))
+        runs = len(values) > 0
     if SCALES.index(scale) < SCALES.index(claim.min_scale):
-        return "inconclusive", f"run at {scale} scale; this claim needs at least {claim.min_scale} scale", (mean, low, high)
-    if len(values) == 0:
-        return "inconclusive", "no runs for this claim", (mean, low, high)
-    if len(defined) < 2:
-        return "inconclusive", f"value defined for {len(defined)} of {len(values)} seeds; need at least 2", (mean, low, high)
-    undefined = "" if len(defined) == len(values) else f"; undefined for {len(values) - len(defined)} of {len(values)} seeds"
+        return judged._replace("inconclusive", f"run at {scale} scale; this claim needs at least {claim.min_scale} scale", "scale")
+    if not runs:
+        return judged._replace("inconclusive", "no runs for this claim", "no runs")
+    counts = [len(values)] + ([len(versus)] if claim.rule == "improves" else [])
+    defined = [judged.n_seeds] + ([judged.n_versus] if claim.rule == "improves" else [])
+    undefined = "".join(f"; undefined for {c - d} of {c} seeds" for c, d in zip(counts, defined) if d < c)
+    if min(defined) < MIN_SEEDS:
+        have = " and ".join(map(str, defined))
+        return judged._replace("inconclusive", f"too few seeds: {have} with a defined value, a decisive verdict needs "
+                                               f"{MIN_SEEDS}" + undefined, "seeds")
+    low, high = judged.ci_low, judged.ci_high
+    if np.isnan(low) or np.isnan(high):
+        return judged._replace("inconclusive", "the interval is undefined for these values" + undefined, "interval")
     if claim.rule == "within":
         band_low, band_high = claim.paper_value - claim.tolerance, claim.paper_value + claim.tolerance
         if band_low <= low and high <= band_high:
-            return "reproduced", f"95% CI inside paper ± {claim.tolerance:g}" + undefined, (mean, low, high)
+            return judged._replace("reproduced", f"95% CI inside paper ± {claim.tolerance:g}" + undefined)
         if high < band_low or low > band_high:
-            return "not reproduced", f"95% CI outside paper ± {claim.tolerance:g}" + undefined, (mean, low, high)
-        return "inconclusive", f"95% CI straddles the edge of paper ± {claim.tolerance:g}" + undefined, (mean, low, high)
+            return judged._replace("not reproduced", f"95% CI outside paper ± {claim.tolerance:g}" + undefined)
+        return judged._replace("inconclusive", f"95% CI straddles the edge of paper ± {claim.tolerance:g}" + undefined, "interval")
+    if claim.rule == "improves":
+        better = "above" if claim.better == "higher" else "below"
+        if low > 0.5:
+            return judged._replace("reproduced", f"P(X {'>' if better == 'above' else '<'} Y): 95% CI wholly above 0.5" + undefined)
+        if high < 0.5:
+            return judged._replace("not reproduced", f"P(X {'>' if better == 'above' else '<'} Y): 95% CI wholly below 0.5" + undefined)
+        return judged._replace("inconclusive", "P(X > Y) 95% CI straddles 0.5" if better == "above" else
+                               "P(X < Y) 95% CI straddles 0.5", "interval")
     above = claim.rule == "above"
     side, other = ("above", "at or below") if above else ("below", "at or above")
     holds = low > claim.threshold if above else high < claim.threshold
     fails = high <= claim.threshold if above else low >= claim.threshold
     if holds:
-        return "reproduced", f"95% CI wholly {side} {claim.threshold:g}" + undefined, (mean, low, high)
+        return judged._replace("reproduced", f"95% CI wholly {side} {claim.threshold:g}" + undefined)
     if fails:
-        return "not reproduced", f"95% CI wholly {other} {claim.threshold:g}" + undefined, (mean, low, high)
-    return "inconclusive", f"95% CI straddles {claim.threshold:g}" + undefined, (mean, low, high)
+        return judged._replace("not reproduced", f"95% CI wholly {other} {claim.threshold:g}" + undefined)
+    return judged._replace("inconclusive", f"95% CI straddles {claim.threshold:g}" + undefined, "interval")
 
 
 def audit_table(results: str | Path, scale: str, claims: list[Claim] | None = None) -> pd.DataFrame:
     rows = []
     for claim in claims or load_claims():
         values = MEASURES[claim.measure](results, **claim.params)
-        result, reason, (mean, low, high) = verdict(claim, values, scale)
+        versus = MEASURES[claim.measure](results, **{**claim.params, **claim.versus}) if claim.rule == "improves" else None
+        judged = verdict(claim, values, scale, versus)
         rows.append({
             "id": claim.id, "paper": claim.paper, "figure": claim.figure, "statement": claim.statement,
             "paper_value": claim.paper_value, "rule": claim.rule,
             "tolerance": claim.tolerance if claim.rule == "within" else np.nan,
-            "threshold": claim.threshold if claim.threshold is not None else np.nan,
-            "ours_mean": mean, "ci_low": low, "ci_high": high, "n_seeds": int(pd.Series(values).notna().sum()),
-            "verdict": result, "reason": reason, "note": claim.note,
+            "threshold": claim.threshold if claim.threshold is not None else (0.5 if claim.rule == "improves" else np.nan),
+            "statistic": ("P(X>Y)" if claim.better == "higher" else "P(X<Y)") if claim.rule == "improves" else "mean",
+            "ours": judged.estimate, "ci_low": judged.ci_low, "ci_high": judged.ci_high,
+            "n_seeds": judged.n_seeds, "n_seeds_versus": judged.n_versus if claim.rule == "improves" else np.nan,
+            "verdict": judged.verdict, "inconclusive_because": judged.cause, "reason": judged.reason, "note": claim.note,
         })
     return pd.DataFrame(rows)
 
@@ -119,30 +174,52 @@ def _fmt(x: float) -> str:
     return "–" if pd.isna(x) else f"{x:.3g}"
 
 
-def to_markdown(table: pd.DataFrame, cfg: SuiteConfig) -> str:
+def _rule_text(bold, code) -> str:
+    """How to read a verdict, for both pages; `bold` and `code` mark up a word."""
+    return (f"Each claim of the papers, our value with its 95% interval over seeds and its number of seeds n, and a verdict. "
+            f"Rule, fixed before looking at results and the same for every claim: {bold('reproduced')} when the whole "
+            f"interval lies inside paper ± tolerance (or wholly on the claimed side of a threshold), {bold('not reproduced')} "
+            f"when it lies wholly outside, {bold('inconclusive')} when it straddles the edge, the scale is smaller than the "
+            f"claim needs, or fewer than {MIN_SEEDS} seeds have a defined value. The interval of a mean is the BCa "
+            f"bootstrap; a claim that one algorithm beats another is judged on the probability of improvement P(X > Y) "
+            f"over their seeds (stratified bootstrap interval), reproduced when the interval lies above 0.5. Tolerances "
+            f"live in {code('replication/claims/*.yaml')} with their reasons. A paper value of – means the paper's number was "
+            f"not recovered: the claim is judged on its direction only.")
+
+
+def _summary(table: pd.DataFrame) -> list[str]:
+    """The counts per verdict, and why the inconclusive ones are."""
     counts = table["verdict"].value_counts()
-    lines = [
-        f"# Audit: {cfg.results_name} scale",
-        "",
-        "Each claim of the papers, our value (mean over seeds, 95% percentile-bootstrap CI) and a verdict.",
-        "Rule, fixed before looking at results: **reproduced** when the whole CI lies inside paper ± tolerance",
-        "(or wholly on the claimed side of a threshold), **not reproduced** when it lies wholly outside,",
-        "**inconclusive** when it straddles the edge, fewer than two seeds are defined, or the scale is",
-        "smaller than the claim needs. Tolerances live in `replication/claims/*.yaml` with their reasons.",
-        "A paper value of – means the paper's number was not recovered: the claim is judged on its direction only.",
-        "",
-        "Summary: " + ", ".join(f"{counts.get(v, 0)} {v}" for v in ("reproduced", "not reproduced", "inconclusive")),
-        "",
-    ]
+    causes = table.loc[table["verdict"] == "inconclusive", "inconclusive_because"].value_counts()
+    why = ", ".join(f"{n} {CAUSE_WORDS[c]}" for c, n in causes.items())
+    return [f"{counts.get(v, 0)} {v}" + (f" ({why})" if v == "inconclusive" and why else "") for v in VERDICTS]
+
+
+CAUSE_WORDS = {"scale": "need a larger scale", "seeds": "have too few seeds", "interval": "straddle the band",
+               "no runs": "have no runs"}
+
+
+def _cells(r) -> tuple[str, str, str]:
+    """Our value with its interval, the bound it is judged against, and n."""
+    prefix = f"{r.statistic} = " if r.rule == "improves" else ""
+    ours = f"{prefix}{_fmt(r.ours)} [{_fmt(r.ci_low)}, {_fmt(r.ci_high)}]"
+    bound = f"± {r.tolerance:g}" if r.rule == "within" else (
+        "above 0.5" if r.rule == "improves" else f"{r.rule} {r.threshold:g}")
+    n = f"{r.n_seeds} v {int(r.n_seeds_versus)}" if r.rule == "improves" else f"{r.n_seeds}"
+    return ours, bound, n
+
+
+def to_markdown(table: pd.DataFrame, cfg: SuiteConfig) -> str:
+    lines = [f"# Audit: {cfg.results_name} scale", "", _rule_text(lambda w: f"**{w}**", lambda w: f"`{w}`"), "",
+             "Summary: " + ", ".join(_summary(table)), ""]
     for paper, part in table.groupby("paper", sort=False):
         lines += [f"## {paper}", "",
-                  "| claim | figure | statement | paper | ours [95% CI] | tol./threshold | seeds | verdict | reason |",
+                  "| claim | figure | statement | paper | ours [95% CI] | n | tol./threshold | verdict | reason |",
                   "|---|---|---|---|---|---|---|---|---|"]
         for r in part.itertuples():
-            bound = f"± {r.tolerance:g}" if r.rule == "within" else f"{r.rule} {r.threshold:g}"
-            ours = f"{_fmt(r.ours_mean)} [{_fmt(r.ci_low)}, {_fmt(r.ci_high)}]"
-            lines.append(f"| {r.id} | {r.figure} | {r.statement} | {_fmt(r.paper_value)} | {ours} | {bound} | "
-                         f"{r.n_seeds} | **{r.verdict}** | {r.reason} |")
+            ours, bound, n = _cells(r)
+            lines.append(f"| {r.id} | {r.figure} | {r.statement} | {_fmt(r.paper_value)} | {ours} | {n} | {bound} | "
+                         f"**{r.verdict}** | {r.reason} |")
         lines.append("")
     return "\n".join(lines)
 
@@ -150,24 +227,20 @@ def to_markdown(table: pd.DataFrame, cfg: SuiteConfig) -> str:
 def to_html(table: pd.DataFrame, cfg: SuiteConfig) -> str:
     """The audit as one self-contained page (the report's audit page): the rule, the counts, and a
     table per paper with each verdict coloured."""
-    counts = table["verdict"].value_counts()
-    parts = ["<p>Each claim of the papers, our value (mean over seeds, 95% percentile-bootstrap CI) and a verdict. "
-             "Rule, fixed before looking at results: <b>reproduced</b> when the whole CI lies inside paper ± tolerance "
-             "(or wholly on the claimed side of a threshold), <b>not reproduced</b> when it lies wholly outside, "
-             "<b>inconclusive</b> when it straddles the edge, fewer than two seeds are defined, or the scale is smaller "
-             "than the claim needs. Tolerances live in <code>replication/claims/*.yaml</code> with their reasons.</p>",
-             "<p class='summary'>" + "".join(
-                 f"<span class='{v.replace(' ', '-')}'>{counts.get(v, 0)} {v}</span>"
-                 for v in ("reproduced", "not reproduced", "inconclusive")) + "</p>"]
+    marks = {"\x01": "<b>", "\x02": "</b>", "\x03": "<code>", "\x04": "</code>"}
+    rule = escape(_rule_text(lambda w: f"\x01{w}\x02", lambda w: f"\x03{w}\x04"))
+    for mark, tag in marks.items():
+        rule = rule.replace(mark, tag)
+    parts = [f"<p>{rule}</p>", "<p class='summary'>" + "".join(
+        f"<span class='{v.replace(' ', '-')}'>{text}</span>" for v, text in zip(VERDICTS, _summary(table))) + "</p>"]
     for paper, part in table.groupby("paper", sort=False):
         parts += [f"<h2>{escape(paper)}</h2><table><tr><th>claim</th><th>figure</th><th>statement</th><th>paper</th>"
-                  "<th>ours [95% CI]</th><th>tol./threshold</th><th>seeds</th><th>verdict</th><th>reason</th></tr>"]
+                  "<th>ours [95% CI]</th><th>n</th><th>tol./threshold</th><th>verdict</th><th>reason</th></tr>"]
         for r in part.itertuples():
-            bound = f"± {r.tolerance:g}" if r.rule == "within" else f"{r.rule} {r.threshold:g}"
-            ours = f"{_fmt(r.ours_mean)} [{_fmt(r.ci_low)}, {_fmt(r.ci_high)}]"
+            ours, bound, n = _cells(r)
             parts.append(f"<tr class='{r.verdict.replace(' ', '-')}'><td>{escape(r.id)}</td><td>{escape(r.figure)}</td>"
                          f"<td>{escape(r.statement)}</td><td class='num'>{_fmt(r.paper_value)}</td>"
-                         f"<td class='num'>{ours}</td><td class='num'>{escape(bound)}</td><td class='num'>{r.n_seeds}</td>"
+                         f"<td class='num'>{escape(ours)}</td><td class='num'>{n}</td><td class='num'>{escape(bound)}</td>"
                          f"<td><b>{escape(r.verdict)}</b></td><td>{escape(r.reason)}</td></tr>")
         parts.append("</table>")
     wide = "td:first-child { white-space: nowrap; } td:nth-child(3) { min-width: 18em; } td:last-child { min-width: 16em; }"
