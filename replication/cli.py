@@ -5,6 +5,7 @@ Commands
   aggregate  tidy runs → tables with 95% bootstrap confidence intervals
   figures    the papers' figures from the runs and tables
   audit      every claim of the claims registry → reproduced / not reproduced / inconclusive
+  measures   the measures a claim can name (for a claims file of your own)
   tournament battle cross-play of every trained model pair (Fig. 8)
   scripted   every trained battle model against scripted teams (random; stationary random attacker)
   bench      speed of a task's pieces on this machine (battle, pursuit)
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 from replication.config import ConfigError, available_presets, load_config
 from replication.registry import BATTLE, SEMI_COOPERATIVE, SEMI_COOPERATIVE_TASKS, TASKS, algorithms_of
@@ -65,7 +67,12 @@ def build_parser() -> argparse.ArgumentParser:
                        ("audit", "write results/<scale>/audit.md and audit.csv")):
         cmd = sub.add_parser(name, help=text, description=text.capitalize() + " from the runs under --results.", epilog=EPILOG)
         cmd.add_argument("--results", required=True, help="results folder of one scale, e.g. results/default")
+        if name == "audit":
+            cmd.add_argument("--claims", action="append", default=[], metavar="YAML",
+                             help="a claims file of your own, audited beside the papers' (repeatable; adds to the config's `claims`)")
         _common(cmd)
+    sub.add_parser("measures", help="list the measures a claim can name", epilog=EPILOG,
+                   description="The registry of measures: each one's parameters and what it computes per seed.")
     tour = sub.add_parser("tournament", help="battle cross-play tournament", epilog=EPILOG,
                           description="Play every ordered pair of trained battle models, balanced over side and group order; writes runs/battle/tournament.csv.")
     tour.add_argument("--results", required=True, help="results folder of one scale, e.g. results/default")
@@ -173,6 +180,10 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         if args.command in ("evaluate", "render"):
             return watch_command(args)
+        if args.command == "measures":
+            from replication.analysis import audit
+            print(audit.describe_measures())
+            return 0
         cfg = check_tasks(load_config(args.config, args.preset))
         if args.command == "run":
             from replication import run
@@ -193,7 +204,10 @@ def main(argv: list[str] | None = None) -> int:
             tournament.run_scripted_evaluation(args.results, cfg, args.threads, progress=not args.no_progress)
         elif args.command == "audit":
             from replication.analysis import audit
-            audit.write_audit(args.results, cfg)
+            for path in args.claims:
+                if not Path(path).is_file():
+                    raise ConfigError(f"--claims: {path} is not a file")
+            audit.write_audit(args.results, cfg, args.claims)
     except ConfigError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2

@@ -340,6 +340,8 @@ class SuiteConfig:
     scale: Literal["smoke", "default", "paper"]
     seeds: list[int] = constrained([0, 1, 2, 3, 4], minimum=0, exclusive=False, role="selection")
     preset: Literal["paper", "reference_code"] = "paper"
+    # claims YAMLs of your own, audited beside replication/claims/*.yaml (paths from the working directory)
+    claims: list[str] = tagged([], role="audit")
     ising: IsingConfig = field(default_factory=IsingConfig)
     ising_toy: IsingToyConfig = field(default_factory=IsingToyConfig)
     gaussian_squeeze: GaussianSqueezeConfig = field(default_factory=GaussianSqueezeConfig)
@@ -356,6 +358,9 @@ class SuiteConfig:
             raise ConfigError("seeds: at least one seed is required")
         if len(set(self.seeds)) != len(self.seeds):
             raise ConfigError(f"seeds: duplicate seeds in {self.seeds}")
+        missing = [path for path in self.claims if not Path(path).is_file()]
+        if missing:
+            raise ConfigError(f"claims: {missing[0]} is not a file")
 
     @property
     def results_name(self) -> str:
@@ -575,9 +580,11 @@ def evaluation_config(cfg: SuiteConfig, job: Literal["tournament", "scripted"]) 
             **task_sections(cfg, "battle", None, (job, "evaluation", "selection"))}
 
 
-def analysis_config(cfg: SuiteConfig) -> dict:
-    """What the tables, figures and audit read: every setting but the scheduler's resources."""
-    return {k: v for k, v in to_dict(cfg).items() if k != "resources"}
+def analysis_config(cfg: SuiteConfig, audit: bool = False) -> dict:
+    """What the tables and figures read: every setting but the scheduler's resources and the
+    audit's own (role "audit": claims files of your own); with `audit`, what the audit reads."""
+    own = {f.name for f in dataclasses.fields(cfg) if f.metadata.get("role") == "audit"}
+    return {k: v for k, v in to_dict(cfg).items() if k != "resources" and (audit or k not in own)}
 
 
 def config_hash(settings: dict) -> str:

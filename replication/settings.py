@@ -43,7 +43,8 @@ def fraction(default, **tags):
 #   only=(algo, ...)  read by these algorithms' learners alone;
 #   role="selection"  which runs exist (algorithms, seeds), not what a run computes;
 #   role="bookkeeping" how a run is kept (checkpoint spacing), never its results;
-#   role="analysis"   read by the tables and figures only;
+#   role="analysis"   read by the tables, figures and audit only;
+#   role="audit"      read by the audit only (claims files of your own);
 #   role="tournament" / "scripted" / "evaluation"  the battle evaluation jobs (evaluation: both).
 def tagged(default, **tags):
     """A setting without range constraints, with `only`/`role` tags."""

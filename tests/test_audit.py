@@ -4,8 +4,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from replication.analysis import audit
 from replication.analysis.audit import MIN_SEEDS, Claim, load_claims, verdict
 from replication.analysis.measures import bootstrap_ci, curie_point, probability_of_improvement
+from replication.config import ConfigError
 
 WITHIN = Claim(id="x", paper="A", figure="Fig. 4", statement="s", paper_value=0.5, measure="ising_equilibrium_xi",
                tolerance=0.1)
@@ -132,3 +134,48 @@ def test_registry_loads_and_every_claim_has_a_tolerance_or_threshold():
     for c in claims:
         assert ((c.rule == "within" and c.tolerance > 0) or (c.rule in ("above", "below") and c.threshold is not None)
                 or (c.rule == "improves" and c.versus))
+
+
+def _claims_file(tmp_path, claim: str) -> str:
+    path = tmp_path / "mine.yaml"
+    path.write_text('paper: "mine"\nclaims:\n  - {id: c1, figure: f, statement: s, paper_value: 0.5, ' + claim + "}\n")
+    return str(path)
+
+
+@pytest.mark.parametrize("claim, message", [
+    ("measure: xi, params: {algo: mcmc}, tolerance: 0.1",
+     "claim c1: unknown measure 'xi'; `python -m replication measures` lists them"),
+    ("measure: ising_equilibrium_xi, params: {algo: mcmc}, tolerance: 0.1",
+     "claim c1: params do not fit measure ising_equilibrium_xi: missing a required argument: 'tau'"),
+    ("measure: ising_equilibrium_xi, params: {algo: mcmc, tau: 2.0}, tolerence: 0.1",
+     "claim c1: unknown key 'tolerence'; allowed keys are id, figure"),
+    ("measure: ising_equilibrium_xi, params: {algo: mcmc, tau: 2.0}, rule: improves",
+     "claim c1: rule improves needs `versus`"),
+    ("measure: ising_equilibrium_xi, params: {algo: mcmc, tau: 2.0}, rule: below, threshold: low",
+     "claim c1: threshold must be a number"),
+])
+def test_a_bad_claim_of_your_own_is_one_line_naming_file_claim_and_key(tmp_path, claim, message):
+    path = _claims_file(tmp_path, claim)
+    with pytest.raises(ConfigError) as err:
+        load_claims([path])
+    assert str(err.value).startswith(f"{path}: ") and message in str(err.value) and "\n" not in str(err.value)
+
+
+def test_the_example_claims_file_loads_and_may_not_reuse_an_id():
+    """examples/claims.yaml (the README's worked example) loads beside the papers' claims; a
+    claim that reuses a paper claim's id is refused."""
+    from conftest import SMOKE
+    example = SMOKE.parents[2] / "examples" / "claims.yaml"
+    mine = load_claims([example])
+    assert [c.rule for c in mine] == ["below", "improves"] and mine[1].versus == {"algo": "mcmc"}
+    with pytest.raises(ConfigError, match="id 'A-ising-curie-mcmc' is used twice"):
+        audit._check_unique(load_claims() + [Claim(**{**mine[0].__dict__, "id": "A-ising-curie-mcmc"})])
+
+
+def test_a_results_folder_without_runs_gives_no_runs_for_every_claim(tmp_path):
+    """Auditing a folder with no runs at all (or, with a claims file of your own, a folder holding
+    one task's runs only) names the missing runs instead of failing on a column the absent task
+    would have had (`tau`, `n_agents`)."""
+    table = audit.audit_table(tmp_path, "paper")
+    assert len(table) == len(load_claims())
+    assert (table["verdict"] == "inconclusive").all() and (table["inconclusive_because"] == "no runs").all()

@@ -38,6 +38,7 @@ def _with(tmp_path, **changes):
     ({"preset": "mine"}, "preset: 'mine' is not allowed"),
     ({"pursuit__n_predators": 99}, "pursuit.n_predators: 99 predators and 3 prey do not fit the 100 cells of a 10×10 grid"),
     ({"semi_cooperative__beta": -0.5}, "semi_cooperative.beta: must be non-negative, got -0.5"),
+    ({"claims": ["no/such/claims.yaml"]}, "claims: no/such/claims.yaml is not a file"),
     ({"pursuit__reward_form": "cubic"}, "pursuit.reward_form: 'cubic' is not allowed; choose one of picsq, sigmoid_linear, sigmoid_sigmoid"),
     ({"tiger_deer__algorithms": ["qmix"]}, "tiger_deer.algorithms: qmix needs a global state"),
     ({"resource_sharing__demand": 5}, "resource_sharing.demand: 5 cannot give each of 8 agents a need of at least 1"),

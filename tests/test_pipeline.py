@@ -13,6 +13,7 @@ from replication.analysis.audit import load_claims
 from replication.analysis.outputs import FIGURES, TABLES
 
 pytestmark = pytest.mark.integration
+EXAMPLE_CLAIMS = Path(__file__).resolve().parents[1] / "examples" / "claims.yaml"
 
 
 def test_smoke_pipeline_produces_every_target(local_smoke_run):
@@ -94,6 +95,8 @@ def test_config_edit_reruns_exactly_what_it_affects(local_smoke_run):
             ("gaussian_squeeze: {mfq: {boltzmann_temperature: 0.2}}", {"gaussian_squeeze/mfq/seed0", "gaussian_squeeze/mfq/seed1"},
              {"gaussian_squeeze_run"} | analysis),
             ("ising: {timeseries_taus: [0.8]}", set(), analysis),
+            # a claims file of your own: the audit alone
+            (f"claims: [{EXAMPLE_CLAIMS}]", set(), {"audit"}),
             # the GIF shows the tournament's best models, so it follows the tournament
             ("battle: {tournament_rounds: 8}", {"battle/tournament.csv"}, {"battle_tournament", "battle_render"} | analysis)):
         (suite / "edit.yaml").write_text(overrides + "\n")
@@ -102,6 +105,39 @@ def test_config_edit_reruns_exactly_what_it_affects(local_smoke_run):
     runs, rules, out = _planned(suite)
     assert (runs, rules) == (set(), set())
     assert "Nothing to be done" in out
+
+
+def test_a_claims_file_of_your_own_is_audited_against_the_smoke_results(local_smoke_run, tmp_path):
+    """examples/claims.yaml (the README's worked example) through the CLI against a copy of the
+    smoke runs: both claims are in audit.csv under their own paper, with the value their measure
+    gives (MCMC's ξ at τ = 2.0, mean over the two smoke seeds; P(X > Y) of MF-Q's over MCMC's), n
+    beside it, and inconclusive because the smoke scale is below their `min_scale` (default)."""
+    import shutil
+
+    from replication.analysis import measures
+    suite, proc = local_smoke_run
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    results = tmp_path / "results"
+    shutil.copytree(suite / "results" / "smoke" / "runs" / "ising", results / "runs" / "ising")
+    cli = subprocess.run([sys.executable, "-m", "replication", "audit", "--results", str(results), "--config",
+                          str(suite / "workflow/config/smoke.yaml"), "--claims", str(EXAMPLE_CLAIMS)],
+                         capture_output=True, text=True, timeout=300)
+    assert cli.returncode == 0, cli.stderr[-3000:]
+    audit = pd.read_csv(results / "audit.csv").set_index("id")
+    mine = audit.loc[["example-mcmc-disordered-at-tau2", "example-mfq-more-ordered-than-mcmc-at-tau2"]]
+    assert (mine["paper"] == "Example: two claims of our own about paper A's Ising model").all()
+    xi = measures.ising_equilibrium_xi(results, "mcmc", 2.0)
+    assert mine.loc["example-mcmc-disordered-at-tau2", "ours"] == pytest.approx(xi.mean()) and len(xi) == 2
+    assert list(mine["n_seeds"]) == [2, 2] and mine["n_seeds_versus"].iloc[1] == 2
+    assert (mine["verdict"] == "inconclusive").all() and (mine["inconclusive_because"] == "scale").all()
+    assert "example-mcmc-disordered-at-tau2" in (results / "audit.md").read_text()
+    # traceability: the runs each value came from, with the config hash each run recorded
+    hashes = {run: json.loads((results / "runs/ising" / run / "provenance.json").read_text())["config_hash"]
+              for run in ("mcmc/seed0", "mcmc/seed1", "mfq/seed0", "mfq/seed1")}
+    assert mine.loc["example-mcmc-disordered-at-tau2", "runs"] == \
+        f"runs/ising/mcmc/seed0@{hashes['mcmc/seed0']}; runs/ising/mcmc/seed1@{hashes['mcmc/seed1']}"
+    assert mine.loc["example-mfq-more-ordered-than-mcmc-at-tau2", "runs"] == "; ".join(
+        f"runs/ising/{run}@{hashes[run]}" for run in ("mfq/seed0", "mfq/seed1", "mcmc/seed0", "mcmc/seed1"))
 
 
 def test_report_holds_the_audit_every_figure_and_every_table(local_smoke_run):

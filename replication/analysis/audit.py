@@ -18,6 +18,9 @@ Rule (fixed before any result was seen, the same for every claim):
 
 from __future__ import annotations
 
+import dataclasses
+import inspect
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -54,31 +57,86 @@ class Claim:
     note: str = ""
 
 
+REQUIRED_KEYS = ("id", "figure", "statement", "paper_value", "measure")
+
+
 def load_claims(paths=None) -> list[Claim]:
-    """Read and check every claims YAML (one per paper)."""
+    """The papers' claims (replication/claims/*.yaml), or those of the YAML files `paths`. Any
+    problem in a file is one line naming the file, the claim and the key."""
     claims = []
     for path in paths or sorted(CLAIMS_DIR.glob("*.yaml")):
-        doc = yaml.safe_load(Path(path).read_text())
-        for raw in doc["claims"]:
-            claim = Claim(paper=doc["paper"], **raw)
-            if claim.measure not in MEASURES:
-                raise ConfigError(f"{path}: claim {claim.id}: unknown measure {claim.measure!r}")
-            if claim.rule not in RULES:
-                raise ConfigError(f"{path}: claim {claim.id}: rule must be one of {', '.join(RULES)}")
-            if claim.min_scale not in SCALES:
-                raise ConfigError(f"{path}: claim {claim.id}: min_scale must be one of {', '.join(SCALES)}")
-            if claim.rule == "within" and not np.isfinite(claim.paper_value):
-                raise ConfigError(f"{path}: claim {claim.id}: rule within needs a paper value")
-            if claim.rule in ("above", "below") and claim.threshold is None:
-                raise ConfigError(f"{path}: claim {claim.id}: rule {claim.rule} needs a threshold")
-            if claim.rule == "improves" and (not claim.versus or claim.better not in ("higher", "lower")):
-                raise ConfigError(f"{path}: claim {claim.id}: rule improves needs `versus` (params of the other sample) "
-                                  "and `better` (higher or lower)")
-            claims.append(claim)
-    ids = [c.id for c in claims]
-    if len(set(ids)) != len(ids):
-        raise ConfigError("claims registry: duplicate claim ids")
+        claims += _read_claims(Path(path))
+    _check_unique(claims)
     return claims
+
+
+def _read_claims(path: Path) -> list[Claim]:
+    try:
+        doc = yaml.safe_load(path.read_text())
+    except yaml.YAMLError as err:
+        raise ConfigError(f"{path}: not valid YAML: {str(err).splitlines()[0]}") from None
+    if not isinstance(doc, dict) or not isinstance(doc.get("paper"), str) or not isinstance(doc.get("claims"), list):
+        raise ConfigError(f"{path}: a claims file needs `paper: <name>` and a list `claims:`")
+    keys = [f.name for f in dataclasses.fields(Claim) if f.name != "paper"]
+    claims = []
+    for index, raw in enumerate(doc["claims"]):
+        where = f"{path}: claim {raw.get('id', index + 1) if isinstance(raw, dict) else index + 1}"
+        if not isinstance(raw, dict):
+            raise ConfigError(f"{where}: expected a mapping of {', '.join(REQUIRED_KEYS)}, …")
+        unknown = sorted(set(raw) - set(keys))
+        if unknown:
+            raise ConfigError(f"{where}: unknown key {unknown[0]!r}; allowed keys are {', '.join(keys)}")
+        missing = [key for key in REQUIRED_KEYS if key not in raw]
+        if missing:
+            raise ConfigError(f"{where}: required key {missing[0]!r} is missing")
+        claim = Claim(paper=doc["paper"], **raw)
+        _check_claim(claim, where)
+        claims.append(claim)
+    return claims
+
+
+def _check_claim(claim: Claim, where: str) -> None:
+    if claim.measure not in MEASURES:
+        raise ConfigError(f"{where}: unknown measure {claim.measure!r}; `python -m replication measures` lists them")
+    for name in ("paper_value", "tolerance") + (("threshold",) if claim.threshold is not None else ()):
+        value = getattr(claim, name)
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ConfigError(f"{where}: {name} must be a number (.nan where the paper gives none), got {value!r}")
+    for params in (claim.params, {**claim.params, **claim.versus}):
+        try:
+            inspect.signature(MEASURES[claim.measure]).bind("results", **params)
+        except TypeError as err:
+            raise ConfigError(f"{where}: params do not fit measure {claim.measure}: {err}") from None
+    if claim.rule not in RULES:
+        raise ConfigError(f"{where}: rule must be one of {', '.join(RULES)}, got {claim.rule!r}")
+    if claim.min_scale not in SCALES:
+        raise ConfigError(f"{where}: min_scale must be one of {', '.join(SCALES)}, got {claim.min_scale!r}")
+    if claim.rule == "within" and (not np.isfinite(claim.paper_value) or not claim.tolerance > 0):
+        raise ConfigError(f"{where}: rule within needs a paper value and a positive tolerance")
+    if claim.rule in ("above", "below") and claim.threshold is None:
+        raise ConfigError(f"{where}: rule {claim.rule} needs a threshold")
+    if claim.rule == "improves" and (not claim.versus or claim.better not in ("higher", "lower")):
+        raise ConfigError(f"{where}: rule improves needs `versus` (the params that make the measure the other "
+                          "algorithm's) and `better` (higher or lower)")
+
+
+def _check_unique(claims: list[Claim]) -> None:
+    seen = set()
+    for claim in claims:
+        if claim.id in seen:
+            raise ConfigError(f"claims: id {claim.id!r} is used twice")
+        seen.add(claim.id)
+
+
+def describe_measures() -> str:
+    """The registry of measures, one line each: name(parameters): what it gives per seed."""
+    lines = []
+    for name, measure in MEASURES.items():
+        params = list(inspect.signature(measure).parameters.values())[1:]   # after `results`
+        shown = [f"{p.name}: {p.annotation}" + ("" if p.default is p.empty else f" = {p.default!r}") for p in params]
+        doc = (inspect.getdoc(measure) or "").split("\n\n")[0].replace("\n", " ")
+        lines.append(f"{name}({', '.join(shown)}): {doc}")
+    return "\n".join(lines)
 
 
 @dataclass(frozen=True)
@@ -151,6 +209,31 @@ def verdict(claim: Claim, values: pd.Series, scale: str, versus: pd.Series | Non
     return judged._replace("inconclusive", f"95% CI straddles {claim.threshold:g}" + undefined, "interval")
 
 
+ALGORITHM_PARAMS = ("algo", "baseline", "other", "opponent")   # params of a measure that name an algorithm's runs
+
+
+def claim_runs(results: str | Path, claim: Claim) -> str:
+    """Where a claim's value came from: every run its measure reads, as
+    `runs/<task>/<algo>/seed<k>@<config hash>` (the hash its provenance.json records), and the
+    other files it reads (the tournament), '; '-separated."""
+    measure = MEASURES[claim.measure]
+    defaults = {name: p.default for name, p in inspect.signature(measure).parameters.items() if p.default is not p.empty}
+    samples = [claim.params] + ([{**claim.params, **claim.versus}] if claim.rule == "improves" else [])
+    found = []
+    for params in ({**defaults, **sample} for sample in samples):
+        task = measure.task or params["task"]
+        for algo in [params[key] for key in ALGORITHM_PARAMS if key in params] + list(params.get("order", [])):
+            seeds = sorted(Path(results, "runs", task, algo).glob("seed*"), key=lambda run: int(run.name[4:]))
+            found += [f"runs/{task}/{algo}/{run.name}@{_recorded_hash(run)}" for run in seeds]
+        found += [f"runs/{task}/{name}" for name in measure.files if Path(results, "runs", task, name).is_file()]
+    return "; ".join(dict.fromkeys(found))
+
+
+def _recorded_hash(run: Path) -> str:
+    provenance = run / "provenance.json"
+    return json.loads(provenance.read_text()).get("config_hash", "?") if provenance.is_file() else "?"
+
+
 def audit_table(results: str | Path, scale: str, claims: list[Claim] | None = None) -> pd.DataFrame:
     rows = []
     for claim in claims or load_claims():
@@ -166,6 +249,7 @@ def audit_table(results: str | Path, scale: str, claims: list[Claim] | None = No
             "ours": judged.estimate, "ci_low": judged.ci_low, "ci_high": judged.ci_high,
             "n_seeds": judged.n_seeds, "n_seeds_versus": judged.n_versus if claim.rule == "improves" else np.nan,
             "verdict": judged.verdict, "inconclusive_because": judged.cause, "reason": judged.reason, "note": claim.note,
+            "runs": claim_runs(results, claim),
         })
     return pd.DataFrame(rows)
 
@@ -247,8 +331,13 @@ def to_html(table: pd.DataFrame, cfg: SuiteConfig) -> str:
     return page(f"Audit: {cfg.results_name} scale", "\n".join(parts), wide)
 
 
-def write_audit(results: str | Path, cfg: SuiteConfig) -> None:
-    table = audit_table(results, cfg.scale)
+def write_audit(results: str | Path, cfg: SuiteConfig, extra_claims: list[str] = ()) -> None:
+    """audit.csv, audit.md and audit.html under `results`: the papers' claims and those of the
+    config's `claims` files and `extra_claims`."""
+    own = [*cfg.claims, *extra_claims]
+    claims = load_claims() + (load_claims(own) if own else [])
+    _check_unique(claims)
+    table = audit_table(results, cfg.scale, claims)
     io.write_csv(Path(results) / "audit.csv", table)
     io.write_text(Path(results) / "audit.md", to_markdown(table, cfg))
     io.write_text(Path(results) / "audit.html", to_html(table, cfg))

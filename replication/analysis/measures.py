@@ -7,6 +7,7 @@ bootstrap confidence interval are computed over seeds in one place.
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 
@@ -15,6 +16,19 @@ import pandas as pd
 from scipy import stats
 
 CURIE_LEVEL = 0.5  # the Curie temperature is where ξ(τ) crosses 0.5 (paper A §5.2)
+
+# The registry of measures a claim can name (`python -m replication measures` lists them).
+MEASURES: dict[str, Callable[..., pd.Series]] = {}
+
+
+def measure(task: str | None, files: tuple[str, ...] = ()):
+    """Register a function as a measure. `task`: the runs it reads (runs/<task>/<algo>/seed<k>/);
+    None where the claim's params name the task. `files`: what else under runs/<task>/ it reads."""
+    def register(fn):
+        fn.task, fn.files = task, files
+        MEASURES[fn.__name__] = fn
+        return fn
+    return register
 
 
 @lru_cache(maxsize=None)
@@ -87,16 +101,19 @@ def probability_of_improvement(x, y, confidence: float = 0.95, n_resamples: int 
 
 def _select(runs: pd.DataFrame, algo: str, metric: str, tau: float | None = None) -> pd.DataFrame:
     rows = runs[(runs["algo"] == algo) & (runs["metric"] == metric)]
-    if tau is not None:
+    if tau is not None and len(rows):   # (no runs: a frame without the task's columns)
         rows = rows[np.isclose(rows["tau"], tau)]
     return rows
 
 
+@measure("ising")
 def ising_equilibrium_xi(results, algo: str, tau: float) -> pd.Series:
+    """Equilibrium order parameter ξ at temperature τ (Fig. 4), per seed."""
     rows = _select(load_runs(results, "ising"), algo, "xi_equilibrium", tau)
     return rows.set_index("seed")["value"].sort_index()
 
 
+@measure("ising")
 def ising_final(results, algo: str, tau: float, metric: str) -> pd.Series:
     """End-of-run value at one τ: metric `xi_equilibrium` or `q_mse_final`."""
     rows = _select(load_runs(results, "ising"), algo, metric, tau)
@@ -113,22 +130,29 @@ def curie_point(taus: np.ndarray, xi: np.ndarray, level: float = CURIE_LEVEL) ->
     return float("nan")
 
 
+@measure("ising")
 def ising_curie_temperature(results, algo: str) -> pd.Series:
+    """First τ at which ξ(τ) falls through 0.5, linearly interpolated (the Curie temperature), per seed."""
     rows = _select(load_runs(results, "ising"), algo, "xi_equilibrium")
+    if rows.empty:
+        return pd.Series(dtype=float)
     return rows.groupby("seed").apply(lambda g: curie_point(g["tau"].to_numpy(), g["value"].to_numpy()))
 
 
+@measure("ising")
 def ising_curie_difference(results, algo: str, baseline: str) -> pd.Series:
     """T_c(algo) − T_c(baseline), paired by seed."""
     return (ising_curie_temperature(results, algo) - ising_curie_temperature(results, baseline)).dropna()
 
 
+@measure("ising")
 def ising_xi_gap(results, algo: str, baseline: str, taus: list[float]) -> pd.Series:
     """Mean over `taus` of |ξ_algo(τ) − ξ_baseline(τ)|, paired by seed."""
     gaps = [(ising_equilibrium_xi(results, algo, t) - ising_equilibrium_xi(results, baseline, t)).abs() for t in taus]
     return pd.concat(gaps, axis=1).mean(axis=1, skipna=False)
 
 
+@measure("ising_toy")
 def toy_converged_q(results, algo: str = "mfq") -> pd.Series:
     """Fig. 2: Q of keeping the agreed direction when all neighbours agree, at the last step."""
     rows = _select(load_runs(results, "ising_toy"), algo, "q_consensus")
@@ -138,10 +162,13 @@ def toy_converged_q(results, algo: str = "mfq") -> pd.Series:
 GS_TASK = "gaussian_squeeze"
 
 
+@measure("gaussian_squeeze")
 def gs_final_performance(results, algo: str, n_agents: int) -> pd.Series:
     """Greedy G(x)/G_max averaged over the final `measure_fraction` of timesteps (Fig. 3's end)."""
     runs = load_runs(results, GS_TASK)
     rows = _select(runs, algo, "final_performance")
+    if rows.empty:
+        return pd.Series(dtype=float)
     return rows[rows["n_agents"] == n_agents].set_index("seed")["value"].sort_index()
 
 
@@ -161,6 +188,7 @@ def first_step_reaching(performance: pd.DataFrame, loss: pd.DataFrame, level: fl
     return float(hit.min()) if len(hit) else np.nan
 
 
+@measure("gaussian_squeeze")
 def gs_time_to(results, algo: str, n_agents: int, level: float = 0.9, censor: bool = False) -> pd.Series:
     """First timestep at which the trained greedy performance reaches `level` (evaluations of the
     untrained network do not count; see `first_step_reaching`); NaN if never (or, with censor=True,
@@ -176,16 +204,6 @@ def gs_time_to(results, algo: str, n_agents: int, level: float = 0.9, censor: bo
     return times.fillna(horizon) if censor else times
 
 
-MEASURES = {
-    "ising_equilibrium_xi": ising_equilibrium_xi,
-    "ising_final": ising_final,
-    "ising_curie_temperature": ising_curie_temperature,
-    "ising_curie_difference": ising_curie_difference,
-    "ising_xi_gap": ising_xi_gap,
-    "toy_converged_q": toy_converged_q,
-    "gs_final_performance": gs_final_performance,
-    "gs_time_to": gs_time_to,
-}
 
 
 # --- battle ---------------------------------------------------------------------------------------
@@ -236,15 +254,19 @@ def _per_row_seed(results, algo: str, opponent: str, column: str) -> pd.Series:
     return m.groupby("row_seed")[column].mean()
 
 
+@measure("battle", files=("tournament.csv",))
 def battle_win_rate(results, algo: str, opponent: str) -> pd.Series:
     """Share of rounds the algorithm wins (under the tournament's win rule), per seed of the row algorithm."""
     return _per_row_seed(results, algo, opponent, "win")
 
 
+@measure("battle", files=("tournament.csv",))
 def battle_total_reward(results, algo: str, opponent: str) -> pd.Series:
+    """Mean total reward of the algorithm's team per tournament round against `opponent`, per seed of the row algorithm."""
     return _per_row_seed(results, algo, opponent, "row_total_reward")
 
 
+@measure("battle", files=("tournament.csv",))
 def battle_ranking_margin(results, order: list[str]) -> pd.Series:
     """Per seed index k (seed k of each algorithm): the smallest (win rate − 0.5) along the claimed order."""
     margins = [battle_win_rate(results, a, b) - 0.5 for a, b in zip(order, order[1:])]
@@ -253,6 +275,7 @@ def battle_ranking_margin(results, order: list[str]) -> pd.Series:
     return pd.concat([m.reset_index(drop=True) for m in margins], axis=1).min(axis=1)
 
 
+@measure("battle")
 def battle_final_training_reward(results, algo: str, fraction: float = 0.1) -> pd.Series:
     """Main side's total reward per round, averaged over the last `fraction` of training rounds."""
     rows = _select(load_runs(results, "battle"), algo, "total_reward_main")
@@ -264,12 +287,6 @@ def battle_final_training_reward(results, algo: str, fraction: float = 0.1) -> p
     return rows.groupby("seed").apply(tail_mean, include_groups=False) if len(rows) else pd.Series(dtype=float)
 
 
-MEASURES.update({
-    "battle_win_rate": battle_win_rate,
-    "battle_total_reward": battle_total_reward,
-    "battle_ranking_margin": battle_ranking_margin,
-    "battle_final_training_reward": battle_final_training_reward,
-})
 
 
 # --- paper B: semi-cooperative tasks --------------------------------------------------------------
@@ -277,6 +294,7 @@ MEASURES.update({
 FINAL_FRACTION = 0.2  # final performance = mean of the greedy evaluations in the last 20% of training
 
 
+@measure(None)
 def semi_cooperative_final(results, task: str, algo: str, metric: str = "social_welfare") -> pd.Series:
     """Per seed: mean of an evaluation metric over the evaluations in the last FINAL_FRACTION of training."""
     rows = _select(load_runs(results, task), algo, metric)
@@ -287,4 +305,3 @@ def semi_cooperative_final(results, task: str, algo: str, metric: str = "social_
     return tail.groupby("seed")["value"].mean().sort_index()
 
 
-MEASURES |= {"semi_cooperative_final": semi_cooperative_final}

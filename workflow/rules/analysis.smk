@@ -51,6 +51,7 @@ rule figures:
 rule audit:
     input:
         ALL_RUNS,
+        CFG.claims,  # claims files of your own (config `claims`): editing one reruns the audit
     output:
         md=f"{RESULTS}/audit.md",
         html=in_report(f"{RESULTS}/audit.html", "audit", "claims"),
@@ -58,7 +59,7 @@ rule audit:
     log:
         f"{RESULTS}/logs/audit.log",
     params:
-        settings=ANALYSIS_SETTINGS,
+        settings=AUDIT_SETTINGS,
         config=CLI_CONFIG,
         results=results_folder(0),
     shell:

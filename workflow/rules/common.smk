@@ -74,6 +74,7 @@ EVALUATION_SETTINGS = {
     job: config_hash(evaluation_config(CFG, job)) for job in ("tournament", "scripted")
 }
 ANALYSIS_SETTINGS = config_hash(analysis_config(CFG))
+AUDIT_SETTINGS = config_hash(analysis_config(CFG, audit=True))
 
 
 def results_folder(levels_up):
