@@ -63,7 +63,8 @@ class IsingConfig:
     spin_map_taus: list[float] = constrained([0.9, 1.2, 2.0], minimum=0, exclusive=True, role="analysis")
     timeseries_taus: list[float] = constrained([0.8, 1.2], minimum=0, exclusive=True, role="analysis")
     mfq: IsingMFQConfig = field(default_factory=IsingMFQConfig, metadata={"only": ("mfq",)})
-    mcmc: IsingMCMCConfig = field(default_factory=IsingMCMCConfig, metadata={"only": ("mcmc",)})
+    # the null model (random spins) is measured on MCMC's schedule: sweeps, measure_fraction, log_every
+    mcmc: IsingMCMCConfig = field(default_factory=IsingMCMCConfig, metadata={"only": ("mcmc", "random")})
 
     def check(self, path: str) -> None:
         if self.lattice_size % 2:

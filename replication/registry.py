@@ -45,6 +45,7 @@ class Family:
     name: str
     tasks: tuple[str, ...]
     algorithms: tuple[Algorithm, ...]
+    null: str | None = None   # the algorithm that learns nothing, run beside the others as the audit's null model
 
     def __getitem__(self, name: str) -> Algorithm:
         for algorithm in self.algorithms:
@@ -72,7 +73,8 @@ _SEMI = "replication.algorithms.semi_cooperative"
 ISING = Family("ising", ("ising", "ising_toy"), (
     Algorithm("mcmc", "MCMC", 2, tasks=("ising",), colour="tab:orange"),   # the baseline first, as in the tables
     Algorithm("mfq", "MF-Q", 1, colour="tab:blue"),
-))
+    Algorithm("random", "random spins", 3, tasks=("ising",), colour="tab:gray"),   # the null model
+), null="random")
 
 GAUSSIAN_SQUEEZE = Family("gaussian_squeeze", ("gaussian_squeeze",), (
     Algorithm("il", "IL", 0, f"{_GS}.iql:IndependentQ"),
@@ -81,7 +83,8 @@ GAUSSIAN_SQUEEZE = Family("gaussian_squeeze", ("gaussian_squeeze",), (
     Algorithm("maac", "MAAC", 3, f"{_GS}.maac:CentralisedCriticAC"),
     Algorithm("mfq", "MF-Q", 4, f"{_GS}.mfq:MeanFieldQ", settings=f"{_GS}.mfq:MeanFieldQSettings"),
     Algorithm("mfac", "MF-AC", 5, f"{_GS}.mfac:MeanFieldActorCritic"),
-))
+    Algorithm("random", "uniform random", 6, f"{_GS}.uniform_random:UniformRandomPolicy"),   # the null model
+), null="random")
 
 BATTLE = Family("battle", ("battle",), (
     Algorithm("mfq", "MF-Q", 1, f"{_BATTLE}.mfq:BattleMeanFieldDQN", paper="A",

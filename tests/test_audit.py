@@ -179,3 +179,33 @@ def test_a_results_folder_without_runs_gives_no_runs_for_every_claim(tmp_path):
     table = audit.audit_table(tmp_path, "paper")
     assert len(table) == len(load_claims())
     assert (table["verdict"] == "inconclusive").all() and (table["inconclusive_because"] == "no runs").all()
+
+
+def _ising_runs(root, algo: str, xi_by_tau: dict) -> None:
+    """Five seeds of hand-made Ising runs: equilibrium ξ per τ (seed k adds 0.001·k)."""
+    for seed in range(5):
+        folder = root / "runs" / "ising" / algo / f"seed{seed}"
+        folder.mkdir(parents=True)
+        pd.DataFrame([{"task": "ising", "algo": algo, "seed": seed, "step": 100, "metric": "xi_equilibrium",
+                       "value": xi + 0.001 * seed, "tau": tau} for tau, xi in xi_by_tau.items()]
+                     ).to_csv(folder / "metrics.csv", index=False)
+
+
+def test_a_claim_the_null_model_also_satisfies_is_flagged_uninformative(tmp_path):
+    """MCMC's ξ: 0.08 at τ = 2.0 and 0.99 at τ = 0.7; the null model (random spins): 0.04 at both.
+    Claim "ξ(2.0) ≈ 0.07 ± 0.1": ours 0.082 reproduces it, and so does the null model's 0.042, so
+    the reproduction is uninformative. Claim "ξ(0.7) ≈ 1.0 ± 0.1": the null model's 0.042 lies
+    outside the band, so ours is informative. A claim about the toy has no null model: blank."""
+    _ising_runs(tmp_path, "mcmc", {0.7: 0.99, 2.0: 0.08})
+    _ising_runs(tmp_path, "random", {0.7: 0.04, 2.0: 0.04})
+    hot = Claim(id="hot", paper="A", figure="4", statement="s", paper_value=0.07, measure="ising_equilibrium_xi",
+                params={"algo": "mcmc", "tau": 2.0}, tolerance=0.1)
+    cold = Claim(**{**hot.__dict__, "id": "cold", "paper_value": 1.0, "params": {"algo": "mcmc", "tau": 0.7}})
+    toy = Claim(id="toy", paper="A", figure="2", statement="s", paper_value=2.0, measure="toy_converged_q", tolerance=0.05)
+    table = audit.audit_table(tmp_path, "default", [hot, cold, toy]).set_index("id")
+    assert list(table["verdict"]) == ["reproduced", "reproduced", "inconclusive"]
+    assert table.loc["hot", "null_value"] == pytest.approx(0.042) and table.loc["hot", "informative"] == "no"
+    assert table.loc["cold", "null_verdict"] == "not reproduced" and table.loc["cold", "informative"] == "yes"
+    assert table.loc["toy", "informative"] == "" and np.isnan(table.loc["toy", "null_value"])
+    summary = audit._summary(table.reset_index())
+    assert summary[0] == "2 reproduced (1 informative, 1 that the null model also passes, 0 without a null model)"

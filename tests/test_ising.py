@@ -129,3 +129,18 @@ def test_temperatures_stepped_together_equal_each_alone(smoke_cfg, algo):
         steps_run.add(int(metrics["step"].max()))
     if algo == "mfq":
         assert len(steps_run) > 1  # the early stop ended the temperatures at different steps
+
+
+def test_random_spins_null_model_by_hand():
+    """Independent uniform spins on 8×8: N↑ ~ Binomial(64, ½), so E|m| = E|2N↑ − 64|/64 =
+    Σ_k C(64, k)·|2k − 64|/64 / 2⁶⁴ = 0.0993 (√(2/(π·64)) = 0.0997 for large N). The mean over
+    the last half of 4 000 draws (σ/√2000 ≈ 0.0017) lies within 0.006 of it, at every τ, and each τ
+    draws from its own stream."""
+    from replication.config import IsingConfig
+    from replication.experiments.ising import random_at_temperatures
+    cfg = dataclasses.replace(IsingConfig(), lattice_size=8, mcmc=dataclasses.replace(IsingConfig().mcmc, sweeps=4000))
+    exact = sum(math.comb(64, k) * abs(2 * k - 64) / 64 for k in range(65)) / 2 ** 64
+    assert exact == pytest.approx(0.0993, abs=1e-4)
+    results = random_at_temperatures(cfg, [0.5, 2.0], [np.random.default_rng(0), np.random.default_rng(1)])
+    xi = [m.loc[m["metric"] == "xi_equilibrium", "value"].item() for m, _ in results]
+    assert xi[0] != xi[1] and all(abs(v - exact) < 0.006 for v in xi)

@@ -44,7 +44,7 @@ def ising_xi_vs_tau(results, cfg: SuiteConfig) -> pd.DataFrame:
 
 def ising_curie(results, cfg: SuiteConfig) -> pd.DataFrame:
     paper = paper_values("ising_curie_temperature")
-    rows = [{**_ci_row(measures.ising_curie_temperature(results, algo), algo=algo), "paper": paper[params_key(algo=algo)]}
+    rows = [{**_ci_row(measures.ising_curie_temperature(results, algo), algo=algo), "paper": paper.get(params_key(algo=algo))}
             for algo in ISING.names("ising")]
     return pd.DataFrame(rows)
 

@@ -32,6 +32,7 @@ from replication import io
 from replication.analysis.html import escape, page
 from replication.analysis.measures import MEASURES, bootstrap_ci, probability_of_improvement
 from replication.config import SCALES, ConfigError, SuiteConfig
+from replication.registry import FAMILIES
 
 CLAIMS_DIR = Path(__file__).resolve().parent.parent / "claims"
 RULES = ("within", "above", "below", "improves")
@@ -234,12 +235,46 @@ def _recorded_hash(run: Path) -> str:
     return json.loads(provenance.read_text()).get("config_hash", "?") if provenance.is_file() else "?"
 
 
+def null_params(claim: Claim) -> dict | None:
+    """The claim's params with its algorithm (`algo`) replaced by its family's null model, the
+    algorithm that learns nothing (registry `null`: random spins, uniformly random actions); None
+    where the family has none, it does not run on the claim's task, or the claim names no `algo`."""
+    task = MEASURES[claim.measure].task or claim.params.get("task")
+    family = next((f for f in FAMILIES.values() if task in f.tasks), None)
+    if family is None or family.null is None or "algo" not in claim.params or claim.params["algo"] == family.null:
+        return None
+    if family.null not in family.names(task):
+        return None
+    return {**claim.params, "algo": family.null}
+
+
+def null_judgement(results, claim: Claim, params: dict | None, versus: pd.Series | None) -> Judgement | None:
+    """The claim judged on its null model's values (at the claim's own scale, so that scale never
+    decides): None without a null model or its runs."""
+    if params is None:
+        return None
+    values = MEASURES[claim.measure](results, **params)
+    if len(values) == 0:
+        return None
+    return verdict(claim, values, claim.min_scale, versus)
+
+
+def _informative(null: Judgement | None) -> str:
+    """"no" when the null model satisfies the claim too (reproduced on its values), "yes" when it
+    does not (nor gives the measure a value: random spins have no Curie point), "" when that cannot
+    be told (no null model, no runs of it, or too few of its seeds)."""
+    if null is None or null.cause == "no runs" or (null.cause == "seeds" and null.n_seeds > 0):
+        return ""
+    return "no" if null.verdict == "reproduced" else "yes"
+
+
 def audit_table(results: str | Path, scale: str, claims: list[Claim] | None = None) -> pd.DataFrame:
     rows = []
     for claim in claims or load_claims():
         values = MEASURES[claim.measure](results, **claim.params)
         versus = MEASURES[claim.measure](results, **{**claim.params, **claim.versus}) if claim.rule == "improves" else None
         judged = verdict(claim, values, scale, versus)
+        null = null_judgement(results, claim, null_params(claim), versus)
         rows.append({
             "id": claim.id, "paper": claim.paper, "figure": claim.figure, "statement": claim.statement,
             "paper_value": claim.paper_value, "rule": claim.rule,
@@ -248,8 +283,10 @@ def audit_table(results: str | Path, scale: str, claims: list[Claim] | None = No
             "statistic": ("P(X>Y)" if claim.better == "higher" else "P(X<Y)") if claim.rule == "improves" else "mean",
             "ours": judged.estimate, "ci_low": judged.ci_low, "ci_high": judged.ci_high,
             "n_seeds": judged.n_seeds, "n_seeds_versus": judged.n_versus if claim.rule == "improves" else np.nan,
-            "verdict": judged.verdict, "inconclusive_because": judged.cause, "reason": judged.reason, "note": claim.note,
-            "runs": claim_runs(results, claim),
+            "verdict": judged.verdict, "inconclusive_because": judged.cause, "reason": judged.reason,
+            "null_value": null.estimate if null else np.nan, "null_verdict": null.verdict if null else "",
+            "informative": _informative(null),
+            "note": claim.note, "runs": claim_runs(results, claim),
         })
     return pd.DataFrame(rows)
 
@@ -267,30 +304,42 @@ def _rule_text(bold, code) -> str:
             f"claim needs, or fewer than {MIN_SEEDS} seeds have a defined value. The interval of a mean is the BCa "
             f"bootstrap; a claim that one algorithm beats another is judged on the probability of improvement P(X > Y) "
             f"over their seeds (stratified bootstrap interval), reproduced when the interval lies above 0.5. Tolerances "
-            f"live in {code('replication/claims/*.yaml')} with their reasons. A paper value of – means the paper's number was "
+            f"live in {code('replication/claims/*.yaml')} with their reasons. Beside each claim, the same measure on a "
+            f"null model that learns nothing (random spins, uniformly random actions), judged by the same rule: a "
+            f"reproduction the null model also gets is marked (passes too) and says nothing about learning. A paper value of – means the paper's number was "
             f"not recovered: the claim is judged on its direction only.")
 
 
 def _summary(table: pd.DataFrame) -> list[str]:
-    """The counts per verdict, and why the inconclusive ones are."""
+    """The counts per verdict, how many reproductions a null model would also get, and why the
+    inconclusive verdicts are."""
     counts = table["verdict"].value_counts()
+    reproduced = table.loc[table["verdict"] == "reproduced", "informative"].fillna("").value_counts()
+    null = (f" ({reproduced.get('yes', 0)} informative, {reproduced.get('no', 0)} that the null model also passes, "
+            f"{reproduced.get('', 0)} without a null model)")
     causes = table.loc[table["verdict"] == "inconclusive", "inconclusive_because"].value_counts()
     why = ", ".join(f"{n} {CAUSE_WORDS[c]}" for c, n in causes.items())
-    return [f"{counts.get(v, 0)} {v}" + (f" ({why})" if v == "inconclusive" and why else "") for v in VERDICTS]
+    return [f"{counts.get(v, 0)} {v}" + (null if v == "reproduced" else "") + (f" ({why})" if v == "inconclusive" and why else "")
+            for v in VERDICTS]
 
 
 CAUSE_WORDS = {"scale": "need a larger scale", "seeds": "have too few seeds", "interval": "straddle the band",
                "no runs": "have no runs"}
 
 
-def _cells(r) -> tuple[str, str, str]:
-    """Our value with its interval, the bound it is judged against, and n."""
+def _cells(r) -> tuple[str, str, str, str]:
+    """Our value with its interval, the bound it is judged against, n, and the null model's value."""
     prefix = f"{r.statistic} = " if r.rule == "improves" else ""
     ours = f"{prefix}{_fmt(r.ours)} [{_fmt(r.ci_low)}, {_fmt(r.ci_high)}]"
     bound = f"± {r.tolerance:g}" if r.rule == "within" else (
         "above 0.5" if r.rule == "improves" else f"{r.rule} {r.threshold:g}")
     n = f"{r.n_seeds} v {int(r.n_seeds_versus)}" if r.rule == "improves" else f"{r.n_seeds}"
-    return ours, bound, n
+    informative = r.informative if isinstance(r.informative, str) else ""   # (read back from CSV: NaN)
+    if pd.isna(r.null_value):
+        null = "undefined" if informative == "yes" else "–"
+    else:
+        null = _fmt(r.null_value) + (" (passes too)" if informative == "no" else "")
+    return ours, bound, n, null
 
 
 def to_markdown(table: pd.DataFrame, cfg: SuiteConfig) -> str:
@@ -298,12 +347,12 @@ def to_markdown(table: pd.DataFrame, cfg: SuiteConfig) -> str:
              "Summary: " + ", ".join(_summary(table)), ""]
     for paper, part in table.groupby("paper", sort=False):
         lines += [f"## {paper}", "",
-                  "| claim | figure | statement | paper | ours [95% CI] | n | tol./threshold | verdict | reason |",
-                  "|---|---|---|---|---|---|---|---|---|"]
+                  "| claim | figure | statement | paper | ours [95% CI] | n | tol./threshold | verdict | null model | reason |",
+                  "|---|---|---|---|---|---|---|---|---|---|"]
         for r in part.itertuples():
-            ours, bound, n = _cells(r)
+            ours, bound, n, null = _cells(r)
             lines.append(f"| {r.id} | {r.figure} | {r.statement} | {_fmt(r.paper_value)} | {ours} | {n} | {bound} | "
-                         f"**{r.verdict}** | {r.reason} |")
+                         f"**{r.verdict}** | {null} | {r.reason} |")
         lines.append("")
     return "\n".join(lines)
 
@@ -319,13 +368,14 @@ def to_html(table: pd.DataFrame, cfg: SuiteConfig) -> str:
         f"<span class='{v.replace(' ', '-')}'>{text}</span>" for v, text in zip(VERDICTS, _summary(table))) + "</p>"]
     for paper, part in table.groupby("paper", sort=False):
         parts += [f"<h2>{escape(paper)}</h2><table><tr><th>claim</th><th>figure</th><th>statement</th><th>paper</th>"
-                  "<th>ours [95% CI]</th><th>n</th><th>tol./threshold</th><th>verdict</th><th>reason</th></tr>"]
+                  "<th>ours [95% CI]</th><th>n</th><th>tol./threshold</th><th>verdict</th><th>null model</th>"
+                  "<th>reason</th></tr>"]
         for r in part.itertuples():
-            ours, bound, n = _cells(r)
+            ours, bound, n, null = _cells(r)
             parts.append(f"<tr class='{r.verdict.replace(' ', '-')}'><td>{escape(r.id)}</td><td>{escape(r.figure)}</td>"
                          f"<td>{escape(r.statement)}</td><td class='num'>{_fmt(r.paper_value)}</td>"
                          f"<td class='num'>{escape(ours)}</td><td class='num'>{n}</td><td class='num'>{escape(bound)}</td>"
-                         f"<td><b>{escape(r.verdict)}</b></td><td>{escape(r.reason)}</td></tr>")
+                         f"<td><b>{escape(r.verdict)}</b></td><td class='num'>{escape(null)}</td><td>{escape(r.reason)}</td></tr>")
         parts.append("</table>")
     wide = "td:first-child { white-space: nowrap; } td:nth-child(3) { min-width: 18em; } td:last-child { min-width: 16em; }"
     return page(f"Audit: {cfg.results_name} scale", "\n".join(parts), wide)

@@ -73,8 +73,9 @@ def fig4_ising_xi_vs_tau(results, cfg: SuiteConfig, path: Path) -> None:
         ax.plot(part["tau"], part["mean"], "-", c=c, label=f"{ALGO_LABEL[algo]} (ours)")
         ax.fill_between(part["tau"], part["ci_low"], part["ci_high"], color=c, alpha=0.25, lw=0)
         paper = {dict(k)["tau"]: v for k, v in paper_values("ising_equilibrium_xi", algo=algo).items()}
-        ax.plot(list(paper), list(paper.values()), "x" if algo == "mfq" else "o", c=c, mfc="none", ms=8,
-                label=f"{ALGO_LABEL[algo]} (paper)")
+        if paper:   # (the null model has no paper values)
+            ax.plot(list(paper), list(paper.values()), "x" if algo == "mfq" else "o", c=c, mfc="none", ms=8,
+                    label=f"{ALGO_LABEL[algo]} (paper)")
     ax.axvline(ONSAGER_TAU, ls=":", c="grey", lw=1, label="Onsager τ_c = 1.13")
     ax.axhline(0.5, ls="--", c="grey", lw=0.8)
     ax.set(xlabel="temperature τ", ylabel="order parameter ξ", ylim=(-0.02, 1.05),

@@ -105,10 +105,29 @@ def mcmc_at_temperatures(cfg: IsingConfig, taus: list[float], rngs: list[np.rand
             for k in range(n_taus)]
 
 
+def random_at_temperatures(cfg: IsingConfig, taus: list[float], rngs: list[np.random.Generator], progress: bool = False):
+    """The audit's null model: every sweep a lattice of independent, uniformly random spins (what a
+    learner that learns nothing shows), measured as MCMC is: per τ, ξ every `log_every` sweeps and
+    equilibrium ξ = mean ξ over the final `measure_fraction` of `mcmc.sweeps`. τ changes nothing
+    but the stream. On L×L spins ξ ≈ √(2/(π·L²)) (0.040 on 20×20)."""
+    m = cfg.mcmc
+    size, n_taus = cfg.lattice_size, len(taus)
+    xi = np.empty((m.sweeps, n_taus))
+    for t in _tqdm_steps(m.sweeps, f"ising random {n_taus} τ", progress):
+        spins = np.where(stacked_uniforms(rngs, (size, size)) < 0.5, 1, -1).astype(np.int8)
+        xi[t] = ising.order_parameter(spins)
+    logged = np.arange(m.log_every - 1, m.sweeps, m.log_every)
+    window = max(1, int(round(m.measure_fraction * m.sweeps)))
+    return [(pd.concat([_rows(logged + 1, "xi", xi[logged, k]),
+                        _rows(np.array([m.sweeps]), "xi_equilibrium", np.array([xi[-window:, k].mean()]))]),
+             spins[k])
+            for k in range(n_taus)]
+
+
 def run_sweep(algo: str, seed: int, cfg: IsingConfig, partial: Path, progress: bool = True):
     """Run every temperature not already in `partial/` (all of them in one vectorised pass), save each
     to `partial/`, and return tidy metrics and final spins by τ."""
-    at_temperatures = {"mfq": mfq_at_temperatures, "mcmc": mcmc_at_temperatures}[algo]
+    at_temperatures = {"mfq": mfq_at_temperatures, "mcmc": mcmc_at_temperatures, "random": random_at_temperatures}[algo]
     paths = [(partial / f"tau{i:03d}.csv", partial / f"tau{i:03d}.npy") for i in range(len(cfg.taus))]
     pending = [i for i, (csv_path, npy_path) in enumerate(paths) if not (csv_path.exists() and npy_path.exists())]
     if pending:
