@@ -109,7 +109,8 @@ SEMI_COOPERATIVE = Family("semi_cooperative", SEMI_COOPERATIVE_TASKS, (
     # QMIX mixes with the global state, which tiger_deer does not give
     Algorithm("qmix", "QMIX", 4, f"{_SEMI}.qmix:QMIX", tasks=("prisoners_dilemma", "pursuit", "resource_sharing")),
     Algorithm("mfq", "MF-Q", 5, f"{_SEMI}.mfq:MeanFieldDQN", settings=f"{_SEMI}.mfq:MeanFieldDQNSettings"),
-))
+    Algorithm("random", "uniform random", 6, f"{_SEMI}.uniform_random:UniformRandomAgents"),   # the null model
+), null="random")
 
 FAMILIES = {family.name: family for family in (ISING, GAUSSIAN_SQUEEZE, BATTLE, SEMI_COOPERATIVE)}
 TASKS = tuple(task for family in FAMILIES.values() for task in family.tasks)

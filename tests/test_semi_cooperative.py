@@ -113,3 +113,16 @@ def test_stale_checkpoint_is_discarded_under_restart(smoke_cfg, tmp_path, capsys
     rerun = experiments.train("pursuit", "idqn", 3, longer, tmp_path / "a", progress=False, stale="restart")
     assert "trained with pursuit.steps = 200, not 300; discarded, training afresh" in capsys.readouterr().err
     assert rerun.equals(fresh)
+
+
+def test_uniform_random_null_model_never_learns(smoke_cfg, tmp_path):
+    """Paper B's null model on the prisoner's dilemma: its actions are uniform (2 000 calls of 2
+    agents: each action 2 000 ± 4σ, σ = √(4000·¼) ≈ 32), greedy evaluation included, and a training
+    run takes no gradient step (every logged loss undefined) and saves no network."""
+    from replication.algorithms.semi_cooperative.uniform_random import UniformRandomAgents
+    env = PrisonersDilemma(10, np.random.default_rng(0))
+    learner = UniformRandomAgents(env, smoke_cfg.semi_cooperative, smoke_cfg.prisoners_dilemma, np.random.default_rng(0))
+    draws = np.concatenate([learner.act(None, None, eps) for eps in [0.5] * 1000 + [None] * 1000])
+    assert np.all(np.abs(np.bincount(draws, minlength=2) - 2000) < 4 * 32)
+    metrics = experiments.train("prisoners_dilemma", "random", 0, smoke_cfg, tmp_path, progress=False)
+    assert metrics.loc[metrics["metric"] == "loss", "value"].isna().all() and learner.networks() == {}

@@ -84,6 +84,17 @@ def mfq_at_temperatures(cfg: IsingConfig, taus: list[float], rngs: list[np.rando
     return results
 
 
+def _per_temperature(xi: np.ndarray, spins: np.ndarray, m) -> list:
+    """Per τ (column k of the sweeps × τ array `xi`): ξ every `log_every` sweeps and the equilibrium
+    ξ = its mean over the final `measure_fraction` of sweeps, with the final spins."""
+    logged = np.arange(m.log_every - 1, m.sweeps, m.log_every)
+    window = max(1, int(round(m.measure_fraction * m.sweeps)))
+    return [(pd.concat([_rows(logged + 1, "xi", xi[logged, k]),
+                        _rows(np.array([m.sweeps]), "xi_equilibrium", np.array([xi[-window:, k].mean()]))]),
+             spins[k])
+            for k in range(xi.shape[1])]
+
+
 def mcmc_at_temperatures(cfg: IsingConfig, taus: list[float], rngs: list[np.random.Generator], progress: bool = False):
     """Metropolis on one lattice per τ, all τ swept together (lattice k draws from rngs[k] only): per τ,
     |m| every `log_every` sweeps, equilibrium ξ = mean |m| at the end, final spins."""
@@ -97,12 +108,7 @@ def mcmc_at_temperatures(cfg: IsingConfig, taus: list[float], rngs: list[np.rand
     for t in _tqdm_steps(m.sweeps, f"ising mcmc {n_taus} τ", progress):
         mcmc.sweep(spins, temperatures, lambda s: ising.rewards(s, cfg.coupling, cfg.magnetic_field), rngs, parity)
         xi[t] = ising.order_parameter(spins)
-    logged = np.arange(m.log_every - 1, m.sweeps, m.log_every)
-    window = max(1, int(round(m.measure_fraction * m.sweeps)))
-    return [(pd.concat([_rows(logged + 1, "xi", xi[logged, k]),
-                        _rows(np.array([m.sweeps]), "xi_equilibrium", np.array([xi[-window:, k].mean()]))]),
-             spins[k])
-            for k in range(n_taus)]
+    return _per_temperature(xi, spins, m)
 
 
 def random_at_temperatures(cfg: IsingConfig, taus: list[float], rngs: list[np.random.Generator], progress: bool = False):
@@ -116,12 +122,7 @@ def random_at_temperatures(cfg: IsingConfig, taus: list[float], rngs: list[np.ra
     for t in _tqdm_steps(m.sweeps, f"ising random {n_taus} τ", progress):
         spins = np.where(stacked_uniforms(rngs, (size, size)) < 0.5, 1, -1).astype(np.int8)
         xi[t] = ising.order_parameter(spins)
-    logged = np.arange(m.log_every - 1, m.sweeps, m.log_every)
-    window = max(1, int(round(m.measure_fraction * m.sweeps)))
-    return [(pd.concat([_rows(logged + 1, "xi", xi[logged, k]),
-                        _rows(np.array([m.sweeps]), "xi_equilibrium", np.array([xi[-window:, k].mean()]))]),
-             spins[k])
-            for k in range(n_taus)]
+    return _per_temperature(xi, spins, m)
 
 
 def run_sweep(algo: str, seed: int, cfg: IsingConfig, partial: Path, progress: bool = True):
