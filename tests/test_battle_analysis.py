@@ -97,3 +97,25 @@ def test_cross_play_split_by_side_and_group(tmp_path):
     assert split.loc["group 1", ["wins", "losses", "ties"]].tolist() == [1, 1, 0]
     cell = aggregate.battle_cross_play(tmp_path, cfg).set_index(["row", "column"]).loc[("mfq", "il")]
     assert (cell["wins"], cell["losses"], cell["ties"], cell["tie_rate"]) == (2, 1, 1, 0.25)
+
+
+def _cell(pairs: dict) -> pd.DataFrame:
+    """Tournament rounds of one Fig. 8 cell: {(row seed, column seed): [win per round, …]}."""
+    return pd.DataFrame([{"row_seed": r, "col_seed": c, "win": w, "row_total_reward": 10.0 * w}
+                         for (r, c), wins in pairs.items() for w in wins])
+
+
+def test_fig8_interval_over_seed_pairs_and_rounds_by_hand():
+    """One pair, rounds won (1, 0): a resample of the rounds averages 0, ½ or 1 with chances ¼, ½, ¼,
+    so the 95% interval is [0, 1] around 0.5. Two pairs that each win every round (1, 1) and lose
+    every round (0, 0): resampling rounds within a pair changes nothing, resampling the pairs gives
+    the same three means, so again [0, 1] — the spread comes from the seeds. Two pairs of (1, 0, 1, 0):
+    the pairs agree and only the rounds vary; four identical pairs of all wins give [1, 1]."""
+    assert measures.pair_round_interval(_cell({(0, 1): [1, 0]}), "win") == (0.5, 0.0, 1.0)
+    assert measures.pair_round_interval(_cell({(0, 1): [1, 1], (1, 0): [0, 0]}), "win") == (0.5, 0.0, 1.0)
+    mean, low, high = measures.pair_round_interval(_cell({(0, 1): [1, 0, 1, 0], (1, 0): [1, 0, 1, 0]}), "win")
+    assert mean == 0.5 and 0 < low < 0.5 < high < 1
+    wins = {(i, j): [1, 1, 1] for i in range(2) for j in range(2)}
+    assert measures.pair_round_interval(_cell(wins), "row_total_reward") == (10.0, 10.0, 10.0)
+    with pytest.raises(ValueError, match="different numbers of rounds"):
+        measures.pair_round_interval(_cell({(0, 1): [1, 0], (1, 0): [1]}), "win")

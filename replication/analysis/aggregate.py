@@ -85,10 +85,15 @@ def battle_cross_play(results, cfg: SuiteConfig) -> pd.DataFrame:
             key = params_key(algo=row, opponent=col)
             win = _ci_row(measures.battle_win_rate(results, row, col), row=row, column=col)
             reward = measures.bootstrap_ci(measures.battle_total_reward(results, row, col).to_numpy())
+            _, win_low, win_high = measures.pair_round_interval(m, "win")
+            _, reward_low, reward_high = measures.pair_round_interval(m, "row_total_reward")
             rows.append({**win, "rounds": len(m), "wins": int(m["win"].sum()), "losses": int(m["loss"].sum()),
                          "ties": int(m["tie"].sum()), "tie_rate": m["tie"].mean() if len(m) else None,
+                         # over seed pairs and their rounds (ci_low/ci_high: over the row algorithm's seeds, as the audit)
+                         "win_rate_pairs_rounds_low": win_low, "win_rate_pairs_rounds_high": win_high,
                          "paper_win_rate": paper_win.get(key), "total_reward": reward[0],
                          "total_reward_ci_low": reward[1], "total_reward_ci_high": reward[2],
+                         "total_reward_pairs_rounds_low": reward_low, "total_reward_pairs_rounds_high": reward_high,
                          "paper_total_reward": paper_reward.get(key)})
     return pd.DataFrame(rows).rename(columns={"mean": "win_rate"})
 

@@ -204,10 +204,18 @@ def fig8_battle_cross_play(results, cfg: SuiteConfig, path: Path) -> None:
     panels = [("win_rate", "win rate, ours", 0, 1), ("paper_win_rate", "win rate, paper", 0, 1),
               ("total_reward", "avg total reward, ours", None, None), ("paper_total_reward", "avg total reward, paper", None, None)]
     fig, axes = plt.subplots(2, 2, figsize=(10, 8.4))
+    intervals = {"win_rate": "win_rate_pairs_rounds", "total_reward": "total_reward_pairs_rounds"}
     for ax, (column, title, vmin, vmax) in zip(axes.flat, panels):
-        matrix = cross.pivot(index="row", columns="column", values=column).reindex(index=labels, columns=labels).astype(float)
-        sns.heatmap(matrix, annot=True, fmt=".2f" if vmax == 1 else ".0f", cmap="viridis", vmin=vmin, vmax=vmax,
-                    cbar=False, ax=ax, square=True)
+        def cells(values):
+            return cross.pivot(index="row", columns="column", values=values).reindex(index=labels, columns=labels).astype(float)
+        matrix, digits = cells(column), 2 if vmax == 1 else 0
+        annot = matrix.map(lambda v: "" if np.isnan(v) else f"{v:.{digits}f}")
+        if column in intervals:   # ours: the 95% interval over seed pairs and rounds under each value
+            low, high = cells(f"{intervals[column]}_low"), cells(f"{intervals[column]}_high")
+            annot = annot + "\n[" + low.map(lambda v: f"{v:.{digits}f}") + ", " + high.map(lambda v: f"{v:.{digits}f}") + "]"
+            title += " [95% CI: seed pairs, rounds]"
+        sns.heatmap(matrix, annot=annot.to_numpy(), fmt="", cmap="viridis", vmin=vmin, vmax=vmax, cbar=False, ax=ax,
+                    square=True, annot_kws={"fontsize": 8})
         ax.set(title=title, xlabel="column (opponent)", ylabel="row")
     policy = "actor-critics sample π" if cfg.battle.evaluation_policy == "sample" else "greedy play"
     rule = "more kills wins" if cfg.battle.evaluation_win_rule == "exact" else "reference rule: a tie wins for both"

@@ -248,6 +248,28 @@ def scripted_matches(results) -> pd.DataFrame:
     return with_outcomes(_matches(str(results), "scripted.csv"))
 
 
+def pair_round_interval(cell: pd.DataFrame, column: str, confidence: float = 0.95,
+                        n_resamples: int = 9999) -> tuple[float, float, float]:
+    """The mean of `column` over one Fig. 8 cell's tournament rounds, with a two-level bootstrap
+    interval: the cell's seed pairs resampled with replacement, then the rounds within each drawn
+    pair (percentile, fixed rng), so that both the models' seeds and the rounds' chance vary in it.
+    Every pair plays the same number of rounds (the tournament balances them)."""
+    if cell.empty:
+        return (np.nan, np.nan, np.nan)
+    pairs = [group[column].to_numpy(dtype=float) for _, group in cell.groupby(["row_seed", "col_seed"])]
+    if len({len(p) for p in pairs}) != 1:
+        raise ValueError(f"seed pairs of one cell played different numbers of rounds: {sorted({len(p) for p in pairs})}")
+    values = np.stack(pairs)                                               # (pairs, rounds)
+    n_pairs, n_rounds = values.shape
+    rng = np.random.default_rng(0)
+    drawn = rng.integers(0, n_pairs, (n_resamples, n_pairs), dtype=np.int32)
+    within = rng.integers(0, n_rounds, (n_resamples, n_pairs, n_rounds), dtype=np.int32)
+    means = values[drawn[:, :, None], within].mean(axis=(1, 2))
+    tail = 100 * (1 - confidence) / 2
+    low, high = np.percentile(means, [tail, 100 - tail])
+    return (float(values.mean()), float(low), float(high))
+
+
 def _per_row_seed(results, algo: str, opponent: str, column: str) -> pd.Series:
     m = tournament_matches(results)
     m = m[(m["row_algo"] == algo) & (m["col_algo"] == opponent)]
