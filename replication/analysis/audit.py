@@ -192,13 +192,12 @@ def verdict(claim: Claim, values: pd.Series, scale: str, versus: pd.Series | Non
             return judged._replace("not reproduced", f"95% CI outside paper ± {claim.tolerance:g}" + undefined)
         return judged._replace("inconclusive", f"95% CI straddles the edge of paper ± {claim.tolerance:g}" + undefined, "interval")
     if claim.rule == "improves":
-        better = "above" if claim.better == "higher" else "below"
+        chance = "P(X > Y)" if claim.better == "higher" else "P(X < Y)"
         if low > 0.5:
-            return judged._replace("reproduced", f"P(X {'>' if better == 'above' else '<'} Y): 95% CI wholly above 0.5" + undefined)
+            return judged._replace("reproduced", f"{chance}: 95% CI wholly above 0.5" + undefined)
         if high < 0.5:
-            return judged._replace("not reproduced", f"P(X {'>' if better == 'above' else '<'} Y): 95% CI wholly below 0.5" + undefined)
-        return judged._replace("inconclusive", "P(X > Y) 95% CI straddles 0.5" if better == "above" else
-                               "P(X < Y) 95% CI straddles 0.5", "interval")
+            return judged._replace("not reproduced", f"{chance}: 95% CI wholly below 0.5" + undefined)
+        return judged._replace("inconclusive", f"{chance}: 95% CI straddles 0.5" + undefined, "interval")
     above = claim.rule == "above"
     side, other = ("above", "at or below") if above else ("below", "at or above")
     holds = low > claim.threshold if above else high < claim.threshold
