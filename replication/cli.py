@@ -70,6 +70,9 @@ def build_parser() -> argparse.ArgumentParser:
         if name == "audit":
             cmd.add_argument("--claims", action="append", default=[], metavar="YAML",
                              help="a claims file of your own, audited beside the papers' (repeatable; adds to the config's `claims`)")
+            cmd.add_argument("--compare", default=None, metavar="RESULTS",
+                             help="the results folder of the other variant (e.g. results/default-reference_code): also write "
+                                  "audit_variants.csv/.md, both verdicts per claim")
         _common(cmd)
     sub.add_parser("measures", help="list the measures a claim can name", epilog=EPILOG,
                    description="The registry of measures: each one's parameters and what it computes per seed.")
@@ -207,7 +210,9 @@ def main(argv: list[str] | None = None) -> int:
             for path in args.claims:
                 if not Path(path).is_file():
                     raise ConfigError(f"--claims: {path} is not a file")
-            audit.write_audit(args.results, cfg, args.claims)
+            if args.compare and not Path(args.compare).is_dir():
+                raise ConfigError(f"--compare: {args.compare} is not a folder")
+            audit.write_audit(args.results, cfg, args.claims, args.compare)
     except ConfigError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2

@@ -209,3 +209,17 @@ def test_a_claim_the_null_model_also_satisfies_is_flagged_uninformative(tmp_path
     assert table.loc["toy", "informative"] == "" and np.isnan(table.loc["toy", "null_value"])
     summary = audit._summary(table.reset_index())
     assert summary[0] == "2 reproduced (1 informative, 1 that the null model also passes, 0 without a null model)"
+
+
+def test_two_variants_side_by_side_put_each_verdict_in_its_column():
+    """Claims a, b, c, d judged under the paper's equations (reproduced, reproduced, not reproduced,
+    inconclusive) and the reference code's (reproduced, inconclusive, reproduced; d not audited):
+    a is reproduced by both, b by the paper's variant only, c by the reference code's only, d by none."""
+    def table(verdicts):
+        return pd.DataFrame([{"id": i, "paper": "A", "figure": "f", "statement": "s", "verdict": v} for i, v in verdicts])
+    ours = table([("a", "reproduced"), ("b", "reproduced"), ("c", "not reproduced"), ("d", "inconclusive")])
+    theirs = table([("a", "reproduced"), ("b", "inconclusive"), ("c", "reproduced")])
+    both = audit.variants_table({"paper": ours, "reference_code": theirs}).set_index("id")
+    assert list(both["verdict_paper"]) == ["reproduced", "reproduced", "not reproduced", "inconclusive"]
+    assert list(both["verdict_reference_code"]) == ["reproduced", "inconclusive", "reproduced", "not audited"]
+    assert list(both["reproduced_by"]) == ["both", "paper", "reference_code", "none"]

@@ -380,13 +380,48 @@ def to_html(table: pd.DataFrame, cfg: SuiteConfig) -> str:
     return page(f"Audit: {cfg.results_name} scale", "\n".join(parts), wide)
 
 
-def write_audit(results: str | Path, cfg: SuiteConfig, extra_claims: list[str] = ()) -> None:
+def variants_table(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """Two audits of the same claims side by side, e.g. {"paper": …, "reference_code": …}: each
+    claim's verdict under each variant (`verdict_<variant>`) and which variants reproduce it
+    (`reproduced_by`: one of them, both, or none)."""
+    (first, ours), (second, theirs) = tables.items()
+    both = ours[["id", "paper", "figure", "statement", "verdict"]].merge(
+        theirs[["id", "verdict"]], on="id", how="left", suffixes=(f"_{first}", f"_{second}"))
+    both[f"verdict_{second}"] = both[f"verdict_{second}"].fillna("not audited")
+    by = [(both[f"verdict_{name}"] == "reproduced") for name in (first, second)]
+    both["reproduced_by"] = np.select([by[0] & by[1], by[0], by[1]], ["both", first, second], "none")
+    return both
+
+
+def variant_name(results: str | Path) -> str:
+    """The preset a results folder's runs were made with (read from a run's config.yaml)."""
+    for path in sorted(Path(results, "runs").glob("*/*/seed*/config.yaml")):
+        return str(yaml.safe_load(path.read_text()).get("preset", "paper"))
+    raise ConfigError(f"--compare: {results} holds no runs (results/<scale>[-<preset>] of a finished pipeline)")
+
+
+def write_audit(results: str | Path, cfg: SuiteConfig, extra_claims: list[str] = (), compare: str | None = None) -> None:
     """audit.csv, audit.md and audit.html under `results`: the papers' claims and those of the
-    config's `claims` files and `extra_claims`."""
+    config's `claims` files and `extra_claims`. With `compare` (the results folder of the other
+    variant, e.g. results/default-reference_code) also audit_variants.csv and .md: both verdicts
+    per claim and which variant reproduces it."""
     own = [*cfg.claims, *extra_claims]
     claims = load_claims() + (load_claims(own) if own else [])
     _check_unique(claims)
+    other = variant_name(compare) if compare else None
+    if other == cfg.preset:
+        raise ConfigError(f"--compare: {compare} was made with preset {other}, the same as --results; compare the other variant")
     table = audit_table(results, cfg.scale, claims)
     io.write_csv(Path(results) / "audit.csv", table)
     io.write_text(Path(results) / "audit.md", to_markdown(table, cfg))
     io.write_text(Path(results) / "audit.html", to_html(table, cfg))
+    if compare:
+        both = variants_table({cfg.preset: table, other: audit_table(compare, cfg.scale, claims)})
+        io.write_csv(Path(results) / "audit_variants.csv", both)
+        counts = both["reproduced_by"].value_counts()
+        lines = [f"# Audit of two variants: {cfg.preset} ({results}) and {other} ({compare})", "",
+                 "Reproduced by " + ", ".join(f"{name}: {counts.get(name, 0)}" for name in (cfg.preset, other, "both", "none")),
+                 "", f"| claim | figure | statement | {cfg.preset} | {other} | reproduced by |", "|---|---|---|---|---|---|"]
+        lines += [f"| {r['id']} | {r['figure']} | {r['statement']} | {r[f'verdict_{cfg.preset}']} | {r[f'verdict_{other}']} | "
+                  f"{r['reproduced_by']} |" for _, r in both.iterrows()]
+        io.write_text(Path(results) / "audit_variants.md", "\n".join(lines) + "\n")
