@@ -21,10 +21,9 @@ import pandas as pd
 import torch
 
 from replication import io
-from replication.config import BattleConfig, SuiteConfig, algorithm_config, resolve
+from replication.config import BattleConfig, SuiteConfig, resolve
 from replication.experiments import battle as battle_experiments
 from replication.provenance import _cpu_name
-from replication.registry import SEMI_COOPERATIVE
 from replication.tasks.battle import N_ACTIONS
 
 
@@ -145,7 +144,7 @@ def bench_pursuit(out: str | Path, threads: int = 1, episodes: int = 2) -> pd.Da
             env.reset()
     rows = [{"measure": "env_only_steps_per_second", "algo": "-", "value": steps / (time.perf_counter() - t0)}]
     for algo in cfg.pursuit.algorithms:
-        learner = SEMI_COOPERATIVE[algo].load()(env, algorithm_config(cfg.semi_cooperative, algo), cfg.pursuit, np.random.default_rng(0))
+        learner = sc.make_learner(algo, env, cfg.semi_cooperative, cfg.pursuit, np.random.default_rng(0))
         episode = sc.Episode(env, learner.needs_state)
 
         def train_steps(n: int, start: int) -> None:

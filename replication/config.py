@@ -380,17 +380,13 @@ def with_algorithm_settings(section: type) -> type:
     family = section.__dict__.get("family")
     if family is None:
         return section
-    owners = tuple((a.name, a.settings) for a in FAMILIES[family].algorithms if a.settings)
-    return _composed_section(section, owners)
+    return _composed_section(section, tuple(a for a in FAMILIES[family].algorithms if a.settings))
 
 
 @functools.cache
-def _composed_section(section: type, owners: tuple[tuple[str, str], ...]) -> type:
-    algorithms = {a.name: a for a in FAMILIES[section.family].algorithms}
-    sub_sections = []
-    for name, _ in owners:
-        settings = algorithms[name].settings_class()
-        sub_sections.append((name, settings, field(default_factory=settings, metadata={"only": (name,)})))
+def _composed_section(section: type, owners: tuple) -> type:
+    sub_sections = [(a.name, a.settings_class(), field(default_factory=a.settings_class(), metadata={"only": (a.name,)}))
+                    for a in owners]
     return dataclasses.make_dataclass(section.__name__, sub_sections, bases=(section,), frozen=True,
                                       namespace={"__doc__": section.__doc__, "__module__": section.__module__,
                                                  "family_section": section})
@@ -401,9 +397,9 @@ def algorithm_config(section, algo: str):
     its own (the section's sub-section `algo`, or their defaults where the section has none, as in
     a section built by hand). Learners read `cfg.boltzmann_temperature`, not `cfg.mfq....`."""
     settings_class = FAMILIES[section.family][algo].settings_class()
-    base = getattr(type(section), "family_section", type(section))
     if settings_class is None:
         return section
+    base = getattr(type(section), "family_section", type(section))
     own = getattr(section, algo, None) or settings_class()
     shared = {f.name: getattr(section, f.name) for f in dataclasses.fields(base)}
     return _flat_config(base, settings_class)(**shared, **{f.name: getattr(own, f.name) for f in dataclasses.fields(own)})

@@ -116,6 +116,11 @@ FAMILIES = {family.name: family for family in (ISING, GAUSSIAN_SQUEEZE, BATTLE, 
 TASKS = tuple(task for family in FAMILIES.values() for task in family.tasks)
 
 
+def family_of(task: str) -> Family | None:
+    """The family a task belongs to; None for a name that is no task."""
+    return next((family for family in FAMILIES.values() if task in family.tasks), None)
+
+
 def algorithms_of(task: str) -> tuple[str, ...]:
     """The algorithms a task runs, read from its family's registry when asked."""
-    return next(family for family in FAMILIES.values() if task in family.tasks).names(task)
+    return family_of(task).names(task)

@@ -21,9 +21,8 @@ import yaml
 from replication import checkpoints
 from replication.checkpoints import CheckpointError
 from replication.config import (BattleConfig, ConfigError, PrisonersDilemmaConfig, PursuitConfig,
-                                ResourceSharingConfig, SemiCooperativeConfig, TigerDeerConfig, algorithm_config,
-                                build_section)
-from replication.registry import BATTLE, SEMI_COOPERATIVE
+                                ResourceSharingConfig, SemiCooperativeConfig, TigerDeerConfig, build_section)
+from replication.registry import BATTLE
 
 TASK_CONFIGS = {"prisoners_dilemma": PrisonersDilemmaConfig, "pursuit": PursuitConfig,
                 "resource_sharing": ResourceSharingConfig, "tiger_deer": TigerDeerConfig}
@@ -92,7 +91,7 @@ def load_model(path: str | Path, task: str, rng: np.random.Generator, device: st
         except (ConfigError, KeyError, TypeError) as err:
             raise CheckpointError(f"model {path}: its saved settings do not load ({err})") from None
         env = semi_experiments.make_task(task, schedule, np.random.default_rng(0))
-        learner = SEMI_COOPERATIVE[algo].load()(env, algorithm_config(learner_cfg, algo), schedule, rng)
+        learner = semi_experiments.make_learner(algo, env, learner_cfg, schedule, rng)
         settings = (learner_cfg, schedule)
     checkpoints.restore(learner, networks)
     return TrainedModel(path, task, algo, settings, learner)

@@ -32,7 +32,7 @@ from replication import io
 from replication.analysis.html import escape, page
 from replication.analysis.measures import MEASURES, bootstrap_ci, probability_of_improvement
 from replication.config import SCALES, ConfigError, SuiteConfig
-from replication.registry import FAMILIES
+from replication.registry import family_of
 
 CLAIMS_DIR = Path(__file__).resolve().parent.parent / "claims"
 RULES = ("within", "above", "below", "improves")
@@ -152,7 +152,7 @@ class Judgement:
     cause: str = ""          # why inconclusive: scale, no runs, seeds or interval
 
     def _replace(self, verdict: str, reason: str, cause: str = "") -> "Judgement":
-        return Judgement(verdict, reason, self.estimate, self.ci_low, self.ci_high, self.n_seeds, self.n_versus, cause)
+        return dataclasses.replace(self, verdict=verdict, reason=reason, cause=cause)
 
 
 def _defined(values) -> pd.Series:
@@ -239,10 +239,9 @@ def null_params(claim: Claim) -> dict | None:
     algorithm that learns nothing (registry `null`: random spins, uniformly random actions); None
     where the family has none, it does not run on the claim's task, or the claim names no `algo`."""
     task = MEASURES[claim.measure].task or claim.params.get("task")
-    family = next((f for f in FAMILIES.values() if task in f.tasks), None)
-    if family is None or family.null is None or "algo" not in claim.params or claim.params["algo"] == family.null:
-        return None
-    if family.null not in family.names(task):
+    family = family_of(task)
+    if (family is None or family.null is None or family.null not in family.names(task)
+            or claim.params.get("algo", family.null) == family.null):
         return None
     return {**claim.params, "algo": family.null}
 
@@ -313,7 +312,7 @@ def _summary(table: pd.DataFrame) -> list[str]:
     """The counts per verdict, how many reproductions a null model would also get, and why the
     inconclusive verdicts are."""
     counts = table["verdict"].value_counts()
-    reproduced = table.loc[table["verdict"] == "reproduced", "informative"].fillna("").value_counts()
+    reproduced = table.loc[table["verdict"] == "reproduced", "informative"].value_counts()
     null = (f" ({reproduced.get('yes', 0)} informative, {reproduced.get('no', 0)} that the null model also passes, "
             f"{reproduced.get('', 0)} without a null model)")
     causes = table.loc[table["verdict"] == "inconclusive", "inconclusive_because"].value_counts()
@@ -333,11 +332,10 @@ def _cells(r) -> tuple[str, str, str, str]:
     bound = f"± {r.tolerance:g}" if r.rule == "within" else (
         "above 0.5" if r.rule == "improves" else f"{r.rule} {r.threshold:g}")
     n = f"{r.n_seeds} v {int(r.n_seeds_versus)}" if r.rule == "improves" else f"{r.n_seeds}"
-    informative = r.informative if isinstance(r.informative, str) else ""   # (read back from CSV: NaN)
     if pd.isna(r.null_value):
-        null = "undefined" if informative == "yes" else "–"
+        null = "undefined" if r.informative == "yes" else "–"
     else:
-        null = _fmt(r.null_value) + (" (passes too)" if informative == "no" else "")
+        null = _fmt(r.null_value) + (" (passes too)" if r.informative == "no" else "")
     return ours, bound, n, null
 
 

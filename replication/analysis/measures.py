@@ -94,9 +94,14 @@ def probability_of_improvement(x, y, confidence: float = 0.95, n_resamples: int 
     rng = np.random.default_rng(0)
     xs = x[rng.integers(0, len(x), (n_resamples, len(x)))]
     ys = y[rng.integers(0, len(y), (n_resamples, len(y)))]
+    return (float(improvement(x[None], y[None])[0]), *_percentile_interval(improvement(xs, ys), confidence))
+
+
+def _percentile_interval(resampled: np.ndarray, confidence: float) -> tuple[float, float]:
+    """The central `confidence` share of a statistic's bootstrap draws."""
     tail = 100 * (1 - confidence) / 2
-    low, high = np.percentile(improvement(xs, ys), [tail, 100 - tail])
-    return (float(improvement(x[None], y[None])[0]), float(low), float(high))
+    low, high = np.percentile(resampled, [tail, 100 - tail])
+    return float(low), float(high)
 
 
 def _select(runs: pd.DataFrame, algo: str, metric: str, tau: float | None = None) -> pd.DataFrame:
@@ -265,9 +270,7 @@ def pair_round_interval(cell: pd.DataFrame, column: str, confidence: float = 0.9
     drawn = rng.integers(0, n_pairs, (n_resamples, n_pairs), dtype=np.int32)
     within = rng.integers(0, n_rounds, (n_resamples, n_pairs, n_rounds), dtype=np.int32)
     means = values[drawn[:, :, None], within].mean(axis=(1, 2))
-    tail = 100 * (1 - confidence) / 2
-    low, high = np.percentile(means, [tail, 100 - tail])
-    return (float(values.mean()), float(low), float(high))
+    return (float(values.mean()), *_percentile_interval(means, confidence))
 
 
 def _per_row_seed(results, algo: str, opponent: str, column: str) -> pd.Series:

@@ -46,6 +46,11 @@ def make_task(task: str, cfg, rng: np.random.Generator):
                      cfg.minimap_mode, rng)
 
 
+def make_learner(algo: str, env, learner_cfg, schedule, rng: np.random.Generator):
+    """`algo`'s learner on `env`: paper B's shared learner settings and the algorithm's own."""
+    return SEMI_COOPERATIVE[algo].load()(env, algorithm_config(learner_cfg, algo), schedule, rng)
+
+
 def epsilon_at(step: int, learner_cfg, schedule) -> float:
     return linear(step, learner_cfg.epsilon_start, learner_cfg.epsilon_end, schedule.epsilon_decay_steps)
 
@@ -121,7 +126,7 @@ def train(task: str, algo: str, seed: int, cfg: SuiteConfig, out: Path, progress
     task_index, algo_index = TASK_STREAM_ID[task], SEMI_COOPERATIVE[algo].stream_id
     rngs = {"env": np.random.default_rng([seed, 6, task_index]), "learner": np.random.default_rng([seed, 7, algo_index])}
     env = make_task(task, schedule, rngs["env"])
-    learner = SEMI_COOPERATIVE[algo].load()(env, algorithm_config(learner_cfg, algo), schedule, rngs["learner"])
+    learner = make_learner(algo, env, learner_cfg, schedule, rngs["learner"])
     rows, start, settings = [], 0, training_settings(cfg, task, algo)
     checkpoint = Path(out) / CHECKPOINT
     state = checkpoints.resume_state(checkpoint, lambda path: load_checkpoint(path, task, algo, settings), stale)
