@@ -24,6 +24,7 @@ from replication import io
 from replication.config import BattleConfig, SuiteConfig, resolve
 from replication.experiments import battle as battle_experiments
 from replication.provenance import _cpu_name
+from replication.registry import SEMI_COOPERATIVE
 from replication.tasks.battle import N_ACTIONS
 
 
@@ -143,7 +144,7 @@ def bench_pursuit(out: str | Path, threads: int = 1, episodes: int = 2) -> pd.Da
         if env.step(env.rng.integers(0, env.n_actions, env.n_agents))[1]:
             env.reset()
     rows = [{"measure": "env_only_steps_per_second", "algo": "-", "value": steps / (time.perf_counter() - t0)}]
-    for algo in cfg.pursuit.algorithms:
+    for algo in (a for a in cfg.pursuit.algorithms if a != SEMI_COOPERATIVE.null):   # it takes no gradient step to time
         learner = sc.make_learner(algo, env, cfg.semi_cooperative, cfg.pursuit, np.random.default_rng(0))
         episode = sc.Episode(env, learner.needs_state)
 

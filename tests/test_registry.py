@@ -102,3 +102,12 @@ def test_a_setting_in_two_places_is_refused(monkeypatch):
     cfg = load_config([DEFAULT, SMOKE])
     with pytest.raises(TypeError, match=r"RepeatedGammaSettings repeats \['gamma'\] of GaussianSqueezeConfig"):
         algorithm_config(cfg.gaussian_squeeze, "gamma_q")
+
+
+def test_the_pursuit_bench_times_the_learners_not_the_null_model(tmp_path):
+    """The null model (uniform random) takes no gradient step, so a gradient floor for it would be
+    noise: the bench has a training and a floor row per learner of paper B and none for it."""
+    from replication import bench
+    frame = bench.bench_pursuit(tmp_path / "pursuit.csv", episodes=1)
+    timed = set(frame.loc[frame["measure"] == "gradient_floor_steps_per_second", "algo"])
+    assert timed == set(registry.SEMI_COOPERATIVE.names()) - {"random"}
