@@ -16,6 +16,7 @@ include: "workflow/rules/ising.smk"
 include: "workflow/rules/gaussian_squeeze.smk"
 include: "workflow/rules/battle.smk"
 include: "workflow/rules/semi_cooperative.smk"
+include: "workflow/rules/other_variant.smk"
 include: "workflow/rules/analysis.smk"
 
 
@@ -28,3 +29,4 @@ rule all:
         f"{RESULTS}/audit.md",
         f"{RESULTS}/audit.html",
         f"{RESULTS}/audit.csv",
+        VARIANT_FILES.values(),

@@ -1,13 +1,17 @@
-"""`python -m replication bench battle|pursuit`: speed of a task's pieces at the paper's settings.
+"""`python -m replication bench <task>`: speed of a task's pieces at the paper's settings.
 
-Pursuit (paper B): env-only steps/s with random actions; for each learner, training steps/s (act,
-store, reshape, one gradient step per env step: the author code's loop) and its gradient floor
-(training steps alone).
+Battle: env-only steps/s with random actions; acting steps/s with both teams' networks and no
+training, against its floor (env step + one batched forward per team); seconds per training round
+for each algorithm, against its gradient floor (the same number of gradient steps on one fixed
+batch, nothing else); gradient samples/s.
 
-Measures, on this machine: env-only steps/s with random actions; acting steps/s with both teams'
-networks and no training, against its floor (env step + one batched forward per team); seconds per
-training round for each algorithm, against its gradient floor (the same number of gradient steps
-on one fixed batch, nothing else); gradient samples/s. A benchmark, not a test: it asserts nothing.
+Paper B's tasks (pursuit, resource sharing, ...): env-only steps/s with random actions; for each
+learner, training steps/s (act, store, reshape, one gradient step per env step: the author code's
+loop), its gradient floor (training steps alone), and greedy evaluation steps/s (act greedily,
+step the task: what the periodic evaluation episodes do).
+
+The audit reads these files to cost the scale an inconclusive claim needs
+(`replication.analysis.cost`). A benchmark, not a test: it asserts nothing.
 """
 
 from __future__ import annotations
@@ -113,12 +117,13 @@ def paper_settings() -> SuiteConfig:
     return resolve({"scale": "paper"})
 
 
-def bench_battle(out: str | Path, threads: int = 1, device: str = "cpu", rounds: int = 2) -> pd.DataFrame:
+def bench_battle(out: str | Path, threads: int = 1, device: str = "cpu", rounds: int = 2,
+                 algos: list[str] | None = None) -> pd.DataFrame:
     torch.set_num_threads(threads)
     cfg = paper_settings().battle  # 40×40, 64 v 64, 400 steps, batch 128
     rng = np.random.default_rng(0)
     rows = [{"measure": "env_only_steps_per_second", "algo": "-", "value": env_only(cfg, rounds, rng)}]
-    for algo in cfg.algorithms:
+    for algo in algos or cfg.algorithms:
         loop, floor = acting(algo, cfg, rounds, rng, device)
         rows += [{"measure": "acting_steps_per_second", "algo": algo, "value": loop},
                  {"measure": "acting_floor_steps_per_second", "algo": algo, "value": floor},
@@ -131,21 +136,24 @@ def bench_battle(out: str | Path, threads: int = 1, device: str = "cpu", rounds:
     return frame
 
 
-def bench_pursuit(out: str | Path, threads: int = 1, episodes: int = 2) -> pd.DataFrame:
-    """Paper B's pursuit at the author code's settings (10×10, 4 predators, 3 prey, 100 steps)."""
+def bench_semi_cooperative(task: str, out: str | Path, threads: int = 1, episodes: int = 2,
+                           algos: list[str] | None = None) -> pd.DataFrame:
+    """One of paper B's tasks at the author code's settings (pursuit: 10×10, 4 predators, 3 prey,
+    100 steps; resource sharing: 8 agents, 30 steps), `episodes` episodes per measurement."""
     from replication.experiments import semi_cooperative as sc
     torch.set_num_threads(threads)
     cfg = paper_settings()
-    steps = episodes * cfg.pursuit.episode_length
-    env = sc.make_task("pursuit", cfg.pursuit, np.random.default_rng(0))
+    schedule = getattr(cfg, task)
+    steps = episodes * schedule.episode_length
+    env = sc.make_task(task, schedule, np.random.default_rng(0))
     t0 = time.perf_counter()
     for _ in range(steps):
         env.observe(), env.peers()
         if env.step(env.rng.integers(0, env.n_actions, env.n_agents))[1]:
             env.reset()
     rows = [{"measure": "env_only_steps_per_second", "algo": "-", "value": steps / (time.perf_counter() - t0)}]
-    for algo in (a for a in cfg.pursuit.algorithms if a != SEMI_COOPERATIVE.null):   # it takes no gradient step to time
-        learner = sc.make_learner(algo, env, cfg.semi_cooperative, cfg.pursuit, np.random.default_rng(0))
+    for algo in algos or (a for a in schedule.algorithms if a != SEMI_COOPERATIVE.null):  # it takes no gradient step to time
+        learner = sc.make_learner(algo, env, cfg.semi_cooperative, schedule, np.random.default_rng(0))
         episode = sc.Episode(env, learner.needs_state)
 
         def train_steps(n: int, start: int) -> None:
@@ -157,15 +165,23 @@ def bench_pursuit(out: str | Path, threads: int = 1, episodes: int = 2) -> pd.Da
                 if done:
                     episode.start()
 
-        warm = cfg.pursuit.peer_warmup_steps  # from here on, PED-DQN and PE-DQN compute peer evaluations
+        def greedy_steps(n: int) -> None:   # as sc.evaluate plays its episodes
+            episode.start()
+            for _ in range(n):
+                if episode.advance(learner.act(episode.obs, episode.mean_action, None))[1]:
+                    episode.start()
+
+        warm = schedule.peer_warmup_steps  # from here on, PED-DQN and PE-DQN compute peer evaluations
         train_steps(cfg.semi_cooperative.batch_size, warm)
         loop = _timed(lambda: train_steps(steps, warm + cfg.semi_cooperative.batch_size))
         floor = _timed(lambda: [learner.train_step() for _ in range(steps)])
+        greedy = _timed(lambda: greedy_steps(steps))
         rows += [{"measure": "training_steps_per_second", "algo": algo, "value": steps / loop},
                  {"measure": "gradient_floor_steps_per_second", "algo": algo, "value": steps / floor},
-                 {"measure": "training_over_floor", "algo": algo, "value": loop / floor}]
+                 {"measure": "training_over_floor", "algo": algo, "value": loop / floor},
+                 {"measure": "evaluation_steps_per_second", "algo": algo, "value": steps / greedy}]
     frame = pd.DataFrame(rows)
-    frame["threads"], frame["cpu"] = threads, _cpu_name()
+    frame["threads"], frame["device"], frame["cpu"] = threads, "cpu", _cpu_name()
     frame["platform"], frame["torch"] = platform.platform(), torch.__version__
     io.write_csv(out, frame)
     return frame

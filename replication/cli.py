@@ -8,7 +8,7 @@ Commands
   measures   the measures a claim can name (for a claims file of your own)
   tournament battle cross-play of every trained model pair (Fig. 8)
   scripted   every trained battle model against scripted teams (random; stationary random attacker)
-  bench      speed of a task's pieces on this machine (battle, pursuit)
+  bench      speed of a task's pieces on this machine (battle, paper B's tasks)
   evaluate   a trained model without training it: wins, kills, rewards (battle); welfare (paper B)
   render     one round of a trained model as an animated GIF (battle, pursuit)
 """
@@ -115,10 +115,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     bench = sub.add_parser("bench", help="benchmark a task on this machine", epilog=EPILOG,
                            description="Benchmark a task's pieces at the paper's settings; writes results/bench/<task>.csv.")
-    bench.add_argument("task", choices=["battle", "pursuit"])
+    bench.add_argument("task", choices=["battle", *SEMI_COOPERATIVE_TASKS])
+    bench.add_argument("--algos", nargs="+", default=None, metavar="ALGO",
+                       help="only these algorithms (default: the task's algorithms at the paper's settings)")
     bench.add_argument("--threads", type=int, default=1)
     bench.add_argument("--device", choices=["auto", "cpu", "cuda"], default="cpu")
-    bench.add_argument("--rounds", type=int, default=2, help="battle: rounds per acting measurement; pursuit: 100-step episodes per measurement")
+    bench.add_argument("--rounds", type=int, default=2, help="battle: rounds per acting measurement; paper B: episodes per measurement")
     bench.add_argument("--out", default=None, help="CSV path (default results/bench/<task>.csv)")
     return parser
 
@@ -175,10 +177,14 @@ def main(argv: list[str] | None = None) -> int:
             if args.rounds < 1:
                 raise ConfigError(f"--rounds: must be at least 1, got {args.rounds}")
             out = args.out or f"results/bench/{args.task}.csv"
-            if args.task == "pursuit":
-                frame = bench.bench_pursuit(out, args.threads, args.rounds)
+            for algo in args.algos or ():
+                if algo not in algorithms_of(args.task):
+                    raise ConfigError(f"--algos: {algo!r} is not an algorithm of task {args.task}; "
+                                      f"choose from {', '.join(algorithms_of(args.task))}")
+            if args.task == "battle":
+                frame = bench.bench_battle(out, args.threads, run.resolve_device(args.device), args.rounds, args.algos)
             else:
-                frame = bench.bench_battle(out, args.threads, run.resolve_device(args.device), args.rounds)
+                frame = bench.bench_semi_cooperative(args.task, out, args.threads, args.rounds, args.algos)
             print(frame[["measure", "algo", "value"]].to_string(index=False))
             return 0
         if args.command in ("evaluate", "render"):

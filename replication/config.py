@@ -17,8 +17,12 @@ from typing import Any, ClassVar, Literal
 
 import yaml
 
-from replication.registry import BATTLE, FAMILIES, SEMI_COOPERATIVE, SEMI_COOPERATIVE_TASKS
+from replication.registry import BATTLE, FAMILIES, SEMI_COOPERATIVE, SEMI_COOPERATIVE_TASKS, algorithms_of
 from replication.settings import ConfigError, constrained, fraction, non_negative, positive, tagged
+
+# Tasks whose runs `compare_tasks` can also make under the other variant: all but battle, whose
+# audit reads the tournament over its trained models as well (run it with --preset by hand).
+COMPARABLE_TASKS = tuple(task for family in FAMILIES.values() if family is not BATTLE for task in family.tasks)
 
 SCALES = ("smoke", "default", "paper")
 PRESET_DIR = Path(__file__).parent / "presets"
@@ -62,7 +66,7 @@ class IsingConfig:
     # every τ's final spins and ξ series are kept; these pick the ones Figs. 5 and 6 draw
     spin_map_taus: list[float] = constrained([0.9, 1.2, 2.0], minimum=0, exclusive=True, role="analysis")
     timeseries_taus: list[float] = constrained([0.8, 1.2], minimum=0, exclusive=True, role="analysis")
-    mfq: IsingMFQConfig = field(default_factory=IsingMFQConfig, metadata={"only": ("mfq",)})
+    mfq: IsingMFQConfig = field(default_factory=IsingMFQConfig, metadata={"only": ("mfq", "untrained")})
     # the null model (random spins) is measured on MCMC's schedule: sweeps, measure_fraction, log_every
     mcmc: IsingMCMCConfig = field(default_factory=IsingMCMCConfig, metadata={"only": ("mcmc", "random")})
 
@@ -343,6 +347,9 @@ class SuiteConfig:
     preset: Literal["paper", "reference_code"] = "paper"
     # claims YAMLs of your own, audited beside replication/claims/*.yaml (paths from the working directory)
     claims: list[str] = tagged([], role="audit")
+    # tasks the pipeline also runs under the other variant (preset reference_code when this one is
+    # paper, and back), into results/<scale>[-<preset>]; the audit compares both (audit_variants.md)
+    compare_tasks: list[Literal[COMPARABLE_TASKS]] = tagged([], role="audit")
     ising: IsingConfig = field(default_factory=IsingConfig)
     ising_toy: IsingToyConfig = field(default_factory=IsingToyConfig)
     gaussian_squeeze: GaussianSqueezeConfig = field(default_factory=GaussianSqueezeConfig)
@@ -359,6 +366,8 @@ class SuiteConfig:
             raise ConfigError("seeds: at least one seed is required")
         if len(set(self.seeds)) != len(self.seeds):
             raise ConfigError(f"seeds: duplicate seeds in {self.seeds}")
+        if len(set(self.compare_tasks)) != len(self.compare_tasks):
+            raise ConfigError(f"compare_tasks: duplicate tasks in {self.compare_tasks}")
         missing = [path for path in self.claims if not Path(path).is_file()]
         if missing:
             raise ConfigError(f"claims: {missing[0]} is not a file")
@@ -367,6 +376,11 @@ class SuiteConfig:
     def results_name(self) -> str:
         """Folder under results/: the scale, suffixed by a non-default preset."""
         return self.scale if self.preset == "paper" else f"{self.scale}-{self.preset}"
+
+    @property
+    def other_preset(self) -> str:
+        """The variant `compare_tasks` runs: the reference code's beside the paper's, and back."""
+        return "reference_code" if self.preset == "paper" else "paper"
 
 
 # --- algorithms' own settings ----------------------------------------------------------------
@@ -536,6 +550,13 @@ def load_config(paths: list[str | Path], preset: str | None = None) -> SuiteConf
     for path in paths:
         raw = deep_merge(raw, _read_yaml(Path(path)))
     return resolve(raw, preset)
+
+
+def configured_algorithms(cfg: SuiteConfig, task: str) -> tuple[str, ...]:
+    """The algorithms a task runs under this config: its section's `algorithms` where it has that
+    selection, else every algorithm of its family's registry that runs on it."""
+    section = getattr(cfg, task, None)
+    return tuple(getattr(section, "algorithms", None) or algorithms_of(task))
 
 
 def to_dict(cfg) -> dict:

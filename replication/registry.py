@@ -45,7 +45,9 @@ class Family:
     name: str
     tasks: tuple[str, ...]
     algorithms: tuple[Algorithm, ...]
-    null: str | None = None   # the algorithm that learns nothing, run beside the others as the audit's null model
+    # what learns nothing, the audit's null model: an algorithm of the family run beside the others,
+    # or for battle the scripted random team of the scripted evaluation (algorithms/battle/scripted.py)
+    null: str | None = None
 
     def __getitem__(self, name: str) -> Algorithm:
         for algorithm in self.algorithms:
@@ -74,6 +76,8 @@ ISING = Family("ising", ("ising", "ising_toy"), (
     Algorithm("mcmc", "MCMC", 2, tasks=("ising",), colour="tab:orange"),   # the baseline first, as in the tables
     Algorithm("mfq", "MF-Q", 1, colour="tab:blue"),
     Algorithm("random", "random spins", 3, tasks=("ising",), colour="tab:gray"),   # the null model
+    # the null model of the learning claims (Q-values, Fig. 5's run): MF-Q that never updates its Q-table
+    Algorithm("untrained", "untrained MF-Q", 4, colour="tab:olive"),
 ), null="random")
 
 GAUSSIAN_SQUEEZE = Family("gaussian_squeeze", ("gaussian_squeeze",), (
@@ -94,7 +98,7 @@ BATTLE = Family("battle", ("battle",), (
     Algorithm("ac", "AC", 2, f"{_BATTLE}.ac:IndependentAC", paper="A"),
     Algorithm("ped_dqn", "PED-DQN", 4, f"{_BATTLE}.ped_dqn:BattlePeerEvaluationDualDQN", paper="B",
               settings=f"{_BATTLE}.ped_dqn:BattlePeerEvaluationDualDQNSettings"),
-))
+), null="random")
 
 SEMI_COOPERATIVE_TASKS = ("prisoners_dilemma", "pursuit", "resource_sharing", "tiger_deer")
 # paper B's tasks have fixed stream ids of their own, like the algorithms

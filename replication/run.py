@@ -82,7 +82,7 @@ def run(task: str, algo: str, seed: int, cfg: SuiteConfig, out: str | Path, thre
             with open(tmp, "wb") as fh:
                 np.savez_compressed(fh, **spin_maps)
     else:  # ising_toy
-        metrics = ising_experiments.run_toy(seed, cfg.ising_toy, progress)
+        metrics = ising_experiments.run_toy(seed, cfg.ising_toy, progress, algo)
     metrics["task"], metrics["algo"], metrics["seed"] = task, algo, seed
     extras = [c for c in metrics.columns if c not in BASE_COLUMNS]
     metrics = metrics[BASE_COLUMNS + extras]

@@ -195,7 +195,7 @@ def test_a_claim_the_null_model_also_satisfies_is_flagged_uninformative(tmp_path
     """MCMC's ξ: 0.08 at τ = 2.0 and 0.99 at τ = 0.7; the null model (random spins): 0.04 at both.
     Claim "ξ(2.0) ≈ 0.07 ± 0.1": ours 0.082 reproduces it, and so does the null model's 0.042, so
     the reproduction is uninformative. Claim "ξ(0.7) ≈ 1.0 ± 0.1": the null model's 0.042 lies
-    outside the band, so ours is informative. A claim about the toy has no null model: blank."""
+    outside the band, so ours is informative. The toy's null model (untrained MF-Q) has no runs here: blank."""
     _ising_runs(tmp_path, "mcmc", {0.7: 0.99, 2.0: 0.08})
     _ising_runs(tmp_path, "random", {0.7: 0.04, 2.0: 0.04})
     hot = Claim(id="hot", paper="A", figure="4", statement="s", paper_value=0.07, measure="ising_equilibrium_xi",
@@ -211,15 +211,66 @@ def test_a_claim_the_null_model_also_satisfies_is_flagged_uninformative(tmp_path
     assert summary[0] == "2 reproduced (1 informative, 1 that the null model also passes, 0 without a null model)"
 
 
+def test_a_learning_claim_is_judged_on_the_untrained_learner(tmp_path):
+    """Fig. 2's toy: MF-Q's converged Q is 2.0 + 0.001·k on seeds k = 0…4, the untrained MF-Q's stays
+    at 0. The claim "Q → 2.0 ± 0.05" is reproduced, and its null model is the untrained learner
+    (the measure's own null), not random spins: its 0 lies outside the band, so the reproduction is
+    informative. ξ claims keep the family's null model (random spins)."""
+    for algo, q in (("mfq", 2.0), ("untrained", 0.0)):
+        for seed in range(5):
+            folder = tmp_path / "runs" / "ising_toy" / algo / f"seed{seed}"
+            folder.mkdir(parents=True)
+            pd.DataFrame([{"task": "ising_toy", "algo": algo, "seed": seed, "step": 500, "metric": "q_consensus",
+                           "value": q + (0.001 * seed if q else 0.0)}]).to_csv(folder / "metrics.csv", index=False)
+    toy = Claim(id="toy", paper="A", figure="2", statement="s", paper_value=2.0, measure="toy_converged_q", tolerance=0.05)
+    row = audit.audit_table(tmp_path, "default", [toy]).iloc[0]
+    assert row["verdict"] == "reproduced" and row["null_value"] == 0.0 and row["informative"] == "yes"
+    xi = Claim(id="xi", paper="A", figure="4", statement="s", paper_value=0.07, measure="ising_equilibrium_xi",
+               params={"algo": "mcmc", "tau": 2.0}, tolerance=0.1)
+    fig5 = Claim(id="mse", paper="A", figure="5", statement="s", paper_value=0.03, measure="ising_final",
+                 params={"algo": "mfq", "tau": 0.8, "metric": "q_mse_final"}, tolerance=0.05)
+    assert audit.null_params(xi)["algo"] == "random" and audit.null_params(fig5)["algo"] == "untrained"
+
+
+def test_battle_null_model_is_the_scripted_random_team_seen_from_its_side(tmp_path):
+    """scripted.csv, IL seed 0 against the random team, two rounds: kills (IL 3, random 5) and (4, 4),
+    random's total reward −10 and −20; IL seed 1: (6, 1), reward −30. From the random team's side
+    under the exact rule it wins round 1 only: win rate 0.5 against seed 0, 0 against seed 1; its
+    reward −15 and −30. The audit judges a Fig. 8 win-rate claim of MF-Q against IL again with the
+    random team in MF-Q's place: null value (0.5 + 0) / 2 = 0.25, from IL's two seeds."""
+    from replication.analysis import measures
+    rows = [("il", 0, 0, 3, 5, -10.0), ("il", 0, 1, 4, 4, -20.0), ("il", 1, 0, 6, 1, -30.0)]
+    frame = pd.DataFrame([{"row_algo": a, "row_seed": seed, "col_algo": "random", "col_seed": -1, "round": k,
+                           "row_group": 0, "row_side": "left", "row_kills": rk, "col_kills": ck,
+                           "row_kills_reference": rk, "col_kills_reference": ck, "row_total_reward": 0.0,
+                           "col_total_reward": reward, "win_rule": "exact"} for a, seed, k, rk, ck, reward in rows])
+    (tmp_path / "runs" / "battle").mkdir(parents=True)
+    frame.to_csv(tmp_path / "runs" / "battle" / "scripted.csv", index=False)
+    assert measures.battle_win_rate(tmp_path, "random", "il").to_dict() == {0: 0.5, 1: 0.0}
+    assert measures.battle_total_reward(tmp_path, "random", "il").to_dict() == {0: -15.0, 1: -30.0}
+    claim = Claim(id="w", paper="A", figure="8", statement="s", paper_value=0.6, measure="battle_win_rate",
+                  params={"algo": "mfq", "opponent": "il"}, tolerance=0.1, min_scale="paper")
+    row = audit.audit_table(tmp_path, "default", [claim]).iloc[0]
+    assert row["null_value"] == pytest.approx(0.25) and row["null_verdict"] == "inconclusive"
+    assert row["informative"] == ""   # two seeds: too few to tell
+
+
 def test_two_variants_side_by_side_put_each_verdict_in_its_column():
-    """Claims a, b, c, d judged under the paper's equations (reproduced, reproduced, not reproduced,
-    inconclusive) and the reference code's (reproduced, inconclusive, reproduced; d not audited):
-    a is reproduced by both, b by the paper's variant only, c by the reference code's only, d by none."""
+    """Claims a–f judged under the paper's equations (reproduced, reproduced, not reproduced,
+    inconclusive, reproduced, inconclusive with no runs read) and the reference code's (reproduced,
+    inconclusive, reproduced; d not audited; e with no runs read; f reproduced): a is reproduced by both,
+    b by the paper's variant only, c by the reference code's only; d, e and f are not compared
+    (the reference audit lacks d, and one variant has no runs for e or f)."""
     def table(verdicts):
-        return pd.DataFrame([{"id": i, "paper": "A", "figure": "f", "statement": "s", "verdict": v} for i, v in verdicts])
-    ours = table([("a", "reproduced"), ("b", "reproduced"), ("c", "not reproduced"), ("d", "inconclusive")])
-    theirs = table([("a", "reproduced"), ("b", "inconclusive"), ("c", "reproduced")])
+        return pd.DataFrame([{"id": i, "paper": "A", "figure": "f", "statement": "s", "verdict": v,
+                              "runs": runs} for i, v, runs in verdicts])
+    run = "runs/ising/mcmc/seed0@0123456789abcdef"
+    ours = table([("a", "reproduced", run), ("b", "reproduced", run), ("c", "not reproduced", run),
+                  ("d", "inconclusive", run), ("e", "reproduced", run), ("f", "inconclusive", "")])
+    theirs = table([("a", "reproduced", run), ("b", "inconclusive", run), ("c", "reproduced", run),
+                    ("e", "inconclusive", ""), ("f", "reproduced", run)])
     both = audit.variants_table({"paper": ours, "reference_code": theirs}).set_index("id")
-    assert list(both["verdict_paper"]) == ["reproduced", "reproduced", "not reproduced", "inconclusive"]
-    assert list(both["verdict_reference_code"]) == ["reproduced", "inconclusive", "reproduced", "not audited"]
-    assert list(both["reproduced_by"]) == ["both", "paper", "reference_code", "none"]
+    assert list(both["verdict_paper"]) == ["reproduced", "reproduced", "not reproduced", "inconclusive", "reproduced", "not run"]
+    assert list(both["verdict_reference_code"]) == ["reproduced", "inconclusive", "reproduced", "not audited", "not run",
+                                                    "reproduced"]
+    assert list(both["reproduced_by"]) == ["both", "paper", "reference_code", "not compared", "not compared", "not compared"]

@@ -68,6 +68,22 @@ def test_overlays_merge_and_preset_applies(tmp_path):
     assert ref.ising.mfq.stop_when_stable == 500 and ref.results_name == "smoke-reference_code"
 
 
+@pytest.mark.parametrize("tasks, message", [
+    ("[battle]", "compare_tasks[0]: 'battle' is not allowed; choose one of ising, ising_toy"),
+    ("[ising, ising]", "compare_tasks: duplicate tasks in ['ising', 'ising']"),
+])
+def test_compare_tasks_takes_each_task_but_battle_once(tmp_path, tasks, message):
+    """The other variant of a task is a plain run of it under the other preset; battle's audit also
+    needs the tournament over its models, so it is not offered, and a task named twice is a slip."""
+    over = tmp_path / "over.yaml"
+    over.write_text(f"compare_tasks: {tasks}\n")
+    with pytest.raises(ConfigError) as err:
+        load_config([SMOKE, over])
+    assert message in str(err.value)
+    assert load_config([SMOKE]).other_preset == "reference_code"
+    assert load_config([SMOKE], preset="reference_code").other_preset == "paper"
+
+
 def _cli(*args, cwd):
     return subprocess.run([sys.executable, "-m", "replication", *args], capture_output=True, text=True, cwd=cwd)
 

@@ -144,3 +144,20 @@ def test_random_spins_null_model_by_hand():
     results = random_at_temperatures(cfg, [0.5, 2.0], [np.random.default_rng(0), np.random.default_rng(1)])
     xi = [m.loc[m["metric"] == "xi_equilibrium", "value"].item() for m, _ in results]
     assert xi[0] != xi[1] and all(abs(v - exact) < 0.006 for v in xi)
+
+
+def test_untrained_mfq_null_model_keeps_its_start_q_table(smoke_cfg):
+    """The learning claims' null model: MF-Q with learning rate 0. Eq. 9 with α = 0 gives
+    Q ← Q + 0·(r − Q) = Q, so on the toy every entry of agent j's table stays at its start, 0, at
+    every step (where MF-Q reaches 2.0). On the sweep Q = 0 makes the Boltzmann policy uniform, so
+    spins are independent coin flips, n_up ~ Binomial(4, ½), and either action's reward is
+    ±(n_up − 2) (reward table: agreeing minus disagreeing neighbours, halved): the Q-MSE is
+    E[(n_up − 2)²] = Var n_up = 4·½·½ = 1 (MF-Q's: ≈ 0.03), and ξ is that of random spins on 8×8,
+    0.0993 (test above). Over the last 60 of 600 steps both lie within sampling error of that."""
+    cfg = type(smoke_cfg.ising_toy)(steps=50, snapshot_steps=[1, 10, 50])
+    metrics = run_toy(0, cfg, progress=False, algo="untrained")
+    assert (metrics.loc[metrics["metric"].isin(["q", "q_consensus"]), "value"] == 0).all()
+    sweep = dataclasses.replace(smoke_cfg.ising, taus=[0.8])
+    (result, _), = ising_experiments.untrained_at_temperatures(sweep, [0.8], [ising_experiments._rng(0, 0.8, "untrained")])
+    assert result.loc[result["metric"] == "q_mse_final", "value"].item() == pytest.approx(1.0, abs=0.1)
+    assert result.loc[result["metric"] == "xi_equilibrium", "value"].item() == pytest.approx(0.0993, abs=0.04)

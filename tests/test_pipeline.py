@@ -72,11 +72,12 @@ def _planned(suite, configfiles=("workflow/config/smoke.yaml",)):
 
 
 def test_config_edit_reruns_exactly_what_it_affects(local_smoke_run):
-    """After a finished smoke run: an edit of ising_toy.temperature in smoke.yaml plans the two
-    ising_toy runs and the analysis; an MF-Q-only Gaussian Squeeze setting (added from another YAML)
+    """After a finished smoke run: an edit of ising_toy.temperature in smoke.yaml plans the toy's
+    four runs (MF-Q and its untrained null model, two seeds) and the analysis; an MF-Q-only Gaussian Squeeze setting (added from another YAML)
     plans MF-Q's two runs only; an analysis-only setting plans the analysis only; a battle evaluation
-    setting plans the tournament, the GIF of its best models and the analysis; reverting plans
-    nothing."""
+    setting plans the tournament, the GIF of its best models and the analysis; a claims file of your
+    own plans the audit alone; `compare_tasks` plans the other variant's runs of that task and the
+    audit; reverting plans nothing."""
     suite, proc = local_smoke_run
     assert proc.returncode == 0, proc.stderr[-3000:]
     analysis = {"tables", "figures", "audit"}
@@ -87,7 +88,7 @@ def test_config_edit_reruns_exactly_what_it_affects(local_smoke_run):
     try:
         smoke.write_text(original.replace("  temperature: 0.1\n", "  temperature: 0.2\n"))
         runs, rules, _ = _planned(suite)
-        assert runs == {"ising_toy/mfq/seed0", "ising_toy/mfq/seed1"}
+        assert runs == {f"ising_toy/{algo}/seed{seed}" for algo in ("mfq", "untrained") for seed in (0, 1)}
         assert rules == {"ising_run"} | analysis
     finally:
         smoke.write_text(original)
@@ -97,6 +98,9 @@ def test_config_edit_reruns_exactly_what_it_affects(local_smoke_run):
             ("ising: {timeseries_taus: [0.8]}", set(), analysis),
             # a claims file of your own: the audit alone
             (f"claims: [{EXAMPLE_CLAIMS}]", set(), {"audit"}),
+            # the other variant of a task: its runs (in results/smoke-reference_code) and the audit
+            ("compare_tasks: [ising_toy]", {f"ising_toy/{algo}/seed{seed}" for algo in ("mfq", "untrained") for seed in (0, 1)},
+             {"other_variant_run", "audit"}),
             # the GIF shows the tournament's best models, so it follows the tournament
             ("battle: {tournament_rounds: 8}", {"battle/tournament.csv"}, {"battle_tournament", "battle_render"} | analysis)):
         (suite / "edit.yaml").write_text(overrides + "\n")
@@ -138,6 +142,32 @@ def test_a_claims_file_of_your_own_is_audited_against_the_smoke_results(local_sm
         f"runs/ising/mcmc/seed0@{hashes['mcmc/seed0']}; runs/ising/mcmc/seed1@{hashes['mcmc/seed1']}"
     assert mine.loc["example-mfq-more-ordered-than-mcmc-at-tau2", "runs"] == "; ".join(
         f"runs/ising/{run}@{hashes[run]}" for run in ("mfq/seed0", "mfq/seed1", "mcmc/seed0", "mcmc/seed1"))
+
+
+def test_the_other_variant_of_a_task_is_run_and_audited_beside_ours(local_smoke_run):
+    """`compare_tasks: [ising_toy]` after the smoke run: the pipeline runs the toy (MF-Q and its
+    untrained null) under the reference_code preset into results/smoke-reference_code (each run's
+    config.yaml says so), and the
+    audit writes audit_variants.csv: the toy's claims have a verdict under both variants (both
+    inconclusive at smoke scale, so reproduced by none), every other claim is "not compared"."""
+    import yaml
+    suite, proc = local_smoke_run
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    (suite / "variants.yaml").write_text("compare_tasks: [ising_toy]\n")
+    run = subprocess.run([sys.executable, "-m", "snakemake", "--cores", "2", "--configfile", "workflow/config/smoke.yaml",
+                          "variants.yaml"], cwd=suite, capture_output=True, text=True, timeout=600)
+    assert run.returncode == 0, run.stderr[-3000:]
+    other = suite / "results" / "smoke-reference_code" / "runs" / "ising_toy" / "mfq"
+    assert sorted(p.name for p in other.iterdir()) == ["seed0", "seed1"]
+    assert yaml.safe_load((other / "seed0" / "config.yaml").read_text())["preset"] == "reference_code"
+    both = pd.read_csv(suite / "results" / "smoke" / "audit_variants.csv").set_index("id")
+    toy = [c.id for c in load_claims() if c.measure.startswith("toy_")]
+    assert toy and (both.loc[toy, "verdict_reference_code"] == "inconclusive").all()
+    assert (both.loc[toy, "reproduced_by"] == "none").all()
+    rest = both.drop(index=toy)
+    assert (rest["verdict_reference_code"] == "not run").all() and (rest["reproduced_by"] == "not compared").all()
+    assert f"Reproduced by paper: 0, reference_code: 0, both: 0, none: {len(toy)}" in \
+        (suite / "results" / "smoke" / "audit_variants.md").read_text()
 
 
 def test_report_holds_the_audit_every_figure_and_every_table(local_smoke_run):

@@ -106,8 +106,12 @@ def test_a_setting_in_two_places_is_refused(monkeypatch):
 
 def test_the_pursuit_bench_times_the_learners_not_the_null_model(tmp_path):
     """The null model (uniform random) takes no gradient step, so a gradient floor for it would be
-    noise: the bench has a training and a floor row per learner of paper B and none for it."""
+    noise: the bench has a training, a floor and a greedy evaluation row per learner of paper B and
+    none for it; `algos` narrows it to the learners named."""
     from replication import bench
-    frame = bench.bench_pursuit(tmp_path / "pursuit.csv", episodes=1)
-    timed = set(frame.loc[frame["measure"] == "gradient_floor_steps_per_second", "algo"])
-    assert timed == set(registry.SEMI_COOPERATIVE.names()) - {"random"}
+    frame = bench.bench_semi_cooperative("pursuit", tmp_path / "pursuit.csv", episodes=1)
+    learners = set(registry.SEMI_COOPERATIVE.names()) - {"random"}
+    for measure in ("training_steps_per_second", "gradient_floor_steps_per_second", "evaluation_steps_per_second"):
+        assert set(frame.loc[frame["measure"] == measure, "algo"]) == learners
+    only = bench.bench_semi_cooperative("resource_sharing", tmp_path / "rs.csv", episodes=1, algos=["idqn"])
+    assert set(only["algo"]) == {"-", "idqn"} and (only["device"] == "cpu").all()

@@ -40,8 +40,9 @@ def test_smoke_pipeline_on_slurm_equals_local_run(repo_copy, local_smoke_run):
     assert proc.returncode == 0, proc.stderr[-3000:]
 
     runs = sorted(p.relative_to(local) for p in (local / "results/smoke/runs").rglob("metrics.csv"))
-    # Ising (+ its null model), toy, Gaussian Squeeze (+ its null model), battle, paper B (smoke.yaml)
-    assert len(runs) == 4 + 2 + 2 + 12 + 2 + 10 + 10
+    # Ising (+ its null models: random spins, untrained MF-Q), toy (+ untrained MF-Q), Gaussian Squeeze
+    # (+ its null model), battle, paper B (smoke.yaml)
+    assert len(runs) == 4 + 2 + 2 + 2 + 2 + 12 + 2 + 10 + 10
     # every training job went through sbatch: one Slurm log per job (the tournament and the scripted evaluation too)
     slurm_logs = list((repo_copy / "slurm_logs").rglob("*.log"))
     assert len(slurm_logs) == len(runs) + 2

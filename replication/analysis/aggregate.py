@@ -50,11 +50,15 @@ def ising_curie(results, cfg: SuiteConfig) -> pd.DataFrame:
 
 
 def ising_toy(results, cfg: SuiteConfig) -> pd.DataFrame:
+    """Per seed, MF-Q's final ξ and converged Q on the toy, with the untrained null model's Q beside."""
     runs = measures.load_runs(results, "ising_toy")
+    null = measures.toy_converged_q(results, "untrained")
+    runs = runs[runs["algo"] == "mfq"]
     last = runs[runs["step"] == runs["step"].max()]
     per_seed = last[last["metric"].isin(["xi", "q_consensus"])].pivot(index="seed", columns="metric", values="value")
     per_seed = per_seed.reset_index().rename(columns={"xi": "final_xi", "q_consensus": "converged_q"})
     per_seed["paper_converged_q"] = paper_values("toy_converged_q")[params_key(algo="mfq")]
+    per_seed["untrained_converged_q"] = per_seed["seed"].map(null)
     return per_seed
 
 

@@ -29,6 +29,7 @@ import pandas as pd
 import yaml
 
 from replication import io
+from replication.analysis import cost
 from replication.analysis.html import escape, page
 from replication.analysis.measures import MEASURES, bootstrap_ci, probability_of_improvement
 from replication.config import SCALES, ConfigError, SuiteConfig
@@ -212,21 +213,70 @@ def verdict(claim: Claim, values: pd.Series, scale: str, versus: pd.Series | Non
 ALGORITHM_PARAMS = ("algo", "baseline", "other", "opponent")   # params of a measure that name an algorithm's runs
 
 
+def claim_reads(claim: Claim) -> list[tuple[str, list[str]]]:
+    """What a claim's measure reads, per sample (X, and Y for `improves`): its task and the
+    algorithms whose runs it reads (the measure's params that name one, and a ranking's `order`)."""
+    measure = MEASURES[claim.measure]
+    defaults = {name: p.default for name, p in inspect.signature(measure).parameters.items() if p.default is not p.empty}
+    samples = [claim.params] + ([{**claim.params, **claim.versus}] if claim.rule == "improves" else [])
+    reads = []
+    for params in ({**defaults, **sample} for sample in samples):
+        algos = [params[key] for key in ALGORITHM_PARAMS if key in params] + list(params.get("order", []))
+        reads.append((measure.task or params["task"], algos))
+    return reads
+
+
 def claim_runs(results: str | Path, claim: Claim) -> str:
     """Where a claim's value came from: every run its measure reads, as
     `runs/<task>/<algo>/seed<k>@<config hash>` (the hash its provenance.json records), and the
     other files it reads (the tournament), '; '-separated."""
-    measure = MEASURES[claim.measure]
-    defaults = {name: p.default for name, p in inspect.signature(measure).parameters.items() if p.default is not p.empty}
-    samples = [claim.params] + ([{**claim.params, **claim.versus}] if claim.rule == "improves" else [])
     found = []
-    for params in ({**defaults, **sample} for sample in samples):
-        task = measure.task or params["task"]
-        for algo in [params[key] for key in ALGORITHM_PARAMS if key in params] + list(params.get("order", [])):
+    for task, algos in claim_reads(claim):
+        for algo in algos:
             seeds = sorted(Path(results, "runs", task, algo).glob("seed*"), key=lambda run: int(run.name[4:]))
             found += [f"runs/{task}/{algo}/{run.name}@{_recorded_hash(run)}" for run in seeds]
-        found += [f"runs/{task}/{name}" for name in measure.files if Path(results, "runs", task, name).is_file()]
+        found += [f"runs/{task}/{name}" for name in MEASURES[claim.measure].files if Path(results, "runs", task, name).is_file()]
     return "; ".join(dict.fromkeys(found))
+
+
+def scale_jobs(claim: Claim) -> list[cost.Job] | None:
+    """The jobs the scale the claim needs means for it (replication.analysis.cost), or None where the
+    benchmarks cannot cost that scale."""
+    if claim.min_scale != cost.BENCHED_SCALE:
+        return None
+    from replication.bench import paper_settings
+    reads = claim_reads(claim)
+    algos = [algo for _, sample in reads for algo in sample]
+    return cost.claim_jobs(reads[0][0], algos, "tournament.csv" in MEASURES[claim.measure].files, paper_settings())
+
+
+def scale_cost(claim: Claim, bench: pd.DataFrame) -> dict:
+    """What the scale the claim needs would take, costed from the benchmarks, or why it cannot be."""
+    jobs = scale_jobs(claim)
+    if jobs is None:
+        return {**dict.fromkeys(cost.COST_COLUMNS[:3], np.nan),
+                "cost_basis": f"the benchmarks time the {cost.BENCHED_SCALE} scale's settings only"}
+    from replication.bench import paper_settings
+    return cost.jobs_cost(jobs, paper_settings(), bench)
+
+
+def scale_summary(table: pd.DataFrame, claims: list[Claim], bench: pd.DataFrame) -> pd.DataFrame:
+    """The cost of deciding the claims inconclusive for scale, per task and all together: the union
+    of their jobs, so that runs several claims share are counted once."""
+    from replication.bench import paper_settings
+    scale_ids = set(table.loc[table["inconclusive_because"] == "scale", "id"])
+    by_task = {}
+    for claim in (c for c in claims if c.id in scale_ids):
+        jobs = scale_jobs(claim)
+        if jobs:
+            entry = by_task.setdefault(jobs[0].task, {"claims": 0, "jobs": {}})
+            entry["claims"] += 1
+            entry["jobs"].update(dict.fromkeys(jobs))
+    groups = [(task, entry["claims"], list(entry["jobs"])) for task, entry in by_task.items()]
+    if len(groups) > 1:
+        groups.append(("all together", sum(n for _, n, _ in groups), [job for _, _, jobs in groups for job in jobs]))
+    return pd.DataFrame([{"task": task, "claims": n, **cost.jobs_cost(jobs, paper_settings(), bench)}
+                         for task, n, jobs in groups])
 
 
 def _recorded_hash(run: Path) -> str:
@@ -235,15 +285,21 @@ def _recorded_hash(run: Path) -> str:
 
 
 def null_params(claim: Claim) -> dict | None:
-    """The claim's params with its algorithm (`algo`) replaced by its family's null model, the
-    algorithm that learns nothing (registry `null`: random spins, uniformly random actions); None
-    where the family has none, it does not run on the claim's task, or the claim names no `algo`."""
-    task = MEASURES[claim.measure].task or claim.params.get("task")
+    """The claim's params with its algorithm (`algo`) replaced by its null model, what learns
+    nothing: the measure's own (`null`: the untrained learner for a learning claim) or else its
+    family's (registry `null`: random spins, uniformly random actions, battle's scripted random
+    team); None where there is none, the null algorithm does not run on the claim's task, or the
+    claim names no `algo`."""
+    measure = MEASURES[claim.measure]
+    task = measure.task or claim.params.get("task")
     family = family_of(task)
-    if (family is None or family.null is None or family.null not in family.names(task)
-            or claim.params.get("algo", family.null) == family.null):
+    null = measure.null or (family.null if family else None)
+    declared = inspect.signature(measure).parameters.get("algo")
+    algo = claim.params.get("algo", declared.default if declared else None)   # the claim's, or the measure's default
+    if (null is None or (null in family.names() and null not in family.names(task))
+            or algo in (null, None, inspect.Parameter.empty)):
         return None
-    return {**claim.params, "algo": family.null}
+    return {**claim.params, "algo": null}
 
 
 def null_judgement(results, claim: Claim, params: dict | None, versus: pd.Series | None) -> Judgement | None:
@@ -266,12 +322,21 @@ def _informative(null: Judgement | None) -> str:
     return "no" if null.verdict == "reproduced" else "yes"
 
 
-def audit_table(results: str | Path, scale: str, claims: list[Claim] | None = None) -> pd.DataFrame:
+def audit_table(results: str | Path, scale: str, claims: list[Claim] | None = None,
+                bench: pd.DataFrame | None = None) -> pd.DataFrame:
+    """One row per claim: our value, its interval and n, the verdict and why, the null model's value,
+    the runs it came from, and for a claim inconclusive because of scale what that scale would take,
+    costed from the benchmark rows `bench` (default: those of results/bench beside the results folder)."""
+    benches = bench if bench is not None else cost.load_benches(Path(results).parent / "bench")
     rows = []
     for claim in claims or load_claims():
         values = MEASURES[claim.measure](results, **claim.params)
         versus = MEASURES[claim.measure](results, **{**claim.params, **claim.versus}) if claim.rule == "improves" else None
         judged = verdict(claim, values, scale, versus)
+        needs = scale_cost(claim, benches) if judged.cause == "scale" else dict.fromkeys(cost.COST_COLUMNS, np.nan)
+        if not pd.isna(needs["cost_cpu_hours"]):
+            judged = judged._replace(judged.verdict, f"{judged.reason} (≈ {needs['cost_cpu_hours']:,.0f} CPU-hours, "
+                                     f"{cost.format_hours(needs['cost_cluster_hours'])} on a CPU cluster)", judged.cause)
         null = null_judgement(results, claim, null_params(claim), versus)
         rows.append({
             "id": claim.id, "paper": claim.paper, "figure": claim.figure, "statement": claim.statement,
@@ -285,6 +350,7 @@ def audit_table(results: str | Path, scale: str, claims: list[Claim] | None = No
             "null_value": null.estimate if null else np.nan, "null_verdict": null.verdict if null else "",
             "informative": _informative(null),
             "note": claim.note, "runs": claim_runs(results, claim),
+            "needs_scale": claim.min_scale if judged.cause == "scale" else "", **needs,
         })
     return pd.DataFrame(rows)
 
@@ -339,7 +405,26 @@ def _cells(r) -> tuple[str, str, str, str]:
     return ours, bound, n, null
 
 
-def to_markdown(table: pd.DataFrame, cfg: SuiteConfig) -> str:
+SCALE_COLUMNS = ("task", "claims", "CPU-hours", "CPU cluster, wall", "one GPU node", "jobs, and the benchmark files timing them")
+
+
+def _scale_intro(summary: pd.DataFrame) -> str:
+    gpu = ("" if summary["cost_gpu_node_hours"].notna().any() else
+           " No GPU benchmark exists yet: `python -m replication bench battle --device cuda --out results/bench/battle-cuda.csv` on a GPU node adds that column.")
+    return ("The claims inconclusive because of scale, costed at the scale they need from the benchmarks in "
+            "`results/bench/` (`python -m replication bench <task>`; every file names its machine and threads), counting "
+            "runs that several claims share once: CPU-hours at the benchmark's threads; the wall time on a CPU cluster "
+            "with a core for every job (the longest training run, then the tournament, which needs every model); one GPU "
+            "node: every job one after another on a benchmark with device cuda. Each claim's own figures are in "
+            "`audit.csv` (columns `cost_*`); a missing bench row leaves the cost empty and is named." + gpu)
+
+
+def _scale_cells(r) -> list[str]:
+    return [r["task"], str(r["claims"]), "–" if pd.isna(r["cost_cpu_hours"]) else f"{r['cost_cpu_hours']:,.0f}",
+            cost.format_hours(r["cost_cluster_hours"]), cost.format_hours(r["cost_gpu_node_hours"]), r["cost_basis"]]
+
+
+def to_markdown(table: pd.DataFrame, cfg: SuiteConfig, summary: pd.DataFrame | None = None) -> str:
     lines = [f"# Audit: {cfg.results_name} scale", "", _rule_text(lambda w: f"**{w}**", lambda w: f"`{w}`"), "",
              "Summary: " + ", ".join(_summary(table)), ""]
     for paper, part in table.groupby("paper", sort=False):
@@ -351,10 +436,14 @@ def to_markdown(table: pd.DataFrame, cfg: SuiteConfig) -> str:
             lines.append(f"| {r.id} | {r.figure} | {r.statement} | {_fmt(r.paper_value)} | {ours} | {n} | {bound} | "
                          f"**{r.verdict}** | {null} | {r.reason} |")
         lines.append("")
+    if summary is not None and len(summary):
+        lines += ["## What it would take", "", _scale_intro(summary), "", "| " + " | ".join(SCALE_COLUMNS) + " |",
+                  "|" + "---|" * len(SCALE_COLUMNS)]
+        lines += ["| " + " | ".join(_scale_cells(r)) + " |" for _, r in summary.iterrows()] + [""]
     return "\n".join(lines)
 
 
-def to_html(table: pd.DataFrame, cfg: SuiteConfig) -> str:
+def to_html(table: pd.DataFrame, cfg: SuiteConfig, summary: pd.DataFrame | None = None) -> str:
     """The audit as one self-contained page (the report's audit page): the rule, the counts, and a
     table per paper with each verdict coloured."""
     marks = {"\x01": "<b>", "\x02": "</b>", "\x03": "<code>", "\x04": "</code>"}
@@ -374,20 +463,30 @@ def to_html(table: pd.DataFrame, cfg: SuiteConfig) -> str:
                          f"<td class='num'>{escape(ours)}</td><td class='num'>{n}</td><td class='num'>{escape(bound)}</td>"
                          f"<td><b>{escape(r.verdict)}</b></td><td class='num'>{escape(null)}</td><td>{escape(r.reason)}</td></tr>")
         parts.append("</table>")
+    if summary is not None and len(summary):
+        intro = escape(_scale_intro(summary))
+        parts += [f"<h2>What it would take</h2><p>{intro}</p><table><tr>"
+                  + "".join(f"<th>{escape(c)}</th>" for c in SCALE_COLUMNS) + "</tr>"]
+        parts += ["<tr>" + "".join(f"<td>{escape(c)}</td>" for c in _scale_cells(r)) + "</tr>" for _, r in summary.iterrows()]
+        parts.append("</table>")
     wide = "td:first-child { white-space: nowrap; } td:nth-child(3) { min-width: 18em; } td:last-child { min-width: 16em; }"
     return page(f"Audit: {cfg.results_name} scale", "\n".join(parts), wide)
 
 
 def variants_table(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
     """Two audits of the same claims side by side, e.g. {"paper": …, "reference_code": …}: each
-    claim's verdict under each variant (`verdict_<variant>`) and which variants reproduce it
-    (`reproduced_by`: one of them, both, or none)."""
+    claim's verdict under each variant (`verdict_<variant>`: "not run" where that variant has no
+    runs for it, "not audited" where its audit lacks the claim) and which variants reproduce it
+    (`reproduced_by`: one of them, both, none, or "not compared" unless both variants ran it)."""
     (first, ours), (second, theirs) = tables.items()
-    both = ours[["id", "paper", "figure", "statement", "verdict"]].merge(
-        theirs[["id", "verdict"]], on="id", how="left", suffixes=(f"_{first}", f"_{second}"))
+    shown = {name: table.assign(verdict=table["verdict"].where(table["runs"].fillna("") != "", "not run"))
+             for name, table in tables.items()}
+    both = shown[first][["id", "paper", "figure", "statement", "verdict"]].merge(
+        shown[second][["id", "verdict"]], on="id", how="left", suffixes=(f"_{first}", f"_{second}"))
     both[f"verdict_{second}"] = both[f"verdict_{second}"].fillna("not audited")
     by = [(both[f"verdict_{name}"] == "reproduced") for name in (first, second)]
-    both["reproduced_by"] = np.select([by[0] & by[1], by[0], by[1]], ["both", first, second], "none")
+    compared = ~both[[f"verdict_{name}" for name in (first, second)]].isin(["not run", "not audited"]).any(axis=1)
+    both["reproduced_by"] = np.select([~compared, by[0] & by[1], by[0], by[1]], ["not compared", "both", first, second], "none")
     return both
 
 
@@ -409,16 +508,19 @@ def write_audit(results: str | Path, cfg: SuiteConfig, extra_claims: list[str] =
     other = variant_name(compare) if compare else None
     if other == cfg.preset:
         raise ConfigError(f"--compare: {compare} was made with preset {other}, the same as --results; compare the other variant")
-    table = audit_table(results, cfg.scale, claims)
+    bench = cost.load_benches(Path(results).parent / "bench")
+    table = audit_table(results, cfg.scale, claims, bench)
+    summary = scale_summary(table, claims, bench)
     io.write_csv(Path(results) / "audit.csv", table)
-    io.write_text(Path(results) / "audit.md", to_markdown(table, cfg))
-    io.write_text(Path(results) / "audit.html", to_html(table, cfg))
+    io.write_text(Path(results) / "audit.md", to_markdown(table, cfg, summary))
+    io.write_text(Path(results) / "audit.html", to_html(table, cfg, summary))
     if compare:
-        both = variants_table({cfg.preset: table, other: audit_table(compare, cfg.scale, claims)})
+        both = variants_table({cfg.preset: table, other: audit_table(compare, cfg.scale, claims, bench)})
         io.write_csv(Path(results) / "audit_variants.csv", both)
         counts = both["reproduced_by"].value_counts()
         lines = [f"# Audit of two variants: {cfg.preset} ({results}) and {other} ({compare})", "",
-                 "Reproduced by " + ", ".join(f"{name}: {counts.get(name, 0)}" for name in (cfg.preset, other, "both", "none")),
+                 "Reproduced by " + ", ".join(f"{name}: {counts.get(name, 0)}" for name in (cfg.preset, other, "both", "none"))
+                 + f"; not compared (a variant not run): {counts.get('not compared', 0)}",
                  "", f"| claim | figure | statement | {cfg.preset} | {other} | reproduced by |", "|---|---|---|---|---|---|"]
         lines += [f"| {r['id']} | {r['figure']} | {r['statement']} | {r[f'verdict_{cfg.preset}']} | {r[f'verdict_{other}']} | "
                   f"{r['reproduced_by']} |" for _, r in both.iterrows()]

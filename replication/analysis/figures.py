@@ -38,6 +38,8 @@ def _seed_note(n: int) -> str:
 
 def fig2_toy_q_tables(results, cfg: SuiteConfig, path: Path) -> None:
     runs = measures.load_runs(results, "ising_toy")
+    null = runs[(runs["algo"] == "untrained") & (runs["metric"] == "q_consensus")]
+    runs = runs[runs["algo"] == "mfq"]
     seed = runs["seed"].min()
     q = runs[(runs["metric"] == "q") & (runs["seed"] == seed)]
     steps = cfg.ising_toy.snapshot_steps
@@ -51,6 +53,9 @@ def fig2_toy_q_tables(results, cfg: SuiteConfig, path: Path) -> None:
         ax.set_xlabel("action")
     conv = runs[runs["metric"] == "q_consensus"]
     sns.lineplot(conv, x="step", y="value", errorbar=("ci", 95), seed=0, ax=axes[-1], label="ours")
+    if len(null):
+        sns.lineplot(null, x="step", y="value", errorbar=("ci", 95), seed=0, ax=axes[-1], color=ALGO_COLOR["untrained"],
+                     label=f"{ALGO_LABEL['untrained']} (null model)")
     converged = paper_values("toy_converged_q")[params_key(algo="mfq")]
     axes[-1].axhline(converged, ls="--", c="k", lw=1, label=f"paper: converges to {converged:.1f}")
     axes[-1].set(title="Q of keeping the agreed direction", ylabel="Q", xlabel="step")
@@ -89,6 +94,7 @@ def fig4_ising_xi_vs_tau(results, cfg: SuiteConfig, path: Path) -> None:
 def fig5_ising_timeseries(results, cfg: SuiteConfig, path: Path) -> None:
     runs = measures.load_runs(results, "ising")
     mfq = runs[(runs["algo"] == "mfq") & runs["metric"].isin(["xi", "q_mse"])]
+    null = runs[(runs["algo"] == "untrained") & runs["metric"].isin(["xi", "q_mse"])]
     claim_metric = {"xi_equilibrium": "xi", "q_mse_final": "q_mse"}
     paper_end = {(dict(key)["tau"], claim_metric[dict(key)["metric"]]): value
                  for key, value in paper_values("ising_final", algo="mfq").items()}
@@ -99,6 +105,10 @@ def fig5_ising_timeseries(results, cfg: SuiteConfig, path: Path) -> None:
             ax = axes[row, col]
             part = mfq[np.isclose(mfq["tau"], tau) & (mfq["metric"] == metric)]
             sns.lineplot(part, x="step", y="value", errorbar=("ci", 95), seed=0, ax=ax, label="MF-Q (ours)")
+            untrained = null[np.isclose(null["tau"], tau) & (null["metric"] == metric)]
+            if len(untrained):
+                sns.lineplot(untrained, x="step", y="value", errorbar=("ci", 95), seed=0, ax=ax,
+                             color=ALGO_COLOR["untrained"], label=f"{ALGO_LABEL['untrained']} (null model)")
             if (tau, metric) in paper_end:
                 ax.axhline(paper_end[(tau, metric)], ls="--", c="k", lw=1, label="paper, end of run")
             ax.set(title=f"τ = {tau:g}", xlabel="timestep",

@@ -15,17 +15,21 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from replication.algorithms.battle.scripted import SCRIPTED
+
 CURIE_LEVEL = 0.5  # the Curie temperature is where ξ(τ) crosses 0.5 (paper A §5.2)
 
 # The registry of measures a claim can name (`python -m replication measures` lists them).
 MEASURES: dict[str, Callable[..., pd.Series]] = {}
 
 
-def measure(task: str | None, files: tuple[str, ...] = ()):
+def measure(task: str | None, files: tuple[str, ...] = (), null: str | None = None):
     """Register a function as a measure. `task`: the runs it reads (runs/<task>/<algo>/seed<k>/);
-    None where the claim's params name the task. `files`: what else under runs/<task>/ it reads."""
+    None where the claim's params name the task. `files`: what else under runs/<task>/ it reads.
+    `null`: the audit's null model for claims on this measure where it is not the family's (a
+    learning claim's: the untrained learner)."""
     def register(fn):
-        fn.task, fn.files = task, files
+        fn.task, fn.files, fn.null = task, files, null
         MEASURES[fn.__name__] = fn
         return fn
     return register
@@ -118,7 +122,7 @@ def ising_equilibrium_xi(results, algo: str, tau: float) -> pd.Series:
     return rows.set_index("seed")["value"].sort_index()
 
 
-@measure("ising")
+@measure("ising", null="untrained")
 def ising_final(results, algo: str, tau: float, metric: str) -> pd.Series:
     """End-of-run value at one τ: metric `xi_equilibrium` or `q_mse_final`."""
     rows = _select(load_runs(results, "ising"), algo, metric, tau)
@@ -157,7 +161,7 @@ def ising_xi_gap(results, algo: str, baseline: str, taus: list[float]) -> pd.Ser
     return pd.concat(gaps, axis=1).mean(axis=1, skipna=False)
 
 
-@measure("ising_toy")
+@measure("ising_toy", null="untrained")
 def toy_converged_q(results, algo: str = "mfq") -> pd.Series:
     """Fig. 2: Q of keeping the agreed direction when all neighbours agree, at the last step."""
     rows = _select(load_runs(results, "ising_toy"), algo, "q_consensus")
@@ -273,21 +277,36 @@ def pair_round_interval(cell: pd.DataFrame, column: str, confidence: float = 0.9
     return (float(values.mean()), *_percentile_interval(means, confidence))
 
 
+def scripted_team_matches(results) -> pd.DataFrame:
+    """The scripted evaluation's rounds seen from the scripted team's side (it is the row): kills and
+    rewards swapped and the outcome recomputed under the same win rule, `row_seed` the trained
+    model's seed. The battle measures read this for a scripted team (the null model `random`)."""
+    m = _matches(str(results), "scripted.csv")
+    swapped = {f"{a}{name}": f"{b}{name}" for a, b in (("row_", "col_"), ("col_", "row_"))
+               for name in ("algo", "kills", "kills_reference", "total_reward")}
+    mirrored = m.drop(columns=["row_group", "row_side"]).rename(columns=swapped)
+    return with_outcomes(mirrored.assign(row_seed=m["row_seed"], col_seed=m["row_seed"]))
+
+
 def _per_row_seed(results, algo: str, opponent: str, column: str) -> pd.Series:
-    m = tournament_matches(results)
+    """Mean of `column` over the rounds `algo` played against `opponent`, per seed of the row model
+    (of the opponent where `algo` is a scripted team: it has no seeds of its own)."""
+    m = scripted_team_matches(results) if algo in SCRIPTED else tournament_matches(results)
     m = m[(m["row_algo"] == algo) & (m["col_algo"] == opponent)]
     return m.groupby("row_seed")[column].mean()
 
 
 @measure("battle", files=("tournament.csv",))
 def battle_win_rate(results, algo: str, opponent: str) -> pd.Series:
-    """Share of rounds the algorithm wins (under the tournament's win rule), per seed of the row algorithm."""
+    """Share of rounds the algorithm wins (under the tournament's win rule), per seed of the row
+    algorithm; for a scripted team (`random`), its share against `opponent` in the scripted evaluation."""
     return _per_row_seed(results, algo, opponent, "win")
 
 
 @measure("battle", files=("tournament.csv",))
 def battle_total_reward(results, algo: str, opponent: str) -> pd.Series:
-    """Mean total reward of the algorithm's team per tournament round against `opponent`, per seed of the row algorithm."""
+    """Mean total reward of the algorithm's team per tournament round against `opponent`, per seed of the row
+    algorithm; for a scripted team (`random`), its reward against `opponent` in the scripted evaluation."""
     return _per_row_seed(results, algo, opponent, "row_total_reward")
 
 

@@ -8,6 +8,7 @@ temperature is saved to `partial/`; a restarted run computes only the temperatur
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import numpy as np
@@ -125,10 +126,24 @@ def random_at_temperatures(cfg: IsingConfig, taus: list[float], rngs: list[np.ra
     return _per_temperature(xi, spins, m)
 
 
+def untrained_at_temperatures(cfg: IsingConfig, taus: list[float], rngs: list[np.random.Generator], progress: bool = False):
+    """The null model of the learning claims: MF-Q whose Q-table never moves from its start (learning
+    rate 0), acting by the same annealed Boltzmann policy and measured the same way."""
+    return mfq_at_temperatures(untrained(cfg), taus, rngs, progress)
+
+
+def untrained(cfg):
+    """The same settings with MF-Q's learning rate 0 (the Ising sweep's `mfq` section, or the toy's)."""
+    if isinstance(cfg, IsingConfig):
+        return dataclasses.replace(cfg, mfq=dataclasses.replace(cfg.mfq, learning_rate=0.0))
+    return dataclasses.replace(cfg, learning_rate=0.0)
+
+
 def run_sweep(algo: str, seed: int, cfg: IsingConfig, partial: Path, progress: bool = True):
     """Run every temperature not already in `partial/` (all of them in one vectorised pass), save each
     to `partial/`, and return tidy metrics and final spins by τ."""
-    at_temperatures = {"mfq": mfq_at_temperatures, "mcmc": mcmc_at_temperatures, "random": random_at_temperatures}[algo]
+    at_temperatures = {"mfq": mfq_at_temperatures, "mcmc": mcmc_at_temperatures, "random": random_at_temperatures,
+                       "untrained": untrained_at_temperatures}[algo]
     paths = [(partial / f"tau{i:03d}.csv", partial / f"tau{i:03d}.npy") for i in range(len(cfg.taus))]
     pending = [i for i, (csv_path, npy_path) in enumerate(paths) if not (csv_path.exists() and npy_path.exists())]
     if pending:
@@ -145,10 +160,13 @@ def run_sweep(algo: str, seed: int, cfg: IsingConfig, partial: Path, progress: b
     return pd.concat(frames, ignore_index=True), spin_maps
 
 
-def run_toy(seed: int, cfg: IsingToyConfig, progress: bool = True) -> pd.DataFrame:
-    """MF-Q on the 3×3 cyclic toy of Fig. 2: the highlighted agent's Q-table at every step."""
+def run_toy(seed: int, cfg: IsingToyConfig, progress: bool = True, algo: str = "mfq") -> pd.DataFrame:
+    """MF-Q on the 3×3 cyclic toy of Fig. 2: the highlighted agent's Q-table at every step. `untrained`:
+    the same with learning rate 0 (the null model), from a stream of its own."""
+    if algo == "untrained":
+        cfg = untrained(cfg)
     size = cfg.lattice_size
-    rng = np.random.default_rng([seed, 3])
+    rng = np.random.default_rng([seed, 3] + ([] if algo == "mfq" else [ISING[algo].stream_id]))
     agents = TabularMFQ(size * size)
     j = (size - 1) * size  # bottom-left agent, highlighted in Fig. 2
     spins = ising.random_spins(size, rng)

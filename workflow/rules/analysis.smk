@@ -48,11 +48,25 @@ rule figures:
         "python -m replication figures --results {params.results} {params.config} > {log} 2>&1"
 
 
+# With config `compare_tasks`, the audit also sets the other variant's runs beside ours.
+VARIANT_FILES = (
+    {
+        "variants_md": f"{RESULTS}/audit_variants.md",
+        "variants_csv": f"{RESULTS}/audit_variants.csv",
+    }
+    if CFG.compare_tasks
+    else {}
+)
+
+
 rule audit:
     input:
         ALL_RUNS,
+        OTHER_VARIANT_RUNS,
         CFG.claims,  # claims files of your own (config `claims`): editing one reruns the audit
+        BENCH_FILES,  # the cost of the scale an inconclusive claim needs is read from these
     output:
+        **VARIANT_FILES,
         md=f"{RESULTS}/audit.md",
         html=in_report(f"{RESULTS}/audit.html", "audit", "claims"),
         csv=f"{RESULTS}/audit.csv",
@@ -62,5 +76,6 @@ rule audit:
         settings=AUDIT_SETTINGS,
         config=CLI_CONFIG,
         results=results_folder(0),
+        compare=f"--compare {OTHER_RESULTS}" if CFG.compare_tasks else "",
     shell:
-        "python -m replication audit --results {params.results} {params.config} > {log} 2>&1"
+        "python -m replication audit --results {params.results} {params.config} {params.compare} > {log} 2>&1"

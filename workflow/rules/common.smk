@@ -9,12 +9,13 @@ from replication.config import (
     ConfigError,
     analysis_config,
     config_hash,
+    configured_algorithms,
     evaluation_config,
     load_config,
     resolve,
     run_config,
 )
-from replication.registry import GAUSSIAN_SQUEEZE, ISING, SEMI_COOPERATIVE
+from replication.registry import GAUSSIAN_SQUEEZE, ISING, SEMI_COOPERATIVE, family_of
 from replication.validation import check_tasks
 
 # Snakemake lists --configfile files first although they override the Snakefile's `configfile:`.
@@ -37,6 +38,8 @@ except ConfigError as err:
 
 RESULTS = f"results/{CFG.results_name}"
 SEEDS = CFG.seeds
+# the benchmarks (python -m replication bench) the audit reads its cost estimates from
+BENCH_FILES = sorted(str(path) for path in Path("results/bench").glob("*.csv"))
 
 
 class CommandLineConfig:
@@ -59,12 +62,19 @@ class CommandLineConfig:
 CLI_CONFIG = CommandLineConfig(CONFIG_FILES, CFG.preset)
 
 
-def run_settings(task=None):
+# The other variant (config `compare_tasks`): the reference code's choices when this run is the
+# paper's, and back, into results/<scale>[-<preset>] of its own.
+OTHER_CFG = load_config(CONFIG_FILES, CFG.other_preset)
+OTHER_RESULTS = f"results/{OTHER_CFG.results_name}"
+OTHER_CLI_CONFIG = CommandLineConfig(CONFIG_FILES, OTHER_CFG.preset)
+
+
+def run_settings(task=None, cfg=CFG):
     """Param function: the hash of what determines one run (its config.yaml)."""
 
     def settings(wildcards):
         return config_hash(
-            run_config(CFG, task or wildcards.task, wildcards.algo, int(wildcards.seed))
+            run_config(cfg, task or wildcards.task, wildcards.algo, int(wildcards.seed))
         )
 
     return settings
@@ -87,9 +97,9 @@ def one_of(names):
     return "|".join(names)
 
 
-def run_files(task, algos, name="metrics.csv", seeds=SEEDS):
+def run_files(task, algos, name="metrics.csv", seeds=SEEDS, results=RESULTS):
     return expand(
-        f"{RESULTS}/runs/{task}/{{algo}}/seed{{seed}}/{name}", algo=algos, seed=seeds
+        f"{results}/runs/{task}/{{algo}}/seed{{seed}}/{name}", algo=algos, seed=seeds
     )
 
 

@@ -1,6 +1,6 @@
 # Paper A §5.1: Gaussian Squeeze, six learners over N ∈ agent_counts (Fig. 3).
 
-GS_RUNS = run_files("gaussian_squeeze", GAUSSIAN_SQUEEZE.names())
+GS_RUNS = run_files("gaussian_squeeze", configured_algorithms(CFG, "gaussian_squeeze"))
 
 
 rule gaussian_squeeze_run:

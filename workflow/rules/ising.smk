@@ -1,7 +1,9 @@
 # Paper A §5.2: the Ising model (MF-Q and MCMC over a temperature sweep) and the 3×3 toy of Fig. 2.
 
 ISING_RUNS = [
-    path for task in ISING.tasks for path in run_files(task, ISING.names(task))
+    path
+    for task in ISING.tasks
+    for path in run_files(task, configured_algorithms(CFG, task))
 ]
 
 

@@ -3,7 +3,7 @@
 SEMI_COOPERATIVE_RUNS = [
     path
     for task in SEMI_COOPERATIVE.tasks
-    for path in run_files(task, getattr(CFG, task).algorithms)
+    for path in run_files(task, configured_algorithms(CFG, task))
 ]
 
 

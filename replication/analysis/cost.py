@@ -1,0 +1,148 @@
+"""What it would take: the cost of the scale a claim needs, read from the benchmarks.
+
+A claim that is inconclusive because its runs were made at a smaller scale than it needs
+(`min_scale`) gets the jobs that scale means for it: the runs its measure reads (its algorithms ×
+the scale's seeds), and for battle's Fig. 8 claims the tournament over every trained model. Each
+job is costed from the benchmark files `results/bench/<task>[-<anything>].csv` that
+`python -m replication bench <task>` writes; they time the pieces at the papers' settings, so only
+the paper scale can be costed. Nothing here is typed in: a job without a benchmark row has no cost,
+and the claim says which bench to run.
+
+- battle training run: rounds × the bench's seconds per training round (`round_seconds`);
+- battle tournament: for every seed pairing, tournament_rounds × max_steps steps, each at the mean of
+  the two algorithms' seconds per acting step (`acting_steps_per_second`); every round is taken to
+  last max_steps, so this is an upper bound;
+- paper-B run: steps / `training_steps_per_second` plus its evaluation steps (steps // eval_every ×
+  eval_episodes × episode_length, an upper bound) / `evaluation_steps_per_second`.
+
+Reported per claim: CPU-hours (seconds × the bench's threads), the wall time on a CPU cluster with a
+core for every job (the longest training run, then the tournament, which needs every model), and
+the hours on one GPU node where a benchmark with device cuda exists (every job one after another:
+an upper bound, since a node runs several at once).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from replication.config import SuiteConfig
+
+BENCHED_SCALE = "paper"   # the benches time the papers' settings (replication.bench.paper_settings)
+
+
+def load_benches(folder: str | Path) -> pd.DataFrame:
+    """Every benchmark row under `folder`: columns task (the file name up to its first '-'), file,
+    device (cpu where the file has none), threads, cpu, algo, measure, value."""
+    frames = []
+    for path in sorted(Path(folder).glob("*.csv")):
+        frame = pd.read_csv(path)
+        if not {"measure", "algo", "value"} <= set(frame.columns):
+            continue
+        frame = frame.assign(task=path.stem.split("-")[0], file=str(path))
+        if "device" not in frame.columns:
+            frame["device"] = "cpu"
+        frames.append(frame)
+    columns = ["task", "file", "device", "threads", "cpu", "algo", "measure", "value"]
+    return pd.concat(frames, ignore_index=True)[columns] if frames else pd.DataFrame(columns=columns)
+
+
+@dataclass(frozen=True)
+class Job:
+    """One job of a scale: a training run (task, algo, seed) or a task's tournament (algo "tournament")."""
+    task: str
+    algo: str
+    seed: int = -1
+
+    @property
+    def kind(self) -> str:
+        return "tournament" if self.algo == "tournament" else "training"
+
+
+def claim_jobs(task: str, algos: list[str], reads_tournament: bool, cfg: SuiteConfig) -> list[Job]:
+    """The jobs a claim's value needs at the scale of `cfg`: each algorithm's runs over the scale's
+    seeds, and where the measure reads the tournament, the tournament and every model it plays."""
+    seeds = cfg.battle.seeds if task == "battle" else cfg.seeds
+    if reads_tournament:
+        algos = [*algos, *cfg.battle.algorithms]
+    jobs = [Job(task, algo, seed) for algo in dict.fromkeys(algos) for seed in seeds]
+    return jobs + ([Job(task, "tournament")] if reads_tournament else [])
+
+
+def _rate(bench: pd.DataFrame, task: str, algo: str, measure: str, device: str) -> tuple[float, int] | None:
+    """A bench value and its threads (the first file that has it), or None."""
+    rows = bench[(bench["task"] == task) & (bench["algo"] == algo) & (bench["measure"] == measure)
+                 & (bench["device"] == device)]
+    return None if rows.empty else (float(rows["value"].iloc[0]), int(rows["threads"].iloc[0]))
+
+
+def job_seconds(job: Job, cfg: SuiteConfig, bench: pd.DataFrame, device: str) -> tuple[float, int] | str:
+    """(seconds, threads) of one job on the bench's machine, or the missing bench row as text."""
+    if job.task == "battle":
+        battle = cfg.battle
+        if job.kind == "training":
+            found = _rate(bench, "battle", job.algo, "round_seconds", device)
+            return (battle.rounds * found[0], found[1]) if found else f"battle {job.algo} round_seconds"
+        from replication.experiments.battle import seed_pairs
+        pairs = seed_pairs([(algo, seed) for algo in battle.algorithms for seed in battle.seeds])
+        rates = {algo: _rate(bench, "battle", algo, "acting_steps_per_second", device) for algo in battle.algorithms}
+        missing = [algo for algo, found in rates.items() if found is None]
+        if missing:
+            return f"battle {', '.join(missing)} acting_steps_per_second"
+        per_step = {algo: 1 / found[0] for algo, found in rates.items()}
+        steps = battle.tournament_rounds * battle.max_steps
+        return (sum(steps * (per_step[a] + per_step[b]) / 2 for (a, _), (b, _) in pairs),
+                max(found[1] for found in rates.values()))
+    schedule = getattr(cfg, job.task)
+    training = _rate(bench, job.task, job.algo, "training_steps_per_second", device)
+    evaluation = _rate(bench, job.task, job.algo, "evaluation_steps_per_second", device)
+    if training is None or evaluation is None:
+        which = "training" if training is None else "evaluation"
+        return f"{job.task} {job.algo} {which}_steps_per_second"
+    eval_steps = schedule.steps // schedule.eval_every * schedule.eval_episodes * schedule.episode_length
+    return schedule.steps / training[0] + eval_steps / evaluation[0], training[1]
+
+
+COST_COLUMNS = ("cost_cpu_hours", "cost_cluster_hours", "cost_gpu_node_hours", "cost_basis")
+
+
+def jobs_cost(jobs: list[Job], cfg: SuiteConfig, bench: pd.DataFrame) -> dict:
+    """CPU-hours, CPU-cluster wall hours and GPU-node hours of a set of jobs, and a line saying
+    what they are and which benchmark they come from (or which bench row is missing)."""
+    cost = dict.fromkeys(COST_COLUMNS[:3], np.nan)
+    cpu = [job_seconds(job, cfg, bench, "cpu") for job in jobs]
+    gaps = sorted({found for found in cpu if isinstance(found, str)})
+    if not gaps:
+        training = [seconds for job, (seconds, _) in zip(jobs, cpu) if job.kind == "training"]
+        tournament = [seconds for job, (seconds, _) in zip(jobs, cpu) if job.kind == "tournament"]
+        cost["cost_cpu_hours"] = sum(seconds * threads for seconds, threads in cpu) / 3600
+        cost["cost_cluster_hours"] = (max(training, default=0) + sum(tournament)) / 3600
+    gpu = [job_seconds(job, cfg, bench, "cuda") for job in jobs]
+    if not any(isinstance(found, str) for found in gpu):
+        cost["cost_gpu_node_hours"] = sum(seconds for seconds, _ in gpu) / 3600
+    cost["cost_basis"] = _basis(jobs, cfg, bench, gaps)
+    return cost
+
+
+def _basis(jobs: list[Job], cfg: SuiteConfig, bench: pd.DataFrame, gaps: list[str]) -> str:
+    """What the jobs are and which benchmark files time them (or which rows are missing)."""
+    parts = []
+    for task in dict.fromkeys(job.task for job in jobs):
+        runs = [job for job in jobs if job.task == task and job.kind == "training"]
+        length = f"{cfg.battle.rounds} rounds" if task == "battle" else f"{getattr(cfg, task).steps:,} steps"
+        parts.append(f"{len(runs)} {task} runs ({', '.join(dict.fromkeys(job.algo for job in runs))}; "
+                     f"{len({job.seed for job in runs})} seeds × {length})")
+        if any(job.task == task and job.kind == "tournament" for job in jobs):
+            battle = cfg.battle
+            parts.append(f"the tournament ({len(battle.algorithms) * len(battle.seeds)} models, "
+                         f"{battle.tournament_rounds} rounds per pairing)")
+    files = sorted(set(bench.loc[bench["task"].isin({job.task for job in jobs}), "file"]))
+    text = " + ".join(parts) + (f"; from {', '.join(Path(f).name for f in files)}" if files else "")
+    return text + ("; no bench row " + ", ".join(gaps) if gaps else "")
+
+
+def format_hours(hours: float) -> str:
+    return "–" if pd.isna(hours) else (f"{hours:.1f} h" if hours >= 1 else f"{hours * 60:.0f} min")

@@ -1,0 +1,89 @@
+"""What it would take: the cost of the scale an inconclusive claim needs, read from benchmark rows."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from replication.analysis import audit, cost
+from replication.analysis.audit import Claim
+from replication.config import resolve
+
+
+def _bench(rows, device="cpu", task="battle", file="battle.csv"):
+    return pd.DataFrame([{"task": task, "file": file, "device": device, "threads": 1, "cpu": "test CPU",
+                          "algo": algo, "measure": measure, "value": value} for algo, measure, value in rows])
+
+
+SMALL = resolve({"scale": "paper", "seeds": [0, 1],
+                 "battle": {"algorithms": ["mfq", "il"], "seeds": [0, 1], "rounds": 10, "max_steps": 100,
+                            "tournament_rounds": 4},
+                 "pursuit": {"steps": 1000, "eval_every": 500, "eval_episodes": 2, "episode_length": 10}})
+BATTLE_BENCH = _bench([("mfq", "round_seconds", 3.0), ("il", "round_seconds", 1.0),
+                       ("mfq", "acting_steps_per_second", 50.0), ("il", "acting_steps_per_second", 100.0)])
+
+
+def test_battle_training_and_tournament_cost_by_hand():
+    """Two algorithms × two seeds, 10 rounds: MF-Q 3 s a round, IL 1 s → training 2 × 10 × (3 + 1)
+    = 80 s, the longest run 30 s. The tournament pairs 4 models: MF-Q–MF-Q 2 pairings (seed 0 v 1 and
+    1 v 0), MF-Q–IL 4, IL–MF-Q 4, IL–IL 2; each 4 rounds × 100 steps = 400 steps at the mean of the two
+    sides' seconds per step (MF-Q 1/50 = 0.02, IL 1/100 = 0.01): 2·400·0.02 + 8·400·0.015 + 2·400·0.01
+    = 16 + 48 + 8 = 72 s. CPU-hours (152 s at one thread) = 0.04222; CPU-cluster wall = 30 + 72 =
+    102 s; no cuda rows, so no GPU-node figure."""
+    jobs = cost.claim_jobs("battle", ["mfq"], True, SMALL)
+    assert [(j.algo, j.seed) for j in jobs] == [("mfq", 0), ("mfq", 1), ("il", 0), ("il", 1), ("tournament", -1)]
+    found = cost.jobs_cost(jobs, SMALL, BATTLE_BENCH)
+    assert found["cost_cpu_hours"] == pytest.approx(152 / 3600)
+    assert found["cost_cluster_hours"] == pytest.approx(102 / 3600)
+    assert np.isnan(found["cost_gpu_node_hours"])
+    assert found["cost_basis"] == ("4 battle runs (mfq, il; 2 seeds × 10 rounds) + the tournament (4 models, "
+                                   "4 rounds per pairing); from battle.csv")
+    gpu = pd.concat([BATTLE_BENCH, _bench([(a, m, v / 10 if m == "round_seconds" else v * 10) for a, m, v in
+                                           BATTLE_BENCH[["algo", "measure", "value"]].itertuples(index=False)],
+                                          device="cuda", file="battle-cuda.csv")])
+    assert cost.jobs_cost(jobs, SMALL, gpu)["cost_gpu_node_hours"] == pytest.approx(15.2 / 3600)  # every time ÷ 10
+
+
+def test_paper_b_run_cost_counts_its_evaluation_episodes_and_names_a_missing_row():
+    """Pursuit, 1000 steps at 100 training steps/s = 10 s, and every 500 steps 2 greedy episodes of 10
+    steps: 1000 // 500 × 2 × 10 = 40 steps at 20 evaluation steps/s = 2 s; 12 s a run, 2 seeds ×
+    2 algorithms = 48 s. Without IDQN's evaluation row the cost is empty and the row is named."""
+    rows = [(algo, "training_steps_per_second", 100.0) for algo in ("ped_dqn", "idqn")]
+    rows += [(algo, "evaluation_steps_per_second", 20.0) for algo in ("ped_dqn", "idqn")]
+    bench = _bench(rows, task="pursuit", file="pursuit.csv")
+    jobs = cost.claim_jobs("pursuit", ["ped_dqn", "idqn"], False, SMALL)
+    found = cost.jobs_cost(jobs, SMALL, bench)
+    assert found["cost_cpu_hours"] == pytest.approx(48 / 3600) and found["cost_cluster_hours"] == pytest.approx(12 / 3600)
+    partial = cost.jobs_cost(jobs, SMALL, bench.iloc[:-1])
+    assert np.isnan(partial["cost_cpu_hours"])
+    assert partial["cost_basis"].endswith("; no bench row pursuit idqn evaluation_steps_per_second")
+
+
+def test_bench_files_are_read_by_task_with_their_device(tmp_path):
+    """results/bench/<task>[-<anything>].csv: the task is the name up to its first '-'; a file without
+    a device column (the CPU-only paper-B bench of old) is cpu."""
+    pd.DataFrame({"measure": ["round_seconds"], "algo": ["mfq"], "value": [2.0], "threads": [1], "cpu": ["x"],
+                  "device": ["cuda"]}).to_csv(tmp_path / "battle-cuda.csv", index=False)
+    pd.DataFrame({"measure": ["training_steps_per_second"], "algo": ["idqn"], "value": [9.0], "threads": [1],
+                  "cpu": ["x"]}).to_csv(tmp_path / "pursuit.csv", index=False)
+    bench = cost.load_benches(tmp_path)
+    assert list(zip(bench["task"], bench["device"], bench["algo"])) == [("battle", "cuda", "mfq"), ("pursuit", "cpu", "idqn")]
+    assert cost.load_benches(tmp_path / "none").empty
+
+
+def test_an_audit_claim_inconclusive_for_scale_says_what_its_scale_would_take(tmp_path):
+    """A battle Fig. 7 claim (min_scale paper) audited on an empty default-scale results folder: the
+    verdict is inconclusive for scale, needs_scale is paper, and the cost at the paper's settings (5
+    seeds × 2000 rounds of MF-Q at 3 s a round = 30 000 s = 8.33 CPU-hours; the longest run 6 000 s =
+    1.67 h) is in the cost columns and the reason. A claim that needs the default scale only is
+    left without cost."""
+    plateau = Claim(id="plateau", paper="A", figure="7", statement="s", paper_value=250.0, tolerance=50.0,
+                    measure="battle_final_training_reward", params={"algo": "mfq"}, min_scale="paper")
+    toy = Claim(id="toy", paper="A", figure="2", statement="s", paper_value=2.0, measure="toy_converged_q", tolerance=0.05)
+    table = audit.audit_table(tmp_path, "default", [plateau, toy], BATTLE_BENCH).set_index("id")
+    row = table.loc["plateau"]
+    assert row["inconclusive_because"] == "scale" and row["needs_scale"] == "paper"
+    assert row["cost_cpu_hours"] == pytest.approx(30000 / 3600) and row["cost_cluster_hours"] == pytest.approx(6000 / 3600)
+    assert row["reason"].endswith("(≈ 8 CPU-hours, 1.7 h on a CPU cluster)")
+    assert table.loc["toy", "needs_scale"] == "" and np.isnan(table.loc["toy", "cost_cpu_hours"])
+    summary = audit.scale_summary(table.reset_index(), [plateau, toy], BATTLE_BENCH)
+    assert list(summary["task"]) == ["battle"] and summary["claims"].iloc[0] == 1
