@@ -7,8 +7,9 @@ batch, nothing else); gradient samples/s.
 
 Paper B's tasks (pursuit, resource sharing, ...): env-only steps/s with random actions; for each
 learner, training steps/s (act, store, reshape, one gradient step per env step: the author code's
-loop), its gradient floor (training steps alone), and greedy evaluation steps/s (act greedily,
-step the task: what the periodic evaluation episodes do).
+loop), its gradient floor (training steps alone), greedy evaluation steps/s (act greedily, step
+the task: what the periodic evaluation episodes do), and for the learners whose seeds can share one
+network, seed-steps/s with 1 and 5 seeds trained in one process (`experiments/seed_group.py`).
 
 The audit reads these files to cost the scale an inconclusive claim needs
 (`replication.analysis.cost`). A benchmark, not a test: it asserts nothing.
@@ -27,6 +28,7 @@ import torch
 from replication import io
 from replication.config import BattleConfig, SuiteConfig, resolve
 from replication.experiments import battle as battle_experiments
+from replication.experiments import seed_group
 from replication.provenance import _cpu_name
 from replication.registry import SEMI_COOPERATIVE
 from replication.tasks.battle import N_ACTIONS
@@ -136,10 +138,30 @@ def bench_battle(out: str | Path, threads: int = 1, device: str = "cpu", rounds:
     return frame
 
 
+def grouped_training(task: str, algo: str, cfg: SuiteConfig, n_seeds: int, steps: int) -> float:
+    """Seed-steps/s of `n_seeds` seeds trained in one process (semi_cooperative.GroupRun):
+    after a batch of warm-up steps past the peer warm-up, `steps` steps of act, store, reshape and
+    one gradient step of every seed."""
+    from replication.experiments import semi_cooperative as sc
+    run = sc.GroupRun(task, algo, list(range(n_seeds)), cfg)
+    start = getattr(cfg, task).peer_warmup_steps
+
+    def advance(n: int, first: int) -> None:
+        for t in range(first, first + n):
+            dones, _ = run.step(t, 0.5)
+            for play, done in zip(run.plays, dones):
+                if done:
+                    play.start()
+
+    advance(cfg.semi_cooperative.batch_size, start)
+    return n_seeds * steps / _timed(lambda: advance(steps, start + cfg.semi_cooperative.batch_size))
+
+
 def bench_semi_cooperative(task: str, out: str | Path, threads: int = 1, episodes: int = 2,
-                           algos: list[str] | None = None) -> pd.DataFrame:
+                           algos: list[str] | None = None, group_sizes: tuple[int, ...] = (1, 5)) -> pd.DataFrame:
     """One of paper B's tasks at the author code's settings (pursuit: 10×10, 4 predators, 3 prey,
-    100 steps; resource sharing: 8 agents, 30 steps), `episodes` episodes per measurement."""
+    100 steps; resource sharing: 8 agents, 30 steps), `episodes` episodes per measurement; for the
+    learners whose seeds can share one network, seed-steps/s with `group_sizes` seeds in one process."""
     from replication.experiments import semi_cooperative as sc
     torch.set_num_threads(threads)
     cfg = paper_settings()
@@ -180,6 +202,11 @@ def bench_semi_cooperative(task: str, out: str | Path, threads: int = 1, episode
                  {"measure": "gradient_floor_steps_per_second", "algo": algo, "value": steps / floor},
                  {"measure": "training_over_floor", "algo": algo, "value": loop / floor},
                  {"measure": "evaluation_steps_per_second", "algo": algo, "value": steps / greedy}]
+        if seed_group.groupable(SEMI_COOPERATIVE[algo].load(), cfg):
+            rates = {k: grouped_training(task, algo, cfg, k, steps) for k in group_sizes}
+            rows += [{"measure": f"seed_steps_per_second_k{k}", "algo": algo, "value": rate} for k, rate in rates.items()]
+            rows += [{"measure": f"group_speedup_k{k}", "algo": algo, "value": rate / rates[group_sizes[0]]}
+                     for k, rate in rates.items() if k != group_sizes[0]]
     frame = pd.DataFrame(rows)
     frame["threads"], frame["device"], frame["cpu"] = threads, "cpu", _cpu_name()
     frame["platform"], frame["torch"] = platform.platform(), torch.__version__

@@ -51,8 +51,10 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--task", required=True, help=" | ".join(TASKS))
     run.add_argument("--algo", required=True,
                      help="; ".join(f"{task}: {' | '.join(algorithms_of(task))}" for task in TASKS))
-    run.add_argument("--seed", required=True, type=int)
-    run.add_argument("--out", required=True, help="output folder, e.g. results/default/runs/ising/mfq/seed0")
+    run.add_argument("--seed", required=True, type=int, nargs="+",
+                     help="one seed; for paper B's tasks several, trained together in one process")
+    run.add_argument("--out", required=True, help="output folder, e.g. results/default/runs/ising/mfq/seed0; with "
+                                                  "several seeds a pattern holding {seed}")
     run.add_argument("--threads", type=int, default=1, help="CPU threads for this job (default 1)")
     run.add_argument("--device", choices=["auto", "cpu", "cuda"], default="cpu",
                      help="where networks run: battle uses it; tabular tasks and Gaussian Squeeze use the CPU")
@@ -196,9 +198,14 @@ def main(argv: list[str] | None = None) -> int:
         cfg = check_tasks(load_config(args.config, args.preset))
         if args.command == "run":
             from replication import run
-            run.check_request(args.task, args.algo, args.seed)
-            run.run(args.task, args.algo, args.seed, cfg, args.out, threads=args.threads,
-                    device=args.device, progress=not args.no_progress, stale=args.stale)
+            if len(args.seed) > 1:
+                run.run_seeds(args.task, args.algo, args.seed, cfg, args.out, threads=args.threads,
+                              progress=not args.no_progress, stale=args.stale)
+            else:
+                seed = args.seed[0]
+                run.check_request(args.task, args.algo, seed)
+                run.run(args.task, args.algo, seed, cfg, args.out.replace("{seed}", str(seed)), threads=args.threads,
+                        device=args.device, progress=not args.no_progress, stale=args.stale)
         elif args.command == "aggregate":
             from replication.analysis import aggregate
             aggregate.write_tables(args.results, cfg)

@@ -83,12 +83,41 @@ def run(task: str, algo: str, seed: int, cfg: SuiteConfig, out: str | Path, thre
                 np.savez_compressed(fh, **spin_maps)
     else:  # ising_toy
         metrics = ising_experiments.run_toy(seed, cfg.ising_toy, progress, algo)
+    write_run(out, task, algo, seed, metrics, resolved, provenance)
+    if partial is not None:
+        shutil.rmtree(partial, ignore_errors=True)
+    return out
+
+
+def write_run(out: Path, task: str, algo: str, seed: int, metrics, resolved: dict, provenance: Provenance) -> None:
+    """A run's outputs: metrics.csv (tidy, the run's keys first), config.yaml, provenance.json."""
     metrics["task"], metrics["algo"], metrics["seed"] = task, algo, seed
     extras = [c for c in metrics.columns if c not in BASE_COLUMNS]
     metrics = metrics[BASE_COLUMNS + extras]
     io.write_yaml(out / "config.yaml", resolved)
     io.write_csv(out / "metrics.csv", metrics)
     io.write_text(out / "provenance.json", to_json(provenance.finish(rows=len(metrics))))
-    if partial is not None:
-        shutil.rmtree(partial, ignore_errors=True)
-    return out
+
+
+def run_seeds(task: str, algo: str, seeds: list[int], cfg: SuiteConfig, out: str, threads: int = 1,
+              progress: bool = True, stale: checkpoints.Stale = "refuse") -> list[Path]:
+    """Several seeds of one paper-B learner trained in one process (`semi_cooperative.train_seeds`):
+    each seed's outputs are its run alone's, in `out` with `{seed}` filled in."""
+    for seed in seeds:
+        check_request(task, algo, seed)
+    if task not in SEMI_COOPERATIVE_TASKS:
+        raise ConfigError(f"--seed: several seeds in one job are for paper B's tasks ({', '.join(SEMI_COOPERATIVE_TASKS)}); "
+                          f"run {task} one seed at a time")
+    if len(set(seeds)) != len(seeds):
+        raise ConfigError(f"--seed: duplicate seeds in {seeds}")
+    if "{seed}" not in out:
+        raise ConfigError(f"--out: with several seeds it must hold {{seed}}, e.g. results/default/runs/{task}/{algo}/seed{{seed}}; got {out}")
+    import torch
+    torch.set_num_threads(threads)
+    outs = [Path(out.format(seed=seed)) for seed in seeds]
+    resolved = [run_config(cfg, task, algo, seed) for seed in seeds]
+    provenances = [Provenance(seed, config, threads, "cpu") for seed, config in zip(seeds, resolved)]
+    all_metrics = semi_cooperative_experiments.train_seeds(task, algo, seeds, cfg, outs, progress, stale)
+    for out_k, seed, metrics, config, provenance in zip(outs, seeds, all_metrics, resolved, provenances):
+        write_run(out_k, task, algo, seed, metrics, config, provenance)
+    return outs

@@ -6,14 +6,19 @@ a separate copy of the task (the same episodes for every algorithm of a seed) gi
 curve: social welfare (the sum of every agent's rewards over an episode), the reward per agent
 and the task's own measures. Training episodes' welfare and the loss are logged too.
 
-A checkpoint (networks, optimisers, random states, metrics so far) is written at the first
-episode end after every `checkpoint_every` steps; a killed run resumes from it with a fresh
-episode and an empty replay FIFO that refills (not bit-identical to an uninterrupted run).
+Several seeds of a learner train together in one process (`train_seeds`, `seed_group.py`: one
+network over every seed's agents, everything else per seed); a run of one seed is a group of one.
+
+A checkpoint (networks, optimisers, random states, metrics so far) is written at the first step
+after every `checkpoint_every` steps at which every seed's episode ends; a killed run resumes from
+it with fresh episodes and empty replay FIFOs that refill (not bit-identical to an uninterrupted run).
 """
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
@@ -22,7 +27,8 @@ from tqdm import tqdm
 
 from replication import checkpoints
 from replication.algorithms.mean_action import peer_mean_action
-from replication.config import SuiteConfig, algorithm_config, task_sections
+from replication.config import ConfigError, SuiteConfig, algorithm_config, task_sections
+from replication.experiments import seed_group
 from replication.registry import SEMI_COOPERATIVE, TASK_STREAM_ID
 from replication.schedules import linear
 
@@ -89,17 +95,28 @@ class Episode:
 
 def evaluate(learner, env, episodes: int) -> dict:
     """Greedy episodes; the mean of social welfare, reward per agent and the task's measures."""
-    records = []
-    episode = Episode(env, needs_state=False)
+    return evaluate_seeds(learner, [env], episodes)[0]
+
+
+def evaluate_seeds(learner, envs: list, episodes: int) -> list[dict]:
+    """`evaluate` for every seed of a group at once (`seed_group`): each seed plays `episodes`
+    greedy episodes on its own task in turn, and one forward pass acts for every seed."""
+    plays = [Episode(env, needs_state=False) for env in envs]
+    records = [[] for _ in envs]
     for k in range(episodes):
         if k:
-            episode.start()
-        done = False
-        while not done:
-            _, done = episode.advance(learner.act(episode.obs, episode.mean_action, None))
-        records.append({"social_welfare": episode.welfare, "reward_per_agent": episode.welfare / env.n_agents,
-                        **env.episode_metrics()})
-    return pd.DataFrame(records).mean().to_dict()
+            for play in plays:
+                play.start()
+        done = np.zeros(len(envs), dtype=bool)
+        while not done.all():
+            actions = np.split(learner.act(np.concatenate([p.obs for p in plays]),
+                                           np.concatenate([p.mean_action for p in plays]), None), len(envs))
+            for i in np.flatnonzero(~done):
+                done[i] = plays[i].advance(actions[i])[1]
+        for play, env, record in zip(plays, envs, records):
+            record.append({"social_welfare": play.welfare, "reward_per_agent": play.welfare / env.n_agents,
+                           **env.episode_metrics()})
+    return [pd.DataFrame(record).mean().to_dict() for record in records]
 
 
 def training_settings(cfg: SuiteConfig, task: str, algo: str) -> dict:
@@ -107,60 +124,127 @@ def training_settings(cfg: SuiteConfig, task: str, algo: str) -> dict:
     return task_sections(cfg, task, algo)
 
 
-def save_checkpoint(path: Path, task: str, algo: str, settings: dict, learner, next_step: int, rngs: dict, rows: list) -> None:
-    checkpoints.save_progress(path, {"task": task, "algo": algo}, settings, {
+def save_checkpoint(path: Path, identity: dict, settings: dict, learner, next_step: int, rngs: dict, rows: list) -> None:
+    checkpoints.save_progress(path, identity, settings, {
         "next_step": next_step, "modules": checkpoints.module_states(learner),
         "rngs": {k: r.bit_generator.state for k, r in rngs.items()}, "train_steps": learner.train_steps,
-        "metrics": [list(r) for r in rows]})
+        "metrics": [[list(r) for r in seed_rows] for seed_rows in rows]})
 
 
-def load_checkpoint(path: Path, task: str, algo: str, settings: dict) -> dict:
-    """This task's and algorithm's checkpoint, trained with the same settings."""
-    return checkpoints.load_progress(path, {"task": task, "algo": algo}, settings)
+def build_group(algo: str, envs: list, learner_cfg, schedule, seeds: list[int], rngs: list[np.random.Generator]):
+    """One learner for every seed of `seeds` (`seed_group`): each seed's learner is built as a run
+    alone builds it (under torch.manual_seed(seed), on its task, from its stream), then their
+    networks are stacked into one learner over all their agents and their replays set side by side.
+    With one seed it is that seed's learner."""
+    members = []
+    for seed, env, rng in zip(seeds, envs, rngs):
+        torch.manual_seed(seed)
+        members.append(make_learner(algo, env, learner_cfg, schedule, rng))
+    if len(members) == 1:
+        members[0].replay = seed_group.GroupedReplay([members[0].replay], rngs)
+        return members[0]
+    env = envs[0]
+    dims = SimpleNamespace(n_agents=len(envs) * env.n_agents, n_actions=env.n_actions, obs_dim=env.obs_dim,
+                           view_shape=getattr(env, "view_shape", None))
+    # the group's own FIFO is never used (the seeds' are): one row, not K·A agents' worth of memory
+    own_cfg = dataclasses.replace(algorithm_config(learner_cfg, algo), buffer_size=1)
+    group = SEMI_COOPERATIVE[algo].load()(dims, own_cfg, schedule, seed_group.SeedStreams(rngs))
+    for name, network in group.networks().items():
+        network.load_state_dict(seed_group.stack_states([member.networks()[name].state_dict() for member in members]))
+    group.replay = seed_group.GroupedReplay([member.replay for member in members], rngs)
+    return group
+
+
+class GroupRun:
+    """Training in progress of one learner on one task for one or several seeds in lockstep: the
+    learner (one network over every seed's agents), each seed's task, streams and running episode."""
+
+    def __init__(self, task: str, algo: str, seeds: list[int], cfg: SuiteConfig):
+        self.task, self.algo, self.seeds = task, algo, list(seeds)
+        self.schedule, self.learner_cfg = getattr(cfg, task), cfg.semi_cooperative
+        if len(seeds) > 1 and not seed_group.groupable(SEMI_COOPERATIVE[algo].load(), cfg):
+            raise ConfigError(f"{algo}: its seeds cannot share one network (parameter sharing, or a mixer over the "
+                              "joint state); train its seeds one at a time (semi_cooperative.seeds_per_job: 1)")
+        task_index, algo_index = TASK_STREAM_ID[task], SEMI_COOPERATIVE[algo].stream_id
+        self.rngs = {**{f"env{k}": np.random.default_rng([seed, 6, task_index]) for k, seed in enumerate(seeds)},
+                     **{f"learner{k}": np.random.default_rng([seed, 7, algo_index]) for k, seed in enumerate(seeds)}}
+        self.envs = [make_task(task, self.schedule, self.rngs[f"env{k}"]) for k in range(len(seeds))]
+        self.learner = build_group(algo, self.envs, self.learner_cfg, self.schedule, self.seeds,
+                                   [self.rngs[f"learner{k}"] for k in range(len(seeds))])
+        self.plays = [Episode(env, self.learner.needs_state) for env in self.envs]
+
+    def step(self, t: int, epsilon: float) -> tuple[list[bool], list[float] | None]:
+        """One env step of every seed (one forward pass acts for all), stored in each seed's replay,
+        and one gradient step of every seed once the replays hold a batch (after `learning_starts`).
+        Returns which seeds' episodes ended (the caller restarts them) and each seed's loss (None
+        without a gradient step)."""
+        n = len(self.seeds)
+        actions = np.split(self.learner.act(np.concatenate([p.obs for p in self.plays]),
+                                            np.concatenate([p.mean_action for p in self.plays]), epsilon), n)
+        steps, dones = zip(*(play.advance(a) for play, a in zip(self.plays, actions)))
+        self.learner.store(seed_group.join_steps(list(steps)), t)
+        if t + 1 > self.learner_cfg.learning_starts and self.learner.replay.size >= self.learner_cfg.batch_size:
+            loss = self.learner.train_step()
+            return list(dones), [loss] if n == 1 else self.learner.q.agent_loss.reshape(n, -1).sum(dim=1).tolist()
+        return list(dones), None
+
+    def seed_networks(self) -> list[dict]:
+        """Each seed's networks' state dicts, as its run alone saves them."""
+        per_network = {name: seed_group.split_states(module.state_dict(), len(self.seeds))
+                       for name, module in self.learner.networks().items()}
+        return [{name: states[k] for name, states in per_network.items()} for k in range(len(self.seeds))]
 
 
 def train(task: str, algo: str, seed: int, cfg: SuiteConfig, out: Path, progress: bool = True,
           stale: checkpoints.Stale = "refuse") -> pd.DataFrame:
-    schedule, learner_cfg = getattr(cfg, task), cfg.semi_cooperative
-    torch.manual_seed(seed)
-    task_index, algo_index = TASK_STREAM_ID[task], SEMI_COOPERATIVE[algo].stream_id
-    rngs = {"env": np.random.default_rng([seed, 6, task_index]), "learner": np.random.default_rng([seed, 7, algo_index])}
-    env = make_task(task, schedule, rngs["env"])
-    learner = make_learner(algo, env, learner_cfg, schedule, rngs["learner"])
-    rows, start, settings = [], 0, training_settings(cfg, task, algo)
-    checkpoint = Path(out) / CHECKPOINT
-    state = checkpoints.resume_state(checkpoint, lambda path: load_checkpoint(path, task, algo, settings), stale)
+    """One seed's run (a group of one)."""
+    return train_seeds(task, algo, [seed], cfg, [out], progress, stale)[0]
+
+
+def train_seeds(task: str, algo: str, seeds: list[int], cfg: SuiteConfig, outs: list[Path], progress: bool = True,
+                stale: checkpoints.Stale = "refuse") -> list[pd.DataFrame]:
+    """Train `algo` on `task` for every seed of `seeds` in one process; each seed's metrics and
+    final networks (`outs[k]/model.pt`) are what its run alone gives. The group's checkpoint lives
+    in the first seed's folder."""
+    run = GroupRun(task, algo, seeds, cfg)
+    schedule, learner_cfg, learner = run.schedule, run.learner_cfg, run.learner
+    rows, start, settings = [[] for _ in seeds], 0, training_settings(cfg, task, algo)
+    identity = {"task": task, "algo": algo, "seeds": list(seeds)}
+    checkpoint = Path(outs[0]) / CHECKPOINT
+    state = checkpoints.resume_state(checkpoint, lambda path: checkpoints.load_progress(path, identity, settings), stale)
     if state is not None:
         checkpoints.restore(learner, state["modules"])
-        for key, rng in rngs.items():
+        for key, rng in run.rngs.items():
             rng.bit_generator.state = state["rngs"][key]
-        rows, start, learner.train_steps = [tuple(r) for r in state["metrics"]], state["next_step"], state["train_steps"]
-    episode = Episode(env, learner.needs_state)
-    train_welfare, losses, due_checkpoint = [], [], False
-    bar = tqdm(range(start, schedule.steps), desc=f"{task} {algo} seed{seed}", unit="step", disable=not progress,
+        rows, start = [[tuple(r) for r in seed_rows] for seed_rows in state["metrics"]], state["next_step"]
+        learner.train_steps = state["train_steps"]
+    train_welfare, losses, due_checkpoint = [[] for _ in seeds], [[] for _ in seeds], False
+    label = f"seed{seeds[0]}" if len(seeds) == 1 else f"seeds {', '.join(map(str, seeds))}"
+    bar = tqdm(range(start, schedule.steps), desc=f"{task} {algo} {label}", unit="step", disable=not progress,
                initial=start, total=schedule.steps, mininterval=2.0)
     for t in bar:
         epsilon = epsilon_at(t, learner_cfg, schedule)
-        step, done = episode.advance(learner.act(episode.obs, episode.mean_action, epsilon))
-        learner.store(step, t)
-        if t + 1 > learner_cfg.learning_starts and learner.replay.size >= learner_cfg.batch_size:
-            losses.append(learner.train_step())
-        if done:
-            train_welfare.append(episode.welfare)
-            episode.start()
+        dones, step_losses = run.step(t, epsilon)
+        for k, play in enumerate(run.plays):
+            if step_losses is not None:
+                losses[k].append(step_losses[k])
+            if dones[k]:
+                train_welfare[k].append(play.welfare)
+                play.start()
         if (t + 1) % schedule.eval_every == 0:
-            eval_env = make_task(task, schedule, np.random.default_rng([seed, 8, (t + 1) // schedule.eval_every]))
-            values = {**evaluate(learner, eval_env, schedule.eval_episodes),
-                      "train_social_welfare": float(np.mean(train_welfare)) if train_welfare else np.nan,
-                      "loss": float(np.mean(losses)) if losses else np.nan, "epsilon": epsilon}
-            rows += [(t + 1, metric, float(value)) for metric, value in values.items()]
-            train_welfare, losses = [], []
-            bar.set_postfix(welfare=f"{values['social_welfare']:.1f}")
+            eval_envs = [make_task(task, schedule, np.random.default_rng([seed, 8, (t + 1) // schedule.eval_every]))
+                         for seed in seeds]
+            for k, values in enumerate(evaluate_seeds(learner, eval_envs, schedule.eval_episodes)):
+                values = {**values, "train_social_welfare": float(np.mean(train_welfare[k])) if train_welfare[k] else np.nan,
+                          "loss": float(np.mean(losses[k])) if losses[k] else np.nan, "epsilon": epsilon}
+                rows[k] += [(t + 1, metric, float(value)) for metric, value in values.items()]
+            train_welfare, losses = [[] for _ in seeds], [[] for _ in seeds]
+            bar.set_postfix(welfare=f"{np.mean([r[-1][2] for r in rows if r]):.1f}")
+        # at the first step after each `checkpoint_every` steps at which every seed's episode ended
         due_checkpoint |= (t + 1) % schedule.checkpoint_every == 0
-        if due_checkpoint and done:
-            save_checkpoint(checkpoint, task, algo, settings, learner, t + 1, rngs, rows)
+        if due_checkpoint and all(dones):
+            save_checkpoint(checkpoint, identity, settings, learner, t + 1, run.rngs, rows)
             due_checkpoint = False
-    checkpoints.save_progress(Path(out) / FINAL_MODEL, {"task": task, "algo": algo}, settings,
-                              {"main": {k: m.state_dict() for k, m in learner.networks().items()}})
-    return pd.DataFrame(rows, columns=["step", "metric", "value"])
-
+    for out, networks in zip(outs, run.seed_networks()):
+        checkpoints.save_progress(Path(out) / FINAL_MODEL, {"task": task, "algo": algo}, settings, {"main": networks})
+    return [pd.DataFrame(r, columns=["step", "metric", "value"]) for r in rows]

@@ -15,6 +15,7 @@ from replication.config import (
     resolve,
     run_config,
 )
+from replication.experiments.seed_group import seed_jobs
 from replication.registry import GAUSSIAN_SQUEEZE, ISING, SEMI_COOPERATIVE, family_of
 from replication.validation import check_tasks
 
@@ -78,6 +79,35 @@ def run_settings(task=None, cfg=CFG):
         )
 
     return settings
+
+
+def seeds_settings(seeds):
+    """Param function: the hash of what determines the runs of a job of several seeds."""
+
+    def settings(wildcards):
+        return config_hash(
+            {
+                seed: run_config(CFG, wildcards.task, wildcards.algo, seed)
+                for seed in seeds
+            }
+        )
+
+    return settings
+
+
+def seed_pattern(wildcards):
+    """Param function: a job's run folders, `{seed}` left for the CLI to fill in."""
+    return f"{RESULTS}/runs/{wildcards.task}/{wildcards.algo}/seed{{seed}}"
+
+
+def seed_jobs_by_group():
+    """{seeds of one job: the paper-B algorithms whose runs are grouped so} (seed_group.seed_jobs)."""
+    groups = {}
+    for task in SEMI_COOPERATIVE.tasks:
+        for algo in configured_algorithms(CFG, task):
+            for seeds in seed_jobs(algo, CFG):
+                groups.setdefault(seeds, set()).add(algo)
+    return {seeds: sorted(algos) for seeds, algos in groups.items()}
 
 
 EVALUATION_SETTINGS = {

@@ -1,4 +1,6 @@
-# Paper B: PED-DQN and its baselines on the semi-cooperative tasks, one job per task × algorithm × seed.
+# Paper B: PED-DQN and its baselines on the semi-cooperative tasks. A learner's seeds train together
+# in one job, `semi_cooperative.seeds_per_job` at a time (one network over every seed's agents:
+# replication/experiments/seed_group.py); QMIX's seeds one by one. One rule per group of seeds.
 
 SEMI_COOPERATIVE_RUNS = [
     path
@@ -6,26 +8,43 @@ SEMI_COOPERATIVE_RUNS = [
     for path in run_files(task, configured_algorithms(CFG, task))
 ]
 
+SEED_JOBS = seed_jobs_by_group()
 
-rule semi_cooperative_run:
-    output:
-        metrics=f"{RESULTS}/runs/{{task}}/{{algo}}/seed{{seed}}/metrics.csv",
-        config=f"{RESULTS}/runs/{{task}}/{{algo}}/seed{{seed}}/config.yaml",
-        provenance=f"{RESULTS}/runs/{{task}}/{{algo}}/seed{{seed}}/provenance.json",
-    log:
-        f"{RESULTS}/logs/{{task}}/{{algo}}/seed{{seed}}.log",
-    wildcard_constraints:
-        task=one_of(SEMI_COOPERATIVE.tasks),
-        algo=one_of(SEMI_COOPERATIVE.names()),
-        seed=r"\d+",
-    threads: CFG.resources.semi_cooperative_run.threads
-    resources:
-        mem_mb=CFG.resources.semi_cooperative_run.mem_mb,
-        runtime=CFG.resources.semi_cooperative_run.runtime,
-        slurm_extra=CFG.resources.semi_cooperative_run.slurm_extra,
-    params:
-        settings=run_settings(),
-        config=CLI_CONFIG,
-    shell:
-        "python -m replication run --task {wildcards.task} --algo {wildcards.algo} --seed {wildcards.seed} "
-        "{params.config} --threads {threads} --stale restart --out $(dirname {output.metrics}) > {log} 2>&1"
+
+for seeds, algos in SEED_JOBS.items():
+
+    rule:
+        name:
+            f"semi_cooperative_run_seeds_{'_'.join(map(str, seeds))}"
+        output:
+            metrics=[
+                f"{RESULTS}/runs/{{task}}/{{algo}}/seed{seed}/metrics.csv"
+                for seed in seeds
+            ],
+            config=[
+                f"{RESULTS}/runs/{{task}}/{{algo}}/seed{seed}/config.yaml"
+                for seed in seeds
+            ],
+            provenance=[
+                f"{RESULTS}/runs/{{task}}/{{algo}}/seed{seed}/provenance.json"
+                for seed in seeds
+            ],
+        log:
+            f"{RESULTS}/logs/{{task}}/{{algo}}/seeds{'-'.join(map(str, seeds))}.log",
+        wildcard_constraints:
+            task=one_of(SEMI_COOPERATIVE.tasks),
+            algo=one_of(algos),
+        threads: CFG.resources.semi_cooperative_run.threads
+        resources:
+            mem_mb=CFG.resources.semi_cooperative_run.mem_mb,
+            # the config's runtime is per seed
+            runtime=CFG.resources.semi_cooperative_run.runtime * len(seeds),
+            slurm_extra=CFG.resources.semi_cooperative_run.slurm_extra,
+        params:
+            settings=seeds_settings(seeds),
+            config=CLI_CONFIG,
+            seeds=" ".join(map(str, seeds)),
+            out=seed_pattern,
+        shell:
+            "python -m replication run --task {wildcards.task} --algo {wildcards.algo} --seed {params.seeds} "
+            "{params.config} --threads {threads} --stale restart --out {params.out} > {log} 2>&1"

@@ -117,8 +117,10 @@ class DQN:
                 next_value = mean_field_value(next_q, temperature)  # paper A, Eq. 10
             y = reward + self.cfg.gamma * (1.0 - terminal) * next_value
         q = self.online(x).gather(-1, action.unsqueeze(-1)).squeeze(-1)
-        loss = (active * (q - y) ** 2).sum()
+        squared = active * (q - y) ** 2
+        loss = squared.sum()
         self.optimizer.zero_grad()
         loss.backward()
         self.optimizer.step()
+        self.agent_loss = squared.detach().sum(dim=0)   # each agent's share: a seed group's per-seed loss
         return loss.item()
