@@ -191,3 +191,25 @@ def test_the_cli_runs_several_seeds_in_one_job_and_rejects_bad_requests(tmp_path
                            "--seed: duplicate seeds in [0, 0]")):
         proc = _cli(*args, cwd=tmp_path)
         assert proc.returncode == 2 and message in proc.stderr and proc.stderr.count("\n") == 1, proc.stderr
+
+
+def test_the_progress_bar_shows_the_seeds_mean_evaluation_welfare(monkeypatch, tmp_path):
+    """The bar's `welfare` is the mean over the group's seeds of the evaluation's social welfare (it
+    showed the last logged metric, ε, before): with two seeds, the mean of their two logged values."""
+    shown = []
+
+    class Bar:
+        def __init__(self, iterable, **kwargs):
+            self.iterable = iterable
+
+        def __iter__(self):
+            return iter(self.iterable)
+
+        def set_postfix(self, **values):
+            shown.append(values["welfare"])
+
+    monkeypatch.setattr(sc, "tqdm", Bar)
+    cfg = load_config([DEFAULT, SMOKE])
+    metrics = sc.train_seeds("prisoners_dilemma", "idqn", [0, 1], cfg, [tmp_path / "0", tmp_path / "1"])
+    welfare = [m.loc[m["metric"] == "social_welfare", "value"].to_numpy() for m in metrics]
+    assert shown == [f"{(a + b) / 2:.1f}" for a, b in zip(*welfare)]

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import numpy as np
 import torch
+from scipy.linalg import block_diag
 
 from replication.config import SuiteConfig
 from replication.registry import SEMI_COOPERATIVE
@@ -107,14 +108,7 @@ def join_steps(steps: list[dict]) -> dict:
         if value is None:
             joined[name] = None
         elif name == "peers":
-            size = sum(len(step["peers"]) for step in steps)
-            block = np.zeros((size, size), dtype=value.dtype)
-            start = 0
-            for step in steps:
-                n = len(step["peers"])
-                block[start:start + n, start:start + n] = step["peers"]
-                start += n
-            joined[name] = block
+            joined[name] = block_diag(*(step["peers"] for step in steps))
         else:
             joined[name] = np.concatenate([step[name] for step in steps])
     return joined

@@ -160,7 +160,7 @@ class GroupRun:
     learner (one network over every seed's agents), each seed's task, streams and running episode."""
 
     def __init__(self, task: str, algo: str, seeds: list[int], cfg: SuiteConfig):
-        self.task, self.algo, self.seeds = task, algo, list(seeds)
+        self.seeds = list(seeds)
         self.schedule, self.learner_cfg = getattr(cfg, task), cfg.semi_cooperative
         if len(seeds) > 1 and not seed_group.groupable(SEMI_COOPERATIVE[algo].load(), cfg):
             raise ConfigError(f"{algo}: its seeds cannot share one network (parameter sharing, or a mixer over the "
@@ -234,12 +234,13 @@ def train_seeds(task: str, algo: str, seeds: list[int], cfg: SuiteConfig, outs: 
         if (t + 1) % schedule.eval_every == 0:
             eval_envs = [make_task(task, schedule, np.random.default_rng([seed, 8, (t + 1) // schedule.eval_every]))
                          for seed in seeds]
-            for k, values in enumerate(evaluate_seeds(learner, eval_envs, schedule.eval_episodes)):
+            evaluations = evaluate_seeds(learner, eval_envs, schedule.eval_episodes)
+            for k, values in enumerate(evaluations):
                 values = {**values, "train_social_welfare": float(np.mean(train_welfare[k])) if train_welfare[k] else np.nan,
                           "loss": float(np.mean(losses[k])) if losses[k] else np.nan, "epsilon": epsilon}
                 rows[k] += [(t + 1, metric, float(value)) for metric, value in values.items()]
             train_welfare, losses = [[] for _ in seeds], [[] for _ in seeds]
-            bar.set_postfix(welfare=f"{np.mean([r[-1][2] for r in rows if r]):.1f}")
+            bar.set_postfix(welfare=f"{np.mean([values['social_welfare'] for values in evaluations]):.1f}")
         # at the first step after each `checkpoint_every` steps at which every seed's episode ended
         due_checkpoint |= (t + 1) % schedule.checkpoint_every == 0
         if due_checkpoint and all(dones):
