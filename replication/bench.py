@@ -28,7 +28,6 @@ import torch
 from replication import io
 from replication.config import BattleConfig, SuiteConfig, resolve
 from replication.experiments import battle as battle_experiments
-from replication.experiments import seed_group
 from replication.provenance import _cpu_name
 from replication.registry import SEMI_COOPERATIVE
 from replication.tasks.battle import N_ACTIONS
@@ -202,11 +201,10 @@ def bench_semi_cooperative(task: str, out: str | Path, threads: int = 1, episode
                  {"measure": "gradient_floor_steps_per_second", "algo": algo, "value": steps / floor},
                  {"measure": "training_over_floor", "algo": algo, "value": loop / floor},
                  {"measure": "evaluation_steps_per_second", "algo": algo, "value": steps / greedy}]
-        if seed_group.groupable(SEMI_COOPERATIVE[algo].load(), cfg):
-            rates = {k: grouped_training(task, algo, cfg, k, steps) for k in group_sizes}
-            rows += [{"measure": f"seed_steps_per_second_k{k}", "algo": algo, "value": rate} for k, rate in rates.items()]
-            rows += [{"measure": f"group_speedup_k{k}", "algo": algo, "value": rate / rates[group_sizes[0]]}
-                     for k, rate in rates.items() if k != group_sizes[0]]
+        rates = {k: grouped_training(task, algo, cfg, k, steps) for k in group_sizes}
+        rows += [{"measure": f"seed_steps_per_second_k{k}", "algo": algo, "value": rate} for k, rate in rates.items()]
+        rows += [{"measure": f"group_speedup_k{k}", "algo": algo, "value": rate / rates[group_sizes[0]]}
+                 for k, rate in rates.items() if k != group_sizes[0]]
     frame = pd.DataFrame(rows)
     frame["threads"], frame["device"], frame["cpu"] = threads, "cpu", _cpu_name()
     frame["platform"], frame["torch"] = platform.platform(), torch.__version__

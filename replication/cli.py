@@ -81,6 +81,12 @@ def build_parser() -> argparse.ArgumentParser:
     tour = sub.add_parser("tournament", help="battle cross-play tournament", epilog=EPILOG,
                           description="Play every ordered pair of trained battle models, balanced over side and group order; writes runs/battle/tournament.csv.")
     tour.add_argument("--results", required=True, help="results folder of one scale, e.g. results/default")
+    part = tour.add_mutually_exclusive_group()
+    part.add_argument("--rows", default=None, metavar="ALGO",
+                      help="play only the pairings ALGO's models lead (one part of the tournament): "
+                           "writes runs/battle/tournament/rows_ALGO.csv")
+    part.add_argument("--merge", action="store_true",
+                      help="join the parts, one per algorithm, into runs/battle/tournament.csv (no play)")
     tour.add_argument("--threads", type=int, default=1)
     tour.add_argument("--no-progress", action="store_true")
     _common(tour)
@@ -188,6 +194,9 @@ def main(argv: list[str] | None = None) -> int:
             else:
                 frame = bench.bench_semi_cooperative(args.task, out, args.threads, args.rounds, args.algos)
             print(frame[["measure", "algo", "value"]].to_string(index=False))
+            if args.task != "battle":
+                from replication.analysis import cost
+                print(cost.study_estimate(args.task, bench.paper_settings(), frame.assign(task=args.task, file=str(out))))
             return 0
         if args.command in ("evaluate", "render"):
             return watch_command(args)
@@ -214,7 +223,10 @@ def main(argv: list[str] | None = None) -> int:
             figures.write_figures(args.results, cfg)
         elif args.command == "tournament":
             from replication import tournament
-            tournament.run_tournament(args.results, cfg, args.threads, progress=not args.no_progress)
+            if args.merge:
+                tournament.merge_tournament(args.results, cfg)
+            else:
+                tournament.run_tournament(args.results, cfg, args.threads, progress=not args.no_progress, rows=args.rows)
         elif args.command == "scripted":
             from replication import tournament
             tournament.run_scripted_evaluation(args.results, cfg, args.threads, progress=not args.no_progress)

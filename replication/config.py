@@ -214,10 +214,10 @@ class SemiCooperativeConfig:
     # z from the live mission network (paper) or its frozen copy (author code)
     peer_network: Literal["mission", "frozen_copy"] = tagged("mission", only=("ped_dqn", "pe_dqn"))
     parameter_sharing: bool = False               # author code: one network per agent
-    # seeds of a learner trained together in one job (experiments/seed_group.py); QMIX's and shared
-    # networks' seeds always one by one. Part of the runs' settings: grouped seeds follow their runs
-    # alone only to float precision, and drift apart over long runs (README)
-    seeds_per_job: int = positive(5, only=("ped_dqn", "idqn", "pe_dqn", "reward_sharing", "mfq", "random"))
+    # seeds of a learner trained together in one job (experiments/seed_group.py). Part of the runs'
+    # settings: grouped seeds follow their runs alone only to float precision, and drift apart over
+    # long runs (README)
+    seeds_per_job: int = positive(5)
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import torch
 
 from replication import io
@@ -12,6 +13,11 @@ from replication.config import ConfigError, SuiteConfig
 from replication.experiments import battle as battle_experiments
 
 TOURNAMENT_FILE = Path("runs", "battle", "tournament.csv")
+TOURNAMENT_PARTS = Path("runs", "battle", "tournament")   # rows_<algo>.csv: the pairings an algorithm's models lead
+
+
+def part_file(algo: str) -> Path:
+    return TOURNAMENT_PARTS / f"rows_{algo}.csv"
 
 
 def find_models(results: str | Path, cfg: SuiteConfig) -> dict:
@@ -48,9 +54,30 @@ def _evaluate(results, cfg: SuiteConfig, play, file: Path, threads: int, progres
     return out
 
 
-def run_tournament(results: str | Path, cfg: SuiteConfig, threads: int = 1, progress: bool = True) -> Path:
-    """Fig. 8's cross-play of every trained model pair → runs/battle/tournament.csv."""
-    return _evaluate(results, cfg, battle_experiments.tournament, TOURNAMENT_FILE, threads, progress)
+def run_tournament(results: str | Path, cfg: SuiteConfig, threads: int = 1, progress: bool = True,
+                   rows: str | None = None) -> Path:
+    """Fig. 8's cross-play of every trained model pair → runs/battle/tournament.csv; with `rows`, only
+    the pairings that algorithm's models lead → runs/battle/tournament/rows_<algo>.csv (a part)."""
+    if rows is None:
+        return _evaluate(results, cfg, battle_experiments.tournament, TOURNAMENT_FILE, threads, progress)
+    if rows not in cfg.battle.algorithms:
+        raise ConfigError(f"--rows: {rows!r} is not one of battle's algorithms ({', '.join(cfg.battle.algorithms)})")
+
+    def part(models, battle, seed, progress):
+        return battle_experiments.tournament(models, battle, seed, progress, row_algos=[rows])
+    return _evaluate(results, cfg, part, part_file(rows), threads, progress)
+
+
+def merge_tournament(results: str | Path, cfg: SuiteConfig) -> Path:
+    """The parts (`run_tournament(rows=…)`), one per algorithm, concatenated in the whole tournament's
+    order → runs/battle/tournament.csv; a missing part is a one-line error."""
+    paths = [Path(results) / part_file(algo) for algo in sorted(cfg.battle.algorithms)]
+    missing = [path for path in paths if not path.exists()]
+    if missing:
+        raise ConfigError(f"tournament --merge: {missing[0]} is missing; play it first (tournament --rows ALGO)")
+    out = Path(results) / TOURNAMENT_FILE
+    io.write_csv(out, pd.concat([pd.read_csv(path) for path in paths], ignore_index=True))
+    return out
 
 
 def run_scripted_evaluation(results: str | Path, cfg: SuiteConfig, threads: int = 1, progress: bool = True) -> Path:

@@ -366,6 +366,34 @@ def test_tournament_schedule_outcomes_and_evaluation_policy(monkeypatch, policy,
     assert reference["win"].tolist() == [1, 0, 1, 0] and reference["tie"].tolist() == [1, 0, 1, 0]
 
 
+def test_tournament_in_parts_is_the_whole_tournament_to_the_byte(tmp_path):
+    """Untrained MF-Q and AC models, two seeds each (AC samples π from its stream: evaluation_policy
+    sample), 4 rounds of 10 steps per pairing on SMALL's map: (2 + 2)² − 4 = 12 pairings, 48 rounds. Played
+    whole, and in two parts (the pairings MF-Q's models lead, then AC's) joined by `merge_tournament`:
+    the same file, byte for byte, whatever other pairings a part's process played before."""
+    from replication import io
+    from replication.config import resolve
+    from replication.tournament import TOURNAMENT_FILE, merge_tournament, part_file
+    cfg = resolve({"scale": "default", "battle": {"map_size": SMALL.map_size, "agents_per_side": SMALL.agents_per_side, "max_steps": 10,
+                              "algorithms": ["mfq", "ac"], "seeds": [0, 1], "tournament_rounds": 4,
+                              "evaluation_policy": "sample"}})
+    env = battle_experiments.make_env(cfg.battle, 0)
+
+    def models():
+        rng = np.random.default_rng(0)
+        torch.manual_seed(0)
+        return {(algo, seed): battle_experiments.make_learner(algo, env, cfg.battle, rng, "cpu")
+                for algo in ("ac", "mfq") for seed in (0, 1)}
+    whole = battle_experiments.tournament(models(), cfg.battle, progress=False)
+    assert len(whole) == 48 and set(whole["row_algo"]) == {"ac", "mfq"}
+    shared = models()   # one process plays both parts, MF-Q's first: the streams must not carry over
+    for algo in ("mfq", "ac"):
+        io.write_csv(tmp_path / part_file(algo), battle_experiments.tournament(shared, cfg.battle, progress=False, row_algos=[algo]))
+    merge_tournament(tmp_path, cfg)
+    io.write_csv(tmp_path / "whole.csv", whole)
+    assert (tmp_path / TOURNAMENT_FILE).read_bytes() == (tmp_path / "whole.csv").read_bytes()
+
+
 def test_tournament_rounds_must_balance_side_and_group():
     with pytest.raises(ConfigError, match="tournament_rounds: must be a multiple of 4"):
         BattleConfig(tournament_rounds=6).check("battle")

@@ -14,7 +14,7 @@ def _bench(rows, device="cpu", task="battle", file="battle.csv"):
                           "algo": algo, "measure": measure, "value": value} for algo, measure, value in rows])
 
 
-SMALL = resolve({"scale": "paper", "seeds": [0, 1],
+SMALL = resolve({"scale": "paper", "seeds": [0, 1], "semi_cooperative": {"seeds_per_job": 1},
                  "battle": {"algorithms": ["mfq", "il"], "seeds": [0, 1], "rounds": 10, "max_steps": 100,
                             "tournament_rounds": 4},
                  "pursuit": {"steps": 1000, "eval_every": 500, "eval_episodes": 2, "episode_length": 10}})
@@ -27,16 +27,19 @@ def test_battle_training_and_tournament_cost_by_hand():
     = 80 s, the longest run 30 s. The tournament pairs 4 models: MF-Q–MF-Q 2 pairings (seed 0 v 1 and
     1 v 0), MF-Q–IL 4, IL–MF-Q 4, IL–IL 2; each 4 rounds × 100 steps = 400 steps at the mean of the two
     sides' seconds per step (MF-Q 1/50 = 0.02, IL 1/100 = 0.01): 2·400·0.02 + 8·400·0.015 + 2·400·0.01
-    = 16 + 48 + 8 = 72 s. CPU-hours (152 s at one thread) = 0.04222; CPU-cluster wall = 30 + 72 =
-    102 s; no cuda rows, so no GPU-node figure."""
+    = 16 + 48 + 8 = 72 s, in two jobs by row algorithm: MF-Q's rows 16 + 24 = 40 s, IL's 24 + 8 =
+    32 s. CPU-hours (152 s at one thread) = 0.04222; CPU-cluster wall = the longest run 30 s + the
+    longest part 40 s = 70 s; no cuda rows, so no GPU-node figure."""
     jobs = cost.claim_jobs("battle", ["mfq"], True, SMALL)
-    assert [(j.algo, j.seed) for j in jobs] == [("mfq", 0), ("mfq", 1), ("il", 0), ("il", 1), ("tournament", -1)]
+    assert [(j.algo, j.seed, j.rows) for j in jobs] == [("mfq", 0, ""), ("mfq", 1, ""), ("il", 0, ""), ("il", 1, ""),
+                                                        ("tournament", -1, "il"), ("tournament", -1, "mfq")]
+    assert [cost.job_seconds(job, SMALL, BATTLE_BENCH, "cpu")[0] for job in jobs[4:]] == pytest.approx([32, 40])
     found = cost.jobs_cost(jobs, SMALL, BATTLE_BENCH)
     assert found["cost_cpu_hours"] == pytest.approx(152 / 3600)
-    assert found["cost_cluster_hours"] == pytest.approx(102 / 3600)
+    assert found["cost_cluster_hours"] == pytest.approx(70 / 3600)
     assert np.isnan(found["cost_gpu_node_hours"])
     assert found["cost_basis"] == ("4 battle runs (mfq, il; 2 seeds × 10 rounds) + the tournament (4 models, "
-                                   "4 rounds per pairing); from battle.csv")
+                                   "4 rounds per pairing, 2 jobs); from battle.csv")
     gpu = pd.concat([BATTLE_BENCH, _bench([(a, m, v / 10 if m == "round_seconds" else v * 10) for a, m, v in
                                            BATTLE_BENCH[["algo", "measure", "value"]].itertuples(index=False)],
                                           device="cuda", file="battle-cuda.csv")])
@@ -56,6 +59,29 @@ def test_paper_b_run_cost_counts_its_evaluation_episodes_and_names_a_missing_row
     partial = cost.jobs_cost(jobs, SMALL, bench.iloc[:-1])
     assert np.isnan(partial["cost_cpu_hours"])
     assert partial["cost_basis"].endswith("; no bench row pursuit idqn evaluation_steps_per_second")
+
+
+def test_paper_b_jobs_of_seeds_trained_together_cost_by_hand():
+    """Five seeds, two per job (seeds_per_job 2): jobs (0, 1), (2, 3), (4). Pursuit, 36 000 steps;
+    36 000 // 18 000 × 2 episodes × 10 steps = 40 evaluation steps a run at 20 steps/s = 2 s. One
+    seed alone trains 100 steps/s (360 s + 2 s = 362 s); two together 125 seed-steps/s (288 s + 2 s
+    = 290 s a seed, 580 s a job). IDQN: 580 + 580 + 362 = 1522 s = 0.4228 CPU-hours; the longest job
+    580 s. The study (the null model left out): on a 16-core node 1522 / 16 = 95 s, below the
+    longest job, so 580 s ≈ 10 min. Without the k2 row the grouped jobs' row is named as missing."""
+    cfg = resolve({"scale": "paper", "seeds": [0, 1, 2, 3, 4], "semi_cooperative": {"seeds_per_job": 2},
+                   "pursuit": {"steps": 36_000, "eval_every": 18_000, "eval_episodes": 2, "episode_length": 10,
+                               "algorithms": ["idqn", "random"]}})
+    bench = _bench([("idqn", "training_steps_per_second", 100.0), ("idqn", "seed_steps_per_second_k2", 125.0),
+                    ("idqn", "evaluation_steps_per_second", 20.0)], task="pursuit", file="pursuit.csv")
+    jobs = cost.claim_jobs("pursuit", ["idqn"], False, cfg)
+    assert [job.seeds for job in jobs] == [(0, 1), (2, 3), (4,)]
+    found = cost.jobs_cost(jobs, cfg, bench)
+    assert found["cost_cpu_hours"] == pytest.approx(1522 / 3600) and found["cost_cluster_hours"] == pytest.approx(580 / 3600)
+    assert found["cost_basis"] == "5 pursuit runs (idqn; 5 seeds × 36,000 steps, 3 jobs); from pursuit.csv"
+    assert cost.study_estimate("pursuit", cfg, bench) == (
+        "pursuit at this scale: 0.4 CPU-hours, about 10 min on one 16-core node (5 pursuit runs (idqn; 5 seeds × "
+        "36,000 steps, 3 jobs); from pursuit.csv)")
+    assert cost.jobs_cost(jobs, cfg, bench.iloc[[0, 2]])["cost_basis"].endswith("no bench row pursuit idqn seed_steps_per_second_k2")
 
 
 def test_bench_files_are_read_by_task_with_their_device(tmp_path):

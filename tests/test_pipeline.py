@@ -76,8 +76,7 @@ def test_config_edit_reruns_exactly_what_it_affects(local_smoke_run):
     four runs (MF-Q and its untrained null model, two seeds) and the analysis; an MF-Q-only Gaussian Squeeze setting (added from another YAML)
     plans MF-Q's two runs only; an analysis-only setting plans the analysis only; a battle evaluation
     setting plans the tournament, the GIF of its best models and the analysis; a claims file of your
-    own plans the audit alone; paper B's seeds one job each plans the grouped learners' runs (QMIX's
-    are one job each already); `compare_tasks` plans the other variant's runs of that task and the
+    own plans the audit alone; paper B's seeds one job each plans every paper-B run; `compare_tasks` plans the other variant's runs of that task and the
     audit; reverting plans nothing."""
     suite, proc = local_smoke_run
     assert proc.returncode == 0, proc.stderr[-3000:]
@@ -99,16 +98,18 @@ def test_config_edit_reruns_exactly_what_it_affects(local_smoke_run):
             ("ising: {timeseries_taus: [0.8]}", set(), analysis),
             # a claims file of your own: the audit alone
             (f"claims: [{EXAMPLE_CLAIMS}]", set(), {"audit"}),
-            # paper B's seeds one job each instead of together: every grouped learner's runs, not QMIX's
+            # paper B's seeds one job each instead of together: every paper-B run (QMIX's too)
             ("semi_cooperative: {seeds_per_job: 1}",
              {f"{run}/seed{seed}" for run in ("prisoners_dilemma/ped_dqn", "prisoners_dilemma/idqn", "pursuit/ped_dqn",
-                                              "tiger_deer/mfq") for seed in (0, 1)},
+                                              "resource_sharing/qmix", "tiger_deer/mfq") for seed in (0, 1)},
              {"semi_cooperative_run_seeds_0", "semi_cooperative_run_seeds_1"} | analysis),
             # the other variant of a task: its runs (in results/smoke-reference_code) and the audit
             ("compare_tasks: [ising_toy]", {f"ising_toy/{algo}/seed{seed}" for algo in ("mfq", "untrained") for seed in (0, 1)},
              {"other_variant_run", "audit"}),
             # the GIF shows the tournament's best models, so it follows the tournament
-            ("battle: {tournament_rounds: 8}", {"battle/tournament.csv"}, {"battle_tournament", "battle_render"} | analysis)):
+            ("battle: {tournament_rounds: 8}",
+             {"battle/tournament.csv"} | {f"battle/tournament/rows_{algo}.csv" for algo in ("mfq", "il", "mfac", "ac", "ped_dqn")},
+             {"battle_tournament_rows", "battle_tournament", "battle_render"} | analysis)):
         (suite / "edit.yaml").write_text(overrides + "\n")
         runs, rules, out = _planned(suite, ("workflow/config/smoke.yaml", "edit.yaml"))
         assert (runs, rules) == (expected_runs, expected_rules), (overrides, out[-2000:])

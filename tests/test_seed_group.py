@@ -9,10 +9,9 @@ import pytest
 import torch
 
 from replication.algorithms.semi_cooperative.dqn import DQN
-from replication.config import ConfigError, load_config
+from replication.config import load_config
 from replication.experiments import semi_cooperative as sc
 from replication.experiments import seed_group
-from replication.registry import SEMI_COOPERATIVE
 from replication.replay import JointStepReplay
 
 from conftest import SMOKE
@@ -100,15 +99,18 @@ def test_joined_steps_see_no_other_seed():
     assert joined["reward"].tolist() == [1.0, 2.0, 3.0, 4.0] and joined["state"] is None
 
 
-@pytest.mark.parametrize("task, algo", [("pursuit", "idqn"), ("prisoners_dilemma", "ped_dqn"),
-                                        ("resource_sharing", "reward_sharing"), ("pursuit", "random")])
-def test_grouped_training_gives_each_seed_its_run_alone(task, algo):
+@pytest.mark.parametrize("task, algo, shared", [("pursuit", "idqn", False), ("prisoners_dilemma", "ped_dqn", False),
+                                                ("resource_sharing", "reward_sharing", False), ("pursuit", "random", False),
+                                                ("resource_sharing", "qmix", False), ("pursuit", "idqn", True)])
+def test_grouped_training_gives_each_seed_its_run_alone(task, algo, shared):
     """Seeds 0 and 1 trained together at smoke scale (pursuit 200 steps with the convolutional
     network; the prisoner's dilemma with PED-DQN's peer evaluation; resource sharing with shared
-    rewards; the null model) log what each logs alone, evaluation by evaluation: every metric equal
-    to the last bit but the loss, whose per-seed sum is added up in another order (relative 1e-5)."""
+    rewards; the null model; QMIX, each seed's agents mixed by its own mixer over its own state;
+    one shared network per seed) log what each logs alone, evaluation by evaluation: every metric
+    equal to the last bit but the loss, whose per-seed sum is added up in another order (relative 1e-5)."""
     cfg = load_config([DEFAULT, SMOKE])
-    cfg = dataclasses.replace(cfg, **{task: dataclasses.replace(getattr(cfg, task), steps=200, eval_every=100)})
+    cfg = dataclasses.replace(cfg, **{task: dataclasses.replace(getattr(cfg, task), steps=200, eval_every=100)},
+                              semi_cooperative=dataclasses.replace(cfg.semi_cooperative, parameter_sharing=shared))
     with tempfile.TemporaryDirectory() as out:
         grouped = sc.train_seeds(task, algo, [0, 1], cfg, [Path(out, "0"), Path(out, "1")], progress=False)
     for seed, group_metrics in zip((0, 1), grouped):
@@ -120,18 +122,6 @@ def test_grouped_training_gives_each_seed_its_run_alone(task, algo):
         assert exact["value_alone"].equals(exact["value_group"]), exact[exact["value_alone"] != exact["value_group"]]
         loss = both[both["metric"] == "loss"]
         np.testing.assert_allclose(loss["value_group"], loss["value_alone"], rtol=1e-5)
-
-
-def test_qmix_and_shared_networks_do_not_group():
-    """QMIX mixes over the joint state and a shared network serves every agent: neither is per agent."""
-    cfg = load_config([DEFAULT, SMOKE])
-    def groupable(algo, config):
-        return seed_group.groupable(SEMI_COOPERATIVE[algo].load(), config)
-    assert groupable("ped_dqn", cfg) and not groupable("qmix", cfg)
-    shared = dataclasses.replace(cfg, semi_cooperative=dataclasses.replace(cfg.semi_cooperative, parameter_sharing=True))
-    assert not groupable("idqn", shared)
-    with pytest.raises(ConfigError, match="qmix: its seeds cannot share one network"):
-        sc.GroupRun("resource_sharing", "qmix", [0, 1], cfg)
 
 
 def test_seed_models_are_each_seeds_networks():

@@ -36,9 +36,9 @@ def test_reshaped_reward_with_and_without_peers_in_view():
 def _constant_q(network, values):
     """Make a per-agent network output the given Q-values (agents × actions) whatever it reads."""
     with torch.no_grad():
-        for w in network.weights:
-            w.zero_()
-        network.biases[-1].copy_(torch.tensor(values, dtype=torch.float32)[:, None, :])
+        for layer in network.layers:
+            layer.weight.zero_()
+        network.layers[-1].bias.copy_(torch.tensor(values, dtype=torch.float32)[:, None, :])
 
 
 @pytest.mark.parametrize("bootstrap, expected_z", [("policy", [5 + 0.99 * 1 - 2, 0 + 0.99 * 0.5 - 0.5]),

@@ -9,6 +9,7 @@ import torch
 
 from replication.algorithms.semi_cooperative.mfq import MeanFieldDQN
 from replication.algorithms.semi_cooperative.pe_dqn import PeerEvaluationDQN
+from replication.algorithms.semi_cooperative.dqn import AgentQNetwork
 from replication.algorithms.semi_cooperative.qmix import QMIX, Mixer
 from replication.config import algorithm_config
 from replication.tasks.prisoners_dilemma import PrisonersDilemma
@@ -31,11 +32,15 @@ def _hand_mixer(mixer: Mixer) -> Mixer:
 def test_qmix_mixer_by_hand_and_monotone():
     """Q_tot = 4·ELU(2·q1 + 3·q2 + 0.5) + 1. q = (1, 0): 4·2.5 + 1 = 11. q = (1, −1): the ELU input
     is −0.5, ELU = e^−0.5 − 1 = −0.393469, Q_tot = −0.573877. With random hypernetworks and states,
-    ∂Q_tot/∂q_a ≥ 0 for every agent (the absolute weights make the mix monotone)."""
+    ∂Q_tot/∂q_a ≥ 0 for every agent (the absolute weights make the mix monotone). Two seeds' mixers
+    side by side (n_seeds 2, both set so) mix each seed's two agents alone: q = (1, 0 | 1, −1) → (11, −0.573877)."""
     mixer = _hand_mixer(Mixer(2, 3, 1))
     state = torch.zeros(2, 3)
     out = mixer(torch.tensor([[1.0, 0.0], [1.0, -1.0]]), state)
-    np.testing.assert_allclose(out.detach().numpy(), [11.0, 4 * (np.exp(-0.5) - 1) + 1], rtol=1e-6)
+    np.testing.assert_allclose(out.detach().numpy()[:, 0], [11.0, 4 * (np.exp(-0.5) - 1) + 1], rtol=1e-6)
+    two_seeds = _hand_mixer(Mixer(4, 3, 1, n_seeds=2))
+    out = two_seeds(torch.tensor([[1.0, 0.0, 1.0, -1.0]]), torch.zeros(1, 6))
+    np.testing.assert_allclose(out.detach().numpy()[0], [11.0, 4 * (np.exp(-0.5) - 1) + 1], rtol=1e-6)
     torch.manual_seed(0)
     random_mixer = Mixer(4, 5, 8)
     q = torch.randn(256, 4, requires_grad=True)
@@ -101,10 +106,11 @@ def test_pursuit_network_is_the_authors_convolution_per_agent():
     """pursuit/agents/ind_dqn/dq_network.py per agent: conv 3×3×3→32 (896 weights and biases) over
     the 7×7×3 view → 5×5×32 = 800, concatenated with the 3 features → dense 64 (803·64 + 64 = 51 456)
     → dense 64 (4 160) → 5 Q-values (325): 56 837 parameters per agent, 227 348 for 4 agents.
-    Agents are independent: changing agent 1's input leaves agent 0's Q-values as they were."""
-    from replication.algorithms.semi_cooperative.dqn import AgentConvQNetwork
+    The convolution is nn.Conv2d's (agent 2's weights in a Conv2d give its features). Agents are
+    independent: changing agent 1's input leaves agent 0's Q-values as they were; agent 2's output
+    equals a single-agent network given agent 2's weights."""
     torch.manual_seed(0)
-    net = AgentConvQNetwork(4, (7, 7, 3), 150, 5, 64, shared=False)
+    net = AgentQNetwork(4, 150, 5, 64, shared=False, view_shape=(7, 7, 3))
     assert sum(p.numel() for p in net.parameters()) == 4 * 56_837
     x = torch.rand(2, 4, 150)
     q = net(x)
@@ -114,13 +120,37 @@ def test_pursuit_network_is_the_authors_convolution_per_agent():
     moved = net(changed)
     torch.testing.assert_close(moved[:, 0], q[:, 0])
     assert not torch.allclose(moved[:, 1], q[:, 1])
-    # agent 2's output equals a single-agent network given agent 2's weights
-    single = AgentConvQNetwork(1, (7, 7, 3), 150, 5, 64, shared=False)
+    conv = torch.nn.Conv2d(3, 32, 3)
+    with torch.no_grad():   # patch features in (channel, row, column) order, as Conv2d's weights
+        conv.weight.copy_(net.conv.weight[2].T.reshape(32, 3, 3, 3)), conv.bias.copy_(net.conv.bias[2, 0])
+    view = x[:, 2, :147].reshape(2, 7, 7, 3).permute(0, 3, 1, 2)
+    expected = torch.relu(conv(view)).permute(0, 2, 3, 1).reshape(2, 800)    # (row, column, filter) order
+    torch.testing.assert_close(net._view_features(x[..., :147].transpose(0, 1))[2], expected)
+    single = AgentQNetwork(1, 150, 5, 64, shared=False, view_shape=(7, 7, 3))
     with torch.no_grad():
-        single.conv.weight.copy_(net.conv.weight[64:96]), single.conv.bias.copy_(net.conv.bias[64:96])
-        for mine, theirs in zip(single.head.parameters(), net.head.parameters()):
+        for mine, theirs in zip(single.parameters(), net.parameters()):
             mine.copy_(theirs[2:3])
     torch.testing.assert_close(single(x[:, 2:3])[:, 0], q[:, 2])
+
+
+def test_shared_network_is_one_network_per_seed_reading_the_agent_index():
+    """`parameter_sharing`: 3 agents, one network reading [input, one-hot of the agent]; with its
+    weights zero but the first layer's (input weights 0, index weights (1, 2, 3) to one hidden unit),
+    the hidden bias 0 and the head's weight 1 from that unit through a second layer of identity,
+    agent a's Q-value is relu(relu(a + 1)) = a + 1 for every action. Two seeds stacked (n_seeds 2)
+    keep one such network each: seed 1's second network, scaled by 10, gives 10·(a + 1) for its agents."""
+    net = AgentQNetwork(6, 4, 2, 3, shared=True, n_seeds=2)
+    assert [tuple(layer.weight.shape) for layer in net.layers] == [(2, 7, 3), (2, 3, 3), (2, 3, 2)]
+    with torch.no_grad():
+        for p in net.parameters():
+            p.zero_()
+        for seed, scale in ((0, 1.0), (1, 10.0)):
+            net.layers[0].weight[seed, 4:, 0] = torch.tensor([1.0, 2.0, 3.0]) * scale
+            net.layers[1].weight[seed, 0, 0] = 1.0
+            net.layers[2].weight[seed, 0, :] = 1.0
+    q = net(torch.randn(5, 6, 4))
+    expected = torch.tensor([1.0, 2.0, 3.0, 10.0, 20.0, 30.0])[None, :, None].expand(5, 6, 2)
+    torch.testing.assert_close(q, expected)
 
 
 def test_reward_sharing_starts_after_the_warm_up(smoke_cfg):

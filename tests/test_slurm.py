@@ -43,11 +43,12 @@ def test_smoke_pipeline_on_slurm_equals_local_run(repo_copy, local_smoke_run):
     # Ising (+ its null models: random spins, untrained MF-Q), toy (+ untrained MF-Q), Gaussian Squeeze
     # (+ its null model), battle, paper B (smoke.yaml)
     assert len(runs) == 4 + 2 + 2 + 2 + 2 + 12 + 2 + 10 + 10
-    # every training job went through sbatch: one Slurm log per job (the tournament and the scripted evaluation too);
-    # paper B's learners train their two seeds in one job (seeds_per_job), but for QMIX: the prisoner's dilemma's
-    # PED-DQN and IDQN, pursuit's PED-DQN and tiger_deer's MF-Q are 4 jobs of 2 runs
+    # every training job went through sbatch: one Slurm log per job (the scripted evaluation and the tournament's
+    # five parts, one per battle algorithm, too; their join runs on the submitting machine);
+    # paper B's learners train their two seeds in one job (seeds_per_job): the prisoner's dilemma's
+    # PED-DQN and IDQN, pursuit's PED-DQN, resource sharing's QMIX and tiger_deer's MF-Q are 5 jobs of 2 runs
     slurm_logs = list((repo_copy / "slurm_logs").rglob("*.log"))
-    assert len(slurm_logs) == len(runs) - 4 + 2
+    assert len(slurm_logs) == len(runs) - 5 + 1 + 5
     # same seeds → same metrics, wherever the job ran
     for rel in runs:
         assert (repo_copy / rel).read_bytes() == (local / rel).read_bytes(), rel

@@ -9,14 +9,18 @@ the paper scale can be costed. Nothing here is typed in: a job without a benchma
 and the claim says which bench to run.
 
 - battle training run: rounds × the bench's seconds per training round (`round_seconds`);
-- battle tournament: for every seed pairing, tournament_rounds × max_steps steps, each at the mean of
-  the two algorithms' seconds per acting step (`acting_steps_per_second`); every round is taken to
-  last max_steps, so this is an upper bound;
-- paper-B run: steps / `training_steps_per_second` plus its evaluation steps (steps // eval_every ×
+- battle tournament, one job per row algorithm (the pipeline plays it in parts): for every seed
+  pairing that algorithm's models lead, tournament_rounds × max_steps steps, each at the mean of the
+  two algorithms' seconds per acting step (`acting_steps_per_second`); every round is taken to last
+  max_steps, so this is an upper bound;
+- paper-B job (`seeds_per_job` seeds trained in one process, `experiments/seed_group.py`): per
+  seed, steps / the seed-steps/s of a group of that size (`seed_steps_per_second_k<K>`;
+  `training_steps_per_second` for one seed) plus its evaluation steps (steps // eval_every ×
   eval_episodes × episode_length, an upper bound) / `evaluation_steps_per_second`.
 
 Reported per claim: CPU-hours (seconds × the bench's threads), the wall time on a CPU cluster with a
-core for every job (the longest training run, then the tournament, which needs every model), and
+core for every job (the longest training run, then the longest part of the tournament, which needs
+every model), and
 the hours on one GPU node where a benchmark with device cuda exists (every job one after another:
 an upper bound, since a node runs several at once).
 """
@@ -52,10 +56,14 @@ def load_benches(folder: str | Path) -> pd.DataFrame:
 
 @dataclass(frozen=True)
 class Job:
-    """One job of a scale: a training run (task, algo, seed) or a task's tournament (algo "tournament")."""
+    """One job of a scale: a battle training run (task, algo, seed), paper-B training runs of the
+    seeds trained together in one process (task, algo, seeds), or the part of battle's tournament
+    that one algorithm's models lead (algo "tournament", rows)."""
     task: str
     algo: str
     seed: int = -1
+    seeds: tuple[int, ...] = ()
+    rows: str = ""
 
     @property
     def kind(self) -> str:
@@ -65,11 +73,13 @@ class Job:
 def claim_jobs(task: str, algos: list[str], reads_tournament: bool, cfg: SuiteConfig) -> list[Job]:
     """The jobs a claim's value needs at the scale of `cfg`: each algorithm's runs over the scale's
     seeds, and where the measure reads the tournament, the tournament and every model it plays."""
-    seeds = cfg.battle.seeds if task == "battle" else cfg.seeds
+    if task != "battle":
+        from replication.experiments.seed_group import seed_jobs
+        return [Job(task, algo, seeds=seeds) for algo in dict.fromkeys(algos) for seeds in seed_jobs(algo, cfg)]
     if reads_tournament:
         algos = [*algos, *cfg.battle.algorithms]
-    jobs = [Job(task, algo, seed) for algo in dict.fromkeys(algos) for seed in seeds]
-    return jobs + ([Job(task, "tournament")] if reads_tournament else [])
+    jobs = [Job(task, algo, seed) for algo in dict.fromkeys(algos) for seed in cfg.battle.seeds]
+    return jobs + ([Job(task, "tournament", rows=algo) for algo in sorted(cfg.battle.algorithms)] if reads_tournament else [])
 
 
 def _rate(bench: pd.DataFrame, task: str, algo: str, measure: str, device: str) -> tuple[float, int] | None:
@@ -87,7 +97,8 @@ def job_seconds(job: Job, cfg: SuiteConfig, bench: pd.DataFrame, device: str) ->
             found = _rate(bench, "battle", job.algo, "round_seconds", device)
             return (battle.rounds * found[0], found[1]) if found else f"battle {job.algo} round_seconds"
         from replication.experiments.battle import seed_pairs
-        pairs = seed_pairs([(algo, seed) for algo in battle.algorithms for seed in battle.seeds])
+        pairs = [pair for pair in seed_pairs([(algo, seed) for algo in battle.algorithms for seed in battle.seeds])
+                 if pair[0][0] == job.rows]
         rates = {algo: _rate(bench, "battle", algo, "acting_steps_per_second", device) for algo in battle.algorithms}
         missing = [algo for algo, found in rates.items() if found is None]
         if missing:
@@ -96,14 +107,16 @@ def job_seconds(job: Job, cfg: SuiteConfig, bench: pd.DataFrame, device: str) ->
         steps = battle.tournament_rounds * battle.max_steps
         return (sum(steps * (per_step[a] + per_step[b]) / 2 for (a, _), (b, _) in pairs),
                 max(found[1] for found in rates.values()))
-    schedule = getattr(cfg, job.task)
-    training = _rate(bench, job.task, job.algo, "training_steps_per_second", device)
-    evaluation = _rate(bench, job.task, job.algo, "evaluation_steps_per_second", device)
-    if training is None or evaluation is None:
-        which = "training" if training is None else "evaluation"
-        return f"{job.task} {job.algo} {which}_steps_per_second"
+    schedule, n_seeds = getattr(cfg, job.task), len(job.seeds)
+    rates = {"training": "training_steps_per_second" if n_seeds == 1 else f"seed_steps_per_second_k{n_seeds}",
+             "evaluation": "evaluation_steps_per_second"}
+    found = {which: _rate(bench, job.task, job.algo, measure, device) for which, measure in rates.items()}
+    for which, measure in rates.items():
+        if found[which] is None:
+            return f"{job.task} {job.algo} {measure}"
     eval_steps = schedule.steps // schedule.eval_every * schedule.eval_episodes * schedule.episode_length
-    return schedule.steps / training[0] + eval_steps / evaluation[0], training[1]
+    per_seed = schedule.steps / found["training"][0] + eval_steps / found["evaluation"][0]
+    return n_seeds * per_seed, found["training"][1]
 
 
 COST_COLUMNS = ("cost_cpu_hours", "cost_cluster_hours", "cost_gpu_node_hours", "cost_basis")
@@ -119,7 +132,7 @@ def jobs_cost(jobs: list[Job], cfg: SuiteConfig, bench: pd.DataFrame) -> dict:
         training = [seconds for job, (seconds, _) in zip(jobs, cpu) if job.kind == "training"]
         tournament = [seconds for job, (seconds, _) in zip(jobs, cpu) if job.kind == "tournament"]
         cost["cost_cpu_hours"] = sum(seconds * threads for seconds, threads in cpu) / 3600
-        cost["cost_cluster_hours"] = (max(training, default=0) + sum(tournament)) / 3600
+        cost["cost_cluster_hours"] = (max(training, default=0) + max(tournament, default=0)) / 3600
     gpu = [job_seconds(job, cfg, bench, "cuda") for job in jobs]
     if not any(isinstance(found, str) for found in gpu):
         cost["cost_gpu_node_hours"] = sum(seconds for seconds, _ in gpu) / 3600
@@ -133,15 +146,34 @@ def _basis(jobs: list[Job], cfg: SuiteConfig, bench: pd.DataFrame, gaps: list[st
     for task in dict.fromkeys(job.task for job in jobs):
         runs = [job for job in jobs if job.task == task and job.kind == "training"]
         length = f"{cfg.battle.rounds} rounds" if task == "battle" else f"{getattr(cfg, task).steps:,} steps"
-        parts.append(f"{len(runs)} {task} runs ({', '.join(dict.fromkeys(job.algo for job in runs))}; "
-                     f"{len({job.seed for job in runs})} seeds × {length})")
+        seeds = {seed for job in runs for seed in (job.seeds or (job.seed,))}
+        n_runs = sum(len(job.seeds) or 1 for job in runs)
+        grouped = f", {len(runs)} jobs" if n_runs != len(runs) else ""
+        parts.append(f"{n_runs} {task} runs ({', '.join(dict.fromkeys(job.algo for job in runs))}; "
+                     f"{len(seeds)} seeds × {length}{grouped})")
         if any(job.task == task and job.kind == "tournament" for job in jobs):
             battle = cfg.battle
             parts.append(f"the tournament ({len(battle.algorithms) * len(battle.seeds)} models, "
-                         f"{battle.tournament_rounds} rounds per pairing)")
+                         f"{battle.tournament_rounds} rounds per pairing, {len(battle.algorithms)} jobs)")
     files = sorted(set(bench.loc[bench["task"].isin({job.task for job in jobs}), "file"]))
     text = " + ".join(parts) + (f"; from {', '.join(Path(f).name for f in files)}" if files else "")
     return text + ("; no bench row " + ", ".join(gaps) if gaps else "")
+
+
+def study_estimate(task: str, cfg: SuiteConfig, bench: pd.DataFrame, node_cores: int = 16) -> str:
+    """One line: every learner of `task` but the null model (it takes no gradient step for the
+    bench to time) over the config's seeds, grouped as its `seeds_per_job` says, costed from `bench`:
+    CPU-hours and the wall time on a node of `node_cores` cores (CPU-hours ÷ cores, but never below
+    the longest job)."""
+    from replication.registry import SEMI_COOPERATIVE
+    algos = [algo for algo in getattr(cfg, task).algorithms if algo != SEMI_COOPERATIVE.null]
+    jobs = claim_jobs(task, algos, False, cfg)
+    found = jobs_cost(jobs, cfg, bench)
+    if np.isnan(found["cost_cpu_hours"]):
+        return f"{task} at this scale: {found['cost_basis']}"
+    node = max(found["cost_cpu_hours"] / node_cores, found["cost_cluster_hours"])
+    return (f"{task} at this scale: {found['cost_cpu_hours']:.1f} CPU-hours, about {format_hours(node)} on one "
+            f"{node_cores}-core node ({found['cost_basis']})")
 
 
 def format_hours(hours: float) -> str:

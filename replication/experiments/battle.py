@@ -255,18 +255,30 @@ def evaluation_epsilon(cfg: BattleConfig):
     return None if cfg.evaluation_policy == "greedy" else 0.0
 
 
-def tournament(models: dict, cfg: BattleConfig, seed: int = 0, progress: bool = True) -> pd.DataFrame:
+def tournament(models: dict, cfg: BattleConfig, seed: int = 0, progress: bool = True,
+               row_algos: list[str] | None = None) -> pd.DataFrame:
     """Every ordered pair of (algo, seed) models plays `tournament_rounds` rounds, balanced over side
     and group order (`balanced_rounds`). Actor-critics sample π (`evaluation_policy: sample`, the
     reference) or take argmax (`greedy`); Q-learners act greedily either way. Returns one row per
     round: row/column algorithm and seed, the row model's group and side, exact and reference-rule
-    kills, total rewards, and the win rule the outcome columns of the analysis use."""
-    rng = np.random.default_rng([seed, 5])
+    kills, total rewards, and the win rule the outcome columns of the analysis use.
+
+    Each pairing draws from streams of its own, keyed by its place in the whole tournament's list
+    of pairings (the maps' seeds, and π's draws for both models), so the tournament can be played
+    in parts: `row_algos` plays only the pairings whose row model is one of them, and the parts,
+    concatenated in row-algorithm order, are the whole tournament to the byte."""
     env = make_env(cfg, seed)
     records = []
-    for row_key, col_key in tqdm(seed_pairs(sorted(models)), desc="tournament", disable=not progress):
-        for record in balanced_rounds(models[row_key], models[col_key], cfg, env, rng, cfg.tournament_rounds,
-                                      evaluation_epsilon(cfg)):
+    pairs = list(enumerate(seed_pairs(sorted(models))))
+    if row_algos is not None:
+        pairs = [(index, (row_key, col_key)) for index, (row_key, col_key) in pairs if row_key[0] in row_algos]
+    for index, (row_key, col_key) in tqdm(pairs, desc="tournament", disable=not progress):
+        policy_rng = np.random.default_rng([seed, 6, index])    # π's draws of both models in this pairing
+        for model in (models[row_key], models[col_key]):
+            if hasattr(model, "rng"):
+                model.rng = policy_rng
+        for record in balanced_rounds(models[row_key], models[col_key], cfg, env, np.random.default_rng([seed, 5, index]),
+                                      cfg.tournament_rounds, evaluation_epsilon(cfg)):
             records.append({"row_algo": row_key[0], "row_seed": row_key[1], "col_algo": col_key[0],
                             "col_seed": col_key[1], **record})
     return pd.DataFrame(records)

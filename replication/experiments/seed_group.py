@@ -13,9 +13,10 @@ its random streams (`SeedStreams`: acting and replay draws come from the seed's 
 order as alone), its evaluation episodes and its outputs. Each seed's first weights are those its
 run alone starts from (built under `torch.manual_seed(seed)`).
 
-Learners whose networks are not per agent (parameter sharing, QMIX's mixer over the joint state)
-cannot be stacked this way; `groupable` says which can. The training loop that uses these pieces
-is `semi_cooperative.train_seeds` (a run alone is a group of one).
+Networks that are not per agent keep one copy per seed the same way, stacked along a leading seed
+axis: a shared network (`parameter_sharing`) and QMIX's mixer, which mixes each seed's agents with
+that seed's state. The training loop that uses these pieces is `semi_cooperative.train_seeds` (a
+run alone is a group of one).
 """
 
 from __future__ import annotations
@@ -25,7 +26,6 @@ import torch
 from scipy.linalg import block_diag
 
 from replication.config import SuiteConfig
-from replication.registry import SEMI_COOPERATIVE
 
 
 class SeedStreams:
@@ -77,8 +77,8 @@ def _seed_part(values: np.ndarray, k: int, n_seeds: int) -> np.ndarray:
 
 
 def stack_states(states: list[dict]) -> dict:
-    """The seeds' state dicts of a per-agent network as one network's over all their agents: every
-    tensor of these networks is per agent along its first axis (agent-major), so they concatenate."""
+    """The seeds' state dicts of a network as one network's over all their agents: every tensor of
+    these networks is per agent, or per seed, along its first axis, so they concatenate."""
     return {name: torch.cat([state[name] for state in states]) for name in states[0]}
 
 
@@ -88,16 +88,9 @@ def split_states(state: dict, n_seeds: int) -> list[dict]:
 
 
 def seed_jobs(algo: str, cfg: SuiteConfig) -> list[tuple[int, ...]]:
-    """The seeds of `algo`'s paper-B runs as they are grouped into jobs: `seeds_per_job` at a time
-    where they can share one network, else one by one."""
-    size = cfg.semi_cooperative.seeds_per_job if groupable(SEMI_COOPERATIVE[algo].load(), cfg) else 1
+    """The seeds of `algo`'s paper-B runs as they are grouped into jobs, `seeds_per_job` at a time."""
+    size = cfg.semi_cooperative.seeds_per_job
     return [tuple(cfg.seeds[i:i + size]) for i in range(0, len(cfg.seeds), size)]
-
-
-def groupable(learner_class, cfg: SuiteConfig) -> bool:
-    """Whether a learner's seeds can share one network: per-agent networks (no parameter sharing)
-    and no mixer over the joint state (QMIX)."""
-    return not cfg.semi_cooperative.parameter_sharing and not learner_class.needs_state
 
 
 def join_steps(steps: list[dict]) -> dict:

@@ -27,7 +27,7 @@ from tqdm import tqdm
 
 from replication import checkpoints
 from replication.algorithms.mean_action import peer_mean_action
-from replication.config import ConfigError, SuiteConfig, algorithm_config, task_sections
+from replication.config import SuiteConfig, algorithm_config, task_sections
 from replication.experiments import seed_group
 from replication.registry import SEMI_COOPERATIVE, TASK_STREAM_ID
 from replication.schedules import linear
@@ -144,7 +144,8 @@ def build_group(algo: str, envs: list, learner_cfg, schedule, seeds: list[int], 
         members[0].replay = seed_group.GroupedReplay([members[0].replay], rngs)
         return members[0]
     env = envs[0]
-    dims = SimpleNamespace(n_agents=len(envs) * env.n_agents, n_actions=env.n_actions, obs_dim=env.obs_dim,
+    dims = SimpleNamespace(n_seeds=len(envs), n_agents=len(envs) * env.n_agents, n_actions=env.n_actions,
+                           obs_dim=env.obs_dim, state_dim=getattr(env, "state_dim", None),
                            view_shape=getattr(env, "view_shape", None))
     # the group's own FIFO is never used (the seeds' are): one row, not K·A agents' worth of memory
     own_cfg = dataclasses.replace(algorithm_config(learner_cfg, algo), buffer_size=1)
@@ -162,9 +163,6 @@ class GroupRun:
     def __init__(self, task: str, algo: str, seeds: list[int], cfg: SuiteConfig):
         self.seeds = list(seeds)
         self.schedule, self.learner_cfg = getattr(cfg, task), cfg.semi_cooperative
-        if len(seeds) > 1 and not seed_group.groupable(SEMI_COOPERATIVE[algo].load(), cfg):
-            raise ConfigError(f"{algo}: its seeds cannot share one network (parameter sharing, or a mixer over the "
-                              "joint state); train its seeds one at a time (semi_cooperative.seeds_per_job: 1)")
         task_index, algo_index = TASK_STREAM_ID[task], SEMI_COOPERATIVE[algo].stream_id
         self.rngs = {**{f"env{k}": np.random.default_rng([seed, 6, task_index]) for k, seed in enumerate(seeds)},
                      **{f"learner{k}": np.random.default_rng([seed, 7, algo_index]) for k, seed in enumerate(seeds)}}
@@ -185,7 +183,7 @@ class GroupRun:
         self.learner.store(seed_group.join_steps(list(steps)), t)
         if t + 1 > self.learner_cfg.learning_starts and self.learner.replay.size >= self.learner_cfg.batch_size:
             loss = self.learner.train_step()
-            return list(dones), [loss] if n == 1 else self.learner.q.agent_loss.reshape(n, -1).sum(dim=1).tolist()
+            return list(dones), [loss] if n == 1 else self.learner.seed_losses()
         return list(dones), None
 
     def seed_networks(self) -> list[dict]:

@@ -34,13 +34,17 @@ rule battle_train:
         "--out $(dirname {output.metrics}) > {log} 2>&1"
 
 
-rule battle_tournament:
+# The tournament in parts, one job per row algorithm (each pairing draws from streams of its own, so
+# the parts are the whole tournament to the byte), joined on the submitting machine.
+rule battle_tournament_rows:
     input:
         run_files("battle", BATTLE_ALGOS, "model.pt", seeds=CFG.battle.seeds),
     output:
-        BATTLE_TOURNAMENT,
+        f"{RESULTS}/runs/battle/tournament/rows_{{algo}}.csv",
     log:
-        f"{RESULTS}/logs/battle/tournament.log",
+        f"{RESULTS}/logs/battle/tournament_rows_{{algo}}.log",
+    wildcard_constraints:
+        algo=one_of(BATTLE_ALGOS),
     priority: 10
     threads: CFG.resources.battle_tournament.threads
     resources:
@@ -50,9 +54,31 @@ rule battle_tournament:
     params:
         settings=EVALUATION_SETTINGS["tournament"],
         config=CLI_CONFIG,
+        results=results_folder(3),
+    shell:
+        "python -m replication tournament --rows {wildcards.algo} --results {params.results} {params.config} "
+        "--threads {threads} > {log} 2>&1"
+
+
+localrules:
+    battle_tournament,
+
+
+rule battle_tournament:
+    input:
+        expand(
+            f"{RESULTS}/runs/battle/tournament/rows_{{algo}}.csv",
+            algo=BATTLE_ALGOS,
+        ),
+    output:
+        BATTLE_TOURNAMENT,
+    log:
+        f"{RESULTS}/logs/battle/tournament.log",
+    params:
+        config=CLI_CONFIG,
         results=results_folder(2),
     shell:
-        "python -m replication tournament --results {params.results} {params.config} --threads {threads} > {log} 2>&1"
+        "python -m replication tournament --merge --results {params.results} {params.config} > {log} 2>&1"
 
 
 rule battle_scripted:

@@ -1,6 +1,6 @@
 # Paper B: PED-DQN and its baselines on the semi-cooperative tasks. A learner's seeds train together
 # in one job, `semi_cooperative.seeds_per_job` at a time (one network over every seed's agents:
-# replication/experiments/seed_group.py); QMIX's seeds one by one. One rule per group of seeds.
+# replication/experiments/seed_group.py). One rule per group of seeds.
 
 SEMI_COOPERATIVE_RUNS = [
     path

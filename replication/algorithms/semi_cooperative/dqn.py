@@ -10,78 +10,91 @@ from torch import nn
 from replication.algorithms.mean_field import mean_field_value
 
 
+class StackedLinear(nn.Module):
+    """Independent dense layers, one per unit (an agent, or a seed's shared network), applied in one
+    batched matrix product to input (units, rows, fan_in). Each unit is initialised as nn.Linear
+    initialises a layer (weights and biases uniform in ±1/√fan_in)."""
+
+    def __init__(self, units: int, fan_in: int, fan_out: int):
+        super().__init__()
+        bound = 1 / math.sqrt(fan_in)
+        self.weight = nn.Parameter(torch.empty(units, fan_in, fan_out).uniform_(-bound, bound))
+        self.bias = nn.Parameter(torch.empty(units, 1, fan_out).uniform_(-bound, bound))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return torch.baddbmm(self.bias, x, self.weight)
+
+
 class AgentQNetwork(nn.Module):
-    """Q(o_a, ·) for every agent a in one pass over input (batch, agents, features).
+    """Q(o_a, ·) for every agent a in one pass over input (batch, agents, features): two hidden dense
+    layers of `hidden` units with ReLU and a Q head, after, when the task gives its agents a view,
+    the authors' pursuit convolution (ddhostallero/PED-DQN, `pursuit/agents/ind_dqn/dq_network.py`:
+    3×3, 32 filters, ReLU, no padding, over the view, flattened and concatenated with the rest of
+    the input). The first h·w·c features are then the view in (row, column, channel) order.
 
-    Independent: each agent has its own 2-hidden-layer MLP, stored as stacked weights and applied
-    with batched matrix products. Shared (`parameter_sharing`): one MLP reads the input with the
-    agent's one-hot index appended.
+    Independent (the author code): every agent has its own weights. Shared (`parameter_sharing`):
+    one network per seed reads the input with the agent's one-hot index appended. The weights are
+    stacked along a leading unit axis (agents, or seeds when shared), `n_seeds` seeds' agents side
+    by side (`experiments/seed_group.py`), and every unit runs in one batched product; the
+    convolution is a batched product over the view's 3×3 patches.
     """
 
-    def __init__(self, n_agents: int, in_dim: int, n_actions: int, hidden: int, shared: bool):
+    def __init__(self, n_agents: int, in_dim: int, n_actions: int, hidden: int, shared: bool,
+                 view_shape=None, n_seeds: int = 1, filters: int = 32):
         super().__init__()
-        self.n_agents, self.shared = n_agents, shared
-        if shared:
-            self.net = nn.Sequential(nn.Linear(in_dim + n_agents, hidden), nn.ReLU(),
-                                     nn.Linear(hidden, hidden), nn.ReLU(), nn.Linear(hidden, n_actions))
-            return
-        sizes = [in_dim, hidden, hidden, n_actions]
-        self.weights = nn.ParameterList()
-        self.biases = nn.ParameterList()
-        for fan_in, fan_out in zip(sizes[:-1], sizes[1:]):
-            bound = 1 / math.sqrt(fan_in)  # nn.Linear's initialisation, per agent
-            self.weights.append(nn.Parameter(torch.empty(n_agents, fan_in, fan_out).uniform_(-bound, bound)))
-            self.biases.append(nn.Parameter(torch.empty(n_agents, 1, fan_out).uniform_(-bound, bound)))
+        self.n_agents, self.shared, self.n_seeds = n_agents, shared, n_seeds
+        self.agents_per_seed = n_agents // n_seeds
+        units = n_seeds if shared else n_agents
+        dense_in = in_dim + (self.agents_per_seed if shared else 0)
+        self.view_shape = None if view_shape is None else tuple(view_shape)
+        if view_shape is not None:
+            height, width, channels = view_shape
+            self.view_size = height * width * channels
+            self.conv = StackedLinear(units, 9 * channels, filters)   # one 3×3 patch × channels → filters
+            dense_in += filters * (height - 2) * (width - 2) - self.view_size
+        sizes = [dense_in, hidden, hidden, n_actions]
+        self.layers = nn.ModuleList(StackedLinear(units, fan_in, fan_out) for fan_in, fan_out in zip(sizes[:-1], sizes[1:]))
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        if self.shared:
-            ids = torch.eye(self.n_agents, dtype=x.dtype).expand(x.shape[0], -1, -1)
-            return self.net(torch.cat([x, ids], dim=-1))
-        h = x.transpose(0, 1)                                   # (agents, batch, features)
-        last = len(self.weights) - 1
-        for i, (w, b) in enumerate(zip(self.weights, self.biases)):
-            h = torch.baddbmm(b, h, w)
-            if i < last:
-                h = torch.relu(h)
-        return h.transpose(0, 1)                                # (batch, agents, actions)
+    def _by_unit(self, x: torch.Tensor) -> torch.Tensor:
+        """(batch, agents, f) → (units, rows, f): agent-major, or each seed's (batch · agents) rows when shared."""
+        if not self.shared:
+            return x.transpose(0, 1)
+        batch = x.shape[0]
+        return (x.reshape(batch, self.n_seeds, self.agents_per_seed, -1).transpose(0, 1)
+                .reshape(self.n_seeds, batch * self.agents_per_seed, -1))
 
+    def _by_agent(self, h: torch.Tensor, batch: int) -> torch.Tensor:
+        """`_by_unit` undone."""
+        if not self.shared:
+            return h.transpose(0, 1)
+        return h.reshape(self.n_seeds, batch, self.agents_per_seed, -1).transpose(0, 1).reshape(batch, self.n_agents, -1)
 
-class AgentConvQNetwork(nn.Module):
-    """The authors' pursuit Q-network (ddhostallero/PED-DQN, `pursuit/agents/ind_dqn/dq_network.py`),
-    one per agent: a 3×3 convolution with 32 filters and ReLU over the agent's view (no padding),
-    flattened and concatenated with the rest of its input (features, and ā for MF-Q), then the two
-    dense layers and Q head of `AgentQNetwork`. Every agent's convolution runs in one grouped
-    convolution; with `shared`, one convolution serves every agent.
-
-    Input (batch, agents, features): the first h·w·c features are the view in (row, column, channel) order.
-    """
-
-    def __init__(self, n_agents: int, view_shape, in_dim: int, n_actions: int, hidden: int, shared: bool, filters: int = 32):
-        super().__init__()
-        height, width, channels = view_shape
-        self.view_shape, self.view_size, self.shared = tuple(view_shape), height * width * channels, shared
-        groups = 1 if shared else n_agents
-        self.conv = nn.Conv2d(channels * groups, filters * groups, kernel_size=3, groups=groups)
-        flat = filters * (height - 2) * (width - 2)
-        self.head = AgentQNetwork(n_agents, flat + in_dim - self.view_size, n_actions, hidden, shared)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        batch, agents, _ = x.shape
+    def _view_features(self, view: torch.Tensor) -> torch.Tensor:
+        """ReLU(conv 3×3) of (units, rows, h·w·c) views, flattened per row in (row, column, filter) order."""
+        units, rows, _ = view.shape
         height, width, channels = self.view_shape
-        view = x[..., :self.view_size].reshape(batch, agents, height, width, channels).permute(0, 1, 4, 2, 3)
+        patches = view.reshape(units, rows, height, width, channels).unfold(2, 3, 1).unfold(3, 3, 1)
+        patches = patches.reshape(units, rows * (height - 2) * (width - 2), channels * 9)
+        return torch.relu(self.conv(patches)).reshape(units, rows, -1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        batch = x.shape[0]
         if self.shared:
-            features = self.conv(view.reshape(batch * agents, channels, height, width))
-        else:
-            features = self.conv(view.reshape(batch, agents * channels, height, width))
-        features = torch.relu(features).reshape(batch, agents, -1)
-        return self.head(torch.cat([features, x[..., self.view_size:]], dim=-1))
+            ids = torch.eye(self.agents_per_seed, dtype=x.dtype).repeat(self.n_seeds, 1)
+            x = torch.cat([x, ids.expand(batch, -1, -1)], dim=-1)
+        h = self._by_unit(x)
+        if self.view_shape is not None:
+            h = torch.cat([self._view_features(h[..., :self.view_size]), h[..., self.view_size:]], dim=-1)
+        for i, layer in enumerate(self.layers):
+            h = layer(h)
+            if i < len(self.layers) - 1:
+                h = torch.relu(h)
+        return self._by_agent(h, batch)
 
 
-def q_network(n_agents: int, in_dim: int, n_actions: int, hidden: int, shared: bool, view_shape=None) -> nn.Module:
-    """The convolutional network when the task gives its agents a view, else the MLP."""
-    if view_shape is None:
-        return AgentQNetwork(n_agents, in_dim, n_actions, hidden, shared)
-    return AgentConvQNetwork(n_agents, view_shape, in_dim, n_actions, hidden, shared)
+def adam(params, learning_rate: float) -> torch.optim.Adam:
+    """Adam (the author code's optimiser), every parameter updated by one fused kernel."""
+    return torch.optim.Adam(params, lr=learning_rate, fused=True)
 
 
 def as_tensor(array, dtype=torch.float32) -> torch.Tensor:
@@ -92,12 +105,13 @@ class DQN:
     """One role's Q-networks: online and target (hard copy every `target_update_every` training
     steps, author code), Adam, and the author code's loss, the sum of squared TD errors."""
 
-    def __init__(self, n_agents: int, in_dim: int, n_actions: int, cfg, learning_rate: float, hidden: int, view_shape=None):
+    def __init__(self, n_agents: int, in_dim: int, n_actions: int, cfg, learning_rate: float, hidden: int,
+                 view_shape=None, n_seeds: int = 1):
         self.cfg = cfg
-        self.online = q_network(n_agents, in_dim, n_actions, hidden, cfg.parameter_sharing, view_shape)
-        self.target = q_network(n_agents, in_dim, n_actions, hidden, cfg.parameter_sharing, view_shape)
+        self.online, self.target = (AgentQNetwork(n_agents, in_dim, n_actions, hidden, cfg.parameter_sharing, view_shape, n_seeds)
+                                    for _ in range(2))
         self.update_target()
-        self.optimizer = torch.optim.Adam(self.online.parameters(), lr=learning_rate)
+        self.optimizer = adam(self.online.parameters(), learning_rate)
 
     def update_target(self) -> None:
         self.target.load_state_dict(self.online.state_dict())

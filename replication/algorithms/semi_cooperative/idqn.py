@@ -21,9 +21,10 @@ class IndependentDQN:
     def __init__(self, task, cfg, schedule, rng: np.random.Generator):
         self.cfg, self.schedule, self.rng = cfg, schedule, rng
         self.n_agents, self.n_actions = task.n_agents, task.n_actions
+        self.n_seeds = getattr(task, "n_seeds", 1)   # a seed group's joint face of its seeds' tasks (seed_group)
         self.in_dim = task.obs_dim + (task.n_actions if self.uses_mean_action else 0)
         # the task's network widths (author code: 64 for pursuit, 32 for resource sharing), a convolution over a view
-        self.network = {"hidden": schedule.hidden, "view_shape": getattr(task, "view_shape", None)}
+        self.network = {"hidden": schedule.hidden, "view_shape": getattr(task, "view_shape", None), "n_seeds": self.n_seeds}
         self.q = DQN(self.n_agents, self.in_dim, self.n_actions, cfg, cfg.action_learning_rate, **self.network)
         self.replay = JointStepReplay(cfg.buffer_size, self.replay_fields(task))
         self.train_steps = 0
@@ -66,6 +67,10 @@ class IndependentDQN:
         if self.train_steps % self.schedule.target_update_every == 0:
             self.update_targets()
         return loss
+
+    def seed_losses(self) -> list[float]:
+        """The last gradient step's loss (the acting network's) of each seed of a group."""
+        return self.q.agent_loss.reshape(self.n_seeds, -1).sum(dim=1).tolist()
 
     def _td(self, dqn: DQN, batch: dict, reward) -> float:
         mean, next_mean = batch.get("mean_action"), batch.get("next_mean_action")
