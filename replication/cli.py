@@ -194,9 +194,16 @@ def main(argv: list[str] | None = None) -> int:
             else:
                 frame = bench.bench_semi_cooperative(args.task, out, args.threads, args.rounds, args.algos)
             print(frame[["measure", "algo", "value"]].to_string(index=False))
-            if args.task != "battle":
+            if args.task != "battle":   # the study at the paper's scale, its seeds one per job and five per job
+                import dataclasses
+
                 from replication.analysis import cost
-                print(cost.study_estimate(args.task, bench.paper_settings(), frame.assign(task=args.task, file=str(out))))
+                paper = bench.paper_settings()
+                for per_job in (1, 5):
+                    cfg = dataclasses.replace(paper, semi_cooperative=dataclasses.replace(paper.semi_cooperative,
+                                                                                          seeds_per_job=per_job))
+                    print(f"seeds_per_job {per_job}: "
+                          + cost.study_estimate(args.task, cfg, frame.assign(task=args.task, file=str(out))))
             return 0
         if args.command in ("evaluate", "render"):
             return watch_command(args)

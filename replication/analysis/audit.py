@@ -414,7 +414,8 @@ def _scale_intro(summary: pd.DataFrame) -> str:
     return ("The claims inconclusive because of scale, costed at the scale they need from the benchmarks in "
             "`results/bench/` (`python -m replication bench <task>`; every file names its machine and threads), counting "
             "runs that several claims share once: CPU-hours at the benchmark's threads; the wall time on a CPU cluster "
-            "with a core for every job (the longest training run, then the tournament, which needs every model); one GPU "
+            "with a core for every job (the longest training run, then the longest part of the tournament, which needs "
+            "every model and is played in one job per row algorithm); one GPU "
             "node: every job one after another on a benchmark with device cuda. Each claim's own figures are in "
             "`audit.csv` (columns `cost_*`); a missing bench row leaves the cost empty and is named." + gpu)
 
