@@ -8,8 +8,8 @@ batch, nothing else); gradient samples/s.
 Paper B's tasks (pursuit, resource sharing, ...): env-only steps/s with random actions; for each
 learner, training steps/s (act, store, reshape, one gradient step per env step: the author code's
 loop), its gradient floor (training steps alone), greedy evaluation steps/s (act greedily, step
-the task: what the periodic evaluation episodes do), and for the learners whose seeds can share one
-network, seed-steps/s with 1 and 5 seeds trained in one process (`experiments/seed_group.py`).
+the task: what the periodic evaluation episodes do), and seed-steps/s with 1 and 5 seeds trained in
+one process (`experiments/seed_group.py`).
 
 The audit reads these files to cost the scale an inconclusive claim needs
 (`replication.analysis.cost`). A benchmark, not a test: it asserts nothing.
@@ -112,6 +112,9 @@ def training_round(algo: str, cfg: BattleConfig, rng, device: str) -> dict:
             "gradient_samples_per_second": batch_samples / floor}
 
 
+GROUP_SIZES = (1, 5)   # seeds per process the paper-B bench times (seed_steps_per_second_k<K>)
+
+
 def paper_settings() -> SuiteConfig:
     """The papers' settings the bench measures: the config's defaults, which equal
     workflow/config/paper.yaml but for the scheduler's resources (tests/test_config.py checks it)."""
@@ -157,10 +160,10 @@ def grouped_training(task: str, algo: str, cfg: SuiteConfig, n_seeds: int, steps
 
 
 def bench_semi_cooperative(task: str, out: str | Path, threads: int = 1, episodes: int = 2,
-                           algos: list[str] | None = None, group_sizes: tuple[int, ...] = (1, 5)) -> pd.DataFrame:
+                           algos: list[str] | None = None, group_sizes: tuple[int, ...] = GROUP_SIZES) -> pd.DataFrame:
     """One of paper B's tasks at the author code's settings (pursuit: 10×10, 4 predators, 3 prey,
-    100 steps; resource sharing: 8 agents, 30 steps), `episodes` episodes per measurement; for the
-    learners whose seeds can share one network, seed-steps/s with `group_sizes` seeds in one process."""
+    100 steps; resource sharing: 8 agents, 30 steps), `episodes` episodes per measurement; for each
+    learner, seed-steps/s with `group_sizes` seeds in one process."""
     from replication.experiments import semi_cooperative as sc
     torch.set_num_threads(threads)
     cfg = paper_settings()

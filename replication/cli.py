@@ -194,12 +194,12 @@ def main(argv: list[str] | None = None) -> int:
             else:
                 frame = bench.bench_semi_cooperative(args.task, out, args.threads, args.rounds, args.algos)
             print(frame[["measure", "algo", "value"]].to_string(index=False))
-            if args.task != "battle":   # the study at the paper's scale, its seeds one per job and five per job
+            if args.task != "battle":   # the study at the paper's scale, its seeds grouped as the bench timed them
                 import dataclasses
 
                 from replication.analysis import cost
                 paper = bench.paper_settings()
-                for per_job in (1, 5):
+                for per_job in bench.GROUP_SIZES:
                     cfg = dataclasses.replace(paper, semi_cooperative=dataclasses.replace(paper.semi_cooperative,
                                                                                           seeds_per_job=per_job))
                     print(f"seeds_per_job {per_job}: "

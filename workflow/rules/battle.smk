@@ -3,6 +3,8 @@
 BATTLE_ALGOS = CFG.battle.algorithms
 BATTLE_RUNS = run_files("battle", BATTLE_ALGOS, seeds=CFG.battle.seeds)
 BATTLE_TOURNAMENT = f"{RESULTS}/runs/battle/tournament.csv"
+# one part of it: the pairings one algorithm's models lead (replication.tournament.part_file)
+BATTLE_TOURNAMENT_PART = f"{RESULTS}/runs/battle/tournament/rows_{{algo}}.csv"
 BATTLE_SCRIPTED = f"{RESULTS}/runs/battle/scripted.csv"
 
 
@@ -40,7 +42,7 @@ rule battle_tournament_rows:
     input:
         run_files("battle", BATTLE_ALGOS, "model.pt", seeds=CFG.battle.seeds),
     output:
-        f"{RESULTS}/runs/battle/tournament/rows_{{algo}}.csv",
+        BATTLE_TOURNAMENT_PART,
     log:
         f"{RESULTS}/logs/battle/tournament_rows_{{algo}}.log",
     wildcard_constraints:
@@ -66,10 +68,7 @@ localrules:
 
 rule battle_tournament:
     input:
-        expand(
-            f"{RESULTS}/runs/battle/tournament/rows_{{algo}}.csv",
-            algo=BATTLE_ALGOS,
-        ),
+        expand(BATTLE_TOURNAMENT_PART, algo=BATTLE_ALGOS),
     output:
         BATTLE_TOURNAMENT,
     log:
