@@ -3,7 +3,8 @@
 Battle: env-only steps/s with random actions; acting steps/s with both teams' networks and no
 training, against its floor (env step + one batched forward per team); seconds per training round
 for each algorithm, against its gradient floor (the same number of gradient steps on one fixed
-batch, nothing else); gradient samples/s.
+batch, nothing else); gradient samples/s; and seconds per seed-round with 1 and 5 seeds trained side
+by side in one process (`experiments/battle.py` `train_seeds`: the second round of a two-round run).
 
 Paper B's tasks (pursuit, resource sharing, ...): env-only steps/s with random actions; for each
 learner, training steps/s (act, store, reshape, one gradient step per env step: the author code's
@@ -112,7 +113,19 @@ def training_round(algo: str, cfg: BattleConfig, rng, device: str) -> dict:
             "gradient_samples_per_second": batch_samples / floor}
 
 
-GROUP_SIZES = (1, 5)   # seeds per process the paper-B bench times (seed_steps_per_second_k<K>)
+GROUP_SIZES = (1, 5)   # seeds per process the benches time (seed_steps_per_second_k<K>, seed_round_seconds_k<K>)
+
+
+def seed_rounds(algo: str, cfg: BattleConfig, seeds: int, device: str) -> float:
+    """Seconds per seed-round of `seeds` seeds trained side by side in one process: the wall time of
+    their second training round (the first fills the replay) divided by the seeds."""
+    import dataclasses
+    import tempfile
+    cfg = dataclasses.replace(cfg, rounds=2, checkpoint_every=2)
+    with tempfile.TemporaryDirectory() as folder:
+        outs = [Path(folder) / f"seed{seed}" for seed in range(seeds)]
+        battle_experiments.train_seeds(algo, list(range(seeds)), cfg, outs, device, progress=False)
+        return float(pd.read_csv(outs[0] / battle_experiments.TIMING)["seconds"].iloc[1]) / seeds
 
 
 def paper_settings() -> SuiteConfig:
@@ -133,6 +146,11 @@ def bench_battle(out: str | Path, threads: int = 1, device: str = "cpu", rounds:
                  {"measure": "acting_floor_steps_per_second", "algo": algo, "value": floor},
                  {"measure": "acting_over_floor", "algo": algo, "value": floor / loop}]
         rows += [{"measure": k, "algo": algo, "value": v} for k, v in training_round(algo, cfg, rng, device).items()]
+        grouped = {k: seed_rounds(algo, cfg, k, device) for k in GROUP_SIZES}
+        rows += [{"measure": f"seed_round_seconds_k{k}", "algo": algo, "value": v} for k, v in grouped.items()]
+        rows += [{"measure": f"seed_rounds_per_second_k{k}", "algo": algo, "value": 1 / v} for k, v in grouped.items()]
+        rows.append({"measure": f"group_speedup_k{GROUP_SIZES[-1]}", "algo": algo,
+                     "value": grouped[GROUP_SIZES[0]] / grouped[GROUP_SIZES[-1]]})
     frame = pd.DataFrame(rows)
     frame["threads"], frame["device"], frame["cpu"] = threads, device, _cpu_name()
     frame["platform"], frame["torch"] = platform.platform(), torch.__version__

@@ -52,7 +52,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--algo", required=True,
                      help="; ".join(f"{task}: {' | '.join(algorithms_of(task))}" for task in TASKS))
     run.add_argument("--seed", required=True, type=int, nargs="+",
-                     help="one seed; for paper B's tasks several, trained together in one process")
+                     help="one seed; for battle and paper B's tasks several, trained together in one process")
     run.add_argument("--out", required=True, help="output folder, e.g. results/default/runs/ising/mfq/seed0; with "
                                                   "several seeds a pattern holding {seed}")
     run.add_argument("--threads", type=int, default=1, help="CPU threads for this job (default 1)")
@@ -215,7 +215,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "run":
             from replication import run
             if len(args.seed) > 1:
-                run.run_seeds(args.task, args.algo, args.seed, cfg, args.out, threads=args.threads,
+                run.run_seeds(args.task, args.algo, args.seed, cfg, args.out, threads=args.threads, device=args.device,
                               progress=not args.no_progress, stale=args.stale)
             else:
                 seed = args.seed[0]

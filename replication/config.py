@@ -174,6 +174,9 @@ class BattleConfig:
     opponent_keeps: float = constrained(0.01, minimum=0, exclusive=False, maximum=1)
     side: Literal["random", "left"] = "random"   # main's side each training round: drawn (reference) or always left
     checkpoint_every: int = positive(10, role="bookkeeping")
+    # seeds of an algorithm trained side by side in one job (experiments/battle.py `train_seeds`); a
+    # seed's results are its run alone's to the byte, so this is bookkeeping, not a run's setting
+    seeds_per_job: int = positive(1, role="bookkeeping")
     # evaluation rounds per seed pair, a multiple of 4 (side × group order)
     tournament_rounds: int = positive(52, role="tournament")
     scripted_rounds: int = positive(8, role="scripted")  # rounds per model against each scripted team, a multiple of 4

@@ -32,9 +32,8 @@ class AgentMLP(nn.Module):
 
 @torch.no_grad()
 def soft_update(target: nn.Module, online: nn.Module, tau: float) -> None:
-    """φ⁻ ← τ·φ + (1 − τ)·φ⁻ (paper A, Algorithms 1 and 2)."""
-    for t, o in zip(target.parameters(), online.parameters()):
-        t.lerp_(o, tau)
+    """φ⁻ ← τ·φ + (1 − τ)·φ⁻ (paper A, Algorithms 1 and 2), every parameter in one foreach call."""
+    torch._foreach_lerp_(list(target.parameters()), list(online.parameters()), tau)
 
 
 def sample_categorical(probs: torch.Tensor, uniform: torch.Tensor) -> torch.Tensor:

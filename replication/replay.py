@@ -8,6 +8,7 @@ over agents. Capacity is given in agent-samples, as the papers count it.
 from __future__ import annotations
 
 import numpy as np
+import torch
 
 
 class JointActionReplay:
@@ -60,13 +61,19 @@ class AgentTransitionRing:
     twice. A row is usable once it is linked or terminal (the agent died). At the end of a round
     the survivors' final observations are stored as state-only rows (never sampled themselves),
     so their last transitions bootstrap from the true next state: a time limit is not a death.
+
+    The observations (view, features, mean action: nearly all of a row's bytes) live on `device`,
+    the training device, as float16 tensors, so a batch is gathered there with no copy of
+    observations from the host; the bookkeeping (links, flags, actions, rewards) stays in numpy.
     """
 
-    def __init__(self, capacity: int, view_shape, feature_size: int, n_actions: int, max_agent_id: int):
-        self.capacity = capacity
-        self.view = np.zeros((capacity, *view_shape), dtype=np.float16)
-        self.features = np.zeros((capacity, feature_size), dtype=np.float16)
-        self.mean_action = np.zeros((capacity, n_actions), dtype=np.float16)
+    def __init__(self, capacity: int, view_shape, feature_size: int, n_actions: int, max_agent_id: int,
+                 device: str | torch.device = "cpu"):
+        self.capacity, self.device = capacity, torch.device(device)
+        # left uninitialised (no memory is touched until used): a row is read only after it is written
+        self.view = torch.empty((capacity, *view_shape), dtype=torch.float16, device=self.device)
+        self.features = torch.empty((capacity, feature_size), dtype=torch.float16, device=self.device)
+        self.mean_action = torch.empty((capacity, n_actions), dtype=torch.float16, device=self.device)
         self.action = np.zeros(capacity, dtype=np.int64)
         self.reward = np.zeros(capacity, dtype=np.float32)
         self.terminal = np.zeros(capacity, dtype=bool)
@@ -85,7 +92,9 @@ class AgentTransitionRing:
         self.usable[rows] = False
         self.final_state[rows] = False
         self.next_row[rows] = -1
-        self.view[rows], self.features[rows], self.mean_action[rows] = view, features, mean_action
+        index = torch.as_tensor(rows, device=self.device)
+        for store, values in ((self.view, view), (self.features, features), (self.mean_action, mean_action)):
+            store[index] = torch.as_tensor(values, device=self.device).to(torch.float16)
         self.action[rows], self.reward[rows] = action, reward
         self.terminal[rows] = ~alive
         self.usable[rows[~alive]] = True
@@ -114,13 +123,14 @@ class AgentTransitionRing:
         return np.flatnonzero(self.usable[:self.size])
 
     def batch(self, rows: np.ndarray) -> dict:
+        """Rows and their successors: observations as float32 tensors on the ring's device, the rest numpy."""
         nxt = np.where(self.terminal[rows], rows, self.next_row[rows])  # terminal rows point at themselves
+        both, n = torch.as_tensor(np.concatenate([rows, nxt]), device=self.device), len(rows)
+        view, features, mean_action = (store[both].float() for store in (self.view, self.features, self.mean_action))
         return {
-            "view": self.view[rows].astype(np.float32), "features": self.features[rows].astype(np.float32),
-            "mean_action": self.mean_action[rows].astype(np.float32), "action": self.action[rows],
+            "view": view[:n], "features": features[:n], "mean_action": mean_action[:n], "action": self.action[rows],
             "reward": self.reward[rows], "terminal": self.terminal[rows].astype(np.float32),
-            "next_view": self.view[nxt].astype(np.float32), "next_features": self.features[nxt].astype(np.float32),
-            "next_mean_action": self.mean_action[nxt].astype(np.float32),
+            "next_view": view[n:], "next_features": features[n:], "next_mean_action": mean_action[n:],
             # the reference code's loss mask (`_flush` in mlii/mfrl algo/tools.py): neither a death nor an
             # agent's last transition of the round counts
             "reference_mask": (~self.terminal[rows] & ~self.final_state[nxt]).astype(np.float32),

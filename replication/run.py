@@ -100,24 +100,29 @@ def write_run(out: Path, task: str, algo: str, seed: int, metrics, resolved: dic
 
 
 def run_seeds(task: str, algo: str, seeds: list[int], cfg: SuiteConfig, out: str, threads: int = 1,
-              progress: bool = True, stale: checkpoints.Stale = "refuse") -> list[Path]:
-    """Several seeds of one paper-B learner trained in one process (`semi_cooperative.train_seeds`):
-    each seed's outputs are its run alone's, in `out` with `{seed}` filled in."""
+              device: str = "cpu", progress: bool = True, stale: checkpoints.Stale = "refuse") -> list[Path]:
+    """Several seeds of one learner trained in one process: a paper-B learner's
+    (`semi_cooperative.train_seeds`) or a battle algorithm's (`battle.train_seeds`). Each seed's
+    outputs go to `out` with `{seed}` filled in."""
     for seed in seeds:
         check_request(task, algo, seed)
-    if task not in SEMI_COOPERATIVE_TASKS:
-        raise ConfigError(f"--seed: several seeds in one job are for paper B's tasks ({', '.join(SEMI_COOPERATIVE_TASKS)}); "
-                          f"run {task} one seed at a time")
+    if task not in (*SEMI_COOPERATIVE_TASKS, "battle"):
+        raise ConfigError(f"--seed: several seeds in one job are for battle and paper B's tasks "
+                          f"({', '.join(SEMI_COOPERATIVE_TASKS)}); run {task} one seed at a time")
     if len(set(seeds)) != len(seeds):
         raise ConfigError(f"--seed: duplicate seeds in {seeds}")
     if "{seed}" not in out:
         raise ConfigError(f"--out: with several seeds it must hold {{seed}}, e.g. results/default/runs/{task}/{algo}/seed{{seed}}; got {out}")
     import torch
     torch.set_num_threads(threads)
+    device = resolve_device(device) if task == "battle" else "cpu"
     outs = [Path(out.format(seed=seed)) for seed in seeds]
     resolved = [run_config(cfg, task, algo, seed) for seed in seeds]
-    provenances = [Provenance(seed, config, threads, "cpu") for seed, config in zip(seeds, resolved)]
-    all_metrics = semi_cooperative_experiments.train_seeds(task, algo, seeds, cfg, outs, progress, stale)
+    provenances = [Provenance(seed, config, threads, device) for seed, config in zip(seeds, resolved)]
+    if task == "battle":
+        all_metrics = battle_experiments.train_seeds(algo, seeds, cfg.battle, outs, device, progress, stale)
+    else:
+        all_metrics = semi_cooperative_experiments.train_seeds(task, algo, seeds, cfg, outs, progress, stale)
     for out_k, seed, metrics, config, provenance in zip(outs, seeds, all_metrics, resolved, provenances):
         write_run(out_k, task, algo, seed, metrics, config, provenance)
     return outs

@@ -135,7 +135,7 @@ def test_two_rounds_of_training_log_every_metric(tmp_path, algo):
 
 
 def _killed_at_round(monkeypatch, round_to_die):
-    real, calls = battle_experiments.play_round, {"n": 0}
+    real, calls = battle_experiments.play_rounds, {"n": 0}
 
     def dying(*args, **kwargs):
         if kwargs.get("learn"):
@@ -144,7 +144,7 @@ def _killed_at_round(monkeypatch, round_to_die):
                 raise KeyboardInterrupt("simulated kill")
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(battle_experiments, "play_round", dying)
+    monkeypatch.setattr(battle_experiments, "play_rounds", dying)
 
 
 @pytest.mark.parametrize("algo", ["ac", "il"])
@@ -161,6 +161,50 @@ def test_killed_training_resumes_without_losing_or_repeating_rounds(tmp_path, mo
     assert pd.read_csv(tmp_path / "run" / "timing.csv")["round"].tolist() == [1, 2, 3, 4]
     if algo == "ac":  # on-policy: nothing lives outside the checkpoint, so the resumed run is identical
         assert resumed.equals(reference)
+
+
+@pytest.mark.parametrize("algo", ["il", "mfq", "ac", "mfac", "ped_dqn"])
+def test_seeds_trained_together_equal_their_runs_alone(tmp_path, algo):
+    """Seeds 0 and 1 trained side by side in one process (`train_seeds`, `battle.seeds_per_job`) log
+    every metric of their runs alone to the byte and end with the same weights: each seed keeps its
+    own environment, models, random stream, replay and opponent, and its rounds are stepped beside
+    the other's without anything passing between them. (Fails before `train_seeds` existed.)"""
+    cfg = BattleConfig(**{**SMALL.__dict__, "rounds": 3})
+    together = battle_experiments.train_seeds(algo, [0, 1], cfg, [tmp_path / "g0", tmp_path / "g1"], progress=False)
+    for seed, grouped in zip((0, 1), together):
+        alone = battle_experiments.train(algo, seed, cfg, tmp_path / f"alone{seed}", progress=False)
+        assert grouped.equals(alone)
+        model_alone = torch.load(tmp_path / f"alone{seed}" / "model.pt", weights_only=True)["main"]
+        model_grouped = torch.load(tmp_path / f"g{seed}" / "model.pt", weights_only=True)["main"]
+        assert all(torch.equal(model_alone[net][name], model_grouped[net][name])
+                   for net in model_alone for name in model_alone[net])
+    assert not together[0].equals(together[1])   # the two seeds did play different rounds
+
+
+def test_a_killed_grouped_job_resumes_each_seed_from_its_own_checkpoint(tmp_path, monkeypatch):
+    """A job of seeds 0 and 1 dies in round 4 (both checkpointed after round 2). Seed 1's checkpoint
+    is then lost, so the resumed job plays seed 0 from round 3 and seed 1 from round 1, side by side
+    for rounds 3 and 4: each logs every round once and equals its run alone (IL: its replay ring is
+    not checkpointed, so the resumed run refills it, as a run alone resumed from round 2 does)."""
+    outs = [tmp_path / "seed0", tmp_path / "seed1"]
+    _killed_at_round(monkeypatch, 4)
+    with pytest.raises(KeyboardInterrupt):
+        battle_experiments.train_seeds("il", [0, 1], SMALL, outs, progress=False)
+    monkeypatch.undo()
+    assert torch.load(outs[0] / "checkpoint.pt", weights_only=True)["next_round"] == 2
+    (outs[1] / "checkpoint.pt").unlink()
+    resumed = battle_experiments.train_seeds("il", [0, 1], SMALL, outs, progress=False)
+    # seed 0 as a run alone killed after its round-2 checkpoint and resumed; seed 1 as a run alone
+    _killed_at_round(monkeypatch, 3)
+    with pytest.raises(KeyboardInterrupt):
+        battle_experiments.train("il", 0, SMALL, tmp_path / "alone0", progress=False)
+    monkeypatch.undo()
+    expected = [battle_experiments.train("il", 0, SMALL, tmp_path / "alone0", progress=False),
+                battle_experiments.train("il", 1, SMALL, tmp_path / "alone1", progress=False)]
+    for metrics, alone, out in zip(resumed, expected, outs):
+        assert all(steps == [1, 2, 3, 4] for steps in metrics.groupby("metric")["step"].apply(list))
+        assert metrics.equals(alone)
+        assert pd.read_csv(out / "timing.csv")["round"].tolist() == [1, 2, 3, 4]
 
 
 def test_checkpoint_of_another_algorithm_is_refused(tmp_path):
@@ -231,9 +275,9 @@ def test_training_updates_the_opponent_after_won_rounds_only(tmp_path, monkeypat
     outcomes = iter([(10.0, 5.0), (1.0, 2.0), (3.0, 3.0)])
     seen = []
 
-    def scripted(env, sides, epsilons, cfg, learn=False, left_team=0):
-        seen.append([{k: v.detach().clone() for k, v in sides[1].net.state_dict().items()}])
-        return _scripted_result(*next(outcomes))
+    def scripted(envs, sides, epsilons, cfg, learn=False, left_teams=None):
+        seen.append([{k: v.detach().clone() for k, v in sides[0][1].net.state_dict().items()}])
+        return [_scripted_result(*next(outcomes))]
 
     def train_to_ones(self):
         with torch.no_grad():
@@ -241,7 +285,7 @@ def test_training_updates_the_opponent_after_won_rounds_only(tmp_path, monkeypat
                 p.fill_(1.0)
         return {"loss": 0.0, "gradient_steps": 1}
 
-    monkeypatch.setattr(battle_experiments, "play_round", scripted)
+    monkeypatch.setattr(battle_experiments, "play_rounds", scripted)
     monkeypatch.setattr(IndependentAC, "train_round", train_to_ones)
     cfg = BattleConfig(**{**SMALL.__dict__, "rounds": 3, "checkpoint_every": 10})
     battle_experiments.train("ac", 0, cfg, tmp_path, progress=False)

@@ -17,6 +17,7 @@ from replication.algorithms.battle.mfac import MeanFieldAC
 from replication.algorithms.battle.mfq import BattleMeanFieldDQN
 from replication.algorithms.battle.ped_dqn import BattlePeerEvaluationDualDQN
 from replication.config import BattleConfig, algorithm_config
+from replication.replay import AgentTransitionRing
 from replication.tasks.battle import VIEW_RADIUS
 from replication.tasks.neighbourhood import chebyshev_peers
 
@@ -212,3 +213,65 @@ def test_reference_loss_mask_leaves_out_deaths_and_last_transitions(mask, expect
     online = torch.tensor([[2.0, 0.0], [2.0, 0.0], [4.0, 0.0]], requires_grad=True)
     learner.q_values = lambda net, *inputs: online if net is learner.q else torch.zeros(3, 2)
     assert learner.gradient_step(learner.ring.batch(np.array([0, 1, 3]))) == pytest.approx(expected_loss)
+
+
+def test_soft_update_by_hand():
+    """φ⁻ ← τ·φ + (1 − τ)·φ⁻ for every parameter at once: τ = 0.25, φ = 4, φ⁻ = 0 → 1 (weights and biases)."""
+    from replication.nets import soft_update
+    online, target = torch.nn.Linear(2, 2), torch.nn.Linear(2, 2)
+    with torch.no_grad():
+        for p in online.parameters():
+            p.fill_(4.0)
+        for p in target.parameters():
+            p.zero_()
+    soft_update(target, online, 0.25)
+    assert all(torch.equal(p, torch.ones_like(p)) for p in target.parameters())
+
+
+def test_round_statistics_are_read_from_the_device_once_as_float64_means():
+    """A round's losses 1, 2 and 4 (0-d float32 tensors, as `gradient_step` leaves them on the
+    device) average to 7/3 in float64, as numpy averages the same values as Python floats; a round
+    without gradient steps has NaN. The IL learner's step returns its loss as a 0-d tensor and
+    appends its batch's mean Q likewise."""
+    from replication.algorithms.battle.il import round_mean
+    values = [torch.tensor(1.0), torch.tensor(2.0), torch.tensor(4.0)]
+    assert round_mean(values) == np.mean([1.0, 2.0, 4.0]) == 7 / 3
+    assert math.isnan(round_mean([]))
+    learner = BattleIndependentDQN(VIEW, 1, 2, 4, _cfg(), np.random.default_rng(0), "cpu")
+    _store(learner, [0], [1], [1.0], [False])     # one terminal transition: y = r = 1
+    q_means = []
+    loss = learner.gradient_step(learner.ring.batch(np.array([0])), q_means)
+    assert loss.dim() == 0 and q_means[0].dim() == 0 and not loss.requires_grad
+
+
+def _ring_round_trip(device):
+    """Two agents' observations stored as float16 on `device` and gathered back as float32 there:
+    0.1 is kept as float16's nearest value, 0.0999755859375; agent 0's successor is its next row."""
+    ring = AgentTransitionRing(8, (1, 1, 1), 1, 2, 4, device)
+    ids, alive = np.array([0, 1]), np.array([True, True])
+
+    def step(value):
+        return ring.add_step(ids, np.full((2, 1, 1, 1), value, np.float32), np.full((2, 1), value, np.float32),
+                             np.full((2, 2), value, np.float32), np.array([0, 1]), np.zeros(2, np.float32), alive)
+    first = step(0.1)
+    step(0.5)
+    batch = ring.batch(first)
+    assert ring.view.dtype == torch.float16 and ring.view.device.type == torch.device(device).type
+    assert batch["view"].device.type == torch.device(device).type and batch["view"].dtype == torch.float32
+    assert batch["view"].flatten().tolist() == [0.0999755859375] * 2
+    assert batch["next_view"].flatten().tolist() == [0.5, 0.5] and batch["next_mean_action"].flatten().tolist() == [0.5] * 4
+
+
+def test_the_transition_ring_keeps_observations_on_the_training_device():
+    _ring_round_trip("cpu")
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a GPU")
+def test_the_transition_ring_keeps_observations_on_the_gpu_and_battle_trains_there(tmp_path):
+    """As on CPU, the ring's observations on the GPU; and two seeds of IL train side by side on it,
+    logging every round (the CUDA path; its numbers differ from the CPU's in the last bits)."""
+    from replication.experiments import battle as battle_experiments
+    _ring_round_trip("cuda")
+    cfg = BattleConfig(map_size=20, agents_per_side=8, max_steps=25, rounds=2, batch_size=16, replay_capacity=4000)
+    metrics = battle_experiments.train_seeds("il", [0, 1], cfg, [tmp_path / "s0", tmp_path / "s1"], "cuda", progress=False)
+    assert all(sorted(m["step"].unique()) == [1, 2] for m in metrics)

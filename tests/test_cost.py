@@ -31,8 +31,8 @@ def test_battle_training_and_tournament_cost_by_hand():
     32 s. CPU-hours (152 s at one thread) = 0.04222; CPU-cluster wall = the longest run 30 s + the
     longest part 40 s = 70 s; no cuda rows, so no GPU-node figure."""
     jobs = cost.claim_jobs("battle", ["mfq"], True, SMALL)
-    assert [(j.algo, j.seed, j.rows) for j in jobs] == [("mfq", 0, ""), ("mfq", 1, ""), ("il", 0, ""), ("il", 1, ""),
-                                                        ("tournament", -1, "il"), ("tournament", -1, "mfq")]
+    assert [(j.algo, j.seeds, j.rows) for j in jobs] == [("mfq", (0,), ""), ("mfq", (1,), ""), ("il", (0,), ""),
+                                                         ("il", (1,), ""), ("tournament", (), "il"), ("tournament", (), "mfq")]
     assert [cost.job_seconds(job, SMALL, BATTLE_BENCH, "cpu")[0] for job in jobs[4:]] == pytest.approx([32, 40])
     found = cost.jobs_cost(jobs, SMALL, BATTLE_BENCH)
     assert found["cost_cpu_hours"] == pytest.approx(152 / 3600)
@@ -44,6 +44,22 @@ def test_battle_training_and_tournament_cost_by_hand():
                                            BATTLE_BENCH[["algo", "measure", "value"]].itertuples(index=False)],
                                           device="cuda", file="battle-cuda.csv")])
     assert cost.jobs_cost(jobs, SMALL, gpu)["cost_gpu_node_hours"] == pytest.approx(15.2 / 3600)  # every time ÷ 10
+
+
+def test_battle_jobs_of_seeds_trained_together_cost_by_hand():
+    """Seeds 0, 1, 2 of MF-Q two per job (battle.seeds_per_job 2): jobs (0, 1) and (2). 10 rounds;
+    one seed alone 3 s a round, two side by side 2.5 s a seed-round: 10 × 2 × 2.5 = 50 s and 10 × 3
+    = 30 s; 80 s = 0.02222 CPU-hours, the longest job 50 s. Without the k2 row the grouped job's row
+    is named as missing."""
+    cfg = resolve({"scale": "paper", "battle": {"algorithms": ["mfq"], "seeds": [0, 1, 2], "seeds_per_job": 2,
+                                                "rounds": 10}})
+    bench = _bench([("mfq", "round_seconds", 3.0), ("mfq", "seed_round_seconds_k2", 2.5)])
+    jobs = cost.claim_jobs("battle", ["mfq"], False, cfg)
+    assert [job.seeds for job in jobs] == [(0, 1), (2,)]
+    found = cost.jobs_cost(jobs, cfg, bench)
+    assert found["cost_cpu_hours"] == pytest.approx(80 / 3600) and found["cost_cluster_hours"] == pytest.approx(50 / 3600)
+    assert found["cost_basis"] == "3 battle runs (mfq; 3 seeds × 10 rounds, 2 jobs); from battle.csv"
+    assert cost.jobs_cost(jobs, cfg, bench.iloc[[0]])["cost_basis"].endswith("no bench row battle mfq seed_round_seconds_k2")
 
 
 def test_paper_b_run_cost_counts_its_evaluation_episodes_and_names_a_missing_row():

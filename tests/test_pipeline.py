@@ -76,7 +76,8 @@ def test_config_edit_reruns_exactly_what_it_affects(local_smoke_run):
     four runs (MF-Q and its untrained null model, two seeds) and the analysis; an MF-Q-only Gaussian Squeeze setting (added from another YAML)
     plans MF-Q's two runs only; an analysis-only setting plans the analysis only; a battle evaluation
     setting plans the tournament, the GIF of its best models and the analysis; a claims file of your
-    own plans the audit alone; paper B's seeds one job each plans every paper-B run; `compare_tasks` plans the other variant's runs of that task and the
+    own plans the audit alone; paper B's seeds one job each plans every paper-B run; battle's seeds one
+    job each plans nothing; `compare_tasks` plans the other variant's runs of that task and the
     audit; reverting plans nothing."""
     suite, proc = local_smoke_run
     assert proc.returncode == 0, proc.stderr[-3000:]
@@ -103,6 +104,8 @@ def test_config_edit_reruns_exactly_what_it_affects(local_smoke_run):
              {f"{run}/seed{seed}" for run in ("prisoners_dilemma/ped_dqn", "prisoners_dilemma/idqn", "pursuit/ped_dqn",
                                               "resource_sharing/qmix", "tiger_deer/mfq") for seed in (0, 1)},
              {"semi_cooperative_run_seeds_0", "semi_cooperative_run_seeds_1"} | analysis),
+            # battle's seeds one job each instead of two together: nothing (a seed's results are the same either way)
+            ("battle: {seeds_per_job: 1}", set(), set()),
             # the other variant of a task: its runs (in results/smoke-reference_code) and the audit
             ("compare_tasks: [ising_toy]", {f"ising_toy/{algo}/seed{seed}" for algo in ("mfq", "untrained") for seed in (0, 1)},
              {"other_variant_run", "audit"}),

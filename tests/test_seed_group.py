@@ -163,7 +163,7 @@ def _cli(*args, cwd):
 
 def test_the_cli_runs_several_seeds_in_one_job_and_rejects_bad_requests(tmp_path):
     """`run --seed 0 1 --out …/seed{seed}` writes each seed's metrics.csv, config.yaml (its own seed)
-    and provenance.json; several seeds outside paper B, an --out without {seed} and a repeated seed
+    and provenance.json; several seeds outside battle and paper B, an --out without {seed} and a repeated seed
     are each one line before any work."""
     import yaml
     proc = _cli("--task", "prisoners_dilemma", "--algo", "idqn", "--seed", "0", "1", "--out", str(tmp_path / "seed{seed}"),
@@ -174,7 +174,7 @@ def test_the_cli_runs_several_seeds_in_one_job_and_rejects_bad_requests(tmp_path
         assert {"metrics.csv", "config.yaml", "provenance.json"} <= {p.name for p in folder.iterdir()}
         assert yaml.safe_load((folder / "config.yaml").read_text())["seed"] == seed
     for args, message in ((("--task", "ising", "--algo", "mfq", "--seed", "0", "1", "--out", "x{seed}"),
-                           "--seed: several seeds in one job are for paper B's tasks"),
+                           "--seed: several seeds in one job are for battle and paper B's tasks"),
                           (("--task", "pursuit", "--algo", "idqn", "--seed", "0", "1", "--out", "x"),
                            "--out: with several seeds it must hold {seed}"),
                           (("--task", "pursuit", "--algo", "idqn", "--seed", "0", "0", "--out", "x{seed}"),

@@ -46,9 +46,10 @@ def test_smoke_pipeline_on_slurm_equals_local_run(repo_copy, local_smoke_run):
     # every training job went through sbatch: one Slurm log per job (the scripted evaluation and the tournament's
     # five parts, one per battle algorithm, too; their join runs on the submitting machine);
     # paper B's learners train their two seeds in one job (seeds_per_job): the prisoner's dilemma's
-    # PED-DQN and IDQN, pursuit's PED-DQN, resource sharing's QMIX and tiger_deer's MF-Q are 5 jobs of 2 runs
+    # PED-DQN and IDQN, pursuit's PED-DQN, resource sharing's QMIX and tiger_deer's MF-Q are 5 jobs of 2 runs;
+    # battle's five algorithms too (battle.seeds_per_job)
     slurm_logs = list((repo_copy / "slurm_logs").rglob("*.log"))
-    assert len(slurm_logs) == len(runs) - 5 + 1 + 5
+    assert len(slurm_logs) == len(runs) - 5 - 5 + 1 + 5
     # same seeds → same metrics, wherever the job ran
     for rel in runs:
         assert (repo_copy / rel).read_bytes() == (local / rel).read_bytes(), rel
@@ -77,7 +78,8 @@ def test_cancelled_training_job_is_resubmitted_and_resumes(repo_copy):
     output, _ = proc.communicate(timeout=900)
     assert proc.returncode == 0, output[-3000:]
     assert "Trying to restart job" in output or "retry" in output.lower()
-    metrics = pd.read_csv(run_dir / "metrics.csv")
-    per_round = metrics[metrics["metric"] == "total_reward_main"]["step"].tolist()
-    assert per_round == list(range(1, 151))          # every round exactly once
+    for seed_dir in (run_dir, run_dir.parent / "seed1"):   # the job trains IL's seeds 0 and 1 side by side
+        metrics = pd.read_csv(seed_dir / "metrics.csv")
+        per_round = metrics[metrics["metric"] == "total_reward_main"]["step"].tolist()
+        assert per_round == list(range(1, 151))      # every round exactly once
     assert len(list((repo_copy / "slurm_logs").rglob("*.log"))) >= 2  # two submissions

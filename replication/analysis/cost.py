@@ -8,7 +8,9 @@ job is costed from the benchmark files `results/bench/<task>[-<anything>].csv` t
 the paper scale can be costed. Nothing here is typed in: a job without a benchmark row has no cost,
 and the claim says which bench to run.
 
-- battle training run: rounds × the bench's seconds per training round (`round_seconds`);
+- battle training job (`battle.seeds_per_job` seeds side by side in one process,
+  `experiments/battle.py` `train_seeds`): rounds × seeds × the bench's seconds per seed-round of a job
+  of that size (`round_seconds` for one seed, `seed_round_seconds_k<K>` for K);
 - battle tournament, one job per row algorithm (the pipeline plays it in parts): for every seed
   pairing that algorithm's models lead, tournament_rounds × max_steps steps, each at the mean of the
   two algorithms' seconds per acting step (`acting_steps_per_second`); every round is taken to last
@@ -56,12 +58,10 @@ def load_benches(folder: str | Path) -> pd.DataFrame:
 
 @dataclass(frozen=True)
 class Job:
-    """One job of a scale: a battle training run (task, algo, seed), paper-B training runs of the
-    seeds trained together in one process (task, algo, seeds), or the part of battle's tournament
-    that one algorithm's models lead (algo "tournament", rows)."""
+    """One job of a scale: training runs of the seeds trained together in one process (task, algo,
+    seeds), or the part of battle's tournament that one algorithm's models lead (algo "tournament", rows)."""
     task: str
     algo: str
-    seed: int = -1
     seeds: tuple[int, ...] = ()
     rows: str = ""
 
@@ -73,12 +73,13 @@ class Job:
 def claim_jobs(task: str, algos: list[str], reads_tournament: bool, cfg: SuiteConfig) -> list[Job]:
     """The jobs a claim's value needs at the scale of `cfg`: each algorithm's runs over the scale's
     seeds, and where the measure reads the tournament, the tournament and every model it plays."""
-    if task != "battle":
-        from replication.experiments.seed_group import seed_jobs
-        return [Job(task, algo, seeds=seeds) for algo in dict.fromkeys(algos) for seeds in seed_jobs(algo, cfg)]
+    from replication.experiments.seed_group import seed_jobs
+    family = "battle" if task == "battle" else "semi_cooperative"
     if reads_tournament:
         algos = [*algos, *cfg.battle.algorithms]
-    jobs = [Job(task, algo, seed) for algo in dict.fromkeys(algos) for seed in cfg.battle.seeds]
+    jobs = [Job(task, algo, seeds=seeds) for algo in dict.fromkeys(algos) for seeds in seed_jobs(algo, cfg, family)]
+    if task != "battle":
+        return jobs
     return jobs + ([Job(task, "tournament", rows=algo) for algo in sorted(cfg.battle.algorithms)] if reads_tournament else [])
 
 
@@ -94,8 +95,10 @@ def job_seconds(job: Job, cfg: SuiteConfig, bench: pd.DataFrame, device: str) ->
     if job.task == "battle":
         battle = cfg.battle
         if job.kind == "training":
-            found = _rate(bench, "battle", job.algo, "round_seconds", device)
-            return (battle.rounds * found[0], found[1]) if found else f"battle {job.algo} round_seconds"
+            n_seeds = len(job.seeds)
+            measure = "round_seconds" if n_seeds == 1 else f"seed_round_seconds_k{n_seeds}"
+            found = _rate(bench, "battle", job.algo, measure, device)
+            return (battle.rounds * n_seeds * found[0], found[1]) if found else f"battle {job.algo} {measure}"
         from replication.experiments.battle import seed_pairs
         pairs = [pair for pair in seed_pairs([(algo, seed) for algo in battle.algorithms for seed in battle.seeds])
                  if pair[0][0] == job.rows]
@@ -146,8 +149,8 @@ def _basis(jobs: list[Job], cfg: SuiteConfig, bench: pd.DataFrame, gaps: list[st
     for task in dict.fromkeys(job.task for job in jobs):
         runs = [job for job in jobs if job.task == task and job.kind == "training"]
         length = f"{cfg.battle.rounds} rounds" if task == "battle" else f"{getattr(cfg, task).steps:,} steps"
-        seeds = {seed for job in runs for seed in (job.seeds or (job.seed,))}
-        n_runs = sum(len(job.seeds) or 1 for job in runs)
+        seeds = {seed for job in runs for seed in job.seeds}
+        n_runs = sum(len(job.seeds) for job in runs)
         grouped = f", {len(runs)} jobs" if n_runs != len(runs) else ""
         parts.append(f"{n_runs} {task} runs ({', '.join(dict.fromkeys(job.algo for job in runs))}; "
                      f"{len(seeds)} seeds × {length}{grouped})")

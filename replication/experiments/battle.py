@@ -88,37 +88,74 @@ def play_round(env: Battle, sides, epsilons, cfg: BattleConfig, learn: bool = Fa
     Kills are counted exactly (initial minus final alive). `kills_reference` counts them as the
     reference code's evaluation does: alive counts read before the last step's dead are cleared, so
     a kill on the last step is missed. `watch(env)`, if given, sees the grid at the start and after every step."""
-    env.reset(left_team=left_team)
-    if watch:
-        watch(env)
-    tracker = MeanActionTracker(cfg)
-    totals, done = [0.0, 0.0], False
-    initial = [env.alive_count(0), env.alive_count(1)]
-    while not done:
-        before_step = [env.alive_count(0), env.alive_count(1)]
-        observed, actions, means = [], [], []
-        for team, learner in enumerate(sides):
-            obs = env.observe(team)
-            mean = tracker.mean_action(obs)
-            observed.append(obs), means.append(mean)
-            actions.append(learner.act(obs.view, obs.features, mean, epsilons[team]))
-        rewards, alive, done = env.step(tuple(actions))
-        if watch:
-            watch(env)
+    return play_rounds([env], [sides], [epsilons], cfg, learn, [left_team], watch)[0]
+
+
+class RoundInPlay:
+    """One environment's round as `play_rounds` steps it: the sides, their mean-action tracker and
+    the running totals."""
+
+    def __init__(self, env: Battle, sides, epsilons, cfg: BattleConfig, left_team: int):
+        self.env, self.sides, self.epsilons = env, sides, epsilons
+        env.reset(left_team=left_team)
+        self.tracker = MeanActionTracker(cfg)
+        self.totals, self.done = [0.0, 0.0], False
+        self.initial = [env.alive_count(0), env.alive_count(1)]
+        self.before_step = self.initial
+
+    def act(self) -> None:
+        """Both groups observe and choose their actions (group 0 first, as the engine moves them)."""
+        self.before_step = [self.env.alive_count(0), self.env.alive_count(1)]
+        self.observed, self.actions, self.means = [], [], []
+        for team, learner in enumerate(self.sides):
+            obs = self.env.observe(team)
+            mean = self.tracker.mean_action(obs)
+            self.observed.append(obs), self.means.append(mean)
+            self.actions.append(learner.act(obs.view, obs.features, mean, self.epsilons[team]))
+
+    def step(self, learn: bool) -> None:
+        rewards, alive, self.done = self.env.step(tuple(self.actions))
         for team in (0, 1):
-            totals[team] += float(rewards[team].sum())
-            tracker.record(observed[team].ids, actions[team])
+            self.totals[team] += float(rewards[team].sum())
+            self.tracker.record(self.observed[team].ids, self.actions[team])
         if learn:
-            obs = observed[0]
-            sides[0].store(obs.ids, obs.view, obs.features, means[0], actions[0], rewards[0], alive[0],
-                           chebyshev_peers(obs.positions, VIEW_RADIUS))
-    if learn:
-        final = env.observe(0)
-        sides[0].end_round(final.ids, final.view, final.features, tracker.mean_action(final))
-    alive_end = [env.alive_count(0), env.alive_count(1)]
-    return {"total_reward": totals, "alive": alive_end, "initial": initial,
-            "kills": [initial[1] - alive_end[1], initial[0] - alive_end[0]],
-            "kills_reference": [initial[1] - before_step[1], initial[0] - before_step[0]], "steps": env.steps}
+            obs = self.observed[0]
+            self.sides[0].store(obs.ids, obs.view, obs.features, self.means[0], self.actions[0], rewards[0], alive[0],
+                                chebyshev_peers(obs.positions, VIEW_RADIUS))
+
+    def finish(self, learn: bool) -> dict:
+        env, initial = self.env, self.initial
+        if learn:
+            final = env.observe(0)
+            self.sides[0].end_round(final.ids, final.view, final.features, self.tracker.mean_action(final))
+        alive_end = [env.alive_count(0), env.alive_count(1)]
+        return {"total_reward": self.totals, "alive": alive_end, "initial": initial,
+                "kills": [initial[1] - alive_end[1], initial[0] - alive_end[0]],
+                "kills_reference": [initial[1] - self.before_step[1], initial[0] - self.before_step[0]],
+                "steps": env.steps}
+
+
+def play_rounds(envs: list[Battle], sides: list, epsilons: list, cfg: BattleConfig, learn: bool = False,
+                left_teams: list[int] | None = None, watch=None) -> list[dict]:
+    """One round in each environment, all stepped together (`play_round` for each of them): every
+    environment's groups act, then every environment steps, until each round is over. Each
+    environment has sides, epsilons and a left team of its own, and nothing passes between them:
+    a round's result is the same played alone or beside others (tested), so K seeds' rounds can
+    share one process, and one step's acting can serve them all."""
+    left_teams = left_teams or [0] * len(envs)
+    rounds = [RoundInPlay(env, pair, eps, cfg, left) for env, pair, eps, left in zip(envs, sides, epsilons, left_teams)]
+    if watch:
+        watch(envs[0])
+    playing = rounds
+    while playing:
+        for game in playing:
+            game.act()
+        for game in playing:
+            game.step(learn)
+        if watch:
+            watch(envs[0])
+        playing = [game for game in playing if not game.done]
+    return [game.finish(learn) for game in rounds]
 
 
 def self_play_update(opponent, main, keeps: float) -> None:
@@ -133,11 +170,11 @@ def identity(algo: str, cfg: BattleConfig) -> dict:
 
 
 def save_checkpoint(path: Path, algo: str, cfg: BattleConfig, main, opponent, next_round: int,
-                    rng: np.random.Generator, rows: list, seconds: list) -> None:
+                    rng: np.random.Generator, rows: list, seconds: list, torch_rng: torch.Tensor) -> None:
     checkpoints.save_progress(path, identity(algo, cfg), training_settings(cfg, algo), {
         "next_round": next_round, "main": checkpoints.module_states(main),
         "opponent": {k: m.state_dict() for k, m in opponent.networks().items()},
-        "numpy_rng": rng.bit_generator.state, "torch_rng": torch.get_rng_state(),
+        "numpy_rng": rng.bit_generator.state, "torch_rng": torch_rng,
         "metrics": [list(r) for r in rows], "seconds": list(seconds)})
 
 
@@ -146,56 +183,109 @@ def load_checkpoint(path: Path, algo: str, cfg: BattleConfig, resuming: bool = T
     return checkpoints.load_progress(path, identity(algo, cfg), training_settings(cfg, algo) if resuming else None, "battle")
 
 
-def train(algo: str, seed: int, cfg: BattleConfig, out: Path, device: str = "cpu", progress: bool = True,
-          stale: checkpoints.Stale = "refuse") -> pd.DataFrame:
-    """Self-play training; returns the per-round metrics. Resumes from out/checkpoint.pt if present
-    (one made with other settings: see `checkpoints.discard_stale`)."""
-    torch.manual_seed(seed)
-    rng = np.random.default_rng([seed, 4, BATTLE[algo].stream_id])
-    env = make_env(cfg, seed)
-    main = make_learner(algo, env, cfg, rng, device)
-    opponent = make_learner(algo, env, cfg, rng, device)
-    for name, net in opponent.networks().items():
-        net.load_state_dict(main.networks()[name].state_dict())
-    rows, seconds, start = [], [], 0
-    checkpoint = out / CHECKPOINT
-    state = checkpoints.resume_state(checkpoint, lambda path: load_checkpoint(path, algo, cfg), stale)
-    if state is not None:
-        checkpoints.restore(main, state["main"])
-        checkpoints.restore(opponent, state["opponent"])
-        rng.bit_generator.state = state["numpy_rng"]
-        torch.set_rng_state(state["torch_rng"])
-        rows, seconds, start = [tuple(r) for r in state["metrics"]], list(state["seconds"]), state["next_round"]
-    bar = tqdm(range(start, cfg.rounds), desc=f"battle {algo} seed{seed}", unit="round", disable=not progress,
-               initial=start, total=cfg.rounds)
-    for r in bar:
-        t0 = time.perf_counter()
-        env.env.set_seed(int(rng.integers(2**31)))
-        main_left = cfg.side == "left" or bool(rng.integers(2) == 0)
-        epsilon = epsilon_at(r, cfg)
-        result = play_round(env, (main, opponent), (epsilon, epsilon), cfg, learn=True, left_team=0 if main_left else 1)
+class SeedTraining:
+    """One seed's self-play training as `train_seeds` keeps it: its environment, its main model and
+    opponent (built under `torch.manual_seed(seed)`, as a run alone builds them), its random stream
+    (map seeds, sides, exploration, replay draws), its metrics and its checkpoint."""
+
+    def __init__(self, algo: str, seed: int, cfg: BattleConfig, out: Path, device: str, stale: checkpoints.Stale):
+        self.algo, self.seed, self.cfg, self.out = algo, seed, cfg, out
+        torch.manual_seed(seed)
+        self.rng = np.random.default_rng([seed, 4, BATTLE[algo].stream_id])
+        self.env = make_env(cfg, seed)
+        self.main = make_learner(algo, self.env, cfg, self.rng, device)
+        self.opponent = make_learner(algo, self.env, cfg, self.rng, device)
+        for name, net in self.opponent.networks().items():
+            net.load_state_dict(self.main.networks()[name].state_dict())
+        self.torch_rng = torch.get_rng_state()
+        self.rows, self.seconds, self.start = [], [], 0
+        self.checkpoint = out / CHECKPOINT
+        state = checkpoints.resume_state(self.checkpoint, lambda path: load_checkpoint(path, algo, cfg), stale)
+        if state is not None:
+            checkpoints.restore(self.main, state["main"])
+            checkpoints.restore(self.opponent, state["opponent"])
+            self.rng.bit_generator.state = state["numpy_rng"]
+            self.torch_rng = state["torch_rng"]
+            self.rows, self.seconds = [tuple(r) for r in state["metrics"]], list(state["seconds"])
+            self.start = state["next_round"]
+
+    def begin_round(self, r: int) -> None:
+        """The round's map seed and main's side, drawn from the seed's stream as a run alone draws them."""
+        self.env.env.set_seed(int(self.rng.integers(2**31)))
+        self.main_left = self.cfg.side == "left" or bool(self.rng.integers(2) == 0)
+        self.epsilon = epsilon_at(r, self.cfg)
+
+    def learn(self, r: int, result: dict) -> None:
+        """Train main on the round and let the opponent follow a winning main."""
+        cfg, main = self.cfg, self.main
         stats = main.train_round()
         main_won = result["total_reward"][0] > result["total_reward"][1]
         if main_won:  # the opponent follows main only after main wins (reference code)
-            self_play_update(opponent, main, cfg.opponent_keeps)
-        seconds.append(time.perf_counter() - t0)
-        values = {
+            self_play_update(self.opponent, main, cfg.opponent_keeps)
+        self.values = {
             "total_reward_main": result["total_reward"][0], "total_reward_opponent": result["total_reward"][1],
             "mean_reward_main": result["total_reward"][0] / result["initial"][0],
             "mean_reward_opponent": result["total_reward"][1] / result["initial"][1],
             "kills_main": result["kills"][0], "kills_opponent": result["kills"][1],
             "alive_main": result["alive"][0], "alive_opponent": result["alive"][1],
             "loss": stats["loss"], "mean_q": stats.get("mean_q", np.nan), "gradient_steps": stats["gradient_steps"],
-            "epsilon": epsilon, "round_steps": result["steps"], "main_left": float(main_left), "main_won": float(main_won),
+            "epsilon": self.epsilon, "round_steps": result["steps"], "main_left": float(self.main_left),
+            "main_won": float(main_won),
         }
-        rows += [(r + 1, metric, float(value)) for metric, value in values.items()]
-        bar.set_postfix(reward=f"{result['total_reward'][0]:.1f}", kills=result["kills"][0])
-        if (r + 1) % cfg.checkpoint_every == 0 or r + 1 == cfg.rounds:
-            save_checkpoint(checkpoint, algo, cfg, main, opponent, r + 1, rng, rows, seconds)
-    io.write_csv(out / TIMING, pd.DataFrame({"round": np.arange(1, len(seconds) + 1), "seconds": seconds}))
-    checkpoints.save_progress(out / FINAL_MODEL, identity(algo, cfg), training_settings(cfg, algo),
-                              {"main": {k: m.state_dict() for k, m in main.networks().items()}})
-    return pd.DataFrame(rows, columns=["step", "metric", "value"])
+
+    def log(self, r: int, seconds: float) -> None:
+        """Log the round (and its wall time) and checkpoint on schedule."""
+        self.seconds.append(seconds)
+        self.rows += [(r + 1, metric, float(value)) for metric, value in self.values.items()]
+        if (r + 1) % self.cfg.checkpoint_every == 0 or r + 1 == self.cfg.rounds:
+            save_checkpoint(self.checkpoint, self.algo, self.cfg, self.main, self.opponent, r + 1, self.rng, self.rows,
+                            self.seconds, self.torch_rng)
+
+    def finish(self) -> pd.DataFrame:
+        io.write_csv(self.out / TIMING, pd.DataFrame({"round": np.arange(1, len(self.seconds) + 1),
+                                                      "seconds": self.seconds}))
+        checkpoints.save_progress(self.out / FINAL_MODEL, identity(self.algo, self.cfg), training_settings(self.cfg, self.algo),
+                                  {"main": {k: m.state_dict() for k, m in self.main.networks().items()}})
+        return pd.DataFrame(self.rows, columns=["step", "metric", "value"])
+
+
+def train_seeds(algo: str, seeds: list[int], cfg: BattleConfig, outs: list[Path], device: str = "cpu",
+                progress: bool = True, stale: checkpoints.Stale = "refuse") -> list[pd.DataFrame]:
+    """Self-play training of several seeds of `algo` in one process (`battle.seeds_per_job`); returns
+    each seed's per-round metrics. Each seed keeps its own environment, models, random stream,
+    replay, opponent, outputs and checkpoint (`SeedTraining`), and its rounds are played beside the
+    other seeds' (`play_rounds`), so its results are its run alone's to the byte (tested). Each seed
+    resumes from its own checkpoint in its out folder, if present (one made with other settings: see
+    `checkpoints.discard_stale`). A seed's timing.csv gets the seconds of the rounds its job played
+    with it (every seed's round of that number), so with K seeds they are K seeds' rounds."""
+    runs = [SeedTraining(algo, seed, cfg, Path(out), device, stale) for seed, out in zip(seeds, outs)]
+    first = min(run.start for run in runs)
+    name = f"seed{seeds[0]}" if len(seeds) == 1 else "seeds " + " ".join(map(str, seeds))
+    bar = tqdm(range(first, cfg.rounds), desc=f"battle {algo} {name}", unit="round", disable=not progress,
+               initial=first, total=cfg.rounds)
+    for r in bar:
+        t0 = time.perf_counter()
+        playing = [run for run in runs if run.start <= r]
+        for run in playing:
+            run.begin_round(r)
+        results = play_rounds([run.env for run in playing], [(run.main, run.opponent) for run in playing],
+                              [(run.epsilon, run.epsilon) for run in playing], cfg, learn=True,
+                              left_teams=[0 if run.main_left else 1 for run in playing])
+        for run, result in zip(playing, results):
+            run.learn(r, result)
+        seconds = time.perf_counter() - t0
+        for run in playing:
+            run.log(r, seconds)
+        bar.set_postfix(reward=f"{np.mean([result['total_reward'][0] for result in results]):.1f}",
+                        kills=f"{np.mean([result['kills'][0] for result in results]):.1f}")
+    return [run.finish() for run in runs]
+
+
+def train(algo: str, seed: int, cfg: BattleConfig, out: Path, device: str = "cpu", progress: bool = True,
+          stale: checkpoints.Stale = "refuse") -> pd.DataFrame:
+    """Self-play training of one seed (`train_seeds` with one); returns the per-round metrics.
+    Resumes from out/checkpoint.pt if present."""
+    return train_seeds(algo, [seed], cfg, [Path(out)], device, progress, stale)[0]
 
 
 def load_model(path: Path, algo: str, cfg: BattleConfig, env: Battle, rng, device: str = "cpu"):

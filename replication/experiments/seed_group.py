@@ -87,10 +87,12 @@ def split_states(state: dict, n_seeds: int) -> list[dict]:
     return [{name: tensor.chunk(n_seeds)[k].clone() for name, tensor in state.items()} for k in range(n_seeds)]
 
 
-def seed_jobs(algo: str, cfg: SuiteConfig) -> list[tuple[int, ...]]:
-    """The seeds of `algo`'s paper-B runs as they are grouped into jobs, `seeds_per_job` at a time."""
-    size = cfg.semi_cooperative.seeds_per_job
-    return [tuple(cfg.seeds[i:i + size]) for i in range(0, len(cfg.seeds), size)]
+def seed_jobs(algo: str, cfg: SuiteConfig, family: str = "semi_cooperative") -> list[tuple[int, ...]]:
+    """The seeds of `algo`'s runs of a family (paper B's, or battle) as they are grouped into jobs,
+    the family's `seeds_per_job` at a time."""
+    seeds = cfg.battle.seeds if family == "battle" else cfg.seeds
+    size = getattr(cfg, family).seeds_per_job
+    return [tuple(seeds[i:i + size]) for i in range(0, len(seeds), size)]
 
 
 def join_steps(steps: list[dict]) -> dict:

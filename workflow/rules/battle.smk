@@ -8,32 +8,51 @@ BATTLE_TOURNAMENT_PART = f"{RESULTS}/runs/battle/tournament/rows_{{algo}}.csv"
 BATTLE_SCRIPTED = f"{RESULTS}/runs/battle/scripted.csv"
 
 
-rule battle_train:
-    output:
-        metrics=f"{RESULTS}/runs/battle/{{algo}}/seed{{seed}}/metrics.csv",
-        config=f"{RESULTS}/runs/battle/{{algo}}/seed{{seed}}/config.yaml",
-        provenance=f"{RESULTS}/runs/battle/{{algo}}/seed{{seed}}/provenance.json",
-        model=f"{RESULTS}/runs/battle/{{algo}}/seed{{seed}}/model.pt",
-    log:
-        f"{RESULTS}/logs/battle/{{algo}}/seed{{seed}}.log",
-    wildcard_constraints:
-        algo=one_of(BATTLE_ALGOS),
-        seed=r"\d+",
-    priority: 10  # the longest jobs start first, so the short ones fill the cores at the end
-    threads: CFG.resources.battle_train.threads
-    resources:
-        mem_mb=CFG.resources.battle_train.mem_mb,
-        runtime=CFG.resources.battle_train.runtime,
-        gpu=CFG.resources.battle_train.gpus,
-        slurm_extra=CFG.resources.battle_train.slurm_extra,
-    params:
-        settings=run_settings("battle"),
-        config=CLI_CONFIG,
-        device="cuda" if CFG.resources.battle_train.gpus else "auto",
-    shell:
-        "python -m replication run --task battle --algo {wildcards.algo} --seed {wildcards.seed} "
-        "{params.config} --threads {threads} --device {params.device} --stale restart "
-        "--out $(dirname {output.metrics}) > {log} 2>&1"
+# An algorithm's seeds train side by side in one job, `battle.seeds_per_job` at a time
+# (experiments/battle.py `train_seeds`; each seed's results are its run alone's). One rule per group.
+for seeds in battle_seed_jobs():
+
+    rule:
+        name:
+            f"battle_train_seeds_{'_'.join(map(str, seeds))}"
+        output:
+            metrics=[
+                f"{RESULTS}/runs/battle/{{algo}}/seed{seed}/metrics.csv"
+                for seed in seeds
+            ],
+            config=[
+                f"{RESULTS}/runs/battle/{{algo}}/seed{seed}/config.yaml"
+                for seed in seeds
+            ],
+            provenance=[
+                f"{RESULTS}/runs/battle/{{algo}}/seed{seed}/provenance.json"
+                for seed in seeds
+            ],
+            model=[
+                f"{RESULTS}/runs/battle/{{algo}}/seed{seed}/model.pt" for seed in seeds
+            ],
+        log:
+            f"{RESULTS}/logs/battle/{{algo}}/seeds{'-'.join(map(str, seeds))}.log",
+        wildcard_constraints:
+            algo=one_of(BATTLE_ALGOS),
+        priority: 10  # the longest jobs start first, so the short ones fill the cores at the end
+        threads: CFG.resources.battle_train.threads
+        resources:
+            mem_mb=CFG.resources.battle_train.mem_mb * len(seeds),
+            # the config's runtime is per seed
+            runtime=CFG.resources.battle_train.runtime * len(seeds),
+            gpu=CFG.resources.battle_train.gpus,
+            slurm_extra=CFG.resources.battle_train.slurm_extra,
+        params:
+            settings=battle_settings,
+            config=CLI_CONFIG,
+            seeds=CommandLineSeeds(seeds),
+            device="cuda" if CFG.resources.battle_train.gpus else "auto",
+            out=lambda wildcards: f"{RESULTS}/runs/battle/{wildcards.algo}/seed{{seed}}",
+        shell:
+            "python -m replication run --task battle --algo {wildcards.algo} --seed {params.seeds} "
+            "{params.config} --threads {threads} --device {params.device} --stale restart "
+            "--out {params.out} > {log} 2>&1"
 
 
 # The tournament in parts, one job per row algorithm (each pairing draws from streams of its own, so

@@ -63,6 +63,18 @@ class CommandLineConfig:
 CLI_CONFIG = CommandLineConfig(CONFIG_FILES, CFG.preset)
 
 
+class CommandLineSeeds:
+    """A job's `--seed` arguments. Not plain data, so Snakemake does not compare it between runs
+    (see CommandLineConfig): where a seed's results do not depend on the seeds trained beside it
+    (battle), regrouping the seeds into jobs is no reason to rerun them."""
+
+    def __init__(self, seeds):
+        self.text = " ".join(map(str, seeds))
+
+    def __str__(self):
+        return self.text
+
+
 # The other variant (config `compare_tasks`): the reference code's choices when this run is the
 # paper's, and back, into results/<scale>[-<preset>] of its own.
 OTHER_CFG = load_config(CONFIG_FILES, CFG.other_preset)
@@ -108,6 +120,19 @@ def seed_jobs_by_group():
             for seeds in seed_jobs(algo, CFG):
                 groups.setdefault(seeds, set()).add(algo)
     return {seeds: sorted(algos) for seeds, algos in groups.items()}
+
+
+def battle_settings(wildcards):
+    """Param function: the hash of what determines a battle training job's runs but their seeds
+    (each seed has output files of its own). How the seeds are grouped into jobs is not in it: a
+    seed's results are the same alone or beside others."""
+    resolved = run_config(CFG, "battle", wildcards.algo, 0)
+    return config_hash({key: value for key, value in resolved.items() if key != "seed"})
+
+
+def battle_seed_jobs():
+    """The seeds of battle's jobs, `battle.seeds_per_job` at a time (seed_group.seed_jobs)."""
+    return seed_jobs(None, CFG, family="battle")
 
 
 EVALUATION_SETTINGS = {

@@ -27,7 +27,7 @@ class IndependentAC:
         outputs = n_actions if self.critic_is_q(cfg) else 1
         self.net = BattleActorCritic(view_shape, feature_size, n_actions, outputs, self.critic_mean_action).to(device)
         self.optimizer = torch.optim.Adam(self.net.parameters(), lr=cfg.learning_rate)
-        self.ring = AgentTransitionRing(2 * rows_per_round, view_shape, feature_size, n_actions, max_agent_id)
+        self.ring = AgentTransitionRing(2 * rows_per_round, view_shape, feature_size, n_actions, max_agent_id, device)
         self.round_rows: list[np.ndarray] = []
         self.final_rows = np.zeros(0, dtype=np.int64)
 

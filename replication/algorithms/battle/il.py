@@ -20,6 +20,14 @@ from replication.nets import BattleQNet, soft_update
 from replication.replay import AgentTransitionRing
 
 
+def round_mean(values: list[torch.Tensor]) -> float:
+    """The mean of a round's per-step statistics (0-d tensors), read from the device once; in float64
+    over the float32 values, as numpy averages a list of floats (NaN for none)."""
+    if not values:
+        return np.nan
+    return float(np.mean(torch.stack(values).cpu().numpy().astype(np.float64)))
+
+
 class BattleIndependentDQN:
     uses_mean_action = False
 
@@ -29,7 +37,7 @@ class BattleIndependentDQN:
         self.q_target = BattleQNet(view_shape, feature_size, n_actions, self.uses_mean_action).to(device)
         self.q_target.load_state_dict(self.q.state_dict())
         self.optimizer = torch.optim.Adam(self.q.parameters(), lr=cfg.learning_rate)
-        self.ring = AgentTransitionRing(cfg.replay_capacity, view_shape, feature_size, n_actions, max_agent_id)
+        self.ring = AgentTransitionRing(cfg.replay_capacity, view_shape, feature_size, n_actions, max_agent_id, device)
         self.new_samples = 0
 
     # --- acting: all alive agents of the team in one forward pass -------------------------------
@@ -75,15 +83,16 @@ class BattleIndependentDQN:
         for _ in range(steps):
             batch = self.training_batch(self.rng.choice(rows, self.cfg.batch_size))
             losses.append(self.gradient_step(batch, q_means))
-        return {"loss": float(np.mean(losses)) if losses else np.nan,
-                "mean_q": float(np.mean(q_means)) if q_means else np.nan, "gradient_steps": steps}
+        return {"loss": round_mean(losses), "mean_q": round_mean(q_means), "gradient_steps": steps}
 
     def training_batch(self, rows: np.ndarray) -> dict:
         """The acting network's batch of ring rows."""
         return self.ring.batch(rows)
 
-    def gradient_step(self, batch, q_means=None, role=None) -> float:
-        """One TD step of `role` = (online, target, optimizer), by default the acting network's."""
+    def gradient_step(self, batch, q_means=None, role=None) -> torch.Tensor:
+        """One TD step of `role` = (online, target, optimizer), by default the acting network's.
+        Returns the loss, and appends the batch's mean Q to `q_means`, as tensors on the training
+        device: nothing waits for the device until the round's statistics are read (`round_mean`)."""
         online, target, optimizer = role or (self.q, self.q_target, self.optimizer)
         action = torch.as_tensor(batch["action"], device=self.device)
         with torch.no_grad():
@@ -101,8 +110,8 @@ class BattleIndependentDQN:
         optimizer.step()
         soft_update(target, online, self.cfg.target_tau)
         if q_means is not None:
-            q_means.append(q_taken.mean().item())
-        return loss.item()
+            q_means.append(q_taken.detach().mean())
+        return loss.detach()
 
     # --- self-play and checkpoints --------------------------------------------------------------
     def networks(self) -> dict:
