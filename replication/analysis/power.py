@@ -1,0 +1,159 @@
+"""The power rule that picks the decisive scale (README, "The decisive scale: the power rule").
+
+From a pilot (each learner of a family's central claims, and its null model, at a few budgets with
+a few seeds each) the rule picks, per family, the cheapest setting (budget, seeds) at which
+
+1. every central claim is *resolvable*: the audit's own 95% interval for it (BCa for a mean, the
+   stratified bootstrap for P(X > Y)), expected at that many seeds, is narrower than half the
+   effect the paper states (`stated_effect`); and
+2. every learner the claim reads *clears its null model*: its mean lies above the null model's by
+   more than half its expected interval (below, for a measure where lower is better).
+
+The expected width is an average over simulated studies of n seeds per learner, drawn from normal
+distributions with the pilot's per-seed mean and spread at that budget (`expected_width`). Nothing
+here asks which learner wins: the rule reads the spread, the separation that sets a P(X > Y)
+interval's width (the same whichever way it points) and the null margin, alike for every
+algorithm. A family whose cheapest resolvable setting costs more than its share of the time, or
+that has none among the pilot's budgets, gets the largest budget whose minimum seeds fit its share,
+and its claims stay inconclusive with the setting they would need.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+import pandas as pd
+
+from replication.analysis.audit import MIN_SEEDS, Claim
+from replication.analysis.measures import bootstrap_ci, probability_of_improvement
+
+MAX_SEEDS = 30                   # the search for seeds stops here; it starts at the audit's MIN_SEEDS (5)
+STUDIES, RESAMPLES = 200, 2000  # simulated studies per projection, bootstrap resamples in each
+
+
+def stated_effect(claim: Claim) -> float:
+    """The effect the paper states, in the units of the claim's interval: for `improves`, 0.5 (the
+    paper shows X above Y, P(X > Y) = 1, against chance 0.5); for `above`/`below`, the distance
+    from the paper's value to the threshold; for `within`, the band's width, 2 × tolerance."""
+    if claim.rule == "improves":
+        return 0.5
+    if claim.rule == "within":
+        return 2 * claim.tolerance
+    return abs(claim.paper_value - claim.threshold)
+
+
+@dataclass(frozen=True)
+class Spread:
+    """A learner's per-seed values of a measure at one pilot budget: their mean and sample SD."""
+    mean: float
+    sd: float
+
+    @classmethod
+    def of(cls, values) -> "Spread":
+        values = np.asarray(values, dtype=float)
+        return cls(float(values.mean()), float(values.std(ddof=1)) if len(values) > 1 else 0.0)
+
+
+@lru_cache(maxsize=None)
+def expected_width(n: int, x: Spread, y: Spread | None = None, studies: int = STUDIES,
+                   resamples: int = RESAMPLES, seed: int = 0) -> float:
+    """The mean width of the audit's 95% interval over `studies` simulated studies of n seeds per
+    learner, each seed's value drawn from N(mean, sd): BCa of X's mean, or with `y` the stratified
+    bootstrap interval of P(X > Y)."""
+    rng = np.random.default_rng([seed, n])
+    widths = []
+    for _ in range(studies):
+        xs = rng.normal(x.mean, x.sd, n)
+        if y is None:
+            _, low, high = bootstrap_ci(xs)
+        else:
+            _, low, high = probability_of_improvement(xs, rng.normal(y.mean, y.sd, n), n_resamples=resamples)
+        widths.append(high - low)
+    return float(np.mean(widths))
+
+
+def higher_is_better(claim: Claim) -> bool:
+    return claim.rule != "below" and claim.better == "higher"
+
+
+def clears_null(n: int, learner: Spread, null: Spread, higher: bool = True) -> bool:
+    """The learner's mean beyond the null model's by more than half its expected BCa interval at n seeds."""
+    margin = (learner.mean - null.mean) if higher else (null.mean - learner.mean)
+    return margin > expected_width(n, learner) / 2
+
+
+@dataclass(frozen=True)
+class PilotClaim:
+    """One central claim at one pilot budget: X's values (and Y's for a comparison) and their null
+    models' (None where the claim has no null model)."""
+    claim: Claim
+    x: Spread
+    y: Spread | None = None
+    null_x: Spread | None = None
+    null_y: Spread | None = None
+
+
+def decided_at(n: int, pilot: list[PilotClaim]) -> bool:
+    """Every claim resolvable at n seeds and every learner it reads clear of its null model."""
+    for cell in pilot:
+        if expected_width(n, cell.x, cell.y if cell.claim.rule == "improves" else None) >= stated_effect(cell.claim) / 2:
+            return False
+        higher = higher_is_better(cell.claim)
+        for learner, null in ((cell.x, cell.null_x), (cell.y, cell.null_y)):
+            if learner is not None and null is not None and not clears_null(n, learner, null, higher):
+                return False
+    return True
+
+
+def fewest_seeds(pilot: list[PilotClaim]) -> int | None:
+    """The fewest seeds from MIN_SEEDS to MAX_SEEDS at which `decided_at` holds, or None. An expected
+    interval narrows as seeds are added, so this bisects."""
+    if not decided_at(MAX_SEEDS, pilot):
+        return None
+    low, high = MIN_SEEDS, MAX_SEEDS          # decided_at(high) holds
+    while low < high:
+        middle = (low + high) // 2
+        low, high = (low, middle) if decided_at(middle, pilot) else (middle + 1, high)
+    return high
+
+
+def choose_setting(pilot: dict[float, list[PilotClaim]], cost: Callable[[float, int], float],
+                   share_seconds: float) -> dict:
+    """The rule's choice for one family. `pilot[budget]`: its central claims at that budget;
+    `cost(budget, seeds)`: the seconds of the family's runs (and evaluation) at that setting.
+    Returns {budget, seeds, seconds, decided, needs}: the cheapest (budget, seeds) at which
+    `decided_at` holds, if it fits `share_seconds`; else the largest budget whose MIN_SEEDS fit,
+    `decided` False, and `needs` the rule's setting ignoring the share ((budget, seeds), or None when
+    no pilot budget qualifies up to MAX_SEEDS)."""
+    qualifying = []
+    for budget in sorted(pilot):
+        seeds = fewest_seeds(pilot[budget])
+        if seeds is not None:
+            qualifying.append((cost(budget, seeds), budget, seeds))
+    if qualifying:
+        seconds, budget, seeds = min(qualifying)
+        if seconds <= share_seconds:
+            return {"budget": budget, "seeds": seeds, "seconds": seconds, "decided": True, "needs": (budget, seeds)}
+    needs = min(qualifying)[1:] if qualifying else None
+    affordable = [b for b in sorted(pilot) if cost(b, MIN_SEEDS) <= share_seconds]
+    budget = affordable[-1] if affordable else min(pilot)
+    return {"budget": budget, "seeds": MIN_SEEDS, "seconds": cost(budget, MIN_SEEDS), "decided": False, "needs": needs}
+
+
+def pilot_table(pilot: dict[float, list[PilotClaim]], seeds=(MIN_SEEDS, 10, 20, MAX_SEEDS)) -> pd.DataFrame:
+    """Per budget and claim: the stated effect, the expected interval width at a few seed counts,
+    and each learner's margin over its null model (for the scale-study figure)."""
+    rows = []
+    for budget, cells in sorted(pilot.items()):
+        for cell in cells:
+            y = cell.y if cell.claim.rule == "improves" else None
+            row = {"budget": budget, "claim": cell.claim.id, "effect": stated_effect(cell.claim)}
+            row.update({f"width_n{n}": expected_width(n, cell.x, y) for n in seeds})
+            sign = 1 if higher_is_better(cell.claim) else -1
+            row["null_margin_x"] = sign * (cell.x.mean - cell.null_x.mean) if cell.null_x else np.nan
+            row["null_margin_y"] = sign * (cell.y.mean - cell.null_y.mean) if cell.y and cell.null_y else np.nan
+            rows.append(row)
+    return pd.DataFrame(rows)
