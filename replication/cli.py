@@ -9,6 +9,7 @@ Commands
   tournament battle cross-play of every trained model pair (Fig. 8)
   scripted   every trained battle model against scripted teams (random; stationary random attacker)
   bench      speed of a task's pieces on this machine (battle, paper B's tasks)
+  scale-study the decisive scale's pilot for a family and the power rule's choice (README)
   evaluate   a trained model without training it: wins, kills, rewards (battle); welfare (paper B)
   render     one round of a trained model as an animated GIF (battle, pursuit)
 """
@@ -16,6 +17,7 @@ Commands
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from pathlib import Path
 
@@ -121,6 +123,18 @@ def build_parser() -> argparse.ArgumentParser:
         else:
             cmd.add_argument("--out", required=True, help="the GIF to write, e.g. battle.gif")
 
+    study = sub.add_parser("scale-study", help="the decisive scale's pilot and the power rule's choice", epilog=EPILOG,
+                           description="Train a family's central-claim learners and null model at the pilot's budgets "
+                                       "(3 seeds each, side by side), read the claims' measures, and apply the power rule "
+                                       "(README, 'The decisive scale: the power rule'); writes pilot.csv, timing.csv, "
+                                       "widths.csv, choice.json and scale_study.png into --out. A killed study resumes.")
+    study.add_argument("family", choices=["battle", "pursuit", "resource_sharing"])
+    _common(study)
+    study.add_argument("--budgets", type=int, nargs="+", default=None,
+                       help="battle: self-play rounds; paper B: steps (default: the rule's, README)")
+    study.add_argument("--seeds", type=int, default=3, help="pilot seeds per learner (default 3)")
+    study.add_argument("--out", default=None, help="output folder (default results/pilot/<family>)")
+    study.add_argument("--no-progress", action="store_true")
     bench = sub.add_parser("bench", help="benchmark a task on this machine", epilog=EPILOG,
                            description="Benchmark a task's pieces at the paper's settings; writes results/bench/<task>.csv.")
     bench.add_argument("task", choices=["battle", *SEMI_COOPERATIVE_TASKS])
@@ -212,6 +226,16 @@ def main(argv: list[str] | None = None) -> int:
             print(audit.describe_measures())
             return 0
         cfg = check_tasks(load_config(args.config, args.preset))
+        if args.command == "scale-study":
+            from replication import scale_study
+            if args.seeds < 2:
+                raise ConfigError(f"--seeds: a pilot needs at least 2 seeds for a spread, got {args.seeds}")
+            if args.budgets is not None and min(args.budgets) < 1:
+                raise ConfigError(f"--budgets: must be positive, got {args.budgets}")
+            choice = scale_study.scale_study(args.family, cfg, args.out or f"results/pilot/{args.family}", args.budgets,
+                                             args.seeds, progress=not args.no_progress)
+            print(json.dumps(choice, indent=2, default=float))
+            return 0
         if args.command == "run":
             from replication import run
             if len(args.seed) > 1:

@@ -1,0 +1,240 @@
+"""`python -m replication scale-study <family>`: the decisive scale's pilot and the power rule's
+choice for one family (README, "The decisive scale: the power rule").
+
+For each pilot budget, the learners the family's central claims read and their null model are
+trained, `seeds` seeds each and side by side in one process, into
+`<out>/budget<b>/runs/<task>/<algo>/seed<k>/` (a run already there with the same settings is kept,
+so a killed study resumes); battle then plays its tournament and the scripted evaluation there.
+Each claim's measure is read off each budget's runs as the audit reads it, and the rule
+(`analysis/power.py`) picks the setting. Written to `<out>/`:
+
+- `pilot.csv`: per budget, claim and sample (X, Y and their null models) the per-seed mean, SD and seeds;
+- `timing.csv`: per budget and job, the measured seconds and how many seeds they served;
+- `widths.csv`: per budget and claim, the stated effect, the expected interval width at 5–30 seeds
+  and the null margins;
+- `choice.json`: the rule's setting for the family, and whether it decides its claims in its share;
+- `scale_study.png`: each claim's pilot estimate and the expected width against the budget, the
+  chosen budget marked.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from replication import io
+from replication.analysis import audit, power
+from replication.config import SuiteConfig, run_config
+from replication.registry import SEMI_COOPERATIVE
+
+CORE_HOURS = 5.0   # the decisive scale: 2.5 h on two cores
+
+
+@dataclass(frozen=True)
+class Family:
+    """A family's pilot: its task, central claims, budgets and share of the decisive scale's time."""
+    task: str
+    claims: tuple[str, ...]
+    budgets: tuple[int, ...]
+    share_core_hours: float
+
+
+FAMILIES = {
+    "battle": Family("battle", ("A-battle-mfq-beats-il", "A-battle-ranking"), (40, 80, 160), 3.0),
+    "pursuit": Family("pursuit", ("B-pursuit-welfare-ped-vs-idqn",), (3000, 10000, 30000), 1.0),
+    "resource_sharing": Family("resource_sharing", ("B-resource-welfare-ped-vs-idqn",), (3000, 10000, 30000), 0.5),
+}
+PILOT_SEEDS = 3
+BATTLE_ALGOS = ["mfq", "il", "mfac", "ac"]   # the ranking's four; PED-DQN is no central claim's
+
+
+def family_claims(family: Family) -> list[audit.Claim]:
+    claims = {claim.id: claim for claim in audit.load_claims()}
+    return [claims[claim_id] for claim_id in family.claims]
+
+
+def learners(family: Family) -> list[str]:
+    """The algorithms the pilot trains: the claims' learners, and paper B's null model (battle's,
+    the scripted random team, plays in the scripted evaluation and is not trained)."""
+    if family.task == "battle":
+        return list(BATTLE_ALGOS)
+    algos = []
+    for claim in family_claims(family):
+        algos += [claim.params["algo"]] + ([claim.versus["algo"]] if claim.versus else [])
+    return list(dict.fromkeys(algos + [SEMI_COOPERATIVE.null]))
+
+
+def _scaled(value: int, factor: float) -> int:
+    return max(1, int(round(value * factor)))
+
+
+def budget_config(cfg: SuiteConfig, family: Family, budget: int, seeds: int) -> SuiteConfig:
+    """The base config (the default scale's) at one pilot budget. Battle: `budget` self-play rounds,
+    exploration decayed over all of them, the family's learners, `seeds` seeds side by side. Paper B:
+    `budget` steps, every schedule (ε decay, peer warm-up, target refresh, evaluation, checkpoints)
+    scaled by budget / the base's steps, so its proportions stay the base's."""
+    seed_list = list(range(seeds))
+    if family.task == "battle":
+        battle = dataclasses.replace(cfg.battle, algorithms=learners(family), seeds=seed_list, rounds=budget,
+                                     epsilon_decay_rounds=budget, checkpoint_every=max(1, budget // 4),
+                                     seeds_per_job=seeds)
+        return dataclasses.replace(cfg, battle=battle)
+    task = getattr(cfg, family.task)
+    factor = budget / task.steps
+    scaled = {name: _scaled(getattr(task, name), factor)
+              for name in ("epsilon_decay_steps", "peer_warmup_steps", "target_update_every", "eval_every", "checkpoint_every")}
+    task = dataclasses.replace(task, steps=budget, algorithms=learners(family), **scaled)
+    return dataclasses.replace(cfg, seeds=seed_list, semi_cooperative=dataclasses.replace(cfg.semi_cooperative, seeds_per_job=seeds),
+                               **{family.task: task})
+
+
+def _done(folder: Path, cfg: SuiteConfig, task: str, algo: str, seeds: list[int]) -> bool:
+    """Every seed's run is there, made with these settings."""
+    for seed in seeds:
+        config = folder / "runs" / task / algo / f"seed{seed}" / "config.yaml"
+        if not config.exists() or yaml.safe_load(config.read_text()) != json.loads(json.dumps(run_config(cfg, task, algo, seed))):
+            return False
+    return True
+
+
+def run_budget(family: Family, cfg: SuiteConfig, folder: Path, progress: bool = True) -> pd.DataFrame:
+    """Train (and for battle evaluate) one budget's pilot into `folder`; returns its timing rows
+    (job, seconds, seeds), kept in folder/timing.csv for jobs a resumed study does not repeat."""
+    from replication import run, tournament
+    timing_file = folder / "timing.csv"
+    timing = pd.read_csv(timing_file) if timing_file.exists() else pd.DataFrame(columns=["job", "seconds", "seeds"])
+    seeds = cfg.battle.seeds if family.task == "battle" else cfg.seeds
+
+    def timed(job: str, fn, n: int) -> None:
+        nonlocal timing
+        start = time.perf_counter()
+        fn()
+        timing = pd.concat([timing[timing["job"] != job],
+                            pd.DataFrame([{"job": job, "seconds": time.perf_counter() - start, "seeds": n}])], ignore_index=True)
+        io.write_csv(timing_file, timing)
+
+    for algo in learners(family):
+        if not _done(folder, cfg, family.task, algo, seeds) or algo not in set(timing["job"]):
+            pattern = str(folder / "runs" / family.task / algo / "seed{seed}")
+            timed(algo, lambda: run.run_seeds(family.task, algo, seeds, cfg, pattern, progress=progress, stale="restart"),
+                  len(seeds))
+    if family.task == "battle":
+        for job, evaluate in (("tournament", tournament.run_tournament), ("scripted", tournament.run_scripted_evaluation)):
+            if job not in set(timing["job"]) or not (folder / getattr(tournament, f"{job.upper()}_FILE")).exists():
+                timed(job, lambda: evaluate(folder, cfg, progress=progress), len(seeds))
+    return timing
+
+
+def pilot_claims(family: Family, folder: Path) -> tuple[list[power.PilotClaim], list[dict]]:
+    """Each central claim's samples at one budget, as the audit's measures read them, and their rows for pilot.csv."""
+    cells, rows = [], []
+    for claim in family_claims(family):
+        measure = audit.MEASURES[claim.measure]
+        samples = {"x": measure(folder, **claim.params)}
+        if claim.versus:
+            samples["y"] = measure(folder, **{**claim.params, **claim.versus})
+        null = audit.null_params(claim)
+        if null is not None:
+            samples["null_x"] = measure(folder, **null)
+            if claim.versus:
+                samples["null_y"] = samples["null_x"]
+        spreads = {role: power.Spread.of(values.dropna()) for role, values in samples.items() if len(values.dropna())}
+        cells.append(power.PilotClaim(claim, **spreads))
+        names = {"x": claim.params.get("algo", "X"), "y": claim.versus.get("algo", "Y"),
+                 "null_x": (null or {}).get("algo", "null model"), "null_y": (null or {}).get("algo", "null model")}
+        rows += [{"claim": claim.id, "sample": role, "learner": names[role], "mean": spread.mean, "sd": spread.sd,
+                  "seeds": int(len(samples[role].dropna()))} for role, spread in spreads.items()]
+    return cells, rows
+
+
+def cost_function(family: Family, timings: dict[int, pd.DataFrame], pilot_seeds: int):
+    """cost(budget, seeds): the family's seconds at that setting from the pilot's measured times.
+    Training is linear in the seeds; battle's tournament grows with its pairings (`seed_pairs`, about
+    (A·n)² for A algorithms' n models each) and its scripted evaluation with the models."""
+    from replication.experiments.battle import seed_pairs
+
+    def pairings(n: int) -> int:
+        return len(seed_pairs([(algo, seed) for algo in BATTLE_ALGOS for seed in range(n)]))
+
+    def cost(budget: int, seeds: int) -> float:
+        seconds = dict(zip(timings[budget]["job"], timings[budget]["seconds"]))
+        training = seeds / pilot_seeds * sum(seconds[algo] for algo in learners(family))
+        if family.task != "battle":
+            return training
+        return (training + seconds["tournament"] * pairings(seeds) / pairings(pilot_seeds)
+                + seconds["scripted"] * seeds / pilot_seeds)
+    return cost
+
+
+def scale_study(family_name: str, cfg: SuiteConfig, out: str | Path, budgets=None, seeds: int = PILOT_SEEDS,
+                progress: bool = True) -> dict:
+    family = FAMILIES[family_name]
+    budgets = tuple(budgets or family.budgets)
+    out = Path(out)
+    timings, pilot, rows = {}, {}, []
+    for budget in budgets:
+        folder = out / f"budget{budget}"
+        budget_cfg = budget_config(cfg, family, budget, seeds)
+        timings[budget] = run_budget(family, budget_cfg, folder, progress)
+        pilot[budget], budget_rows = pilot_claims(family, folder)
+        rows += [{"budget": budget, **row} for row in budget_rows]
+    timing = pd.concat([t.assign(budget=b) for b, t in timings.items()], ignore_index=True)
+    choice = power.choose_setting(pilot, cost_function(family, timings, seeds), family.share_core_hours * 3600)
+    choice = {"family": family_name, "claims": list(family.claims), "share_core_hours": family.share_core_hours,
+              "pilot_seeds": seeds, **choice, "needs": list(choice["needs"]) if choice["needs"] else None}
+    io.write_csv(out / "pilot.csv", pd.DataFrame(rows))
+    io.write_csv(out / "timing.csv", timing[["budget", "job", "seconds", "seeds"]])
+    widths = power.pilot_table(pilot)
+    io.write_csv(out / "widths.csv", widths)
+    io.write_text(out / "choice.json", json.dumps(choice, indent=2, default=float) + "\n")
+    plot(widths, pd.DataFrame(rows), choice, out / "scale_study.png")
+    return choice
+
+
+def plot(widths: pd.DataFrame, pilot: pd.DataFrame, choice: dict, path: Path) -> None:
+    """Per claim: top, X's pilot mean ± SD and its null model's against the budget; bottom, the
+    expected interval width at 5, 10, 20 and 30 seeds against the budget, with half the stated
+    effect (the rule's bar); the chosen budget marked."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    claims = list(dict.fromkeys(widths["claim"]))
+    fig, axes = plt.subplots(2, len(claims), figsize=(6.5 * len(claims), 7.5), squeeze=False)
+    for column, claim in enumerate(claims):
+        top, bottom = axes[0, column], axes[1, column]
+        for sample, colour in (("x", "C0"), ("y", "C1"), ("null_x", "grey")):
+            rows = pilot[(pilot["claim"] == claim) & (pilot["sample"] == sample)]
+            if len(rows):
+                top.errorbar(rows["budget"], rows["mean"], yerr=rows["sd"], marker="o", capsize=3, color=colour,
+                             label=f"{rows['learner'].iloc[0]}" + (" (null model)" if sample == "null_x" else ""))
+        top.set_title(claim, fontsize=9)
+        top.set_ylabel("pilot mean ± SD (per seed)")
+        top.legend(fontsize=8)
+        rows = widths[widths["claim"] == claim]
+        for name in [c for c in rows.columns if c.startswith("width_n")]:
+            bottom.plot(rows["budget"], rows[name], marker="o", label=f"{name[7:]} seeds")
+        bottom.axhline(rows["effect"].iloc[0] / 2, color="k", linestyle="--", label="half the stated effect")
+        bottom.set_ylabel("expected 95% interval width")
+        bottom.set_xlabel("budget")
+        bottom.legend(fontsize=8)
+        budgets = sorted(rows["budget"])
+        for axis in (top, bottom):
+            axis.set_xscale("log")
+            axis.set_xticks(budgets, [f"{b:,}" for b in budgets])
+            axis.minorticks_off()
+            axis.axvline(choice["budget"], color="C3", alpha=0.3, linewidth=8, label=None)
+    decided = "decides its claims" if choice["decided"] else "undecided within its share"
+    needs = f"; the rule needs budget {choice['needs'][0]:,}, {choice['needs'][1]} seeds" if choice["needs"] and not choice["decided"] else ""
+    fig.suptitle(f"{choice['family']} pilot, {choice['pilot_seeds']} seeds per learner and budget\n"
+                 f"chosen (red band): budget {choice['budget']:,}, {choice['seeds']} seeds, {decided}{needs}", fontsize=10)
+    fig.tight_layout()
+    with io.atomic_path(path) as tmp:
+        fig.savefig(tmp, dpi=110, format="png")
+    plt.close(fig)

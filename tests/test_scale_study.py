@@ -1,0 +1,65 @@
+"""`python -m replication scale-study`: the decisive scale's pilot (replication/scale_study.py)."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import yaml
+
+from replication.config import load_config
+from replication.scale_study import FAMILIES, budget_config
+
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT, SMOKE = ROOT / "workflow/config/default.yaml", ROOT / "workflow/config/smoke.yaml"
+
+
+def test_a_budget_scales_paper_b_schedules_in_the_base_proportions():
+    """Pursuit's default: 3 000 steps, ε over 750, peer evaluations from 150, target refresh every 150,
+    an evaluation every 300, checkpoints every 1 500. At a budget of 10 000 (× 10/3): 2 500, 500,
+    500, 1 000 and 5 000; the learners are the claim's (PED-DQN, IDQN) and the null model, 3 seeds
+    side by side. Battle at 40 rounds: ε decayed over the 40, checkpoints every 10, the ranking's
+    four algorithms."""
+    cfg = load_config([str(DEFAULT)])
+    pursuit = budget_config(cfg, FAMILIES["pursuit"], 10_000, 3)
+    p = pursuit.pursuit
+    assert (p.steps, p.epsilon_decay_steps, p.peer_warmup_steps, p.target_update_every, p.eval_every,
+            p.checkpoint_every) == (10_000, 2_500, 500, 500, 1_000, 5_000)
+    assert list(p.algorithms) == ["ped_dqn", "idqn", "random"]
+    assert pursuit.seeds == [0, 1, 2] and pursuit.semi_cooperative.seeds_per_job == 3
+    battle = budget_config(cfg, FAMILIES["battle"], 40, 3).battle
+    assert (battle.rounds, battle.epsilon_decay_rounds, battle.checkpoint_every) == (40, 40, 10)
+    assert list(battle.algorithms) == ["mfq", "il", "mfac", "ac"] and battle.seeds_per_job == 3
+
+
+def _study(out, *extra):
+    return subprocess.run([sys.executable, "-m", "replication", "scale-study", "resource_sharing", "--config", str(DEFAULT),
+                           "--config", str(SMOKE), "--budgets", "100", "200", "--seeds", "2", "--out", str(out),
+                           "--no-progress", *extra], capture_output=True, text=True, cwd=out.parent)
+
+
+def test_the_scale_study_writes_its_pilot_and_resumes_without_retraining(tmp_path):
+    """Resource sharing at budgets 100 and 200 (smoke's task), 2 seeds: each budget's runs at that
+    many steps, pilot.csv with X (PED-DQN), Y (IDQN) and their null model per budget, widths.csv,
+    choice.json (5 seeds at least; this pilot cannot decide the claim within 30 seeds: P(X > Y) of
+    two barely trained learners has an interval wider than 0.25) and the figure. Run again, it
+    trains nothing (the runs' files are untouched). --seeds 1 is a one-line error."""
+    out = tmp_path / "pilot"
+    proc = _study(out)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    for budget in (100, 200):
+        config = yaml.safe_load((out / f"budget{budget}/runs/resource_sharing/ped_dqn/seed1/config.yaml").read_text())
+        assert config["resource_sharing"]["steps"] == budget
+    pilot = pd.read_csv(out / "pilot.csv")
+    assert set(pilot["sample"]) == {"x", "y", "null_x", "null_y"} and set(pilot["budget"]) == {100, 200}
+    assert set(pilot.loc[pilot["sample"] == "x", "learner"]) == {"ped_dqn"} and (pilot["seeds"] == 2).all()
+    choice = json.loads((out / "choice.json").read_text())
+    assert choice["seeds"] >= 5 and choice["decided"] is False and choice["needs"] is None
+    assert (out / "scale_study.png").stat().st_size > 10_000
+    metrics = out / "budget200/runs/resource_sharing/idqn/seed0/metrics.csv"
+    before = metrics.stat().st_mtime_ns
+    assert _study(out).returncode == 0
+    assert metrics.stat().st_mtime_ns == before
+    proc = _study(tmp_path / "other", "--seeds", "1")
+    assert proc.returncode == 2 and "--seeds: a pilot needs at least 2 seeds" in proc.stderr and proc.stderr.count("\n") == 1
