@@ -14,6 +14,10 @@ always on the left (`side: left`). Every round is logged; a checkpoint
 (networks, optimisers, random states, the metrics so far) is written every `checkpoint_every`
 rounds and at the end, so a killed run resumes from its last checkpoint with no round lost or
 counted twice. The replay ring is not checkpointed: a resumed run refills it.
+
+Several seeds of an algorithm train side by side in one process (`train_seeds`,
+`battle.seeds_per_job`), each with everything above of its own; a seed's results are its run
+alone's to the byte.
 """
 
 from __future__ import annotations
@@ -141,7 +145,7 @@ def play_rounds(envs: list[Battle], sides: list, epsilons: list, cfg: BattleConf
     environment's groups act, then every environment steps, until each round is over. Each
     environment has sides, epsilons and a left team of its own, and nothing passes between them:
     a round's result is the same played alone or beside others (tested), so K seeds' rounds can
-    share one process, and one step's acting can serve them all."""
+    share one process (and one step's acting could serve them all in one batched pass)."""
     left_teams = left_teams or [0] * len(envs)
     rounds = [RoundInPlay(env, pair, eps, cfg, left) for env, pair, eps, left in zip(envs, sides, epsilons, left_teams)]
     if watch:
@@ -197,6 +201,8 @@ class SeedTraining:
         self.opponent = make_learner(algo, self.env, cfg, self.rng, device)
         for name, net in self.opponent.networks().items():
             net.load_state_dict(self.main.networks()[name].state_dict())
+        # nothing draws from torch's generator once the networks are built: a checkpoint keeps the
+        # seed's state from then, as a run alone's would
         self.torch_rng = torch.get_rng_state()
         self.rows, self.seconds, self.start = [], [], 0
         self.checkpoint = out / CHECKPOINT
