@@ -230,8 +230,12 @@ def plot(widths: pd.DataFrame, pilot: pd.DataFrame, choice: dict, path: Path) ->
             axis.set_xticks(budgets, [f"{b:,}" for b in budgets])
             axis.minorticks_off()
             axis.axvline(choice["budget"], color="C3", alpha=0.3, linewidth=8, label=None)
-    decided = "decides its claims" if choice["decided"] else "undecided within its share"
-    needs = f"; the rule needs budget {choice['needs'][0]:,}, {choice['needs'][1]} seeds" if choice["needs"] and not choice["decided"] else ""
+    if choice["decided"]:
+        decided, needs = "decides its claims", ""
+    elif choice["needs"]:
+        decided, needs = "undecided within its share", f"; the rule needs budget {choice['needs'][0]:,}, {choice['needs'][1]} seeds"
+    else:
+        decided, needs = "undecided", f": no pilot budget decides its claims with up to {power.MAX_SEEDS} seeds"
     fig.suptitle(f"{choice['family']} pilot, {choice['pilot_seeds']} seeds per learner and budget\n"
                  f"chosen (red band): budget {choice['budget']:,}, {choice['seeds']} seeds, {decided}{needs}", fontsize=10)
     fig.tight_layout()
