@@ -231,7 +231,7 @@ def plot(widths: pd.DataFrame, pilot: pd.DataFrame, choice: dict, path: Path) ->
             axis.minorticks_off()
             axis.axvline(choice["budget"], color="C3", alpha=0.3, linewidth=8, label=None)
     if choice["decided"]:
-        decided, needs = "decides its claims", ""
+        decided, needs = "expected to decide its claims", ""
     elif choice["needs"]:
         decided, needs = "undecided within its share", f"; the rule needs budget {choice['needs'][0]:,}, {choice['needs'][1]} seeds"
     else:
