@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 import pandas as pd
+import pytest
 import yaml
 
 from replication.config import load_config
@@ -63,3 +64,18 @@ def test_the_scale_study_writes_its_pilot_and_resumes_without_retraining(tmp_pat
     assert metrics.stat().st_mtime_ns == before
     proc = _study(tmp_path / "other", "--seeds", "1")
     assert proc.returncode == 2 and "--seeds: a pilot needs at least 2 seeds" in proc.stderr and proc.stderr.count("\n") == 1
+
+
+def test_the_pilot_cost_of_battle_grows_with_its_tournament_pairings():
+    """Battle at one budget, measured on 3 seeds: training MF-Q 30 s, IL 30 s, MF-AC 6 s, AC 6 s (72 s
+    for the four algorithms' 3 seeds), the tournament 132 s, the scripted evaluation 12 s. The
+    tournament of 4 algorithms × n seeds pairs every ordered pair of distinct models: (4n)² − 4n,
+    132 at 3 seeds and 380 at 5. So 5 seeds cost 72 × 5/3 + 132 × 380/132 + 12 × 5/3 = 120 + 380
+    + 20 = 520 s. Paper B's cost is its training alone: 3 seeds of PED-DQN 60 s, IDQN 30 s, the null
+    model 3 s → 6 seeds 186 s."""
+    from replication.scale_study import cost_function
+    battle = pd.DataFrame({"job": ["mfq", "il", "mfac", "ac", "tournament", "scripted"],
+                           "seconds": [30.0, 30.0, 6.0, 6.0, 132.0, 12.0], "seeds": 3})
+    assert cost_function(FAMILIES["battle"], {40: battle}, 3)(40, 5) == pytest.approx(520.0)
+    pursuit = pd.DataFrame({"job": ["ped_dqn", "idqn", "random"], "seconds": [60.0, 30.0, 3.0], "seeds": 3})
+    assert cost_function(FAMILIES["pursuit"], {3000: pursuit}, 3)(3000, 6) == pytest.approx(186.0)
