@@ -208,16 +208,15 @@ def main(argv: list[str] | None = None) -> int:
             else:
                 frame = bench.bench_semi_cooperative(args.task, out, args.threads, args.rounds, args.algos)
             print(frame[["measure", "algo", "value"]].to_string(index=False))
-            if args.task != "battle":   # the study at the paper's scale, its seeds grouped as the bench timed them
-                import dataclasses
+            import dataclasses   # the study at the paper's scale, its seeds grouped as the bench timed them
 
-                from replication.analysis import cost
-                paper = bench.paper_settings()
-                for per_job in bench.GROUP_SIZES:
-                    cfg = dataclasses.replace(paper, semi_cooperative=dataclasses.replace(paper.semi_cooperative,
-                                                                                          seeds_per_job=per_job))
-                    print(f"seeds_per_job {per_job}: "
-                          + cost.study_estimate(args.task, cfg, frame.assign(task=args.task, file=str(out))))
+            from replication.analysis import cost
+            paper = bench.paper_settings()
+            family = "battle" if args.task == "battle" else "semi_cooperative"
+            for per_job in bench.GROUP_SIZES:
+                cfg = dataclasses.replace(paper, **{family: dataclasses.replace(getattr(paper, family), seeds_per_job=per_job)})
+                print(f"{family}.seeds_per_job {per_job}: "
+                      + cost.study_estimate(args.task, cfg, frame.assign(task=args.task, file=str(out))))
             return 0
         if args.command in ("evaluate", "render"):
             return watch_command(args)

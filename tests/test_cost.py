@@ -62,6 +62,17 @@ def test_battle_jobs_of_seeds_trained_together_cost_by_hand():
     assert cost.jobs_cost(jobs, cfg, bench.iloc[[0]])["cost_basis"].endswith("no bench row battle mfq seed_round_seconds_k2")
 
 
+def test_the_battle_study_estimate_by_hand():
+    """MF-Q and IL, 3 seeds one per job, 1 000 rounds at 3 s and 1 s a round: 3 × 1 000 × (3 + 1)
+    = 12 000 s = 3.3 CPU-hours; on a 16-core node 3.33 / 16 = 0.21 h, below the longest job (an
+    MF-Q run, 3 000 s), so about 50 min."""
+    cfg = resolve({"scale": "paper", "battle": {"algorithms": ["mfq", "il"], "seeds": [0, 1, 2], "rounds": 1000}})
+    bench = _bench([("mfq", "round_seconds", 3.0), ("il", "round_seconds", 1.0)])
+    assert cost.study_estimate("battle", cfg, bench) == (
+        "battle at this scale: 3.3 CPU-hours, about 50 min on one 16-core node (6 battle runs (mfq, il; 3 seeds × "
+        "1000 rounds); from battle.csv)")
+
+
 def test_paper_b_run_cost_counts_its_evaluation_episodes_and_names_a_missing_row():
     """Pursuit, 1000 steps at 100 training steps/s = 10 s, and every 500 steps 2 greedy episodes of 10
     steps: 1000 // 500 × 2 × 10 = 40 steps at 20 evaluation steps/s = 2 s; 12 s a run, 2 seeds ×
