@@ -125,6 +125,10 @@ def run_budget(family: Family, cfg: SuiteConfig, folder: Path, progress: bool = 
             pattern = str(folder / "runs" / family.task / algo / "seed{seed}")
             timed(algo, lambda: run.run_seeds(family.task, algo, seeds, cfg, pattern, progress=progress, stale="restart"),
                   len(seeds))
+            if family.task == "battle":   # a job resumed from its checkpoints: its rounds' own times, not this call's
+                rounds = folder / "runs" / "battle" / algo / f"seed{seeds[0]}" / "timing.csv"
+                timing.loc[timing["job"] == algo, "seconds"] = float(pd.read_csv(rounds)["seconds"].sum())
+                io.write_csv(timing_file, timing)
     if family.task == "battle":
         for job, evaluate in (("tournament", tournament.run_tournament), ("scripted", tournament.run_scripted_evaluation)):
             if job not in set(timing["job"]) or not (folder / getattr(tournament, f"{job.upper()}_FILE")).exists():

@@ -79,3 +79,25 @@ def test_the_pilot_cost_of_battle_grows_with_its_tournament_pairings():
     assert cost_function(FAMILIES["battle"], {40: battle}, 3)(40, 5) == pytest.approx(520.0)
     pursuit = pd.DataFrame({"job": ["ped_dqn", "idqn", "random"], "seconds": [60.0, 30.0, 3.0], "seeds": 3})
     assert cost_function(FAMILIES["pursuit"], {3000: pursuit}, 3)(3000, 6) == pytest.approx(186.0)
+
+
+def test_the_battle_scale_study_times_training_by_its_rounds_and_plays_the_tournament(tmp_path):
+    """Battle at smoke size (20×20, 8 v 8, 30 steps) at budgets 2 and 3 rounds, 2 seeds: the four
+    ranking algorithms train side by side, the tournament and the scripted evaluation play, and
+    pilot.csv has MF-Q against IL (X) with the scripted random team (its null model) and the
+    ranking's margin; a training job's seconds are its rounds' own (timing.csv of its runs, which
+    a resumed job keeps), so they add up to the first seed's per-round times."""
+    out = tmp_path / "pilot"
+    proc = subprocess.run([sys.executable, "-m", "replication", "scale-study", "battle", "--config", str(DEFAULT),
+                           "--config", str(SMOKE), "--budgets", "2", "3", "--seeds", "2", "--out", str(out), "--no-progress"],
+                          capture_output=True, text=True, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    timing = pd.read_csv(out / "budget3" / "timing.csv").set_index("job")["seconds"]
+    assert set(timing.index) == {"mfq", "il", "mfac", "ac", "tournament", "scripted"}
+    rounds = pd.read_csv(out / "budget3/runs/battle/mfq/seed0/timing.csv")
+    assert rounds["round"].tolist() == [1, 2, 3] and timing["mfq"] == pytest.approx(rounds["seconds"].sum())
+    pilot = pd.read_csv(out / "pilot.csv")
+    mfq = pilot[pilot["claim"] == "A-battle-mfq-beats-il"].set_index("sample")["learner"]
+    assert mfq.to_dict() == {"x": "mfq", "null_x": "random"}
+    assert set(pilot.loc[pilot["claim"] == "A-battle-ranking", "sample"]) == {"x"}
+    assert (out / "budget2/runs/battle/tournament.csv").exists() and (out / "scale_study.png").exists()
