@@ -605,11 +605,21 @@ def evaluation_config(cfg: SuiteConfig, job: Literal["tournament", "scripted"]) 
             **task_sections(cfg, "battle", None, (job, "evaluation", "selection"))}
 
 
+def _without_bookkeeping(value):
+    """A config (section) as a plain mapping without its bookkeeping settings (role "bookkeeping":
+    how runs are kept and grouped into jobs, never what they compute), at every depth."""
+    if not dataclasses.is_dataclass(value):
+        return value
+    return {f.name: _without_bookkeeping(getattr(value, f.name)) for f in dataclasses.fields(value)
+            if f.metadata.get("role") != "bookkeeping"}
+
+
 def analysis_config(cfg: SuiteConfig, audit: bool = False) -> dict:
-    """What the tables and figures read: every setting but the scheduler's resources and the
-    audit's own (role "audit": claims files of your own); with `audit`, what the audit reads."""
+    """What the tables and figures read: every setting but the scheduler's resources, the
+    bookkeeping (checkpoint spacing, seeds per battle job) and the audit's own (role "audit": claims
+    files of your own); with `audit`, what the audit reads."""
     own = {f.name for f in dataclasses.fields(cfg) if f.metadata.get("role") == "audit"}
-    return {k: v for k, v in to_dict(cfg).items() if k != "resources" and (audit or k not in own)}
+    return {k: v for k, v in _without_bookkeeping(cfg).items() if k != "resources" and (audit or k not in own)}
 
 
 def config_hash(settings: dict) -> str:

@@ -113,6 +113,9 @@ def test_run_hash_follows_exactly_its_own_settings():
     assert changed(battle={"evaluation_policy": "greedy"}) == {"tournament", "scripted", "analysis"}
     assert changed(battle={"learning_rate": 1e-3}) == {"battle_il", "tournament", "scripted", "analysis"}
     assert changed(ising={"timeseries_taus": [0.8]}) == {"analysis"}
+    # bookkeeping changes no result, so nothing: checkpoint spacing, seeds per battle job
+    assert changed(battle={"checkpoint_every": 7}) == set()
+    assert changed(battle={"seeds_per_job": 5}) == set()
     assert changed(ising={"mfq": dataclasses.replace(base.ising.mfq, steps=7)}) == {"analysis"}
     assert changed(ising={"mcmc": dataclasses.replace(base.ising.mcmc, sweeps=7)}) == {"ising_mcmc", "analysis"}
 
