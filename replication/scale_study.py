@@ -151,7 +151,7 @@ def pilot_claims(family: Family, folder: Path) -> tuple[list[power.PilotClaim], 
                 samples["null_y"] = samples["null_x"]
         spreads = {role: power.Spread.of(values.dropna()) for role, values in samples.items() if len(values.dropna())}
         cells.append(power.PilotClaim(claim, **spreads))
-        names = {"x": claim.params.get("algo", "X"), "y": claim.versus.get("algo", "Y"),
+        names = {"x": claim.params.get("algo", " > ".join(claim.params.get("order", ["X"]))), "y": claim.versus.get("algo", "Y"),
                  "null_x": (null or {}).get("algo", "null model"), "null_y": (null or {}).get("algo", "null model")}
         rows += [{"claim": claim.id, "sample": role, "learner": names[role], "mean": spread.mean, "sd": spread.sd,
                   "seeds": int(len(samples[role].dropna()))} for role, spread in spreads.items()]
