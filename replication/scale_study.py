@@ -163,13 +163,14 @@ def cost_function(family: Family, timings: dict[int, pd.DataFrame], pilot_seeds:
     Training is linear in the seeds; battle's tournament grows with its pairings (`seed_pairs`, about
     (A·n)² for A algorithms' n models each) and its scripted evaluation with the models."""
     from replication.experiments.battle import seed_pairs
+    trained = learners(family)   # read once: for paper B it parses the claims files
 
     def pairings(n: int) -> int:
         return len(seed_pairs([(algo, seed) for algo in BATTLE_ALGOS for seed in range(n)]))
 
     def cost(budget: int, seeds: int) -> float:
         seconds = dict(zip(timings[budget]["job"], timings[budget]["seconds"]))
-        training = seeds / pilot_seeds * sum(seconds[algo] for algo in learners(family))
+        training = seeds / pilot_seeds * sum(seconds[algo] for algo in trained)
         if family.task != "battle":
             return training
         return (training + seconds["tournament"] * pairings(seeds) / pairings(pilot_seeds)
