@@ -24,7 +24,7 @@ from replication.settings import ConfigError, constrained, fraction, non_negativ
 # audit reads the tournament over its trained models as well (run it with --preset by hand).
 COMPARABLE_TASKS = tuple(task for family in FAMILIES.values() if family is not BATTLE for task in family.tasks)
 
-SCALES = ("smoke", "default", "paper")
+SCALES = ("smoke", "default", "decisive", "paper")   # in increasing order: a claim needs at least its min_scale
 PRESET_DIR = Path(__file__).parent / "presets"
 
 
@@ -349,7 +349,7 @@ class ResourcesConfig:
 
 @dataclass(frozen=True)
 class SuiteConfig:
-    scale: Literal["smoke", "default", "paper"]
+    scale: Literal["smoke", "default", "decisive", "paper"]
     seeds: list[int] = constrained([0, 1, 2, 3, 4], minimum=0, exclusive=False, role="selection")
     preset: Literal["paper", "reference_code"] = "paper"
     # claims YAMLs of your own, audited beside replication/claims/*.yaml (paths from the working directory)

@@ -1,5 +1,7 @@
 """The audit rule: a failing claim is reported as not reproduced, never hidden."""
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -7,8 +9,10 @@ import pytest
 from replication.analysis import audit
 from replication.analysis.audit import MIN_SEEDS, Claim, load_claims, verdict
 from replication.analysis.measures import bootstrap_ci, curie_point, probability_of_improvement
-from replication.config import ConfigError
+from replication.config import ConfigError, load_config
 
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT, DECISIVE = ROOT / "workflow/config/default.yaml", ROOT / "workflow/config/decisive.yaml"
 WITHIN = Claim(id="x", paper="A", figure="Fig. 4", statement="s", paper_value=0.5, measure="ising_equilibrium_xi",
                tolerance=0.1)
 ABOVE = Claim(id="y", paper="A", figure="Fig. 3", statement="s", paper_value=0.9, measure="ising_equilibrium_xi",
@@ -37,6 +41,28 @@ def test_straddling_the_band_is_inconclusive():
 def test_reduced_scale_is_inconclusive_even_when_values_match():
     judged = verdict(WITHIN, seeds(0.5, 0.5, 0.5, 0.5, 0.5), "smoke")
     assert judged.verdict == "inconclusive" and "smoke scale" in judged.reason and judged.cause == "scale"
+
+
+def test_a_decisive_claim_is_judged_from_the_decisive_scale_on_and_labelled_with_its_scale(tmp_path):
+    """Scales in order smoke < default < decisive < paper. A claim with min_scale decisive and
+    values 0.50, 0.50, 0.51, 0.49, 0.50 (all inside 0.5 ± 0.1): inconclusive for scale at default,
+    reproduced at decisive and at paper. The audit's row and page name the scale each verdict was
+    judged at, so a decisive-scale reproduction never reads as a paper-scale one."""
+    decisive = Claim(**{**WITHIN.__dict__, "min_scale": "decisive"})
+    values = seeds(0.50, 0.50, 0.51, 0.49, 0.50)
+    judged = verdict(decisive, values, "default")
+    assert (judged.verdict, judged.cause) == ("inconclusive", "scale")
+    assert judged.reason == "run at default scale; this claim needs at least decisive scale"
+    assert verdict(decisive, values, "decisive").verdict == "reproduced"
+    assert verdict(decisive, values, "paper").verdict == "reproduced"
+    _ising_runs(tmp_path, "mcmc", {0.7: 0.99})
+    claim = Claim(id="cold", paper="A", figure="4", statement="s", paper_value=1.0, measure="ising_equilibrium_xi",
+                  params={"algo": "mcmc", "tau": 0.7}, tolerance=0.1, min_scale="decisive")
+    table = audit.audit_table(tmp_path, "decisive", [claim])
+    assert (table.loc[0, "verdict"], table.loc[0, "judged_at"]) == ("reproduced", "decisive")
+    page = audit.to_markdown(table, load_config([DEFAULT, DECISIVE]))
+    assert "# Audit: decisive scale" in page and "| **reproduced** | decisive scale |" in page
+    assert "smoke < default < decisive < paper" in page
 
 
 def test_four_seeds_are_too_few_for_a_decisive_verdict():

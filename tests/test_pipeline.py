@@ -48,6 +48,18 @@ def test_paper_scale_plans(repo_copy):
     assert "ising_run" in proc.stdout and "audit" in proc.stdout
 
 
+def test_decisive_scale_validates_and_plans(repo_copy):
+    """The decisive scale plans into results/decisive: battle's four learners, five seeds each in one
+    job (4 jobs), its tournament in four row parts, the audit."""
+    runs, rules, out = _planned(repo_copy, ("workflow/config/decisive.yaml",))
+    assert "results/decisive/audit.md" in out
+    for algo in ("mfq", "il", "mfac", "ac"):
+        assert all(f"results/decisive/runs/battle/{algo}/seed{seed}/metrics.csv" in out for seed in range(5))
+    assert "runs/battle/ped_dqn" not in out and "pursuit/ped_dqn/seed0" in runs
+    counts = dict(re.findall(r"^(\S+)\s+(\d+)$", out, re.M))
+    assert counts["battle_train_seeds_0_1_2_3_4"] == "4" and counts["battle_tournament_rows"] == "4"
+
+
 def test_unknown_override_is_rejected_before_any_job(repo_copy):
     proc = subprocess.run(
         [sys.executable, "-m", "snakemake", "-n", "--cores", "1", "--config", "scale=huge"],

@@ -1,5 +1,6 @@
 """`python -m replication scale-study`: the decisive scale's pilot (replication/scale_study.py)."""
 
+import dataclasses
 import json
 import subprocess
 import sys
@@ -14,6 +15,7 @@ from replication.scale_study import FAMILIES, budget_config
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT, SMOKE = ROOT / "workflow/config/default.yaml", ROOT / "workflow/config/smoke.yaml"
+DECISIVE = ROOT / "workflow/config/decisive.yaml"
 
 
 def test_a_budget_scales_paper_b_schedules_in_the_base_proportions():
@@ -32,6 +34,28 @@ def test_a_budget_scales_paper_b_schedules_in_the_base_proportions():
     battle = budget_config(cfg, FAMILIES["battle"], 40, 3).battle
     assert (battle.rounds, battle.epsilon_decay_rounds, battle.checkpoint_every) == (40, 40, 10)
     assert list(battle.algorithms) == ["mfq", "il", "mfac", "ac"] and battle.seeds_per_job == 3
+
+
+def test_the_decisive_config_is_the_pilots_choice_for_every_family():
+    """workflow/config/decisive.yaml over the default: each pilot family's task section equals the
+    pilot's setting at the budget and seeds its committed choice.json names (battle 40 rounds, 5 seeds;
+    pursuit 3 000 steps; resource sharing 30 000, undecided: the largest pilot budget), apart from which
+    learners run (the pilot trains the claims' learners; the scale runs every learner of a paper-B
+    task). 5 seeds everywhere."""
+    base = load_config([str(DEFAULT)])
+    decisive = load_config([str(DEFAULT), str(DECISIVE)])
+    assert decisive.scale == "decisive" and decisive.seeds == [0, 1, 2, 3, 4]
+    chosen = {}
+    for name, family in FAMILIES.items():
+        choice = json.loads((ROOT / "results" / "pilot" / name / "choice.json").read_text())
+        chosen[name] = (choice["budget"], choice["seeds"], choice["decided"])
+        pilot = getattr(budget_config(base, family, choice["budget"], choice["seeds"]), family.task)
+        ours = getattr(decisive, family.task)
+        if family.task != "battle":
+            pilot = dataclasses.replace(pilot, algorithms=ours.algorithms)
+        assert pilot == ours, name
+    assert chosen == {"battle": (40, 5, True), "pursuit": (3000, 5, True), "resource_sharing": (30000, 5, False)}
+    assert list(decisive.battle.seeds) == [0, 1, 2, 3, 4]
 
 
 def _study(out, *extra):

@@ -346,7 +346,7 @@ def audit_table(results: str | Path, scale: str, claims: list[Claim] | None = No
             "statistic": ("P(X>Y)" if claim.better == "higher" else "P(X<Y)") if claim.rule == "improves" else "mean",
             "ours": judged.estimate, "ci_low": judged.ci_low, "ci_high": judged.ci_high,
             "n_seeds": judged.n_seeds, "n_seeds_versus": judged.n_versus if claim.rule == "improves" else np.nan,
-            "verdict": judged.verdict, "inconclusive_because": judged.cause, "reason": judged.reason,
+            "verdict": judged.verdict, "judged_at": scale, "inconclusive_because": judged.cause, "reason": judged.reason,
             "null_value": null.estimate if null else np.nan, "null_verdict": null.verdict if null else "",
             "informative": _informative(null),
             "note": claim.note, "runs": claim_runs(results, claim),
@@ -371,7 +371,8 @@ def _rule_text(bold, code) -> str:
             f"live in {code('replication/claims/*.yaml')} with their reasons. Beside each claim, the same measure on a "
             f"null model that learns nothing (random spins, uniformly random actions), judged by the same rule: a "
             f"reproduction the null model also gets is marked (passes too) and says nothing about learning. A paper value of – means the paper's number was "
-            f"not recovered: the claim is judged on its direction only.")
+            f"not recovered: the claim is judged on its direction only. Each verdict names the scale it was judged at "
+            f"({' < '.join(SCALES)}): a verdict below the paper scale is that scale's, not a reproduction at the papers' own.")
 
 
 def _summary(table: pd.DataFrame) -> list[str]:
@@ -430,12 +431,12 @@ def to_markdown(table: pd.DataFrame, cfg: SuiteConfig, summary: pd.DataFrame | N
              "Summary: " + ", ".join(_summary(table)), ""]
     for paper, part in table.groupby("paper", sort=False):
         lines += [f"## {paper}", "",
-                  "| claim | figure | statement | paper | ours [95% CI] | n | tol./threshold | verdict | null model | reason |",
-                  "|---|---|---|---|---|---|---|---|---|---|"]
+                  "| claim | figure | statement | paper | ours [95% CI] | n | tol./threshold | verdict | judged at | null model | reason |",
+                  "|---|---|---|---|---|---|---|---|---|---|---|"]
         for r in part.itertuples():
             ours, bound, n, null = _cells(r)
             lines.append(f"| {r.id} | {r.figure} | {r.statement} | {_fmt(r.paper_value)} | {ours} | {n} | {bound} | "
-                         f"**{r.verdict}** | {null} | {r.reason} |")
+                         f"**{r.verdict}** | {r.judged_at} scale | {null} | {r.reason} |")
         lines.append("")
     if summary is not None and len(summary):
         lines += ["## What it would take", "", _scale_intro(summary), "", "| " + " | ".join(SCALE_COLUMNS) + " |",
@@ -455,14 +456,14 @@ def to_html(table: pd.DataFrame, cfg: SuiteConfig, summary: pd.DataFrame | None 
         f"<span class='{v.replace(' ', '-')}'>{text}</span>" for v, text in zip(VERDICTS, _summary(table))) + "</p>"]
     for paper, part in table.groupby("paper", sort=False):
         parts += [f"<h2>{escape(paper)}</h2><table><tr><th>claim</th><th>figure</th><th>statement</th><th>paper</th>"
-                  "<th>ours [95% CI]</th><th>n</th><th>tol./threshold</th><th>verdict</th><th>null model</th>"
+                  "<th>ours [95% CI]</th><th>n</th><th>tol./threshold</th><th>verdict</th><th>judged at</th><th>null model</th>"
                   "<th>reason</th></tr>"]
         for r in part.itertuples():
             ours, bound, n, null = _cells(r)
             parts.append(f"<tr class='{r.verdict.replace(' ', '-')}'><td>{escape(r.id)}</td><td>{escape(r.figure)}</td>"
                          f"<td>{escape(r.statement)}</td><td class='num'>{_fmt(r.paper_value)}</td>"
                          f"<td class='num'>{escape(ours)}</td><td class='num'>{n}</td><td class='num'>{escape(bound)}</td>"
-                         f"<td><b>{escape(r.verdict)}</b></td><td class='num'>{escape(null)}</td><td>{escape(r.reason)}</td></tr>")
+                         f"<td><b>{escape(r.verdict)}</b></td><td>{escape(r.judged_at)} scale</td><td class='num'>{escape(null)}</td><td>{escape(r.reason)}</td></tr>")
         parts.append("</table>")
     if summary is not None and len(summary):
         intro = escape(_scale_intro(summary))
