@@ -120,8 +120,10 @@ def run_budget(family: Family, cfg: SuiteConfig, folder: Path, progress: bool = 
                             pd.DataFrame([{"job": job, "seconds": time.perf_counter() - start, "seeds": n}])], ignore_index=True)
         io.write_csv(timing_file, timing)
 
+    retrained = False
     for algo in learners(family):
         if not _done(folder, cfg, family.task, algo, seeds) or algo not in set(timing["job"]):
+            retrained = True
             pattern = str(folder / "runs" / family.task / algo / "seed{seed}")
             timed(algo, lambda: run.run_seeds(family.task, algo, seeds, cfg, pattern, progress=progress, stale="restart"),
                   len(seeds))
@@ -131,7 +133,9 @@ def run_budget(family: Family, cfg: SuiteConfig, folder: Path, progress: bool = 
                 io.write_csv(timing_file, timing)
     if family.task == "battle":
         for job, evaluate in (("tournament", tournament.run_tournament), ("scripted", tournament.run_scripted_evaluation)):
-            if job not in set(timing["job"]) or not (folder / getattr(tournament, f"{job.upper()}_FILE")).exists():
+            # played again whenever a model was retrained: the games already played read the old ones
+            if (retrained or job not in set(timing["job"])
+                    or not (folder / getattr(tournament, f"{job.upper()}_FILE")).exists()):
                 timed(job, lambda: evaluate(folder, cfg, progress=progress), len(seeds))
     return timing
 

@@ -125,3 +125,44 @@ def test_the_battle_scale_study_times_training_by_its_rounds_and_plays_the_tourn
     assert mfq.to_dict() == {"x": "mfq", "null_x": "random"}
     assert set(pilot.loc[pilot["claim"] == "A-battle-ranking", "sample"]) == {"x"}
     assert (out / "budget2/runs/battle/tournament.csv").exists() and (out / "scale_study.png").exists()
+
+
+def test_a_resumed_battle_study_replays_its_evaluations_when_a_model_is_retrained(tmp_path, monkeypatch):
+    """Training and the evaluations replaced by stand-ins that write their files and log their calls.
+    First call: the four learners train, then the tournament and the scripted evaluation play. Second
+    call, nothing changed: nothing runs. Third call, IL's seed 0 gone: IL trains again, and both
+    evaluations play again, since the games already played read IL's old models."""
+    from replication import run, tournament
+    from replication.config import run_config
+    from replication.scale_study import run_budget
+    calls = []
+
+    def train(task, algo, seeds, cfg, pattern, progress, stale):
+        calls.append(algo)
+        for seed in seeds:
+            folder = Path(pattern.format(seed=seed))
+            folder.mkdir(parents=True, exist_ok=True)
+            (folder / "config.yaml").write_text(yaml.safe_dump(json.loads(json.dumps(run_config(cfg, task, algo, seed)))))
+            pd.DataFrame({"round": [1, 2], "seconds": [1.5, 2.5]}).to_csv(folder / "timing.csv", index=False)
+
+    def evaluation(job):
+        def play(folder, cfg, progress):
+            calls.append(job)
+            target = folder / getattr(tournament, f"{job.upper()}_FILE")
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text("played\n")
+        return play
+
+    monkeypatch.setattr(run, "run_seeds", train)
+    monkeypatch.setattr(tournament, "run_tournament", evaluation("tournament"))
+    monkeypatch.setattr(tournament, "run_scripted_evaluation", evaluation("scripted"))
+    cfg = budget_config(load_config([str(DEFAULT)]), FAMILIES["battle"], 2, 2)
+    timing = run_budget(FAMILIES["battle"], cfg, tmp_path, progress=False)
+    assert calls == ["mfq", "il", "mfac", "ac", "tournament", "scripted"]
+    assert timing.set_index("job").loc["il", "seconds"] == pytest.approx(4.0)
+    calls.clear()
+    run_budget(FAMILIES["battle"], cfg, tmp_path, progress=False)
+    assert calls == []
+    (tmp_path / "runs/battle/il/seed0/config.yaml").unlink()
+    run_budget(FAMILIES["battle"], cfg, tmp_path, progress=False)
+    assert calls == ["il", "tournament", "scripted"]
