@@ -128,7 +128,7 @@ def test_an_audit_claim_inconclusive_for_scale_says_what_its_scale_would_take(tm
     verdict is inconclusive for scale, needs_scale is paper, and the cost at the paper's settings (5
     seeds × 2000 rounds of MF-Q at 3 s a round = 30 000 s = 8.33 CPU-hours; the longest run 6 000 s =
     1.67 h) is in the cost columns and the reason. A claim that needs the default scale only is
-    left without cost."""
+    left without cost; one that needs the decisive scale names its config instead of a benchmark cost."""
     plateau = Claim(id="plateau", paper="A", figure="7", statement="s", paper_value=250.0, tolerance=50.0,
                     measure="battle_final_training_reward", params={"algo": "mfq"}, min_scale="paper")
     toy = Claim(id="toy", paper="A", figure="2", statement="s", paper_value=2.0, measure="toy_converged_q", tolerance=0.05)
@@ -138,5 +138,9 @@ def test_an_audit_claim_inconclusive_for_scale_says_what_its_scale_would_take(tm
     assert row["cost_cpu_hours"] == pytest.approx(30000 / 3600) and row["cost_cluster_hours"] == pytest.approx(6000 / 3600)
     assert row["reason"].endswith("(≈ 8 CPU-hours, 1.7 h on a CPU cluster)")
     assert table.loc["toy", "needs_scale"] == "" and np.isnan(table.loc["toy", "cost_cpu_hours"])
+    central = Claim(**{**plateau.__dict__, "id": "central", "min_scale": "decisive"})
+    row = audit.audit_table(tmp_path, "default", [central], BATTLE_BENCH).iloc[0]
+    assert row["needs_scale"] == "decisive" and np.isnan(row["cost_cpu_hours"])
+    assert row["cost_basis"].startswith("the decisive scale: `--configfile workflow/config/decisive.yaml`")
     summary = audit.scale_summary(table.reset_index(), [plateau, toy], BATTLE_BENCH)
     assert list(summary["task"]) == ["battle"] and summary["claims"].iloc[0] == 1

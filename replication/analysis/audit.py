@@ -254,8 +254,10 @@ def scale_cost(claim: Claim, bench: pd.DataFrame) -> dict:
     """What the scale the claim needs would take, costed from the benchmarks, or why it cannot be."""
     jobs = scale_jobs(claim)
     if jobs is None:
-        return {**dict.fromkeys(cost.COST_COLUMNS[:3], np.nan),
-                "cost_basis": f"the benchmarks time the {cost.BENCHED_SCALE} scale's settings only"}
+        basis = (f"the {claim.min_scale} scale: `--configfile workflow/config/{claim.min_scale}.yaml`, its measured wall "
+                 "time in the README's scales table" if claim.min_scale == "decisive"
+                 else f"the benchmarks time the {cost.BENCHED_SCALE} scale's settings only")
+        return {**dict.fromkeys(cost.COST_COLUMNS[:3], np.nan), "cost_basis": basis}
     from replication.bench import paper_settings
     return cost.jobs_cost(jobs, paper_settings(), bench)
 
