@@ -177,6 +177,10 @@ class BattleConfig:
     # seeds of an algorithm trained side by side in one job (experiments/battle.py `train_seeds`); a
     # seed's results are its run alone's to the byte, so this is bookkeeping, not a run's setting
     seeds_per_job: int = positive(1, role="bookkeeping")
+    # IL's and MF-Q's TD updates of a job's seeds as one vmapped step (algorithms/battle/stacked.py),
+    # for a GPU: a seed then follows its run alone to float tolerance only, so the job's seeds enter
+    # its settings hash (workflow/rules/common.smk `battle_settings`); on CPU it is slower (README)
+    stacked_update: bool = tagged(False, only=("il", "mfq"), since="2026-11-24")
     # evaluation rounds per seed pair, a multiple of 4 (side × group order)
     tournament_rounds: int = positive(52, role="tournament")
     scripted_rounds: int = positive(8, role="scripted")  # rounds per model against each scripted team, a multiple of 4
@@ -580,6 +584,8 @@ def job_settings(section, algo: str | None = None, roles: tuple[str, ...] = ()) 
         if (role is not None and role not in roles) or (algo is not None and owners is not None and algo not in owners):
             continue
         value = getattr(section, f.name)
+        if "since" in f.metadata and value == f.default:
+            continue
         settings[f.name] = job_settings(value, algo, roles) if dataclasses.is_dataclass(value) else value
     return settings
 
@@ -611,7 +617,8 @@ def _without_bookkeeping(value):
     if not dataclasses.is_dataclass(value):
         return value
     return {f.name: _without_bookkeeping(getattr(value, f.name)) for f in dataclasses.fields(value)
-            if f.metadata.get("role") != "bookkeeping"}
+            if f.metadata.get("role") != "bookkeeping"
+            and not ("since" in f.metadata and getattr(value, f.name) == f.default)}
 
 
 def analysis_config(cfg: SuiteConfig, audit: bool = False) -> dict:

@@ -45,7 +45,9 @@ def fraction(default, **tags):
 #   role="bookkeeping" how a run is kept (checkpoint spacing), never its results;
 #   role="analysis"   read by the tables, figures and audit only;
 #   role="audit"      read by the audit only (claims files of your own);
-#   role="tournament" / "scripted" / "evaluation"  the battle evaluation jobs (evaluation: both).
+#   role="tournament" / "scripted" / "evaluation"  the battle evaluation jobs (evaluation: both);
+#   since="YYYY-MM-DD" a setting added after runs were made: it enters a job's settings only when
+#                     set to other than its default, so those runs keep their settings hash.
 def tagged(default, **tags):
     """A setting without range constraints, with `only`/`role` tags."""
     return constrained(default, **tags)

@@ -4,6 +4,7 @@ Each test builds a learner on a tiny observation (a 5×5×1 view, one feature), 
 hand-made transitions, and checks the update's numbers, not just that something changed.
 """
 
+import copy
 import dataclasses
 import math
 
@@ -275,3 +276,57 @@ def test_the_transition_ring_keeps_observations_on_the_gpu_and_battle_trains_the
     cfg = BattleConfig(map_size=20, agents_per_side=8, max_steps=25, rounds=2, batch_size=16, replay_capacity=4000)
     metrics = battle_experiments.train_seeds("il", [0, 1], cfg, [tmp_path / "s0", tmp_path / "s1"], "cuda", progress=False)
     assert all(sorted(m["step"].unique()) == [1, 2] for m in metrics)
+
+
+def _random_round(learner, data: np.random.Generator, agents: int, steps: int):
+    """`steps` steps of `agents` agents with random observations, actions and rewards; agent 0 dies
+    at the last step, the others survive the round."""
+    ids = np.arange(agents)
+    for t in range(steps):
+        alive = np.ones(agents, bool)
+        alive[0] = t < steps - 1
+        learner.store(ids, data.random((agents, *VIEW), np.float32), data.random((agents, 1), np.float32),
+                      data.random((agents, 2), np.float32), data.integers(0, 2, agents),
+                      data.normal(size=agents).astype(np.float32), alive)
+    learner.end_round(ids[1:], *(_obs(agents - 1)))
+
+
+@pytest.mark.parametrize("cls,algo,q_target", [(BattleIndependentDQN, "il", "paper"), (BattleMeanFieldDQN, "mfq", "paper"),
+                                               (BattleMeanFieldDQN, "mfq", "double_q")])
+def test_a_stacked_round_equals_each_seed_alone(cls, algo, q_target):
+    """Two seeds of a learner (batch 8, train_ratio 2) with their own rings and streams: seed 0 stores
+    3 agents × 4 steps = 12 rows (+2 final) and so takes ⌈2·12/8⌉ = 3 gradient steps, seed 1 stores
+    3 × 8 = 24 and takes 6. Their rounds stacked (one vmapped step for both while both have steps,
+    seed 1 alone for its last 3) give each seed the weights, target weights, Adam moments and step
+    count, loss, mean Q and stream position of its round alone, to float tolerance; a second round
+    continues from the first's Adam moments. PED-DQN (which also trains a mission network) and a
+    single seed are not stacked."""
+    from replication.algorithms.battle.stacked import stackable, train_rounds
+    cfg = _cfg(algo, batch_size=8, train_ratio=2.0, q_target=q_target)
+    group = []
+    for seed in (0, 1):
+        torch.manual_seed(seed)
+        group.append(cls(VIEW, 1, 2, 4, cfg, np.random.default_rng(seed), "cpu"))
+    alone = [copy.deepcopy(learner) for learner in group]
+    for round_ in range(2):
+        for learners in (group, alone):
+            data = np.random.default_rng(10 + round_)
+            for learner, steps in zip(learners, (4, 8)):
+                _random_round(learner, data, 3, steps)
+        stats = train_rounds(group)
+        expected = [learner.train_round() for learner in alone]
+        for ours, theirs, got, want in zip(group, alone, stats, expected):
+            assert got["gradient_steps"] == want["gradient_steps"] == (3, 6)[group.index(ours)] + 0 * round_
+            assert got["loss"] == pytest.approx(want["loss"], rel=1e-5) and got["mean_q"] == pytest.approx(want["mean_q"], rel=1e-5, abs=1e-7)
+            for net in ("q", "q_target"):
+                for a, b in zip(getattr(ours, net).parameters(), getattr(theirs, net).parameters()):
+                    torch.testing.assert_close(a, b, rtol=1e-5, atol=1e-6)
+            for a, b in zip(ours.q.parameters(), theirs.q.parameters()):
+                mine, ref = ours.optimizer.state[a], theirs.optimizer.state[b]
+                assert float(mine["step"]) == float(ref["step"])
+                torch.testing.assert_close(mine["exp_avg"], ref["exp_avg"], rtol=1e-5, atol=1e-7)
+                torch.testing.assert_close(mine["exp_avg_sq"], ref["exp_avg_sq"], rtol=1e-5, atol=1e-9)
+            assert ours.rng.bit_generator.state == theirs.rng.bit_generator.state
+    assert stackable(group) and not stackable(group[:1])
+    ped = [BattlePeerEvaluationDualDQN(VIEW, 1, 2, 4, _cfg("ped_dqn"), np.random.default_rng(s), "cpu") for s in (0, 1)]
+    assert not stackable(ped)

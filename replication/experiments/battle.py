@@ -31,6 +31,7 @@ import torch
 from tqdm import tqdm
 
 from replication import checkpoints, io
+from replication.algorithms.battle import stacked
 from replication.algorithms.mean_action import peer_mean_action, team_mean_action
 from replication.config import BattleConfig, algorithm_config, job_settings
 from replication.nets import soft_update
@@ -221,10 +222,11 @@ class SeedTraining:
         self.main_left = self.cfg.side == "left" or bool(self.rng.integers(2) == 0)
         self.epsilon = epsilon_at(r, self.cfg)
 
-    def learn(self, r: int, result: dict) -> None:
-        """Train main on the round and let the opponent follow a winning main."""
+    def learn(self, r: int, result: dict, stats: dict | None = None) -> None:
+        """Train main on the round (unless `stats` says its updates were made with other seeds')
+        and let the opponent follow a winning main."""
         cfg, main = self.cfg, self.main
-        stats = main.train_round()
+        stats = main.train_round() if stats is None else stats
         main_won = result["total_reward"][0] > result["total_reward"][1]
         if main_won:  # the opponent follows main only after main wins (reference code)
             self_play_update(self.opponent, main, cfg.opponent_keeps)
@@ -263,7 +265,9 @@ def train_seeds(algo: str, seeds: list[int], cfg: BattleConfig, outs: list[Path]
     other seeds' (`play_rounds`), so its results are its run alone's to the byte (tested). Each seed
     resumes from its own checkpoint in its out folder, if present (one made with other settings: see
     `checkpoints.discard_stale`). A seed's timing.csv gets the seconds of the rounds its job played
-    with it (every seed's round of that number), so with K seeds they are K seeds' rounds."""
+    with it (every seed's round of that number), so with K seeds they are K seeds' rounds. With
+    `battle.stacked_update` (IL, MF-Q; for a GPU) the seeds' TD updates of a round are made as one
+    (algorithms/battle/stacked.py), and a seed follows its run alone to float tolerance only."""
     runs = [SeedTraining(algo, seed, cfg, Path(out), device, stale) for seed, out in zip(seeds, outs)]
     first = min(run.start for run in runs)
     name = f"seed{seeds[0]}" if len(seeds) == 1 else "seeds " + " ".join(map(str, seeds))
@@ -277,8 +281,10 @@ def train_seeds(algo: str, seeds: list[int], cfg: BattleConfig, outs: list[Path]
         results = play_rounds([run.env for run in playing], [(run.main, run.opponent) for run in playing],
                               [(run.epsilon, run.epsilon) for run in playing], cfg, learn=True,
                               left_teams=[0 if run.main_left else 1 for run in playing])
-        for run, result in zip(playing, results):
-            run.learn(r, result)
+        mains = [run.main for run in playing]
+        stats = stacked.train_rounds(mains) if cfg.stacked_update and stacked.stackable(mains) else [None] * len(playing)
+        for run, result, seed_stats in zip(playing, results, stats):
+            run.learn(r, result, seed_stats)
         seconds = time.perf_counter() - t0
         for run in playing:
             run.log(r, seconds)

@@ -44,7 +44,7 @@ for seeds in battle_seed_jobs():
             gpu=CFG.resources.battle_train.gpus,
             slurm_extra=CFG.resources.battle_train.slurm_extra,
         params:
-            settings=battle_settings,
+            settings=lambda wildcards, seeds=seeds: battle_settings(wildcards, seeds),
             config=CLI_CONFIG,
             seeds=CommandLineSeeds(seeds),
             device="cuda" if CFG.resources.battle_train.gpus else "auto",

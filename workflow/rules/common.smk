@@ -122,12 +122,16 @@ def seed_jobs_by_group():
     return {seeds: sorted(algos) for seeds, algos in groups.items()}
 
 
-def battle_settings(wildcards):
+def battle_settings(wildcards, seeds):
     """Param function: the hash of what determines a battle training job's runs but their seeds
     (each seed has output files of its own). How the seeds are grouped into jobs is not in it: a
-    seed's results are the same alone or beside others."""
+    seed's results are the same alone or beside others; but with `battle.stacked_update`, whose
+    seeds' updates are made together, the job's seeds are."""
     resolved = run_config(CFG, "battle", wildcards.algo, 0)
-    return config_hash({key: value for key, value in resolved.items() if key != "seed"})
+    settings = {key: value for key, value in resolved.items() if key != "seed"}
+    if resolved["battle"].get("stacked_update"):
+        settings["stacked_with"] = list(seeds)
+    return config_hash(settings)
 
 
 def battle_seed_jobs():

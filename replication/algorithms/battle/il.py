@@ -75,25 +75,33 @@ class BattleIndependentDQN:
             return q_next.gather(1, best[:, None]).squeeze(1)
         return q_next.max(dim=-1).values
 
-    def train_round(self) -> dict:
+    def round_plan(self) -> tuple[np.ndarray, int]:
+        """The ring rows this round's batches are drawn from, and its number of gradient steps
+        (⌈train_ratio × new samples / batch⌉); the count of new samples starts again."""
         rows = self.ring.usable_rows()
         steps = math.ceil(self.cfg.train_ratio * self.new_samples / self.cfg.batch_size) if len(rows) else 0
         self.new_samples = 0
+        return rows, steps
+
+    def draw_batch(self, rows: np.ndarray) -> dict:
+        """One uniform batch of `rows`, drawn from the learner's own stream."""
+        return self.training_batch(self.rng.choice(rows, self.cfg.batch_size))
+
+    def train_round(self) -> dict:
+        rows, steps = self.round_plan()
         losses, q_means = [], []
         for _ in range(steps):
-            batch = self.training_batch(self.rng.choice(rows, self.cfg.batch_size))
-            losses.append(self.gradient_step(batch, q_means))
+            losses.append(self.gradient_step(self.draw_batch(rows), q_means))
         return {"loss": round_mean(losses), "mean_q": round_mean(q_means), "gradient_steps": steps}
 
     def training_batch(self, rows: np.ndarray) -> dict:
         """The acting network's batch of ring rows."""
         return self.ring.batch(rows)
 
-    def gradient_step(self, batch, q_means=None, role=None) -> torch.Tensor:
-        """One TD step of `role` = (online, target, optimizer), by default the acting network's.
-        Returns the loss, and appends the batch's mean Q to `q_means`, as tensors on the training
-        device: nothing waits for the device until the round's statistics are read (`round_mean`)."""
-        online, target, optimizer = role or (self.q, self.q_target, self.optimizer)
+    def td_loss(self, batch, online, target) -> tuple[torch.Tensor, torch.Tensor]:
+        """The TD loss of one batch and the Q-values of the actions taken. `online` and `target` are
+        networks, or any callables of (view, features[, mean action]) (the stacked update's
+        functional networks)."""
         action = torch.as_tensor(batch["action"], device=self.device)
         with torch.no_grad():
             y = (self._tensor(batch["reward"])
@@ -105,6 +113,14 @@ class BattleIndependentDQN:
             loss = (mask * (q_taken - y).pow(2)).sum() / mask.sum().clamp(min=1.0)
         else:
             loss = F.mse_loss(q_taken, y)
+        return loss, q_taken
+
+    def gradient_step(self, batch, q_means=None, role=None) -> torch.Tensor:
+        """One TD step of `role` = (online, target, optimizer), by default the acting network's.
+        Returns the loss, and appends the batch's mean Q to `q_means`, as tensors on the training
+        device: nothing waits for the device until the round's statistics are read (`round_mean`)."""
+        online, target, optimizer = role or (self.q, self.q_target, self.optimizer)
+        loss, q_taken = self.td_loss(batch, online, target)
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
