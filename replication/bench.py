@@ -128,6 +128,26 @@ def seed_rounds(algo: str, cfg: BattleConfig, seeds: int, device: str) -> float:
         return float(pd.read_csv(outs[0] / battle_experiments.TIMING)["seconds"].iloc[1]) / seeds
 
 
+def stacked_steps(algo: str, cfg: BattleConfig, seeds: int, device: str, repeats: int = 5) -> tuple[float, float]:
+    """Seconds per gradient step of `seeds` seeds: their TD updates stacked as one
+    (`battle.stacked_update`, algorithms/battle/stacked.py) and one after another; each seed on a
+    batch of random observations (only the arithmetic is timed)."""
+    from replication.algorithms.battle.stacked import StackedQUpdate
+    env = battle_experiments.make_env(cfg, 0)
+    rng = np.random.default_rng(0)
+    learners = [battle_experiments.make_learner(algo, env, cfg, np.random.default_rng(k), device) for k in range(seeds)]
+    n, b = cfg.batch_size, {}
+    for key, shape in (("view", env.view_shape), ("features", (env.feature_size,)), ("mean_action", (N_ACTIONS,))):
+        b[key] = b[f"next_{key}"] = torch.as_tensor(rng.random((n, *shape), np.float32), device=device)
+    b.update(action=rng.integers(0, N_ACTIONS, n), reward=rng.normal(size=n).astype(np.float32),
+             terminal=np.zeros(n, np.float32), reference_mask=np.ones(n, np.float32))
+    stacked = StackedQUpdate(learners)
+    stacked.step([b] * seeds, [True] * seeds)   # warm-up
+    one_by_one = _timed(lambda: [[learner.gradient_step(b) for learner in learners] for _ in range(repeats)]) / repeats
+    together = _timed(lambda: [stacked.step([b] * seeds, [True] * seeds) for _ in range(repeats)]) / repeats
+    return together, one_by_one
+
+
 def paper_settings() -> SuiteConfig:
     """The papers' settings the bench measures: the config's defaults, which equal
     workflow/config/paper.yaml but for the scheduler's resources (tests/test_config.py checks it)."""
@@ -151,6 +171,11 @@ def bench_battle(out: str | Path, threads: int = 1, device: str = "cpu", rounds:
         rows += [{"measure": f"seed_rounds_per_second_k{k}", "algo": algo, "value": 1 / v} for k, v in grouped.items()]
         rows.append({"measure": f"group_speedup_k{GROUP_SIZES[-1]}", "algo": algo,
                      "value": grouped[GROUP_SIZES[0]] / grouped[GROUP_SIZES[-1]]})
+        if algo in ("il", "mfq"):   # the learners `battle.stacked_update` serves
+            for k in GROUP_SIZES:
+                together, one_by_one = stacked_steps(algo, cfg, k, device)
+                rows += [{"measure": f"stacked_step_seconds_k{k}", "algo": algo, "value": together},
+                         {"measure": f"seed_by_seed_step_seconds_k{k}", "algo": algo, "value": one_by_one}]
     frame = pd.DataFrame(rows)
     frame["threads"], frame["device"], frame["cpu"] = threads, device, _cpu_name()
     frame["platform"], frame["torch"] = platform.platform(), torch.__version__
