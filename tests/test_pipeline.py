@@ -1,15 +1,17 @@
 """Integration: the smoke pipeline through Snakemake in a temporary copy of the workflow."""
 
 import json
+import os
 import re
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
-from replication.analysis.audit import load_claims
+from replication.analysis.audit import CLAIMS_DIR, load_claims
 from replication.analysis.outputs import FIGURES, TABLES
 
 pytestmark = pytest.mark.integration
@@ -90,7 +92,7 @@ def test_config_edit_reruns_exactly_what_it_affects(local_smoke_run):
     setting plans the tournament, the GIF of its best models and the analysis; a claims file of your
     own plans the audit alone; paper B's seeds one job each plans every paper-B run; battle's seeds one
     job each plans nothing, unless IL's and MF-Q's updates are stacked (`battle.stacked_update`); `compare_tasks` plans the other variant's runs of that task and the
-    audit; reverting plans nothing."""
+    audit; a claims file of the papers' edited plans the audit alone; reverting plans nothing."""
     suite, proc = local_smoke_run
     assert proc.returncode == 0, proc.stderr[-3000:]
     analysis = {"tables", "figures", "audit"}
@@ -135,6 +137,14 @@ def test_config_edit_reruns_exactly_what_it_affects(local_smoke_run):
         (suite / "edit.yaml").write_text(overrides + "\n")
         runs, rules, out = _planned(suite, ("workflow/config/smoke.yaml", "edit.yaml"))
         assert (runs, rules) == (expected_runs, expected_rules), (overrides, out[-2000:])
+    # a claims file of the papers' edited (its time stamp moved on, its text left as it is): the audit alone
+    claims_file = sorted(CLAIMS_DIR.glob("*.yaml"))[0]
+    stamp = claims_file.stat()
+    try:
+        os.utime(claims_file, (stamp.st_atime, time.time() + 60))
+        assert _planned(suite)[:2] == (set(), {"audit"})
+    finally:
+        os.utime(claims_file, (stamp.st_atime, stamp.st_mtime))
     runs, rules, out = _planned(suite)
     assert (runs, rules) == (set(), set())
     assert "Nothing to be done" in out

@@ -63,6 +63,7 @@ rule audit:
     input:
         ALL_RUNS,
         OTHER_VARIANT_RUNS,
+        PAPER_CLAIMS,  # the papers' claims, and
         CFG.claims,  # claims files of your own (config `claims`): editing one reruns the audit
         BENCH_FILES,  # the cost of the scale an inconclusive claim needs is read from these
     output:

@@ -4,6 +4,7 @@ import os
 import sys
 from pathlib import Path
 
+from replication.analysis.audit import CLAIMS_DIR
 from replication.analysis.outputs import AUDIT_GROUP, FIGURES, REPORT_GROUPS, TABLES
 from replication.config import (
     ConfigError,
@@ -41,6 +42,8 @@ RESULTS = f"results/{CFG.results_name}"
 SEEDS = CFG.seeds
 # the benchmarks (python -m replication bench) the audit reads its cost estimates from
 BENCH_FILES = sorted(str(path) for path in Path("results/bench").glob("*.csv"))
+# the papers' claims (replication/claims/*.yaml): editing one reruns the audit
+PAPER_CLAIMS = sorted(str(path) for path in CLAIMS_DIR.glob("*.yaml"))
 
 
 class CommandLineConfig:
