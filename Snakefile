@@ -24,6 +24,7 @@ rule all:
     default_target: True
     input:
         TABLE_FILES,
+        PROVENANCE_TABLE,
         FIGURE_FILES,
         BATTLE_ROUND_GIF,
         f"{RESULTS}/audit.md",

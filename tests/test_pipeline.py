@@ -37,8 +37,10 @@ def test_smoke_pipeline_produces_every_target(local_smoke_run):
     assert (audit["verdict"] == "inconclusive").all()
     assert (results / "audit.md").read_text().count("| **inconclusive** |") == len(audit)
     assert (results / "audit.html").read_text().count("<tr class='inconclusive'>") == len(audit)
-    for run_dir in (results / "runs").glob("*/*/seed*"):
+    run_dirs = list((results / "runs").glob("*/*/seed*"))
+    for run_dir in run_dirs:
         assert {"metrics.csv", "config.yaml", "provenance.json"} <= {p.name for p in run_dir.iterdir()}
+    assert len(pd.read_csv(results / "provenance.csv")) == len(run_dirs)   # a row per run
     assert any((results / "logs").rglob("*.log"))
 
 

@@ -84,3 +84,22 @@ def test_partial_results_of_other_settings_are_never_reused(tmp_path, smoke_cfg,
     run_module.run("ising", "mfq", 0, edited, out, progress=False, stale="restart")
     assert "discarded, training afresh" in capsys.readouterr().err
     assert (out / "metrics.csv").read_bytes() == (reference / "metrics.csv").read_bytes()
+
+
+def test_the_provenance_table_has_a_row_per_run(tmp_path):
+    """Two hand-made runs, ising/mcmc/seed1 and battle/mfq/seed0, each with a provenance.json: the
+    table has one row per run, sorted by task, algorithm and seed (battle before ising), with the
+    run's settings hash, commit, wall time, memory and torch version as the json gives them."""
+    from replication.provenance import RUN_COLUMNS, run_table
+    for task, algo, seed, wall in (("ising", "mcmc", 1, 7.5), ("battle", "mfq", 0, 415.9)):
+        folder = tmp_path / "runs" / task / algo / f"seed{seed}"
+        folder.mkdir(parents=True)
+        (folder / "provenance.json").write_text(json.dumps({
+            "git_commit": "abc", "git_dirty": False, "packages": {"torch": "2.13.0+cpu"}, "cpu": "AMD EPYC",
+            "threads": 1, "device": "cpu", "seed": seed, "start": "s", "end": "e", "wall_seconds": wall,
+            "max_rss_mb": 100.0, "config_hash": f"hash-{task}"}))
+    table = run_table(tmp_path)
+    assert list(table.columns) == list(RUN_COLUMNS)
+    assert table[["task", "algo", "seed", "config_hash", "wall_seconds"]].values.tolist() == [
+        ["battle", "mfq", 0, "hash-battle", 415.9], ["ising", "mcmc", 1, "hash-ising", 7.5]]
+    assert set(table["torch"]) == {"2.13.0+cpu"} and set(table["git_commit"]) == {"abc"}

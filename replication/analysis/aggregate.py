@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from replication import io
+from replication import io, provenance
 from replication.analysis import measures
 from replication.analysis.audit import load_claims
 from replication.config import SuiteConfig
@@ -185,6 +185,9 @@ BUILDERS = {"ped_dqn_final": ped_dqn_final, "battle_cross_play": battle_cross_pl
             "battle_training": battle_training, "gaussian_squeeze": gaussian_squeeze, "ising_xi_vs_tau": ising_xi_vs_tau, "ising_curie": ising_curie, "ising_toy": ising_toy}
 
 
+PROVENANCE_FILE = "provenance.csv"   # every run's provenance, one row each (provenance.run_table)
+
+
 def write_tables(results: str | Path, cfg: SuiteConfig) -> None:
     from replication.analysis.html import table_page
     from replication.analysis.outputs import TABLES
@@ -195,3 +198,4 @@ def write_tables(results: str | Path, cfg: SuiteConfig) -> None:
             io.write_csv(folder / f"{name}.csv", table)
             io.write_text(folder / f"{name}.md", table.to_markdown(index=False, floatfmt=".3g") + "\n")
             io.write_text(folder / f"{name}.html", table_page(name, table))
+    io.write_csv(Path(results) / PROVENANCE_FILE, provenance.run_table(results))

@@ -22,6 +22,7 @@ rule tables:
     output:
         REPORTED_TABLES,
         TABLE_TEXTS,
+        PROVENANCE_TABLE,
     log:
         f"{RESULTS}/logs/tables.log",
     params:

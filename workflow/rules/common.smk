@@ -174,6 +174,8 @@ TABLE_FILES = [
 FIGURE_FILES = [
     f"{RESULTS}/figures/{name}.png" for names in FIGURES.values() for name in names
 ]
+# every run's provenance.json in one table, written with the tables (kept when the runs are not)
+PROVENANCE_TABLE = f"{RESULTS}/provenance.csv"
 
 
 KINDS = {".png": "figure", ".html": "table", ".gif": "animation"}
