@@ -330,3 +330,37 @@ def test_a_stacked_round_equals_each_seed_alone(cls, algo, q_target):
     assert stackable(group) and not stackable(group[:1])
     ped = [BattlePeerEvaluationDualDQN(VIEW, 1, 2, 4, _cfg("ped_dqn"), np.random.default_rng(s), "cpu") for s in (0, 1)]
     assert not stackable(ped)
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a GPU")
+def test_a_captured_stacked_step_equals_the_eager_one_on_cuda():
+    """On a GPU the stacked step is recorded once as a CUDA graph and replayed. Two MF-Q seeds with
+    random rounds in their rings, three steps (seed 1 sitting out the second): replaying the graph
+    leaves every state tensor (weights, targets, Adam moments, step counts) as the eager steps do, to
+    float tolerance, and the warm-up before capture leaves no step behind."""
+    from replication.algorithms.battle.stacked import CapturedStep, StackedQUpdate, capture
+    cfg = _cfg("mfq", batch_size=8)
+    learners = []
+    for seed in (0, 1):
+        torch.manual_seed(seed)
+        learner = BattleMeanFieldDQN(VIEW, 1, 2, 4, cfg, np.random.default_rng(seed), "cuda")
+        _random_round(learner, np.random.default_rng(5), 3, 6)
+        learners.append(learner)
+    batches = [[learner.draw_batch(learner.ring.usable_rows()) for learner in learners] for _ in range(3)]
+    eager, graphed = StackedQUpdate(learners), StackedQUpdate(learners)
+    stepper = capture(graphed, batches[0])
+    assert isinstance(stepper, CapturedStep) and float(graphed.steps.sum()) == 0.0
+    for batch, active in zip(batches, ([True, True], [True, False], [True, True])):
+        want, got = eager.step(batch, active), stepper.step(batch, active)
+        torch.testing.assert_close(got, want, rtol=1e-5, atol=1e-6)
+    for a, b in zip(graphed.state(), eager.state()):
+        torch.testing.assert_close(a, b, rtol=1e-5, atol=1e-6)
+    assert graphed.steps.tolist() == [3.0, 2.0]
+
+
+def test_the_stacked_step_is_captured_only_on_cuda():
+    """On CPU `capture` hands back the eager update: CUDA graphs are a GPU-only layer over it."""
+    from replication.algorithms.battle.stacked import StackedQUpdate, capture
+    learners = [BattleIndependentDQN(VIEW, 1, 2, 4, _cfg("il", batch_size=8), np.random.default_rng(s), "cpu") for s in (0, 1)]
+    update = StackedQUpdate(learners)
+    assert capture(update, []) is update

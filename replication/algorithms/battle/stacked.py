@@ -15,13 +15,15 @@ networks and optimiser, which act, follow self-play and checkpoint as before.
 A seed inside a group therefore follows its run alone to float tolerance, not to the byte (Adam's
 bias corrections are computed in float32 tensors here, in Python floats by torch.optim.Adam), which
 is why the setting is part of a run's settings. On CPU it is slower than stepping the seeds one after
-another (README, "Battle seeds in one job"): `auto` uses it on CUDA only, where it turns hundreds of
-small kernel launches per step into one set.
+another (README, "Battle seeds in one job"); it is meant for a GPU, where the step is also captured
+as a CUDA graph (`capture`, falling back to eager steps if capture fails) and one replay replaces
+hundreds of small kernel launches.
 """
 
 from __future__ import annotations
 
 import copy
+import sys
 
 import numpy as np
 import torch
@@ -72,19 +74,31 @@ class StackedQUpdate:
 
         self.gradients = vmap(grad(loss, has_aux=True))
 
+    def stack_batches(self, batches: list[dict]) -> dict:
+        """The seeds' batches as [K, batch, ...] tensors on the training device."""
+        return {key: torch.stack([torch.as_tensor(b[key], device=self.device) for b in batches]) for key in batches[0]}
+
     def step(self, batches: list[dict], active: list[bool]) -> tuple[torch.Tensor, torch.Tensor]:
         """One gradient step of every active seed on its batch (an inactive seed's is ignored);
         returns each seed's loss and mean Q of the actions taken, as [K] tensors."""
-        batch = {key: torch.stack([torch.as_tensor(b[key], device=self.device) for b in batches]) for key in batches[0]}
+        return self.step_tensors(self.stack_batches(batches), torch.tensor(active, device=self.device))
+
+    def step_tensors(self, batch: dict, on: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """`step` on a stacked batch and a [K] mask of the active seeds; every state tensor is updated
+        in place, so the step can be captured as a CUDA graph (`capture`)."""
         grads, (losses, q_means) = self.gradients(self.online, self.target, batch)
         with torch.no_grad():
-            self._adam(grads, torch.tensor(active, device=self.device))
+            self._adam(grads, on)
         return losses, q_means
+
+    def state(self) -> list[torch.Tensor]:
+        """Every tensor a step changes."""
+        return [self.steps] + [d[name] for d in (self.online, self.target, self.m, self.v) for name in self.names]
 
     def _adam(self, grads: dict, on: torch.Tensor) -> None:
         """Adam (torch.optim.Adam's update, per seed's own step count) and the soft target update, on
-        the active seeds' slices."""
-        self.steps = self.steps + on.float()
+        the active seeds' slices, in place."""
+        self.steps.add_(on.float())
         safe = self.steps.clamp(min=1.0)                             # inactive seeds before their first step
         correction1 = 1 - self.beta1 ** safe
         correction2_sqrt = (1 - self.beta2 ** safe).sqrt()
@@ -97,7 +111,8 @@ class StackedQUpdate:
             denom = v.sqrt() / correction2_sqrt.view(shape) + self.eps
             online = torch.where(keep, self.online[name] - (self.lr / correction1).view(shape) * m / denom, self.online[name])
             target = torch.where(keep, self.target[name].lerp(online, self.cfg.target_tau), self.target[name])
-            self.m[name], self.v[name], self.online[name], self.target[name] = m, v, online, target
+            for state, value in ((self.m, m), (self.v, v), (self.online, online), (self.target, target)):
+                state[name].copy_(value)
 
     @torch.no_grad()
     def write_back(self) -> None:
@@ -114,6 +129,50 @@ class StackedQUpdate:
                         "exp_avg": self.m[name][k].clone(), "exp_avg_sq": self.v[name][k].clone()}
 
 
+class CapturedStep:
+    """A `StackedQUpdate`'s step recorded once as a CUDA graph and replayed: the batch and the mask of
+    active seeds are copied into static buffers, and one replay launches the whole step (forward,
+    backward, Adam, soft update) instead of hundreds of small kernels. Built by `capture` only."""
+
+    def __init__(self, update: StackedQUpdate, batches: list[dict]):
+        self.update = update
+        self.batch = update.stack_batches(batches)
+        self.on = torch.ones(len(batches), dtype=torch.bool, device=update.device)
+        saved = [t.clone() for t in update.state()]
+        try:
+            side = torch.cuda.Stream()
+            side.wait_stream(torch.cuda.current_stream())
+            with torch.cuda.stream(side):          # warm-up, as torch.cuda.graphs asks
+                for _ in range(3):
+                    update.step_tensors(self.batch, self.on)
+            torch.cuda.current_stream().wait_stream(side)
+            self.graph = torch.cuda.CUDAGraph()
+            with torch.cuda.graph(self.graph):
+                self.losses, self.q_means = update.step_tensors(self.batch, self.on)
+        finally:                                   # the warm-up's steps undone, whether capture worked or not
+            for tensor, value in zip(update.state(), saved):
+                tensor.copy_(value)
+
+    def step(self, batches: list[dict], active: list[bool]) -> tuple[torch.Tensor, torch.Tensor]:
+        for key, value in self.update.stack_batches(batches).items():
+            self.batch[key].copy_(value)
+        self.on.copy_(torch.tensor(active))
+        self.graph.replay()
+        return self.losses.clone(), self.q_means.clone()
+
+
+def capture(update: StackedQUpdate, batches: list[dict]):
+    """The update's step as a CUDA graph on a CUDA device (falling back to eager steps, with a note on
+    stderr, if capture fails); the eager update itself elsewhere."""
+    if torch.device(update.device).type != "cuda":
+        return update
+    try:
+        return CapturedStep(update, batches)
+    except Exception as err:   # noqa: BLE001 (capture is an optimisation: any failure means eager steps)
+        print(f"stacked update: CUDA-graph capture failed ({type(err).__name__}: {err}); stepping eagerly", file=sys.stderr)
+        return update
+
+
 def train_rounds(learners: list[BattleIndependentDQN]) -> list[dict]:
     """Every learner's round of TD updates (as `train_round` gives it alone), stacked. Each seed's
     batches come from its own rows and stream, in its own order; seeds out of steps sit the rest out."""
@@ -122,12 +181,15 @@ def train_rounds(learners: list[BattleIndependentDQN]) -> list[dict]:
     if most == 0:
         return [{"loss": np.nan, "mean_q": np.nan, "gradient_steps": 0} for _ in learners]
     stacked = StackedQUpdate(learners)
+    stepper = None
     losses, q_means = [[] for _ in learners], [[] for _ in learners]
     for i in range(most):
         active = [i < steps for _, steps in plans]
         drawn = [learner.draw_batch(rows) if on else None for learner, (rows, _), on in zip(learners, plans, active)]
         filler = next(batch for batch in drawn if batch is not None)  # a seed sitting out computes on another's batch
-        loss, q_mean = stacked.step([batch if batch is not None else filler for batch in drawn], active)
+        batches = [batch if batch is not None else filler for batch in drawn]
+        stepper = stepper or capture(stacked, batches)
+        loss, q_mean = stepper.step(batches, active)
         for k, on in enumerate(active):
             if on:
                 losses[k].append(loss[k])
