@@ -574,6 +574,12 @@ def to_dict(cfg) -> dict:
     return dataclasses.asdict(cfg)
 
 
+def _left_out_at_default(f: dataclasses.Field, value) -> bool:
+    """A setting added after runs were made (tag `since`) at its default: left out of every settings
+    mapping, so those runs keep their hashes."""
+    return "since" in f.metadata and value == f.default
+
+
 def job_settings(section, algo: str | None = None, roles: tuple[str, ...] = ()) -> dict:
     """The settings of a config section that determine a job's results, as a plain mapping:
     every untagged setting, those whose `role` is in `roles`, and of the settings owned by some
@@ -584,7 +590,7 @@ def job_settings(section, algo: str | None = None, roles: tuple[str, ...] = ()) 
         if (role is not None and role not in roles) or (algo is not None and owners is not None and algo not in owners):
             continue
         value = getattr(section, f.name)
-        if "since" in f.metadata and value == f.default:
+        if _left_out_at_default(f, value):
             continue
         settings[f.name] = job_settings(value, algo, roles) if dataclasses.is_dataclass(value) else value
     return settings
@@ -617,8 +623,7 @@ def _without_bookkeeping(value):
     if not dataclasses.is_dataclass(value):
         return value
     return {f.name: _without_bookkeeping(getattr(value, f.name)) for f in dataclasses.fields(value)
-            if f.metadata.get("role") != "bookkeeping"
-            and not ("since" in f.metadata and getattr(value, f.name) == f.default)}
+            if f.metadata.get("role") != "bookkeeping" and not _left_out_at_default(f, getattr(value, f.name))}
 
 
 def analysis_config(cfg: SuiteConfig, audit: bool = False) -> dict:

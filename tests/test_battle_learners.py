@@ -315,8 +315,8 @@ def test_a_stacked_round_equals_each_seed_alone(cls, algo, q_target):
                 _random_round(learner, data, 3, steps)
         stats = train_rounds(group)
         expected = [learner.train_round() for learner in alone]
-        for ours, theirs, got, want in zip(group, alone, stats, expected):
-            assert got["gradient_steps"] == want["gradient_steps"] == (3, 6)[group.index(ours)] + 0 * round_
+        for ours, theirs, got, want, steps in zip(group, alone, stats, expected, (3, 6)):
+            assert got["gradient_steps"] == want["gradient_steps"] == steps
             assert got["loss"] == pytest.approx(want["loss"], rel=1e-5) and got["mean_q"] == pytest.approx(want["mean_q"], rel=1e-5, abs=1e-7)
             for net in ("q", "q_target"):
                 for a, b in zip(getattr(ours, net).parameters(), getattr(theirs, net).parameters()):
