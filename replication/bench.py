@@ -27,7 +27,7 @@ import pandas as pd
 import torch
 
 from replication import io
-from replication.config import BattleConfig, SuiteConfig, resolve
+from replication.config import STACKABLE, BattleConfig, SuiteConfig, resolve
 from replication.experiments import battle as battle_experiments
 from replication.provenance import _cpu_name
 from replication.registry import SEMI_COOPERATIVE
@@ -116,12 +116,13 @@ def training_round(algo: str, cfg: BattleConfig, rng, device: str) -> dict:
 GROUP_SIZES = (1, 5)   # seeds per process the benches time (seed_steps_per_second_k<K>, seed_round_seconds_k<K>)
 
 
-def seed_rounds(algo: str, cfg: BattleConfig, seeds: int, device: str) -> float:
+def seed_rounds(algo: str, cfg: BattleConfig, seeds: int, device: str, **settings) -> float:
     """Seconds per seed-round of `seeds` seeds trained side by side in one process: the wall time of
-    their second training round (the first fills the replay) divided by the seeds."""
+    their second training round (the first fills the replay) divided by the seeds; `settings` are
+    battle settings for the job (`stacked_update`, `env_threads`)."""
     import dataclasses
     import tempfile
-    cfg = dataclasses.replace(cfg, rounds=2, checkpoint_every=2)
+    cfg = dataclasses.replace(cfg, rounds=2, checkpoint_every=2, **settings)
     with tempfile.TemporaryDirectory() as folder:
         outs = [Path(folder) / f"seed{seed}" for seed in range(seeds)]
         battle_experiments.train_seeds(algo, list(range(seeds)), cfg, outs, device, progress=False)
@@ -144,8 +145,34 @@ def stacked_steps(algo: str, cfg: BattleConfig, seeds: int, device: str, repeats
     stacked = StackedQUpdate(learners)
     stacked.step([b] * seeds, [True] * seeds)   # warm-up
     one_by_one = _timed(lambda: [[learner.gradient_step(b) for learner in learners] for _ in range(repeats)]) / repeats
-    together = _timed(lambda: [stacked.step([b] * seeds, [True] * seeds) for _ in range(repeats)]) / repeats
+    together = _timed(lambda: [_synchronised(stacked.step([b] * seeds, [True] * seeds)) for _ in range(repeats)]) / repeats
     return together, one_by_one
+
+
+def _synchronised(result):
+    """`result`, once the device has finished computing it (a CUDA step returns before it is done)."""
+    if torch.cuda.is_available():
+        torch.cuda.synchronize()
+    return result
+
+
+def captured_floor(algo: str, cfg: BattleConfig, seeds: int, device: str, repeats: int = 20) -> float:
+    """The CUDA-graph floor of one stacked gradient step of `seeds` seeds: seconds per replay of the
+    captured step (`stacked.capture`), batch copied in; NaN where capture falls back to eager steps."""
+    from replication.algorithms.battle.stacked import CapturedStep, StackedQUpdate, capture
+    env = battle_experiments.make_env(cfg, 0)
+    rng = np.random.default_rng(0)
+    learners = [battle_experiments.make_learner(algo, env, cfg, np.random.default_rng(k), device) for k in range(seeds)]
+    n, b = cfg.batch_size, {}
+    for key, shape in (("view", env.view_shape), ("features", (env.feature_size,)), ("mean_action", (N_ACTIONS,))):
+        b[key] = b[f"next_{key}"] = torch.as_tensor(rng.random((n, *shape), np.float32), device=device)
+    b.update(action=rng.integers(0, N_ACTIONS, n), reward=rng.normal(size=n).astype(np.float32),
+             terminal=np.zeros(n, np.float32), reference_mask=np.ones(n, np.float32))
+    stepper = capture(StackedQUpdate(learners), [b] * seeds)
+    if not isinstance(stepper, CapturedStep):
+        return float("nan")
+    _synchronised(stepper.step([b] * seeds, [True] * seeds))
+    return _timed(lambda: [_synchronised(stepper.step([b] * seeds, [True] * seeds)) for _ in range(repeats)]) / repeats
 
 
 def paper_settings() -> SuiteConfig:
@@ -166,16 +193,25 @@ def bench_battle(out: str | Path, threads: int = 1, device: str = "cpu", rounds:
                  {"measure": "acting_floor_steps_per_second", "algo": algo, "value": floor},
                  {"measure": "acting_over_floor", "algo": algo, "value": floor / loop}]
         rows += [{"measure": k, "algo": algo, "value": v} for k, v in training_round(algo, cfg, rng, device).items()]
-        grouped = {k: seed_rounds(algo, cfg, k, device) for k in GROUP_SIZES}
-        rows += [{"measure": f"seed_round_seconds_k{k}", "algo": algo, "value": v} for k, v in grouped.items()]
-        rows += [{"measure": f"seed_rounds_per_second_k{k}", "algo": algo, "value": 1 / v} for k, v in grouped.items()]
-        rows.append({"measure": f"group_speedup_k{GROUP_SIZES[-1]}", "algo": algo,
-                     "value": grouped[GROUP_SIZES[0]] / grouped[GROUP_SIZES[-1]]})
-        if algo in ("il", "mfq"):   # the learners `battle.stacked_update` serves
+        largest = GROUP_SIZES[-1]
+        grouped = {f"k{k}": seed_rounds(algo, cfg, k, device) for k in GROUP_SIZES}
+        # the largest group with its environments in threads, and with its updates stacked
+        grouped[f"k{largest}_env_threads"] = seed_rounds(algo, cfg, largest, device, env_threads=largest)
+        if algo in STACKABLE:
+            grouped[f"k{largest}_stacked"] = seed_rounds(algo, cfg, largest, device, stacked_update=True)
+        rows += [{"measure": f"seed_round_seconds_{k}", "algo": algo, "value": v} for k, v in grouped.items()]
+        rows += [{"measure": f"seed_rounds_per_second_{k}", "algo": algo, "value": 1 / v} for k, v in grouped.items()]
+        rows += [{"measure": f"group_speedup_{k}", "algo": algo, "value": grouped["k1"] / v}
+                 for k, v in grouped.items() if k != "k1"]
+        if algo in ("il", "mfq"):   # the Q-learners' step, stacked or seed by seed, and its CUDA-graph floor
             for k in GROUP_SIZES:
                 together, one_by_one = stacked_steps(algo, cfg, k, device)
                 rows += [{"measure": f"stacked_step_seconds_k{k}", "algo": algo, "value": together},
                          {"measure": f"seed_by_seed_step_seconds_k{k}", "algo": algo, "value": one_by_one}]
+                if torch.device(device).type == "cuda":
+                    floor = captured_floor(algo, cfg, k, device)
+                    rows += [{"measure": f"captured_step_seconds_k{k}", "algo": algo, "value": floor},
+                             {"measure": f"stacked_step_over_captured_floor_k{k}", "algo": algo, "value": together / floor}]
     frame = pd.DataFrame(rows)
     frame["threads"], frame["device"], frame["cpu"] = threads, device, _cpu_name()
     frame["platform"], frame["torch"] = platform.platform(), torch.__version__

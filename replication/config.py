@@ -137,6 +137,7 @@ class GaussianSqueezeConfig:
 
 Q_LEARNERS = ("il", "mfq", "ped_dqn")   # battle's Q-learning family (IL's update, MF-Q's and PED-DQN's build on it)
 ACTOR_CRITICS = ("ac", "mfac")
+STACKABLE = ("il", "mfq", "ac", "mfac")   # battle learners whose seeds' updates `stacked_update` makes as one
 
 
 @dataclass(frozen=True)
@@ -177,10 +178,13 @@ class BattleConfig:
     # seeds of an algorithm trained side by side in one job (experiments/battle.py `train_seeds`); a
     # seed's results are its run alone's to the byte, so this is bookkeeping, not a run's setting
     seeds_per_job: int = positive(1, role="bookkeeping")
-    # IL's and MF-Q's TD updates of a job's seeds as one vmapped step (algorithms/battle/stacked.py),
-    # for a GPU: a seed then follows its run alone to float tolerance only, so the job's seeds enter
-    # its settings hash (workflow/rules/common.smk `battle_settings`); on CPU it is slower (README)
-    stacked_update: bool = tagged(False, only=("il", "mfq"), since="2026-11-24")
+    # the round updates of a job's seeds as one vmapped step (algorithms/battle/stacked.py; IL, MF-Q,
+    # AC, MF-AC), for a GPU: a seed then follows its run alone to float tolerance only, so the job's
+    # seeds enter its settings hash (workflow/rules/common.smk `battle_settings`); slower on CPU (README)
+    stacked_update: bool = tagged(False, only=STACKABLE, since="2026-11-24")
+    # threads that observe and step a job's seeds' environments side by side (experiments/battle.py
+    # `play_rounds`); the learners act and store in order, so results are the same whatever the count
+    env_threads: int = positive(1, role="bookkeeping", since="2026-11-24")
     # evaluation rounds per seed pair, a multiple of 4 (side × group order)
     tournament_rounds: int = positive(52, role="tournament")
     scripted_rounds: int = positive(8, role="scripted")  # rounds per model against each scripted team, a multiple of 4

@@ -163,14 +163,29 @@ def test_killed_training_resumes_without_losing_or_repeating_rounds(tmp_path, mo
         assert resumed.equals(reference)
 
 
-@pytest.mark.parametrize("algo", ["il", "mfq", "ac", "mfac", "ped_dqn"])
-def test_seeds_trained_together_equal_their_runs_alone(tmp_path, algo):
+@pytest.mark.parametrize("algo,env_threads", [("il", 1), ("mfq", 1), ("ac", 1), ("mfac", 1), ("ped_dqn", 1),
+                                               ("mfq", 2), ("ac", 2)])
+def test_seeds_trained_together_equal_their_runs_alone(tmp_path, monkeypatch, algo, env_threads):
     """Seeds 0 and 1 trained side by side in one process (`train_seeds`, `battle.seeds_per_job`) log
     every metric of their runs alone to the byte and end with the same weights: each seed keeps its
     own environment, models, random stream, replay and opponent, and its rounds are stepped beside
-    the other's without anything passing between them. (Fails before `train_seeds` existed.)"""
-    cfg = BattleConfig(**{**SMALL.__dict__, "rounds": 3})
+    the other's without anything passing between them. (Fails before `train_seeds` existed.) With
+    `env_threads: 2` the two environments are observed and stepped in two threads (both phases of
+    every step go through the pool), and still every byte is the run alone's."""
+    mapped = []
+
+    class CountingPool(battle_experiments.ThreadPoolExecutor):
+        def map(self, fn, *iterables):
+            mapped.append(fn.__name__)
+            return super().map(fn, *iterables)
+
+    monkeypatch.setattr(battle_experiments, "ThreadPoolExecutor", CountingPool)
+    cfg = BattleConfig(**{**SMALL.__dict__, "rounds": 3, "env_threads": env_threads})
     together = battle_experiments.train_seeds(algo, [0, 1], cfg, [tmp_path / "g0", tmp_path / "g1"], progress=False)
+    if env_threads == 1:
+        assert mapped == []
+    else:   # 3 rounds of 25 steps in which both seeds play (the pool serves only when two rounds are on)
+        assert mapped.count("observe") == mapped.count("advance") >= 3 * 25 and set(mapped) == {"observe", "advance"}
     for seed, grouped in zip((0, 1), together):
         alone = battle_experiments.train(algo, seed, cfg, tmp_path / f"alone{seed}", progress=False)
         assert grouped.equals(alone)
@@ -181,9 +196,10 @@ def test_seeds_trained_together_equal_their_runs_alone(tmp_path, algo):
     assert not together[0].equals(together[1])   # the two seeds did play different rounds
 
 
-def test_stacked_updates_follow_each_seeds_run_alone_to_float_tolerance(tmp_path, monkeypatch):
-    """With `battle.stacked_update` the TD updates of MF-Q's seeds 0 and 1 are made as one vmapped step per
-    round (algorithms/battle/stacked.py). Round 1 is played on identical weights, so its outcome
+@pytest.mark.parametrize("algo", ["mfq", "ac"])
+def test_stacked_updates_follow_each_seeds_run_alone_to_float_tolerance(tmp_path, monkeypatch, algo):
+    """With `battle.stacked_update` the updates of MF-Q's (TD steps) or AC's (one on-policy update) seeds 0
+    and 1 are made as one vmapped step per round (algorithms/battle/stacked.py). Round 1 is played on identical weights, so its outcome
     (rewards, kills, survivors, sides) is each seed's run alone's exactly, and its loss and mean Q agree
     to 0.1% (later rounds act on weights that differ by float noise). Every weight after the 2 rounds lies within 2 learning rates per gradient step of the run
     alone's: Adam moves an element by about the learning rate whatever its gradient's size, so where
@@ -191,11 +207,12 @@ def test_stacked_updates_follow_each_seeds_run_alone_to_float_tolerance(tmp_path
     (measured for IL: 1.2e-4 after one round of 25 steps, 4.3e-4 after two; one step's exactness is
     test_battle_learners' stacked test). (Fails before `stacked_update` existed.)"""
     from replication.algorithms.battle import stacked
-    algo, calls, real = "mfq", [], stacked.train_rounds
-    monkeypatch.setattr(stacked, "train_rounds", lambda learners: calls.append(len(learners)) or real(learners))
+    calls, real = [], stacked.StackedRounds.__call__
+    monkeypatch.setattr(stacked.StackedRounds, "__call__",
+                        lambda self, learners: calls.append((len(learners), self)) or real(self, learners))
     cfg = BattleConfig(**{**SMALL.__dict__, "rounds": 2, "stacked_update": True})
     together = battle_experiments.train_seeds(algo, [0, 1], cfg, [tmp_path / "g0", tmp_path / "g1"], progress=False)
-    assert calls == [2, 2]   # each round's updates of both seeds as one
+    assert [n for n, _ in calls] == [2, 2] and calls[0][1] is calls[1][1]   # each round's updates of both seeds as one, by the job's one StackedRounds
     plain = BattleConfig(**{**SMALL.__dict__, "rounds": 2})
     for seed, grouped in zip((0, 1), together):
         alone = battle_experiments.train(algo, seed, plain, tmp_path / f"alone{seed}", progress=False)
@@ -235,6 +252,41 @@ def test_a_killed_grouped_job_resumes_each_seed_from_its_own_checkpoint(tmp_path
     for metrics, alone, out in zip(resumed, expected, outs):
         assert all(steps == [1, 2, 3, 4] for steps in metrics.groupby("metric")["step"].apply(list))
         assert metrics.equals(alone)
+        assert pd.read_csv(out / "timing.csv")["round"].tolist() == [1, 2, 3, 4]
+
+
+def test_a_killed_stacked_job_resumes_each_seed_with_no_round_lost_or_doubled(tmp_path, monkeypatch):
+    """AC's seeds 0 and 1 with stacked updates (`battle.stacked_update`) die in round 4, after both
+    checkpointed round 2. AC is on-policy, so nothing lives outside a checkpoint: the resumed job logs
+    rounds 1–4 once each and equals the job never killed to the byte (the stacked update is built again
+    from the checkpointed weights and Adam moments). Then with seed 1's checkpoint lost, the resumed job
+    plays seed 1 alone (a group of one is not stacked) for rounds 1–2 and both stacked for 3–4: every
+    round of each seed is logged once."""
+    from replication.algorithms.battle import stacked
+    cfg = BattleConfig(**{**SMALL.__dict__, "stacked_update": True})
+    whole = battle_experiments.train_seeds("ac", [0, 1], cfg, [tmp_path / "w0", tmp_path / "w1"], progress=False)
+    outs = [tmp_path / "seed0", tmp_path / "seed1"]
+    _killed_at_round(monkeypatch, 4)
+    with pytest.raises(KeyboardInterrupt):
+        battle_experiments.train_seeds("ac", [0, 1], cfg, outs, progress=False)
+    monkeypatch.undo()
+    resumed = battle_experiments.train_seeds("ac", [0, 1], cfg, outs, progress=False)
+    for metrics, never_killed in zip(resumed, whole):
+        assert all(steps == [1, 2, 3, 4] for steps in metrics.groupby("metric")["step"].apply(list))
+        assert metrics.equals(never_killed)
+    outs = [tmp_path / "lost0", tmp_path / "lost1"]
+    _killed_at_round(monkeypatch, 4)
+    with pytest.raises(KeyboardInterrupt):
+        battle_experiments.train_seeds("ac", [0, 1], cfg, outs, progress=False)
+    monkeypatch.undo()
+    (outs[1] / "checkpoint.pt").unlink()
+    sizes, real = [], stacked.StackedRounds.__call__
+    monkeypatch.setattr(stacked.StackedRounds, "__call__",
+                        lambda self, learners: sizes.append(len(learners)) or real(self, learners))
+    resumed = battle_experiments.train_seeds("ac", [0, 1], cfg, outs, progress=False)
+    assert sizes == [2, 2]   # rounds 3 and 4; in rounds 1 and 2 seed 1 played alone, not stacked
+    for metrics, out in zip(resumed, outs):
+        assert all(steps == [1, 2, 3, 4] for steps in metrics.groupby("metric")["step"].apply(list))
         assert pd.read_csv(out / "timing.csv")["round"].tolist() == [1, 2, 3, 4]
 
 

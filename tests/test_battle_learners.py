@@ -69,6 +69,19 @@ def _end_round(learner, survivors):
     return rows, all_rows, index
 
 
+def _round_loss(learner, rows, index, log_pi, critic, pad: int = 0):
+    """The round's loss as `train_round` makes it from the batch's outputs; with `pad` rows of
+    padding after the round's transitions, weighted 0 (as the stacked update pads a seed's rows)."""
+    n = len(rows)
+    target = learner.targets(rows, index, log_pi, critic)
+    action = torch.as_tensor(learner.ring.action[rows])
+    if not pad:
+        return learner.round_loss(log_pi[:n], critic[:n], action, target)
+    padded = [torch.cat([x, x[:1].expand(pad, *x.shape[1:]) * 7]) for x in (log_pi[:n], critic[:n], target)]
+    weight = torch.cat([torch.ones(n), torch.zeros(pad)])
+    return learner.round_loss(*padded[:2], torch.cat([action, action[:1].expand(pad)]), padded[2], weight)
+
+
 def test_ac_returns_advantages_and_loss_by_hand():
     """γ = 0.5. Rows in order: (agent 0, t0), (agent 1, t0), (0, t1), (1, t1), (0, t2), then agent 0's
     final observation. Critic V on those rows: 1, 2, 0, 0, 2, 10.
@@ -87,10 +100,11 @@ def test_ac_returns_advantages_and_loss_by_hand():
     np.testing.assert_allclose(returns[rows], [4, 3.5, 6, -1, 8])
     log_pi = torch.log(torch.tensor([[0.75, 0.25]] * 6))
     critic = torch.tensor([[1.0], [2.0], [0.0], [0.0], [2.0], [10.0]])
-    loss, stats = learner.loss(rows, all_rows, index, log_pi, critic)
-    assert loss.item() == pytest.approx(4.179746, abs=1e-5)
-    assert stats["entropy"] == pytest.approx(ENTROPY_3_1, abs=1e-6)
-    assert stats["mean_q"] == pytest.approx((1 + 2 + 0 + 0 + 2) / 5)
+    for pad in (0, 3):   # 3 rows of padding weighted 0 change nothing (the stacked update's padded seeds)
+        loss, stats = _round_loss(learner, rows, index, log_pi, critic, pad)
+        assert loss.item() == pytest.approx(4.179746, abs=1e-5)
+        assert stats["entropy"].item() == pytest.approx(ENTROPY_3_1, abs=1e-6)
+        assert stats["mean_q"].item() == pytest.approx((1 + 2 + 0 + 0 + 2) / 5)
 
 
 def test_mfac_q_critic_target_and_actor_gradient_by_hand():
@@ -113,8 +127,10 @@ def test_mfac_q_critic_target_and_actor_gradient_by_hand():
     rows, all_rows, index = _end_round(learner, [0])
     logits = torch.log(torch.tensor([[0.75, 0.25]] * 3)).requires_grad_(True)
     critic = torch.tensor([[1.0, 3.0], [2.0, 4.0], [6.0, 2.0]])
-    loss, _ = learner.loss(rows, all_rows, index, torch.log_softmax(logits, dim=-1), critic)
+    loss, _ = _round_loss(learner, rows, index, torch.log_softmax(logits, dim=-1), critic)
     assert loss.item() == pytest.approx(2.962068, abs=1e-5)
+    padded, _ = _round_loss(learner, rows, index, torch.log_softmax(logits.detach(), dim=-1), critic, pad=2)
+    assert padded.item() == pytest.approx(2.962068, abs=1e-5)
     loss.backward()
     assert logits.grad[0, 0].item() == pytest.approx(-0.116760, abs=1e-5)
     assert logits.grad[1, 1].item() == pytest.approx(-1.508240, abs=1e-5)
@@ -300,20 +316,23 @@ def test_a_stacked_round_equals_each_seed_alone(cls, algo, q_target):
     seed 1 alone for its last 3) give each seed the weights, target weights, Adam moments and step
     count, loss, mean Q and stream position of its round alone, to float tolerance; a second round
     continues from the first's Adam moments. PED-DQN (which also trains a mission network) and a
-    single seed are not stacked."""
-    from replication.algorithms.battle.stacked import stackable, train_rounds
+    single seed are not stacked. The job's `StackedRounds` builds its stacked update once and reloads
+    it for round 2 (fails before it existed)."""
+    from replication.algorithms.battle.stacked import StackedRounds, stackable
     cfg = _cfg(algo, batch_size=8, train_ratio=2.0, q_target=q_target)
     group = []
     for seed in (0, 1):
         torch.manual_seed(seed)
         group.append(cls(VIEW, 1, 2, 4, cfg, np.random.default_rng(seed), "cpu"))
     alone = [copy.deepcopy(learner) for learner in group]
+    stacked_rounds, updates = StackedRounds(), []
     for round_ in range(2):
         for learners in (group, alone):
             data = np.random.default_rng(10 + round_)
             for learner, steps in zip(learners, (4, 8)):
                 _random_round(learner, data, 3, steps)
-        stats = train_rounds(group)
+        stats = stacked_rounds(group)
+        updates.append(stacked_rounds.update)
         expected = [learner.train_round() for learner in alone]
         for ours, theirs, got, want, steps in zip(group, alone, stats, expected, (3, 6)):
             assert got["gradient_steps"] == want["gradient_steps"] == steps
@@ -327,9 +346,53 @@ def test_a_stacked_round_equals_each_seed_alone(cls, algo, q_target):
                 torch.testing.assert_close(mine["exp_avg"], ref["exp_avg"], rtol=1e-5, atol=1e-7)
                 torch.testing.assert_close(mine["exp_avg_sq"], ref["exp_avg_sq"], rtol=1e-5, atol=1e-9)
             assert ours.rng.bit_generator.state == theirs.rng.bit_generator.state
+    assert updates[0] is updates[1]   # kept for the job: round 2 reloaded the seeds into round 1's tensors
+    stacked_rounds(group[::-1])
+    assert stacked_rounds.update is not updates[0]   # other learners: built anew
     assert stackable(group) and not stackable(group[:1])
     ped = [BattlePeerEvaluationDualDQN(VIEW, 1, 2, 4, _cfg("ped_dqn"), np.random.default_rng(s), "cpu") for s in (0, 1)]
     assert not stackable(ped)
+
+
+@pytest.mark.parametrize("cls,algo,critic", [(IndependentAC, "ac", None), (MeanFieldAC, "mfac", "q"), (MeanFieldAC, "mfac", "v")])
+def test_a_stacked_actor_critic_round_equals_each_seed_alone(cls, algo, critic):
+    """Two seeds of an actor-critic with their own rings: seed 0's round is 3 agents × 4 steps = 12
+    transitions + 2 survivors' final rows, seed 1's 3 × 8 = 24 + 2. Stacked, seed 0's 14 rows are padded
+    to 26 for the targets' forward pass and its 12 transitions to 24 for the loss, the padding weighted
+    0; one vmapped backward pass and one stacked Adam step. Each seed's loss, mean critic estimate,
+    entropy, weights and Adam moments equal its round alone's to float tolerance, over two rounds of
+    the job's one `StackedRounds` (the second starting from the first's Adam moments). (Fails before
+    the actor-critics were stacked.)"""
+    from replication.algorithms.battle.stacked import StackedACUpdate, StackedRounds, stackable
+    overrides = {} if critic is None else {"critic": critic}
+    group = []
+    for seed in (0, 1):
+        torch.manual_seed(seed)
+        group.append(cls(VIEW, 1, 2, 4, _cfg(algo, **overrides), np.random.default_rng(seed), "cpu", rows_per_round=26))
+    alone = [copy.deepcopy(learner) for learner in group]
+    assert stackable(group)
+    stacked_rounds = StackedRounds()
+    for round_ in range(2):
+        for learners in (group, alone):
+            data = np.random.default_rng(20 + round_)
+            for learner, steps in zip(learners, (4, 8)):
+                _random_round(learner, data, 3, steps)
+        stats = stacked_rounds(group)
+        assert isinstance(stacked_rounds.update, StackedACUpdate)
+        expected = [learner.train_round() for learner in alone]
+        for ours, theirs, got, want in zip(group, alone, stats, expected):
+            assert got["gradient_steps"] == want["gradient_steps"] == 1
+            for key in ("loss", "mean_q", "entropy"):
+                # mean_q averages critic outputs near 0 (~1e-2) that partly cancel: float32 noise of the
+                # vmapped convolution is ~1e-7 absolute there, so the absolute tolerance is 1e-6
+                assert got[key] == pytest.approx(want[key], rel=1e-5, abs=1e-6), key
+            for a, b in zip(ours.net.parameters(), theirs.net.parameters()):
+                torch.testing.assert_close(a, b, rtol=1e-5, atol=1e-6)
+                mine, ref = ours.optimizer.state[a], theirs.optimizer.state[b]
+                assert float(mine["step"]) == float(ref["step"]) == round_ + 1
+                torch.testing.assert_close(mine["exp_avg"], ref["exp_avg"], rtol=1e-5, atol=1e-7)
+                torch.testing.assert_close(mine["exp_avg_sq"], ref["exp_avg_sq"], rtol=1e-5, atol=1e-9)
+            assert ours.round_rows == [] and theirs.round_rows == []
 
 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a GPU")

@@ -1,5 +1,7 @@
 """What it would take: the cost of the scale an inconclusive claim needs, read from benchmark rows."""
 
+import dataclasses
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -50,7 +52,7 @@ def test_battle_jobs_of_seeds_trained_together_cost_by_hand():
     """Seeds 0, 1, 2 of MF-Q two per job (battle.seeds_per_job 2): jobs (0, 1) and (2). 10 rounds;
     one seed alone 3 s a round, two side by side 2.5 s a seed-round: 10 × 2 × 2.5 = 50 s and 10 × 3
     = 30 s; 80 s = 0.02222 CPU-hours, the longest job 50 s. Without the k2 row the grouped job's row
-    is named as missing."""
+    is named as missing. With stacked updates the grouped job reads the k2_stacked row instead."""
     cfg = resolve({"scale": "paper", "battle": {"algorithms": ["mfq"], "seeds": [0, 1, 2], "seeds_per_job": 2,
                                                 "rounds": 10}})
     bench = _bench([("mfq", "round_seconds", 3.0), ("mfq", "seed_round_seconds_k2", 2.5)])
@@ -60,6 +62,13 @@ def test_battle_jobs_of_seeds_trained_together_cost_by_hand():
     assert found["cost_cpu_hours"] == pytest.approx(80 / 3600) and found["cost_cluster_hours"] == pytest.approx(50 / 3600)
     assert found["cost_basis"] == "3 battle runs (mfq; 3 seeds × 10 rounds, 2 jobs); from battle.csv"
     assert cost.jobs_cost(jobs, cfg, bench.iloc[[0]])["cost_basis"].endswith("no bench row battle mfq seed_round_seconds_k2")
+    # with the updates stacked (battle.stacked_update), the grouped job reads its stacked row: 10 × 2 × 1.5
+    # = 30 s, + 30 s for the seed alone (one seed is never stacked) = 60 s; the job of two is the longest, 30 s
+    stacked = dataclasses.replace(cfg, battle=dataclasses.replace(cfg.battle, stacked_update=True))
+    both = pd.concat([bench, _bench([("mfq", "seed_round_seconds_k2_stacked", 1.5)])])
+    found = cost.jobs_cost(jobs, stacked, both)
+    assert found["cost_cpu_hours"] == pytest.approx(60 / 3600) and found["cost_cluster_hours"] == pytest.approx(30 / 3600)
+    assert cost.jobs_cost(jobs, stacked, bench)["cost_basis"].endswith("no bench row battle mfq seed_round_seconds_k2_stacked")
 
 
 def test_the_battle_study_estimate_by_hand():

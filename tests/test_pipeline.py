@@ -50,6 +50,18 @@ def test_paper_scale_plans(repo_copy):
     assert "ising_run" in proc.stdout and "audit" in proc.stdout
 
 
+def test_the_gpu_overlay_plans_stacked_battle_jobs_on_cuda(repo_copy):
+    """paper.yaml with gpu.yaml over it: battle's five algorithms train five seeds per job (5 jobs, not
+    25), each with --device cuda and asking for a GPU, and nothing else of the paper scale changes."""
+    runs, rules, out = _planned(repo_copy, ("workflow/config/paper.yaml", "workflow/config/gpu.yaml"), ("-p",))
+    counts = dict(re.findall(r"^(\S+)\s+(\d+)$", out, re.M))
+    assert counts["battle_train_seeds_0_1_2_3_4"] == "5" and "battle_train_seeds_0" not in counts
+    commands = [line for line in out.splitlines() if "replication run --task battle" in line]
+    assert len(commands) == 5 and all("--device cuda" in line and "--seed 0 1 2 3 4" in line for line in commands)
+    assert out.count("gpu=1") == 5
+    assert counts["ising_run"] == "30" and "pursuit/ped_dqn/seed0" in runs
+
+
 def test_decisive_scale_validates_and_plans(repo_copy):
     """The decisive scale plans into results/decisive: battle's four learners, five seeds each in one
     job (4 jobs), its tournament in four row parts, the audit."""
@@ -70,9 +82,9 @@ def test_unknown_override_is_rejected_before_any_job(repo_copy):
     assert "config error: scale: 'huge' is not allowed" in proc.stdout + proc.stderr
 
 
-def _planned(suite, configfiles=("workflow/config/smoke.yaml",)):
+def _planned(suite, configfiles=("workflow/config/smoke.yaml",), options=()):
     """The jobs `snakemake -n` would run: run folders (task/algo/seedK) and other rules' names."""
-    proc = subprocess.run([sys.executable, "-m", "snakemake", "-n", "--cores", "1", "--configfile", *configfiles],
+    proc = subprocess.run([sys.executable, "-m", "snakemake", "-n", *options, "--cores", "1", "--configfile", *configfiles],
                           cwd=suite, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr[-3000:]
     runs, rules = set(), set()
@@ -91,7 +103,7 @@ def test_config_edit_reruns_exactly_what_it_affects(local_smoke_run):
     plans MF-Q's two runs only; an analysis-only setting plans the analysis only; a battle evaluation
     setting plans the tournament, the GIF of its best models and the analysis; a claims file of your
     own plans the audit alone; paper B's seeds one job each plans every paper-B run; battle's seeds one
-    job each plans nothing, unless IL's and MF-Q's updates are stacked (`battle.stacked_update`); `compare_tasks` plans the other variant's runs of that task and the
+    job each plans nothing, unless the updates are stacked (`battle.stacked_update`: IL's, MF-Q's, AC's and MF-AC's runs); `compare_tasks` plans the other variant's runs of that task and the
     audit; a claims file of the papers' edited plans the audit alone; reverting plans nothing."""
     suite, proc = local_smoke_run
     assert proc.returncode == 0, proc.stderr[-3000:]
@@ -120,10 +132,10 @@ def test_config_edit_reruns_exactly_what_it_affects(local_smoke_run):
              {"semi_cooperative_run_seeds_0", "semi_cooperative_run_seeds_1"} | analysis),
             # battle's seeds one job each instead of two together: nothing (a seed's results are the same either way)
             ("battle: {seeds_per_job: 1}", set(), set()),
-            # ... but with IL's and MF-Q's updates stacked, their seeds' results depend on the job's seeds:
-            # those runs (one job per seed now), then the evaluations and the analysis
+            # ... but with the updates stacked (IL, MF-Q, AC, MF-AC), their seeds' results depend on the job's
+            # seeds: those runs (one job per seed now), then the evaluations and the analysis
             ("battle: {seeds_per_job: 1, stacked_update: true}",
-             {f"battle/{algo}/seed{seed}" for algo in ("il", "mfq") for seed in (0, 1)} | {"battle/tournament.csv", "battle/scripted.csv"}
+             {f"battle/{algo}/seed{seed}" for algo in ("il", "mfq", "ac", "mfac") for seed in (0, 1)} | {"battle/tournament.csv", "battle/scripted.csv"}
              | {f"battle/tournament/rows_{algo}.csv" for algo in ("mfq", "il", "mfac", "ac", "ped_dqn")},
              {"battle_train_seeds_0", "battle_train_seeds_1", "battle_tournament_rows", "battle_tournament", "battle_scripted",
               "battle_render"} | analysis),

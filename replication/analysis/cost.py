@@ -10,7 +10,8 @@ and the claim says which bench to run.
 
 - battle training job (`battle.seeds_per_job` seeds side by side in one process,
   `experiments/battle.py` `train_seeds`): rounds × seeds × the bench's seconds per seed-round of a job
-  of that size (`round_seconds` for one seed, `seed_round_seconds_k<K>` for K);
+  of that size (`round_seconds` for one seed, `seed_round_seconds_k<K>` for K, and
+  `seed_round_seconds_k<K>_stacked` with `battle.stacked_update` for the learners it stacks);
 - battle tournament, one job per row algorithm (the pipeline plays it in parts): for every seed
   pairing that algorithm's models lead, tournament_rounds × max_steps steps, each at the mean of the
   two algorithms' seconds per acting step (`acting_steps_per_second`); every round is taken to last
@@ -35,7 +36,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from replication.config import SuiteConfig
+from replication.config import STACKABLE, SuiteConfig
 
 BENCHED_SCALE = "paper"   # the benches time the papers' settings (replication.bench.paper_settings)
 
@@ -97,6 +98,8 @@ def job_seconds(job: Job, cfg: SuiteConfig, bench: pd.DataFrame, device: str) ->
         if job.kind == "training":
             n_seeds = len(job.seeds)
             measure = "round_seconds" if n_seeds == 1 else f"seed_round_seconds_k{n_seeds}"
+            if n_seeds > 1 and battle.stacked_update and job.algo in STACKABLE:
+                measure += "_stacked"
             found = _rate(bench, "battle", job.algo, measure, device)
             return (battle.rounds * n_seeds * found[0], found[1]) if found else f"battle {job.algo} {measure}"
         from replication.experiments.battle import seed_pairs

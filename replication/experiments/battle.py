@@ -22,7 +22,9 @@ alone's to the byte.
 
 from __future__ import annotations
 
+import contextlib
 import time
+from concurrent.futures import Executor, ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -98,7 +100,9 @@ def play_round(env: Battle, sides, epsilons, cfg: BattleConfig, learn: bool = Fa
 
 class RoundInPlay:
     """One environment's round as `play_rounds` steps it: the sides, their mean-action tracker and
-    the running totals."""
+    the running totals. A step is four phases: `observe` and `advance` touch only this round's
+    environment and tracker (so several rounds' may run in threads: the engine's C calls release
+    the GIL), `choose` and `record` use the learners (their networks, streams and rings), in order."""
 
     def __init__(self, env: Battle, sides, epsilons, cfg: BattleConfig, left_team: int):
         self.env, self.sides, self.epsilons = env, sides, epsilons
@@ -108,25 +112,29 @@ class RoundInPlay:
         self.initial = [env.alive_count(0), env.alive_count(1)]
         self.before_step = self.initial
 
-    def act(self) -> None:
-        """Both groups observe and choose their actions (group 0 first, as the engine moves them)."""
+    def observe(self) -> None:
+        """Both groups' observations and the mean actions they act on."""
         self.before_step = [self.env.alive_count(0), self.env.alive_count(1)]
-        self.observed, self.actions, self.means = [], [], []
-        for team, learner in enumerate(self.sides):
-            obs = self.env.observe(team)
-            mean = self.tracker.mean_action(obs)
-            self.observed.append(obs), self.means.append(mean)
-            self.actions.append(learner.act(obs.view, obs.features, mean, self.epsilons[team]))
+        self.observed = [self.env.observe(team) for team in (0, 1)]
+        self.means = [self.tracker.mean_action(obs) for obs in self.observed]
 
-    def step(self, learn: bool) -> None:
-        rewards, alive, self.done = self.env.step(tuple(self.actions))
+    def choose(self) -> None:
+        """Both groups choose their actions (group 0 first, as the engine moves them)."""
+        self.actions = [learner.act(obs.view, obs.features, mean, self.epsilons[team])
+                        for team, (learner, obs, mean) in enumerate(zip(self.sides, self.observed, self.means))]
+
+    def advance(self) -> None:
+        """The engine's step."""
+        self.rewards, self.alive, self.done = self.env.step(tuple(self.actions))
+
+    def record(self, learn: bool) -> None:
         for team in (0, 1):
-            self.totals[team] += float(rewards[team].sum())
+            self.totals[team] += float(self.rewards[team].sum())
             self.tracker.record(self.observed[team].ids, self.actions[team])
         if learn:
             obs = self.observed[0]
-            self.sides[0].store(obs.ids, obs.view, obs.features, self.means[0], self.actions[0], rewards[0], alive[0],
-                                chebyshev_peers(obs.positions, VIEW_RADIUS))
+            self.sides[0].store(obs.ids, obs.view, obs.features, self.means[0], self.actions[0], self.rewards[0],
+                                self.alive[0], chebyshev_peers(obs.positions, VIEW_RADIUS))
 
     def finish(self, learn: bool) -> dict:
         env, initial = self.env, self.initial
@@ -141,22 +149,35 @@ class RoundInPlay:
 
 
 def play_rounds(envs: list[Battle], sides: list, epsilons: list, cfg: BattleConfig, learn: bool = False,
-                left_teams: list[int] | None = None, watch=None) -> list[dict]:
+                left_teams: list[int] | None = None, watch=None, pool: Executor | None = None) -> list[dict]:
     """One round in each environment, all stepped together (`play_round` for each of them): every
     environment's groups act, then every environment steps, until each round is over. Each
     environment has sides, epsilons and a left team of its own, and nothing passes between them:
     a round's result is the same played alone or beside others (tested), so K seeds' rounds can
-    share one process (and one step's acting could serve them all in one batched pass)."""
+    share one process (and one step's acting could serve them all in one batched pass). With a
+    thread `pool` (`battle.env_threads`), the environments' observations and engine steps run in
+    it, side by side; the learners act and store in the calling thread, in environment order, so
+    the results are the same to the byte (tested)."""
     left_teams = left_teams or [0] * len(envs)
     rounds = [RoundInPlay(env, pair, eps, cfg, left) for env, pair, eps, left in zip(envs, sides, epsilons, left_teams)]
+
+    def each(phase, games):
+        if pool is None or len(games) == 1:
+            for game in games:
+                phase(game)
+        else:
+            list(pool.map(phase, games))
+
     if watch:
         watch(envs[0])
     playing = rounds
     while playing:
+        each(RoundInPlay.observe, playing)
         for game in playing:
-            game.act()
+            game.choose()
+        each(RoundInPlay.advance, playing)
         for game in playing:
-            game.step(learn)
+            game.record(learn)
         if watch:
             watch(envs[0])
         playing = [game for game in playing if not game.done]
@@ -266,30 +287,34 @@ def train_seeds(algo: str, seeds: list[int], cfg: BattleConfig, outs: list[Path]
     resumes from its own checkpoint in its out folder, if present (one made with other settings: see
     `checkpoints.discard_stale`). A seed's timing.csv gets the seconds of the rounds its job played
     with it (every seed's round of that number), so with K seeds they are K seeds' rounds. With
-    `battle.stacked_update` (IL, MF-Q; for a GPU) the seeds' TD updates of a round are made as one
+    `battle.stacked_update` (IL, MF-Q, AC, MF-AC; for a GPU) the seeds' updates of a round are made as one
     (algorithms/battle/stacked.py), and a seed follows its run alone to float tolerance only."""
     runs = [SeedTraining(algo, seed, cfg, Path(out), device, stale) for seed, out in zip(seeds, outs)]
-    first = min(run.start for run in runs)
-    name = f"seed{seeds[0]}" if len(seeds) == 1 else "seeds " + " ".join(map(str, seeds))
-    bar = tqdm(range(first, cfg.rounds), desc=f"battle {algo} {name}", unit="round", disable=not progress,
-               initial=first, total=cfg.rounds)
-    for r in bar:
-        t0 = time.perf_counter()
-        playing = [run for run in runs if run.start <= r]
-        for run in playing:
-            run.begin_round(r)
-        results = play_rounds([run.env for run in playing], [(run.main, run.opponent) for run in playing],
-                              [(run.epsilon, run.epsilon) for run in playing], cfg, learn=True,
-                              left_teams=[0 if run.main_left else 1 for run in playing])
-        mains = [run.main for run in playing]
-        stats = stacked.train_rounds(mains) if cfg.stacked_update and stacked.stackable(mains) else [None] * len(playing)
-        for run, result, seed_stats in zip(playing, results, stats):
-            run.learn(r, result, seed_stats)
-        seconds = time.perf_counter() - t0
-        for run in playing:
-            run.log(r, seconds)
-        bar.set_postfix(reward=f"{np.mean([result['total_reward'][0] for result in results]):.1f}",
-                        kills=f"{np.mean([result['kills'][0] for result in results]):.1f}")
+    stacked_rounds = stacked.StackedRounds()   # kept for the job: one capture, reloaded each round
+    # the seeds' environments observed and stepped in threads (`battle.env_threads`; results unchanged)
+    threads = min(cfg.env_threads, len(runs))
+    with ThreadPoolExecutor(threads) if threads > 1 else contextlib.nullcontext() as pool:
+        first = min(run.start for run in runs)
+        name = f"seed{seeds[0]}" if len(seeds) == 1 else "seeds " + " ".join(map(str, seeds))
+        bar = tqdm(range(first, cfg.rounds), desc=f"battle {algo} {name}", unit="round", disable=not progress,
+                   initial=first, total=cfg.rounds)
+        for r in bar:
+            t0 = time.perf_counter()
+            playing = [run for run in runs if run.start <= r]
+            for run in playing:
+                run.begin_round(r)
+            results = play_rounds([run.env for run in playing], [(run.main, run.opponent) for run in playing],
+                                  [(run.epsilon, run.epsilon) for run in playing], cfg, learn=True,
+                                  left_teams=[0 if run.main_left else 1 for run in playing], pool=pool)
+            mains = [run.main for run in playing]
+            stats = stacked_rounds(mains) if cfg.stacked_update and stacked.stackable(mains) else [None] * len(playing)
+            for run, result, seed_stats in zip(playing, results, stats):
+                run.learn(r, result, seed_stats)
+            seconds = time.perf_counter() - t0
+            for run in playing:
+                run.log(r, seconds)
+            bar.set_postfix(reward=f"{np.mean([result['total_reward'][0] for result in results]):.1f}",
+                            kills=f"{np.mean([result['kills'][0] for result in results]):.1f}")
     return [run.finish() for run in runs]
 
 

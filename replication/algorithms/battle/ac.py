@@ -38,9 +38,12 @@ class IndependentAC:
     def _tensor(self, array) -> torch.Tensor:
         return torch.as_tensor(array, dtype=torch.float32, device=self.device)
 
-    def forward(self, view, features, mean_action):
-        logits, critic = self.net(self._tensor(view), self._tensor(features),
-                                  self._tensor(mean_action) if self.critic_mean_action else None)
+    def forward(self, view, features, mean_action, net=None):
+        """log π (softmax of logits / T) and the critic's outputs; `net` is the team's network by
+        default, or any callable of (view, features, mean action) (the stacked update's functional one)."""
+        net = self.net if net is None else net
+        logits, critic = net(self._tensor(view), self._tensor(features),
+                             self._tensor(mean_action) if self.critic_mean_action else None)
         return torch.log_softmax(logits / self.cfg.ac_temperature, dim=-1), critic
 
     @torch.inference_mode()
@@ -70,32 +73,54 @@ class IndependentAC:
             ret[rows] = ring.reward[rows] + self.cfg.gamma * follow
         return ret
 
-    def train_round(self) -> dict:
+    def round_batch(self) -> tuple[np.ndarray, np.ndarray, dict]:
+        """The round's n transitions' rows, each row's place in the batch (by ring row), and the batch:
+        the n transitions first, then the survivors' final rows (which only bootstrap)."""
         rows = np.concatenate(self.round_rows)
         all_rows = np.concatenate([rows, self.final_rows])
         index = np.zeros(self.ring.capacity, dtype=np.int64)
         index[all_rows] = np.arange(len(all_rows))
-        batch = self.ring.batch(all_rows)
+        return rows, index, self.ring.batch(all_rows)
+
+    def train_round(self) -> dict:
+        rows, index, batch = self.round_batch()
         log_pi, critic = self.forward(batch["view"], batch["features"], batch["mean_action"])
-        loss, stats = self.loss(rows, all_rows, index, log_pi, critic)
+        n = len(rows)
+        target = self.targets(rows, index, log_pi, critic)
+        action = torch.as_tensor(self.ring.action[rows], device=self.device)
+        loss, stats = self.round_loss(log_pi[:n], critic[:n], action, target)
         self.optimizer.zero_grad()
         loss.backward()
         self.optimizer.step()
         self.round_rows = []
-        return {"loss": loss.item(), "gradient_steps": 1, **stats}
+        return {"loss": loss.item(), "gradient_steps": 1, **{key: value.item() for key, value in stats.items()}}
 
-    def loss(self, rows, all_rows, index, log_pi, critic):
+    def targets(self, rows, index, log_pi, critic) -> torch.Tensor:
+        """What the critic is fitted to on each of the round's rows, from this batch's outputs (no
+        gradient): AC's bootstrapped return R."""
         value = critic.squeeze(-1)
-        ret = self._tensor(self.returns(value.detach().cpu().numpy(), index)[rows])
-        n = len(rows)
-        log_pi, value = log_pi[:n], value[:n]
-        action = torch.as_tensor(self.ring.action[rows], device=self.device)
-        advantage = ret - value
-        policy_loss = -(log_pi.gather(1, action[:, None]).squeeze(1) * advantage.detach()).mean()
-        entropy = -(log_pi.exp() * log_pi).sum(-1).mean()
-        value_loss = advantage.pow(2).mean()
-        loss = policy_loss - self.cfg.entropy_coef * entropy + self.cfg.value_coef * value_loss
-        return loss, {"mean_q": value.mean().item(), "entropy": entropy.item()}
+        return self._tensor(self.returns(value.detach().cpu().numpy(), index)[rows])
+
+    def critic_estimate(self, critic, action) -> torch.Tensor:
+        """The critic's estimate fitted to the target: AC's V(s)."""
+        return critic.squeeze(-1)
+
+    def actor_score(self, estimate, target) -> torch.Tensor:
+        """What scales ∇ log π(a|s): AC's advantage R − V(s)."""
+        return (target - estimate).detach()
+
+    def round_loss(self, log_pi, critic, action, target, weight=None) -> tuple[torch.Tensor, dict]:
+        """The round's loss over its transitions (rows of log π, the critic's outputs, actions taken
+        and targets) and its statistics (0-d tensors). A mean over the rows, or with `weight` (the
+        stacked update's 1 for a seed's transitions, 0 for the padding after them) Σ w·x / Σ w."""
+        def mean(x):
+            return x.mean() if weight is None else (weight * x).sum() / weight.sum()
+        estimate = self.critic_estimate(critic, action)
+        policy_loss = -mean(log_pi.gather(1, action[:, None]).squeeze(1) * self.actor_score(estimate, target))
+        entropy = mean(-(log_pi.exp() * log_pi).sum(-1))
+        critic_loss = mean((target - estimate).pow(2))
+        loss = policy_loss - self.cfg.entropy_coef * entropy + self.cfg.value_coef * critic_loss
+        return loss, {"mean_q": mean(estimate.detach()), "entropy": entropy.detach()}
 
     def networks(self) -> dict:
         return {"net": self.net}

@@ -30,20 +30,26 @@ class MeanFieldAC(IndependentAC):
     def critic_is_q(self, cfg) -> bool:
         return cfg.critic == "q"
 
-    def loss(self, rows, all_rows, index, log_pi, critic):
+    def targets(self, rows, index, log_pi, critic) -> torch.Tensor:
+        """Paper: y = r + γ·(1 − done)·v^MF(s'), v^MF(s') = Σ_a π(a|s') Q(s', a, ā') with the current
+        actor and critic (Eq. 10); reference: AC's return."""
         if not self.critic_is_q(self.cfg):
-            return super().loss(rows, all_rows, index, log_pi, critic)
-        ring, n = self.ring, len(rows)
-        action = torch.as_tensor(ring.action[rows], device=self.device)
-        q_taken = critic[:n].gather(1, action[:, None]).squeeze(1)
-        with torch.no_grad():  # v^MF(s') with the current actor and critic
+            return super().targets(rows, index, log_pi, critic)
+        ring = self.ring
+        with torch.no_grad():
             nxt = torch.as_tensor(index[ring.next_row[rows].clip(min=0)], device=self.device)
             v_next = (log_pi.exp()[nxt] * critic[nxt]).sum(-1)
             done = torch.as_tensor(ring.terminal[rows], dtype=torch.float32, device=self.device)
-            y = self._tensor(ring.reward[rows]) + self.cfg.gamma * (1 - done) * v_next
-        critic_loss = (q_taken - y).pow(2).mean()
-        log_pi = log_pi[:n]
-        policy_loss = -(log_pi.gather(1, action[:, None]).squeeze(1) * q_taken.detach()).mean()
-        entropy = -(log_pi.exp() * log_pi).sum(-1).mean()
-        loss = policy_loss - self.cfg.entropy_coef * entropy + self.cfg.value_coef * critic_loss
-        return loss, {"mean_q": q_taken.mean().item(), "entropy": entropy.item()}
+            return self._tensor(ring.reward[rows]) + self.cfg.gamma * (1 - done) * v_next
+
+    def critic_estimate(self, critic, action) -> torch.Tensor:
+        """Paper: Q(s, a, ā) of the action taken; reference: V(s, ā)."""
+        if not self.critic_is_q(self.cfg):
+            return super().critic_estimate(critic, action)
+        return critic.gather(1, action[:, None]).squeeze(1)
+
+    def actor_score(self, estimate, target) -> torch.Tensor:
+        """Paper: the actor follows ∇ log π(a|s)·Q(s, a, ā); reference: AC's advantage."""
+        if not self.critic_is_q(self.cfg):
+            return super().actor_score(estimate, target)
+        return estimate.detach()

@@ -1,23 +1,30 @@
-"""The TD updates of K seeds of a battle Q-learner (IL, MF-Q) as one (config `battle.stacked_update`).
+"""The round updates of K seeds of a battle learner as one (config `battle.stacked_update`): the TD
+updates of IL and MF-Q (`StackedQUpdate`), and the on-policy update of AC and MF-AC (`StackedACUpdate`).
 
 Each seed keeps its own ring, random stream, networks and optimiser; only the arithmetic is shared.
-Per round, every seed's online and target parameters and its Adam moments are stacked along a
-leading axis of length K (`torch.func.stack_module_state`); one vmapped forward and backward pass
-(`torch.func.functional_call` through the learner's own `td_loss`, so the TD target is written once)
+Every seed's parameters and Adam moments are stacked along a leading axis of length K
+(`torch.func.stack_module_state`, `StackedAdam`); one vmapped forward and backward pass
+(`torch.func.functional_call` through the learner's own loss, so each equation is written once)
 gives every seed's gradient; Adam and the soft target update φ⁻ ← τ·φ + (1 − τ)·φ⁻ are elementwise,
-so each seed's slice follows exactly its own optimiser. Seeds take different numbers of gradient
-steps in a round (⌈train_ratio × new samples / batch⌉, and their teams lose agents at different
-rates): step i updates only the seeds with an i-th step (`active`), and the others' parameters,
-moments and step counts stay as they were. Each seed draws its batches from its own stream in the
-order it would alone, and at the round's end the stacked tensors are written back into the seed's
-networks and optimiser, which act, follow self-play and checkpoint as before.
+so each seed's slice follows exactly its own optimiser.
+
+Q-learners: seeds take different numbers of gradient steps in a round (⌈train_ratio × new samples /
+batch⌉, and their teams lose agents at different rates): step i updates only the seeds with an i-th
+step (`active`), and the others' parameters, moments and step counts stay as they were. Each seed
+draws its batches from its own stream in the order it would alone. Actor-critics: one update per
+round from all of the round's rows; seeds have different numbers of rows, so each is padded to the
+longest with rows weighted 0 in the loss's means.
+
+At the round's end the stacked tensors are written back into each seed's networks and optimiser,
+which act, follow self-play and checkpoint as before; the next round loads them into the same
+stacked tensors (`StackedRounds`, kept for the job).
 
 A seed inside a group therefore follows its run alone to float tolerance, not to the byte (Adam's
 bias corrections are computed in float32 tensors here, in Python floats by torch.optim.Adam), which
 is why the setting is part of a run's settings. On CPU it is slower than stepping the seeds one after
-another (README, "Battle seeds in one job"); it is meant for a GPU, where the step is also captured
-as a CUDA graph (`capture`, falling back to eager steps if capture fails) and one replay replaces
-hundreds of small kernel launches.
+another (README, "Battle seeds in one job"); it is meant for a GPU, where the Q-learners' step is
+also captured as a CUDA graph (`capture`, falling back to eager steps if capture fails) and one
+replay replaces hundreds of small kernel launches.
 """
 
 from __future__ import annotations
@@ -29,50 +36,131 @@ import numpy as np
 import torch
 from torch.func import functional_call, grad, stack_module_state, vmap
 
+from replication.algorithms.battle.ac import IndependentAC
 from replication.algorithms.battle.il import BattleIndependentDQN, round_mean
 
 
 def stackable(learners: list) -> bool:
-    """Whether these learners' rounds can be stacked: several of them, each IL's TD round as it is
-    (IL, MF-Q; PED-DQN's round also trains its mission network and is stepped seed by seed)."""
-    return len(learners) > 1 and all(isinstance(learner, BattleIndependentDQN)
-                                      and type(learner).train_round is BattleIndependentDQN.train_round
-                                      for learner in learners)
+    """Whether these learners' rounds can be stacked: several of one kind, each with its kind's round
+    as it is: IL's TD round (IL, MF-Q) or AC's on-policy update (AC, MF-AC). PED-DQN's round also
+    trains its mission network and is stepped seed by seed."""
+    return len(learners) > 1 and _kind(learners) is not None
 
 
-def _adam_state(optimizer: torch.optim.Adam, params: list[torch.nn.Parameter]) -> tuple[list, list, float]:
-    """A torch Adam's first and second moments for `params` (zeros before its first step) and its step count."""
-    states = [optimizer.state.get(p, {}) for p in params]
-    m = [state["exp_avg"] if "exp_avg" in state else torch.zeros_like(p) for p, state in zip(params, states)]
-    v = [state["exp_avg_sq"] if "exp_avg_sq" in state else torch.zeros_like(p) for p, state in zip(params, states)]
-    return m, v, float(states[0]["step"]) if "step" in states[0] else 0.0
+def _kind(learners: list):
+    for base, update in ((BattleIndependentDQN, StackedQUpdate), (IndependentAC, StackedACUpdate)):
+        if all(isinstance(learner, base) and type(learner).train_round is base.train_round for learner in learners):
+            return update
+    return None
+
+
+class StackedAdam:
+    """K seeds' copies of a network (`modules`) and their torch Adams, as stacked tensors: one Adam
+    step over the active seeds' slices, each with its own step count (torch.optim.Adam's update,
+    elementwise, so a slice follows exactly its own optimiser's arithmetic to float tolerance)."""
+
+    def __init__(self, modules: list[torch.nn.Module], optimizers: list[torch.optim.Adam], device):
+        self.modules, self.optimizers = modules, optimizers
+        self.params = {name: p.detach().clone() for name, p in stack_module_state(modules)[0].items()}
+        self.names = list(self.params)
+        self.m = {name: torch.zeros_like(p) for name, p in self.params.items()}
+        self.v = {name: torch.zeros_like(p) for name, p in self.params.items()}
+        self.steps = torch.zeros(len(modules), dtype=torch.float32, device=device)
+        group = optimizers[0].param_groups[0]
+        self.lr, (self.beta1, self.beta2), self.eps = group["lr"], group["betas"], group["eps"]
+        self.load()
+
+    @torch.no_grad()
+    def load(self) -> None:
+        """Each seed's weights, Adam moments (zeros before its first step) and step count into its
+        slice, in place: the stacked tensors keep their storage from round to round (a CUDA graph
+        recorded on them stays valid)."""
+        for k, (module, optimizer) in enumerate(zip(self.modules, self.optimizers)):
+            params = dict(module.named_parameters())
+            step = 0.0
+            for name in self.names:
+                state = optimizer.state.get(params[name], {})
+                self.params[name][k].copy_(params[name])
+                for stacked, key in ((self.m, "exp_avg"), (self.v, "exp_avg_sq")):
+                    stacked[name][k].copy_(state[key]) if key in state else stacked[name][k].zero_()
+                step = float(state["step"]) if "step" in state else 0.0
+            self.steps[k] = step
+
+    def state(self) -> list[torch.Tensor]:
+        """Every tensor a step changes."""
+        return [self.steps] + [d[name] for d in (self.params, self.m, self.v) for name in self.names]
+
+    def keep(self, name: str, on: torch.Tensor) -> torch.Tensor:
+        """The [K] mask of active seeds, shaped to broadcast over parameter `name`'s stack."""
+        return on.view((-1,) + (1,) * (self.params[name].dim() - 1))
+
+    @torch.no_grad()
+    def step(self, grads: dict, on: torch.Tensor) -> None:
+        """Adam on the active seeds' slices, in place; the others' weights, moments and steps stay."""
+        self.steps.add_(on.float())
+        safe = self.steps.clamp(min=1.0)                             # inactive seeds before their first step
+        correction1 = 1 - self.beta1 ** safe
+        correction2_sqrt = (1 - self.beta2 ** safe).sqrt()
+        for name in self.names:
+            keep = self.keep(name, on)
+            shape = keep.shape
+            g = grads[name]
+            m = torch.where(keep, self.m[name].lerp(g, 1 - self.beta1), self.m[name])
+            v = torch.where(keep, self.v[name] * self.beta2 + (1 - self.beta2) * g * g, self.v[name])
+            denom = v.sqrt() / correction2_sqrt.view(shape) + self.eps
+            params = torch.where(keep, self.params[name] - (self.lr / correction1).view(shape) * m / denom, self.params[name])
+            for state, value in ((self.m, m), (self.v, v), (self.params, params)):
+                state[name].copy_(value)
+
+    @torch.no_grad()
+    def write_back(self) -> None:
+        """Each seed's slice back into its network and its Adam (moments and step count)."""
+        for k, (module, optimizer) in enumerate(zip(self.modules, self.optimizers)):
+            params = dict(module.named_parameters())
+            for name in self.names:
+                params[name].copy_(self.params[name][k])
+            if self.steps[k] > 0:
+                for name in self.names:
+                    optimizer.state[params[name]] = {
+                        "step": torch.tensor(float(self.steps[k])),
+                        "exp_avg": self.m[name][k].clone(), "exp_avg_sq": self.v[name][k].clone()}
+
+
+def _functional(skeleton: torch.nn.Module, params: dict):
+    """The network `skeleton` (on the meta device) with weights `params`, as a callable."""
+    return lambda *inputs: functional_call(skeleton, params, inputs)
 
 
 class StackedQUpdate:
-    """K learners' online and target networks and Adam moments, stacked for one round of updates."""
+    """K Q-learners' (IL, MF-Q) online networks and Adams (`StackedAdam`) and target networks, stacked:
+    one vmapped TD step for every seed, then Adam and the soft target update on the active seeds."""
 
     def __init__(self, learners: list[BattleIndependentDQN]):
         self.learners = learners
         first = learners[0]
         self.cfg, self.device = first.cfg, first.device
-        self.online = {name: p.detach() for name, p in stack_module_state([learner.q for learner in learners])[0].items()}
-        self.target = {name: p.detach() for name, p in stack_module_state([learner.q_target for learner in learners])[0].items()}
-        self.names = list(self.online)
-        moments = [_adam_state(learner.optimizer, list(learner.q.parameters())) for learner in learners]
-        self.m = {name: torch.stack([m[i] for m, _, _ in moments]) for i, name in enumerate(self.names)}
-        self.v = {name: torch.stack([v[i] for _, v, _ in moments]) for i, name in enumerate(self.names)}
-        self.steps = torch.tensor([step for _, _, step in moments], dtype=torch.float32, device=self.device)
-        group = first.optimizer.param_groups[0]
-        self.lr, (self.beta1, self.beta2), self.eps = group["lr"], group["betas"], group["eps"]
+        self.adam = StackedAdam([learner.q for learner in learners], [learner.optimizer for learner in learners], self.device)
+        self.names, self.steps = self.adam.names, self.adam.steps
+        self.target = {name: p.detach().clone() for name, p in stack_module_state([l.q_target for l in learners])[0].items()}
         skeleton = copy.deepcopy(first.q).to("meta")
 
         def loss(online: dict, target: dict, batch: dict):
-            online_net = lambda *inputs: functional_call(skeleton, online, inputs)
-            target_net = lambda *inputs: functional_call(skeleton, target, inputs)
-            value, q_taken = first.td_loss(batch, online_net, target_net)
+            value, q_taken = first.td_loss(batch, _functional(skeleton, online), _functional(skeleton, target))
             return value, (value.detach(), q_taken.detach().mean())
 
         self.gradients = vmap(grad(loss, has_aux=True))
+
+    @property
+    def online(self) -> dict:
+        return self.adam.params
+
+    @torch.no_grad()
+    def load(self) -> None:
+        """The seeds' networks and Adams as they are now, into the stacked tensors (in place)."""
+        self.adam.load()
+        for k, learner in enumerate(self.learners):
+            for name, p in learner.q_target.named_parameters():
+                self.target[name][k].copy_(p)
 
     def stack_batches(self, batches: list[dict]) -> dict:
         """The seeds' batches as [K, batch, ...] tensors on the training device."""
@@ -87,46 +175,110 @@ class StackedQUpdate:
         """`step` on a stacked batch and a [K] mask of the active seeds; every state tensor is updated
         in place, so the step can be captured as a CUDA graph (`capture`)."""
         grads, (losses, q_means) = self.gradients(self.online, self.target, batch)
-        with torch.no_grad():
-            self._adam(grads, on)
+        self.adam.step(grads, on)
+        with torch.no_grad():   # φ⁻ ← τ·φ + (1 − τ)·φ⁻ on the active seeds
+            for name in self.names:
+                keep = self.adam.keep(name, on)
+                self.target[name].copy_(torch.where(keep, self.target[name].lerp(self.online[name], self.cfg.target_tau),
+                                                    self.target[name]))
         return losses, q_means
 
     def state(self) -> list[torch.Tensor]:
         """Every tensor a step changes."""
-        return [self.steps] + [d[name] for d in (self.online, self.target, self.m, self.v) for name in self.names]
-
-    def _adam(self, grads: dict, on: torch.Tensor) -> None:
-        """Adam (torch.optim.Adam's update, per seed's own step count) and the soft target update, on
-        the active seeds' slices, in place."""
-        self.steps.add_(on.float())
-        safe = self.steps.clamp(min=1.0)                             # inactive seeds before their first step
-        correction1 = 1 - self.beta1 ** safe
-        correction2_sqrt = (1 - self.beta2 ** safe).sqrt()
-        for name in self.names:
-            shape = (-1,) + (1,) * (self.online[name].dim() - 1)
-            keep = on.view(shape)
-            g = grads[name]
-            m = torch.where(keep, self.m[name].lerp(g, 1 - self.beta1), self.m[name])
-            v = torch.where(keep, self.v[name] * self.beta2 + (1 - self.beta2) * g * g, self.v[name])
-            denom = v.sqrt() / correction2_sqrt.view(shape) + self.eps
-            online = torch.where(keep, self.online[name] - (self.lr / correction1).view(shape) * m / denom, self.online[name])
-            target = torch.where(keep, self.target[name].lerp(online, self.cfg.target_tau), self.target[name])
-            for state, value in ((self.m, m), (self.v, v), (self.online, online), (self.target, target)):
-                state[name].copy_(value)
+        return self.adam.state() + [self.target[name] for name in self.names]
 
     @torch.no_grad()
     def write_back(self) -> None:
         """Each seed's slice back into its networks and its Adam (moments and step count)."""
+        self.adam.write_back()
         for k, learner in enumerate(self.learners):
-            online, target = dict(learner.q.named_parameters()), dict(learner.q_target.named_parameters())
-            for name in self.names:
-                online[name].copy_(self.online[name][k])
-                target[name].copy_(self.target[name][k])
-            if self.steps[k] > 0:
-                for name in self.names:
-                    learner.optimizer.state[online[name]] = {
-                        "step": torch.tensor(float(self.steps[k])),
-                        "exp_avg": self.m[name][k].clone(), "exp_avg_sq": self.v[name][k].clone()}
+            for name, p in learner.q_target.named_parameters():
+                p.copy_(self.target[name][k])
+
+    def train_rounds(self, stepper=None) -> tuple[list[dict], object]:
+        """Every learner's round of TD updates (as `train_round` gives it alone), stacked. Each seed's
+        batches come from its own rows and stream, in its own order; seeds out of steps sit the rest
+        out. `stepper` is the step captured in an earlier round (or None); returns the stats and the
+        stepper to keep."""
+        learners = self.learners
+        plans = [learner.round_plan() for learner in learners]
+        most = max(steps for _, steps in plans)
+        if most == 0:
+            return [{"loss": np.nan, "mean_q": np.nan, "gradient_steps": 0} for _ in learners], stepper
+        losses, q_means = [[] for _ in learners], [[] for _ in learners]
+        for i in range(most):
+            active = [i < steps for _, steps in plans]
+            drawn = [learner.draw_batch(rows) if on else None for learner, (rows, _), on in zip(learners, plans, active)]
+            filler = next(batch for batch in drawn if batch is not None)  # a seed sitting out computes on another's batch
+            batches = [batch if batch is not None else filler for batch in drawn]
+            stepper = stepper or capture(self, batches)
+            loss, q_mean = stepper.step(batches, active)
+            for k, on in enumerate(active):
+                if on:
+                    losses[k].append(loss[k])
+                    q_means[k].append(q_mean[k])
+        self.write_back()
+        return [{"loss": round_mean(loss), "mean_q": round_mean(q_mean), "gradient_steps": steps}
+                for loss, q_mean, (_, steps) in zip(losses, q_means, plans)], stepper
+
+
+class StackedACUpdate:
+    """K actor-critics' (AC, MF-AC) round updates as one: each seed's round (its transitions, then its
+    survivors' final rows) padded to the longest with rows weighted 0, one vmapped forward pass for
+    the targets (returns, or MF-AC's y, computed per seed from its own outputs as alone), one vmapped
+    forward and backward pass for every seed's gradient, one stacked Adam step."""
+
+    def __init__(self, learners: list[IndependentAC]):
+        self.learners = learners
+        first = learners[0]
+        self.device = first.device
+        self.adam = StackedAdam([learner.net for learner in learners], [learner.optimizer for learner in learners], self.device)
+        skeleton = copy.deepcopy(first.net).to("meta")
+
+        def outputs(params, view, features, mean_action):
+            return first.forward(view, features, mean_action, _functional(skeleton, params))
+
+        def loss(params, view, features, mean_action, action, target, weight):
+            log_pi, critic = outputs(params, view, features, mean_action)
+            value, stats = first.round_loss(log_pi, critic, action, target, weight)
+            return value, (value.detach(), stats["mean_q"], stats["entropy"])
+
+        self.outputs = vmap(outputs)
+        self.gradients = vmap(grad(loss, has_aux=True))
+
+    def load(self) -> None:
+        """The seeds' networks and Adams as they are now, into the stacked tensors (in place)."""
+        self.adam.load()
+
+    def train_rounds(self, stepper=None) -> tuple[list[dict], None]:
+        """Every learner's on-policy update of the round (as `train_round` gives it alone), stacked."""
+        rounds = [learner.round_batch() for learner in self.learners]
+        longest = max(len(batch["view"]) for _, _, batch in rounds)
+
+        def padded(values, length: int) -> torch.Tensor:
+            """Rows padded to `length` with copies of the first (weighted 0 wherever they count)."""
+            values = torch.as_tensor(values, device=self.device)
+            return torch.cat([values, values[:1].expand(length - len(values), *values.shape[1:])])
+
+        inputs = [torch.stack([padded(batch[key], longest) for _, _, batch in rounds])
+                  for key in ("view", "features", "mean_action")]
+        with torch.no_grad():
+            log_pi, critic = self.outputs(self.adam.params, *inputs)
+        most = max(len(rows) for rows, _, _ in rounds)
+        targets, actions, weights = [], [], []
+        for k, (learner, (rows, index, batch)) in enumerate(zip(self.learners, rounds)):
+            n, size = len(rows), len(batch["view"])
+            targets.append(padded(learner.targets(rows, index, log_pi[k, :size], critic[k, :size]), most))
+            actions.append(padded(learner.ring.action[rows], most))
+            weights.append(torch.cat([torch.ones(n, device=self.device), torch.zeros(most - n, device=self.device)]))
+        grads, (losses, q_means, entropies) = self.gradients(
+            self.adam.params, *(x[:, :most] for x in inputs), torch.stack(actions), torch.stack(targets), torch.stack(weights))
+        self.adam.step(grads, torch.ones(len(self.learners), dtype=torch.bool, device=self.device))
+        self.adam.write_back()
+        for learner in self.learners:
+            learner.round_rows = []
+        return [{"loss": loss.item(), "gradient_steps": 1, "mean_q": q_mean.item(), "entropy": entropy.item()}
+                for loss, q_mean, entropy in zip(losses, q_means, entropies)], stepper
 
 
 class CapturedStep:
@@ -173,27 +325,26 @@ def capture(update: StackedQUpdate, batches: list[dict]):
         return update
 
 
-def train_rounds(learners: list[BattleIndependentDQN]) -> list[dict]:
-    """Every learner's round of TD updates (as `train_round` gives it alone), stacked. Each seed's
-    batches come from its own rows and stream, in its own order; seeds out of steps sit the rest out."""
-    plans = [learner.round_plan() for learner in learners]
-    most = max(steps for _, steps in plans)
-    if most == 0:
-        return [{"loss": np.nan, "mean_q": np.nan, "gradient_steps": 0} for _ in learners]
-    stacked = StackedQUpdate(learners)
-    stepper = None
-    losses, q_means = [[] for _ in learners], [[] for _ in learners]
-    for i in range(most):
-        active = [i < steps for _, steps in plans]
-        drawn = [learner.draw_batch(rows) if on else None for learner, (rows, _), on in zip(learners, plans, active)]
-        filler = next(batch for batch in drawn if batch is not None)  # a seed sitting out computes on another's batch
-        batches = [batch if batch is not None else filler for batch in drawn]
-        stepper = stepper or capture(stacked, batches)
-        loss, q_mean = stepper.step(batches, active)
-        for k, on in enumerate(active):
-            if on:
-                losses[k].append(loss[k])
-                q_means[k].append(q_mean[k])
-    stacked.write_back()
-    return [{"loss": round_mean(loss), "mean_q": round_mean(q_mean), "gradient_steps": steps}
-            for loss, q_mean, (_, steps) in zip(losses, q_means, plans)]
+class StackedRounds:
+    """A job's stacked update, kept from round to round (`battle.stacked_update`): built for the first
+    round's learners, and again only when the set of learners changes (a resumed seed joins); every
+    other round it reloads the seeds' networks and Adams into the same stacked tensors, so the step
+    captured as a CUDA graph in the first round is replayed in every later one."""
+
+    def __init__(self):
+        self.learners, self.update, self.stepper = None, None, None
+
+    def __call__(self, learners: list) -> list[dict]:
+        """Every learner's round of updates, as each `train_round` gives it alone, to float tolerance."""
+        if self.learners is None or len(learners) != len(self.learners) or any(
+                a is not b for a, b in zip(learners, self.learners)):
+            self.learners, self.update, self.stepper = list(learners), _kind(learners)(learners), None
+        else:
+            self.update.load()
+        stats, self.stepper = self.update.train_rounds(self.stepper)
+        return stats
+
+
+def train_rounds(learners: list) -> list[dict]:
+    """One round of these learners' updates, stacked (a `StackedRounds` of one round)."""
+    return StackedRounds()(learners)
