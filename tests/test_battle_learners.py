@@ -395,6 +395,40 @@ def test_a_stacked_actor_critic_round_equals_each_seed_alone(cls, algo, critic):
             assert ours.round_rows == [] and theirs.round_rows == []
 
 
+@pytest.mark.parametrize("cls,algo", [(BattleIndependentDQN, "il"), (BattleMeanFieldDQN, "mfq"), (IndependentAC, "ac"),
+                                       (MeanFieldAC, "mfac")])
+def test_a_stacked_acting_pass_equals_each_seed_alone(cls, algo):
+    """Three seeds' acting networks stacked (`StackedActing`, team of 4): seed 0 has 3 alive agents,
+    seed 1 none, seed 2 all 4, and a fourth seed's round is over (None). One forward pass, padded to 4
+    agents a seed, gives each playing seed its own policy outputs (Q-values, or log π) to float
+    tolerance, with its alive agents' rows only; the finished seed gets None. Choosing from that slice
+    with the seed's stream gives the actions its `act` gives alone (ε = 0.5: the same draws). After a
+    seed's weights change, `load` brings the stack up to date."""
+    from replication.algorithms.battle.stacked import StackedActing
+    learners, alone = [], []
+    for seed in range(4):
+        torch.manual_seed(seed)
+        learner = cls(VIEW, 1, 2, 4, _cfg(algo), np.random.default_rng(seed), "cpu")
+        learners.append(learner), alone.append(copy.deepcopy(learner))
+    acting = StackedActing(learners, agents=4)
+    data = np.random.default_rng(3)
+    observations = [tuple(data.random((n, *shape), np.float32) for shape in (VIEW, (1,), (2,))) for n in (3, 0, 4)] + [None]
+    for round_ in range(2):
+        outputs = acting.outputs(observations)
+        assert outputs[3] is None
+        for k, obs in enumerate(observations[:3]):
+            with torch.no_grad():
+                want = alone[k].policy_outputs(*obs)
+            assert outputs[k].shape == want.shape == (len(obs[0]), 2)
+            torch.testing.assert_close(outputs[k], want, rtol=1e-5, atol=1e-6)
+            np.testing.assert_array_equal(learners[k].choose(outputs[k], 0.5), alone[k].act(*obs, 0.5))
+        for net in (learners[2], alone[2]):   # seed 2's weights change between rounds
+            with torch.no_grad():
+                for p in net.networks()[next(iter(net.networks()))].parameters():
+                    p.add_(0.1)
+        acting.load()
+
+
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a GPU")
 def test_a_captured_stacked_step_equals_the_eager_one_on_cuda():
     """On a GPU the stacked step is recorded once as a CUDA graph and replayed. Two MF-Q seeds with
@@ -419,6 +453,24 @@ def test_a_captured_stacked_step_equals_the_eager_one_on_cuda():
     for a, b in zip(graphed.state(), eager.state()):
         torch.testing.assert_close(a, b, rtol=1e-5, atol=1e-6)
     assert graphed.steps.tolist() == [3.0, 2.0]
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a GPU")
+def test_a_captured_acting_pass_equals_each_seed_alone_on_cuda():
+    """On a GPU the stacked acting pass is recorded once as a CUDA graph over its static input buffers
+    and replayed: two MF-Q seeds with 3 and 1 alive agents (team of 4), two steps with new observations,
+    each seed's Q-values as its network's alone to float tolerance."""
+    from replication.algorithms.battle.stacked import CapturedCall, StackedActing
+    learners = [BattleMeanFieldDQN(VIEW, 1, 2, 4, _cfg("mfq"), np.random.default_rng(s), "cuda") for s in (0, 1)]
+    acting = StackedActing(learners, agents=4)
+    data = np.random.default_rng(4)
+    for _ in range(2):
+        observations = [tuple(data.random((n, *shape), np.float32) for shape in (VIEW, (1,), (2,))) for n in (3, 1)]
+        outputs = acting.outputs(observations)
+        assert isinstance(acting.run, CapturedCall)
+        for learner, obs, got in zip(learners, observations, outputs):
+            with torch.no_grad():
+                torch.testing.assert_close(got, learner.policy_outputs(*obs), rtol=1e-5, atol=1e-6)
 
 
 def test_the_stacked_step_is_captured_only_on_cuda():

@@ -118,10 +118,15 @@ class RoundInPlay:
         self.observed = [self.env.observe(team) for team in (0, 1)]
         self.means = [self.tracker.mean_action(obs) for obs in self.observed]
 
-    def choose(self) -> None:
-        """Both groups choose their actions (group 0 first, as the engine moves them)."""
-        self.actions = [learner.act(obs.view, obs.features, mean, self.epsilons[team])
-                        for team, (learner, obs, mean) in enumerate(zip(self.sides, self.observed, self.means))]
+    def choose(self, outputs: list | None = None) -> None:
+        """Both groups choose their actions (group 0 first, as the engine moves them), each from its
+        own forward pass, or from its slice of a stacked one (`outputs`: per group, its policy outputs)."""
+        self.actions = []
+        for team, (learner, obs, mean) in enumerate(zip(self.sides, self.observed, self.means)):
+            if outputs is None:
+                self.actions.append(learner.act(obs.view, obs.features, mean, self.epsilons[team]))
+            else:
+                self.actions.append(learner.choose(outputs[team], self.epsilons[team]))
 
     def advance(self) -> None:
         """The engine's step."""
@@ -149,7 +154,8 @@ class RoundInPlay:
 
 
 def play_rounds(envs: list[Battle], sides: list, epsilons: list, cfg: BattleConfig, learn: bool = False,
-                left_teams: list[int] | None = None, watch=None, pool: Executor | None = None) -> list[dict]:
+                left_teams: list[int] | None = None, watch=None, pool: Executor | None = None,
+                actors: tuple | None = None) -> list[dict]:
     """One round in each environment, all stepped together (`play_round` for each of them): every
     environment's groups act, then every environment steps, until each round is over. Each
     environment has sides, epsilons and a left team of its own, and nothing passes between them:
@@ -157,7 +163,8 @@ def play_rounds(envs: list[Battle], sides: list, epsilons: list, cfg: BattleConf
     share one process (and one step's acting could serve them all in one batched pass). With a
     thread `pool` (`battle.env_threads`), the environments' observations and engine steps run in
     it, side by side; the learners act and store in the calling thread, in environment order, so
-    the results are the same to the byte (tested)."""
+    the results are the same to the byte (tested). With `actors` (per group, the environments' learners'
+    networks stacked: `stacked.StackedActing`), one forward pass per group serves every environment."""
     left_teams = left_teams or [0] * len(envs)
     rounds = [RoundInPlay(env, pair, eps, cfg, left) for env, pair, eps, left in zip(envs, sides, epsilons, left_teams)]
 
@@ -173,8 +180,16 @@ def play_rounds(envs: list[Battle], sides: list, epsilons: list, cfg: BattleConf
     playing = rounds
     while playing:
         each(RoundInPlay.observe, playing)
-        for game in playing:
-            game.choose()
+        if actors is None:
+            for game in playing:
+                game.choose()
+        else:
+            outputs = [group.outputs([None if game.done else (game.observed[team].view, game.observed[team].features,
+                                                              game.means[team]) for game in rounds])
+                       for team, group in enumerate(actors)]
+            for k, game in enumerate(rounds):
+                if not game.done:
+                    game.choose([outputs[0][k], outputs[1][k]])
         each(RoundInPlay.advance, playing)
         for game in playing:
             game.record(learn)
@@ -287,10 +302,12 @@ def train_seeds(algo: str, seeds: list[int], cfg: BattleConfig, outs: list[Path]
     resumes from its own checkpoint in its out folder, if present (one made with other settings: see
     `checkpoints.discard_stale`). A seed's timing.csv gets the seconds of the rounds its job played
     with it (every seed's round of that number), so with K seeds they are K seeds' rounds. With
-    `battle.stacked_update` (IL, MF-Q, AC, MF-AC; for a GPU) the seeds' updates of a round are made as one
-    (algorithms/battle/stacked.py), and a seed follows its run alone to float tolerance only."""
+    `battle.stacked_update` (IL, MF-Q, AC, MF-AC; for a GPU) the seeds' updates of a round are made as one,
+    and each step's acting is one forward pass per group (algorithms/battle/stacked.py), and a seed
+    follows its run alone to float tolerance only."""
     runs = [SeedTraining(algo, seed, cfg, Path(out), device, stale) for seed, out in zip(seeds, outs)]
     stacked_rounds = stacked.StackedRounds()   # kept for the job: one capture, reloaded each round
+    stacked_actors = stacked.StackedActors(cfg.agents_per_side)
     # the seeds' environments observed and stepped in threads (`battle.env_threads`; results unchanged)
     threads = min(cfg.env_threads, len(runs))
     with ThreadPoolExecutor(threads) if threads > 1 else contextlib.nullcontext() as pool:
@@ -303,11 +320,13 @@ def train_seeds(algo: str, seeds: list[int], cfg: BattleConfig, outs: list[Path]
             playing = [run for run in runs if run.start <= r]
             for run in playing:
                 run.begin_round(r)
+            mains = [run.main for run in playing]
+            stacking = cfg.stacked_update and stacked.stackable(mains)
+            actors = stacked_actors(mains, [run.opponent for run in playing]) if stacking else None
             results = play_rounds([run.env for run in playing], [(run.main, run.opponent) for run in playing],
                                   [(run.epsilon, run.epsilon) for run in playing], cfg, learn=True,
-                                  left_teams=[0 if run.main_left else 1 for run in playing], pool=pool)
-            mains = [run.main for run in playing]
-            stats = stacked_rounds(mains) if cfg.stacked_update and stacked.stackable(mains) else [None] * len(playing)
+                                  left_teams=[0 if run.main_left else 1 for run in playing], pool=pool, actors=actors)
+            stats = stacked_rounds(mains) if stacking else [None] * len(playing)
             for run, result, seed_stats in zip(playing, results, stats):
                 run.learn(r, result, seed_stats)
             seconds = time.perf_counter() - t0

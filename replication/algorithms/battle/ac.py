@@ -49,7 +49,15 @@ class IndependentAC:
     @torch.inference_mode()
     def act(self, view, features, mean_action, epsilon: float | None) -> np.ndarray:
         """Sample π (ε is not used: the policy explores by itself); argmax π when epsilon is None."""
-        log_pi, _ = self.forward(view, features, mean_action)
+        return self.choose(self.policy_outputs(view, features, mean_action), epsilon)
+
+    def policy_outputs(self, view, features, mean_action, net=None) -> torch.Tensor:
+        """What acting reads of the network (`net`, by default the team's): log π(·|s)."""
+        return self.forward(view, features, mean_action, net)[0]
+
+    def choose(self, log_pi: torch.Tensor, epsilon: float | None) -> np.ndarray:
+        """The team's actions from log π: sampled by inverse CDF with uniforms from the learner's
+        stream, or argmax π when epsilon is None."""
         if epsilon is None:
             return log_pi.argmax(dim=-1).cpu().numpy()
         cdf = log_pi.exp().cumsum(dim=-1).cpu().numpy()

@@ -50,7 +50,16 @@ class BattleIndependentDQN:
     @torch.inference_mode()
     def act(self, view, features, mean_action, epsilon: float | None) -> np.ndarray:
         """ε-greedy over the team in one forward pass; greedy when epsilon is None."""
-        greedy = self.q_values(self.q, view, features, mean_action).argmax(dim=-1).cpu().numpy()
+        return self.choose(self.policy_outputs(view, features, mean_action), epsilon)
+
+    def policy_outputs(self, view, features, mean_action, net=None) -> torch.Tensor:
+        """What acting reads of the acting network (`net`, by default `q`): Q(s, ·)."""
+        return self.q_values(self.q if net is None else net, view, features, mean_action)
+
+    def choose(self, q: torch.Tensor, epsilon: float | None) -> np.ndarray:
+        """The team's actions from its Q-values: argmax, each replaced by a uniform action with
+        probability ε (drawn from the learner's stream)."""
+        greedy = q.argmax(dim=-1).cpu().numpy()
         if not epsilon:
             return greedy
         explore = self.rng.random(len(greedy)) < epsilon

@@ -54,6 +54,19 @@ def _kind(learners: list):
     return None
 
 
+def _stacked(modules: list[torch.nn.Module]) -> dict:
+    """The modules' parameters stacked along a leading seed axis: new tensors, not views."""
+    return {name: p.detach().clone() for name, p in stack_module_state(modules)[0].items()}
+
+
+@torch.no_grad()
+def _load(stacked: dict, modules: list[torch.nn.Module]) -> None:
+    """Each module's parameters into its slice of `stacked`, in place."""
+    for k, module in enumerate(modules):
+        for name, p in module.named_parameters():
+            stacked[name][k].copy_(p)
+
+
 class StackedAdam:
     """K seeds' copies of a network (`modules`) and their torch Adams, as stacked tensors: one Adam
     step over the active seeds' slices, each with its own step count (torch.optim.Adam's update,
@@ -61,7 +74,7 @@ class StackedAdam:
 
     def __init__(self, modules: list[torch.nn.Module], optimizers: list[torch.optim.Adam], device):
         self.modules, self.optimizers = modules, optimizers
-        self.params = {name: p.detach().clone() for name, p in stack_module_state(modules)[0].items()}
+        self.params = _stacked(modules)
         self.names = list(self.params)
         self.m = {name: torch.zeros_like(p) for name, p in self.params.items()}
         self.v = {name: torch.zeros_like(p) for name, p in self.params.items()}
@@ -75,12 +88,12 @@ class StackedAdam:
         """Each seed's weights, Adam moments (zeros before its first step) and step count into its
         slice, in place: the stacked tensors keep their storage from round to round (a CUDA graph
         recorded on them stays valid)."""
+        _load(self.params, self.modules)
         for k, (module, optimizer) in enumerate(zip(self.modules, self.optimizers)):
             params = dict(module.named_parameters())
             step = 0.0
             for name in self.names:
                 state = optimizer.state.get(params[name], {})
-                self.params[name][k].copy_(params[name])
                 for stacked, key in ((self.m, "exp_avg"), (self.v, "exp_avg_sq")):
                     stacked[name][k].copy_(state[key]) if key in state else stacked[name][k].zero_()
                 step = float(state["step"]) if "step" in state else 0.0
@@ -141,7 +154,7 @@ class StackedQUpdate:
         self.cfg, self.device = first.cfg, first.device
         self.adam = StackedAdam([learner.q for learner in learners], [learner.optimizer for learner in learners], self.device)
         self.names, self.steps = self.adam.names, self.adam.steps
-        self.target = {name: p.detach().clone() for name, p in stack_module_state([l.q_target for l in learners])[0].items()}
+        self.target = _stacked([learner.q_target for learner in learners])
         skeleton = copy.deepcopy(first.q).to("meta")
 
         def loss(online: dict, target: dict, batch: dict):
@@ -158,9 +171,7 @@ class StackedQUpdate:
     def load(self) -> None:
         """The seeds' networks and Adams as they are now, into the stacked tensors (in place)."""
         self.adam.load()
-        for k, learner in enumerate(self.learners):
-            for name, p in learner.q_target.named_parameters():
-                self.target[name][k].copy_(p)
+        _load(self.target, [learner.q_target for learner in self.learners])
 
     def stack_batches(self, batches: list[dict]) -> dict:
         """The seeds' batches as [K, batch, ...] tensors on the training device."""
@@ -281,36 +292,126 @@ class StackedACUpdate:
                 for loss, q_mean, entropy in zip(losses, q_means, entropies)], stepper
 
 
-class CapturedStep:
-    """A `StackedQUpdate`'s step recorded once as a CUDA graph and replayed: the batch and the mask of
-    active seeds are copied into static buffers, and one replay launches the whole step (forward,
-    backward, Adam, soft update) instead of hundreds of small kernels. Built by `capture` only."""
+class StackedActing:
+    """One team role's acting networks of K seeds (every seed's main, or every seed's opponent), stacked:
+    one vmapped forward pass per step serves all K rounds. Each seed's alive agents are padded to the
+    team's size, so the pass has one shape all round; each seed then chooses its actions from its
+    slice with its own stream (`choose`), as alone. `load` copies the networks in place (mains change
+    when they train, opponents when they follow main)."""
 
-    def __init__(self, update: StackedQUpdate, batches: list[dict]):
-        self.update = update
-        self.batch = update.stack_batches(batches)
-        self.on = torch.ones(len(batches), dtype=torch.bool, device=update.device)
-        saved = [t.clone() for t in update.state()]
+    def __init__(self, learners: list, agents: int):
+        self.learners, self.agents = learners, agents
+        first = learners[0]
+        self.device = first.device
+        self.modules = [learner.networks()[_acting_network(learner)] for learner in learners]
+        self.params = _stacked(self.modules)
+        self.inputs, self.run = None, None
+        skeleton = copy.deepcopy(self.modules[0]).to("meta")
+        self.forward = vmap(lambda params, view, features, mean_action:
+                            first.policy_outputs(view, features, mean_action, _functional(skeleton, params)))
+
+    def load(self) -> None:
+        _load(self.params, self.modules)
+
+    @torch.no_grad()
+    def outputs(self, observations: list) -> list:
+        """Each seed's policy outputs (Q-values or log π) for its (view, features, mean action), or
+        None for a seed whose round is over, from one forward pass over static input buffers (on a
+        CUDA device captured once as a CUDA graph and replayed)."""
+        if self.run is None:
+            shapes = next(obs for obs in observations if obs is not None)
+            self.inputs = [torch.zeros((len(observations), self.agents, *x.shape[1:]), device=self.device) for x in shapes]
+            self.run = capture_call(lambda: self.forward(self.params, *self.inputs), [], self.device, "stacked acting")
+        for i, buffer in enumerate(self.inputs):
+            buffer.zero_()
+            for k, obs in enumerate(observations):
+                if obs is not None and len(obs[i]):
+                    buffer[k, :len(obs[i])] = torch.as_tensor(obs[i], device=self.device)
+        out = self.run().clone()
+        return [None if obs is None else out[k, :len(obs[0])] for k, obs in enumerate(observations)]
+
+
+def _acting_network(learner) -> str:
+    """The name of the network a learner acts with (`networks()`): Q-learners' `q`, actor-critics' `net`."""
+    return "q" if isinstance(learner, BattleIndependentDQN) else "net"
+
+
+class StackedActors:
+    """A job's `StackedActing` for its mains and its opponents, kept from round to round like
+    `StackedRounds`: built for the first round's seeds (and again when they change), reloaded after."""
+
+    def __init__(self, agents: int):
+        self.agents, self.seeds, self.teams = agents, None, None
+
+    def __call__(self, mains: list, opponents: list) -> tuple:
+        seeds = mains + opponents
+        if self.seeds is None or len(seeds) != len(self.seeds) or any(a is not b for a, b in zip(seeds, self.seeds)):
+            self.seeds, self.teams = seeds, (StackedActing(mains, self.agents), StackedActing(opponents, self.agents))
+        else:
+            for team in self.teams:
+                team.load()
+        return self.teams
+
+
+class CapturedCall:
+    """`fn()` recorded once as a CUDA graph and replayed: `fn` reads only tensors whose storage stays
+    (static buffers the caller refills before each call), and one replay launches all of its kernels
+    instead of hundreds of small launches. The warm-up's changes to `state` (tensors `fn` updates in
+    place) are undone, whether capture worked or not."""
+
+    def __init__(self, fn, state: list[torch.Tensor] = ()):
+        saved = [t.clone() for t in state]
         try:
             side = torch.cuda.Stream()
             side.wait_stream(torch.cuda.current_stream())
             with torch.cuda.stream(side):          # warm-up, as torch.cuda.graphs asks
                 for _ in range(3):
-                    update.step_tensors(self.batch, self.on)
+                    fn()
             torch.cuda.current_stream().wait_stream(side)
             self.graph = torch.cuda.CUDAGraph()
             with torch.cuda.graph(self.graph):
-                self.losses, self.q_means = update.step_tensors(self.batch, self.on)
-        finally:                                   # the warm-up's steps undone, whether capture worked or not
-            for tensor, value in zip(update.state(), saved):
+                self.out = fn()
+        finally:
+            for tensor, value in zip(state, saved):
                 tensor.copy_(value)
+
+    def __call__(self):
+        """`fn()`'s outputs, in static tensors that the next call overwrites."""
+        self.graph.replay()
+        return self.out
+
+
+def capture_call(fn, state: list[torch.Tensor], device, what: str):
+    """`fn` as a `CapturedCall` on a CUDA device, or `fn` itself elsewhere or where capture fails (with
+    a note on stderr naming `what`): CUDA graphs are an optional layer over the eager path."""
+    if torch.device(device).type != "cuda":
+        return fn
+    try:
+        return CapturedCall(fn, state)
+    except Exception as err:   # noqa: BLE001 (capture is an optimisation: any failure means eager calls)
+        print(f"{what}: CUDA-graph capture failed ({type(err).__name__}: {err}); running eagerly", file=sys.stderr)
+        return fn
+
+
+class CapturedStep:
+    """A `StackedQUpdate`'s step on static batch and mask buffers, captured as a CUDA graph where
+    possible (`capture_call`): a step copies the seeds' batches and the mask of active seeds in and
+    runs (or replays) the whole step (forward, backward, Adam, soft update)."""
+
+    def __init__(self, update: StackedQUpdate, batches: list[dict]):
+        self.update = update
+        self.batch = update.stack_batches(batches)
+        self.on = torch.ones(len(batches), dtype=torch.bool, device=update.device)
+        self.run = capture_call(lambda: update.step_tensors(self.batch, self.on), update.state(), update.device,
+                                "stacked update")
+        self.captured = isinstance(self.run, CapturedCall)
 
     def step(self, batches: list[dict], active: list[bool]) -> tuple[torch.Tensor, torch.Tensor]:
         for key, value in self.update.stack_batches(batches).items():
             self.batch[key].copy_(value)
         self.on.copy_(torch.tensor(active))
-        self.graph.replay()
-        return self.losses.clone(), self.q_means.clone()
+        losses, q_means = self.run()
+        return losses.clone(), q_means.clone()
 
 
 def capture(update: StackedQUpdate, batches: list[dict]):
@@ -318,11 +419,8 @@ def capture(update: StackedQUpdate, batches: list[dict]):
     stderr, if capture fails); the eager update itself elsewhere."""
     if torch.device(update.device).type != "cuda":
         return update
-    try:
-        return CapturedStep(update, batches)
-    except Exception as err:   # noqa: BLE001 (capture is an optimisation: any failure means eager steps)
-        print(f"stacked update: CUDA-graph capture failed ({type(err).__name__}: {err}); stepping eagerly", file=sys.stderr)
-        return update
+    stepper = CapturedStep(update, batches)
+    return stepper if stepper.captured else update
 
 
 class StackedRounds:
