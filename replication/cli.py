@@ -90,6 +90,7 @@ def build_parser() -> argparse.ArgumentParser:
     part.add_argument("--merge", action="store_true",
                       help="join the parts, one per algorithm, into runs/battle/tournament.csv (no play)")
     tour.add_argument("--threads", type=int, default=1)
+    tour.add_argument("--device", choices=["auto", "cpu", "cuda"], default="cpu", help="where the models' networks run")
     tour.add_argument("--no-progress", action="store_true")
     _common(tour)
 
@@ -213,10 +214,13 @@ def main(argv: list[str] | None = None) -> int:
             from replication.analysis import cost
             paper = bench.paper_settings()
             family = "battle" if args.task == "battle" else "semi_cooperative"
-            for per_job in bench.GROUP_SIZES:
-                cfg = dataclasses.replace(paper, **{family: dataclasses.replace(getattr(paper, family), seeds_per_job=per_job)})
-                print(f"{family}.seeds_per_job {per_job}: "
-                      + cost.study_estimate(args.task, cfg, frame.assign(task=args.task, file=str(out))))
+            variants = [(f"{family}.seeds_per_job {k}", {"seeds_per_job": k}) for k in bench.GROUP_SIZES]
+            if family == "battle":   # and as workflow/config/gpu.yaml runs it
+                k = bench.GROUP_SIZES[-1]
+                variants.append((f"battle.seeds_per_job {k}, stacked_update", {"seeds_per_job": k, "stacked_update": True}))
+            for label, settings in variants:
+                cfg = dataclasses.replace(paper, **{family: dataclasses.replace(getattr(paper, family), **settings)})
+                print(f"{label}: " + cost.study_estimate(args.task, cfg, frame.assign(task=args.task, file=str(out))))
             return 0
         if args.command in ("evaluate", "render"):
             return watch_command(args)
@@ -256,7 +260,9 @@ def main(argv: list[str] | None = None) -> int:
             if args.merge:
                 tournament.merge_tournament(args.results, cfg)
             else:
-                tournament.run_tournament(args.results, cfg, args.threads, progress=not args.no_progress, rows=args.rows)
+                from replication.run import resolve_device
+                tournament.run_tournament(args.results, cfg, args.threads, progress=not args.no_progress, rows=args.rows,
+                                          device=resolve_device(args.device))
         elif args.command == "scripted":
             from replication import tournament
             tournament.run_scripted_evaluation(args.results, cfg, args.threads, progress=not args.no_progress)

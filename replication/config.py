@@ -187,6 +187,10 @@ class BattleConfig:
     env_threads: int = positive(1, role="bookkeeping", since="2026-11-24")
     # evaluation rounds per seed pair, a multiple of 4 (side × group order)
     tournament_rounds: int = positive(52, role="tournament")
+    # rounds of a tournament pairing played at once, each model acting for all of them in one forward
+    # pass per step (experiments/battle.py `balanced_rounds`); the draws of an actor-critic's π then
+    # come in another order, so it is a tournament setting
+    tournament_batch: int = positive(1, role="tournament", since="2026-11-24")
     scripted_rounds: int = positive(8, role="scripted")  # rounds per model against each scripted team, a multiple of 4
     # actor-critics sample π (reference); Q-learners are greedy either way
     evaluation_policy: Literal["sample", "greedy"] = tagged("sample", role="evaluation")

@@ -38,34 +38,34 @@ def find_models(results: str | Path, cfg: SuiteConfig) -> dict:
 SCRIPTED_FILE = Path("runs", "battle", "scripted.csv")
 
 
-def load_models(results: str | Path, cfg: SuiteConfig) -> dict:
-    """Every trained model of the results folder, ready to play. They share one seeded acting stream
-    (an actor-critic samples π from it), used in a fixed order, so evaluations are reproducible."""
+def load_models(results: str | Path, cfg: SuiteConfig, device: str = "cpu") -> dict:
+    """Every trained model of the results folder, ready to play on `device`. They share one seeded
+    acting stream (an actor-critic samples π from it), used in a fixed order, so evaluations are reproducible."""
     paths = find_models(results, cfg)
     env = battle_experiments.make_env(cfg.battle, 0)
     policy_rng = np.random.default_rng([0, 6])
-    return {key: battle_experiments.load_model(path, key[0], cfg.battle, env, policy_rng) for key, path in paths.items()}
+    return {key: battle_experiments.load_model(path, key[0], cfg.battle, env, policy_rng, device) for key, path in paths.items()}
 
 
-def _evaluate(results, cfg: SuiteConfig, play, file: Path, threads: int, progress: bool) -> Path:
+def _evaluate(results, cfg: SuiteConfig, play, file: Path, threads: int, progress: bool, device: str = "cpu") -> Path:
     torch.set_num_threads(threads)
     out = Path(results) / file
-    io.write_csv(out, play(load_models(results, cfg), cfg.battle, seed=0, progress=progress))
+    io.write_csv(out, play(load_models(results, cfg, device), cfg.battle, seed=0, progress=progress))
     return out
 
 
 def run_tournament(results: str | Path, cfg: SuiteConfig, threads: int = 1, progress: bool = True,
-                   rows: str | None = None) -> Path:
+                   rows: str | None = None, device: str = "cpu") -> Path:
     """Fig. 8's cross-play of every trained model pair → runs/battle/tournament.csv; with `rows`, only
     the pairings that algorithm's models lead → runs/battle/tournament/rows_<algo>.csv (a part)."""
     if rows is None:
-        return _evaluate(results, cfg, battle_experiments.tournament, TOURNAMENT_FILE, threads, progress)
+        return _evaluate(results, cfg, battle_experiments.tournament, TOURNAMENT_FILE, threads, progress, device)
     if rows not in cfg.battle.algorithms:
         raise ConfigError(f"--rows: {rows!r} is not one of battle's algorithms ({', '.join(cfg.battle.algorithms)})")
 
     def part(models, battle, seed, progress):
         return battle_experiments.tournament(models, battle, seed, progress, row_algos=[rows])
-    return _evaluate(results, cfg, part, part_file(rows), threads, progress)
+    return _evaluate(results, cfg, part, part_file(rows), threads, progress, device)
 
 
 def merge_tournament(results: str | Path, cfg: SuiteConfig) -> Path:

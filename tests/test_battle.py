@@ -521,6 +521,43 @@ def test_tournament_in_parts_is_the_whole_tournament_to_the_byte(tmp_path):
     assert (tmp_path / TOURNAMENT_FILE).read_bytes() == (tmp_path / "whole.csv").read_bytes()
 
 
+def test_a_batched_tournament_plays_the_same_schedule_in_fewer_forward_passes(monkeypatch):
+    """Untrained IL and AC models, one seed each, 8 rounds of 10 steps per pairing on SMALL's map: 4
+    pairings, 32 rounds. With `tournament_batch: 4` each pairing's 8 rounds are played 4 at a time,
+    each model acting for all of its environments in one forward pass per step: the same rounds,
+    groups and sides in the same order, and the maps' seeds drawn in the same order, so the greedy
+    IL-against-IL pairing's kills and rewards are those of the rounds played one by one (a flip would
+    need two Q-values within float noise of each other). Per step a model's forward passes fall from one
+    per round to one per batch (a model playing both groups of a round, its pairing against itself,
+    one per group). Played again, the batched tournament is the same to the byte (AC's π draws come
+    from its pairing's stream in a fixed order)."""
+    from replication.algorithms.battle.il import BattleIndependentDQN
+    from replication.algorithms.battle.ac import IndependentAC
+    cfg = BattleConfig(**{**SMALL.__dict__, "max_steps": 10, "tournament_rounds": 8, "evaluation_policy": "sample"})
+    env = battle_experiments.make_env(cfg, 0)
+
+    def models():
+        rng = np.random.default_rng(0)
+        torch.manual_seed(0)
+        return {(algo, 0): battle_experiments.make_learner(algo, env, cfg, rng, "cpu") for algo in ("ac", "il")}
+
+    passes = []
+    for cls in (BattleIndependentDQN, IndependentAC):
+        real = cls.policy_outputs
+        monkeypatch.setattr(cls, "policy_outputs", lambda self, *args, real=real: passes.append(1) or real(self, *args))
+    one_by_one = battle_experiments.tournament(models(), cfg, progress=False)
+    single = len(passes)
+    batched_cfg = BattleConfig(**{**cfg.__dict__, "tournament_batch": 4})
+    batched = battle_experiments.tournament(models(), batched_cfg, progress=False)
+    assert len(passes) - single < single / 2
+    assert len(batched) == len(one_by_one) == 32
+    schedule = ["row_algo", "col_algo", "round", "row_group", "row_side"]
+    assert batched[schedule].equals(one_by_one[schedule])
+    il_vs_il = (batched["row_algo"] == "il") & (batched["col_algo"] == "il")
+    assert batched[il_vs_il].equals(one_by_one[il_vs_il])
+    assert batched.equals(battle_experiments.tournament(models(), batched_cfg, progress=False))
+
+
 def test_tournament_rounds_must_balance_side_and_group():
     with pytest.raises(ConfigError, match="tournament_rounds: must be a multiple of 4"):
         BattleConfig(tournament_rounds=6).check("battle")

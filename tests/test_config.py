@@ -101,6 +101,17 @@ def test_cli_rejects_bad_arguments_before_work(tmp_path, args, message):
     assert not out.exists()
 
 
+@pytest.mark.skipif(__import__("torch").cuda.is_available(), reason="a GPU is visible here")
+@pytest.mark.parametrize("command", [["run", "--task", "battle", "--algo", "mfq", "--seed", "0", "--out", "out"],
+                                     ["tournament", "--rows", "mfq", "--results", "results"]])
+def test_cuda_without_a_gpu_is_a_one_line_error(tmp_path, command):
+    """Training and the tournament: `--device cuda` where torch sees no GPU stops before any work."""
+    proc = _cli(*command, "--config", str(SMOKE), "--device", "cuda", cwd=tmp_path)
+    assert proc.returncode == 2
+    assert "--device: cuda was asked for but torch sees no GPU" in proc.stderr and proc.stderr.count("\n") == 1
+    assert not any(tmp_path.iterdir())
+
+
 def test_cli_usage_error_is_one_line(tmp_path):
     proc = _cli("run", "--task", "ising", cwd=tmp_path)
     assert proc.returncode == 2 and proc.stderr.count("\n") == 1 and "required" in proc.stderr

@@ -74,12 +74,19 @@ def test_battle_jobs_of_seeds_trained_together_cost_by_hand():
 def test_the_battle_study_estimate_by_hand():
     """MF-Q and IL, 3 seeds one per job, 1 000 rounds at 3 s and 1 s a round: 3 × 1 000 × (3 + 1)
     = 12 000 s = 3.3 CPU-hours; on a 16-core node 3.33 / 16 = 0.21 h, below the longest job (an
-    MF-Q run, 3 000 s), so about 50 min."""
+    MF-Q run, 3 000 s), so about 50 min. With the bench's CUDA rows, the GPU node's hours too."""
     cfg = resolve({"scale": "paper", "battle": {"algorithms": ["mfq", "il"], "seeds": [0, 1, 2], "rounds": 1000}})
     bench = _bench([("mfq", "round_seconds", 3.0), ("il", "round_seconds", 1.0)])
     assert cost.study_estimate("battle", cfg, bench) == (
         "battle at this scale: 3.3 CPU-hours, about 50 min on one 16-core node (6 battle runs (mfq, il; 3 seeds × "
         "1000 rounds); from battle.csv)")
+    # a GPU bench (rows with device cuda) of 0.3 s and 0.1 s a round: 3 × 1 000 × 0.4 = 1 200 s = 20 min, summed
+    gpu = _bench([("mfq", "round_seconds", 0.3), ("il", "round_seconds", 0.1)]).assign(device="cuda")
+    assert cost.study_estimate("battle", cfg, gpu).startswith(
+        "battle at this scale: about 20 min on one GPU node, its jobs one after another; ")
+    assert cost.study_estimate("battle", cfg, pd.concat([bench, gpu])) == (
+        "battle at this scale: 3.3 CPU-hours, about 50 min on one 16-core node, about 20 min on one GPU node, its "
+        "jobs one after another (6 battle runs (mfq, il; 3 seeds × 1000 rounds); from battle.csv)")
 
 
 def test_paper_b_run_cost_counts_its_evaluation_episodes_and_names_a_missing_row():

@@ -52,13 +52,16 @@ def test_paper_scale_plans(repo_copy):
 
 def test_the_gpu_overlay_plans_stacked_battle_jobs_on_cuda(repo_copy):
     """paper.yaml with gpu.yaml over it: battle's five algorithms train five seeds per job (5 jobs, not
-    25), each with --device cuda and asking for a GPU, and nothing else of the paper scale changes."""
+    25), each with --device cuda and asking for a GPU, the tournament's five parts too, and nothing
+    else of the paper scale changes."""
     runs, rules, out = _planned(repo_copy, ("workflow/config/paper.yaml", "workflow/config/gpu.yaml"), ("-p",))
     counts = dict(re.findall(r"^(\S+)\s+(\d+)$", out, re.M))
     assert counts["battle_train_seeds_0_1_2_3_4"] == "5" and "battle_train_seeds_0" not in counts
     commands = [line for line in out.splitlines() if "replication run --task battle" in line]
     assert len(commands) == 5 and all("--device cuda" in line and "--seed 0 1 2 3 4" in line for line in commands)
-    assert out.count("gpu=1") == 5
+    tournament = [line for line in out.splitlines() if "replication tournament --rows" in line]
+    assert len(tournament) == 5 and all("--device cuda" in line for line in tournament)
+    assert out.count("gpu=1") == 5 + 5
     assert counts["ising_run"] == "30" and "pursuit/ped_dqn/seed0" in runs
 
 

@@ -170,16 +170,18 @@ def study_estimate(task: str, cfg: SuiteConfig, bench: pd.DataFrame, node_cores:
     """One line: every learner of `task` but the null model (it takes no gradient step for the
     bench to time) over the config's seeds, grouped as its `seeds_per_job` says, costed from `bench`:
     CPU-hours and the wall time on a node of `node_cores` cores (CPU-hours ÷ cores, but never below
-    the longest job)."""
+    the longest job), and from the bench's CUDA rows, the hours on one GPU node (the jobs' times summed)."""
     from replication.registry import SEMI_COOPERATIVE
     algos = [algo for algo in getattr(cfg, task).algorithms if algo != SEMI_COOPERATIVE.null]
     jobs = claim_jobs(task, algos, False, cfg)
     found = jobs_cost(jobs, cfg, bench)
+    gpu = ("" if np.isnan(found["cost_gpu_node_hours"])
+           else f"about {format_hours(found['cost_gpu_node_hours'])} on one GPU node, its jobs one after another")
     if np.isnan(found["cost_cpu_hours"]):
-        return f"{task} at this scale: {found['cost_basis']}"
+        return f"{task} at this scale: {gpu + '; ' if gpu else ''}{found['cost_basis']}"
     node = max(found["cost_cpu_hours"] / node_cores, found["cost_cluster_hours"])
     return (f"{task} at this scale: {found['cost_cpu_hours']:.1f} CPU-hours, about {format_hours(node)} on one "
-            f"{node_cores}-core node ({found['cost_basis']})")
+            f"{node_cores}-core node{', ' + gpu if gpu else ''} ({found['cost_basis']})")
 
 
 def format_hours(hours: float) -> str:

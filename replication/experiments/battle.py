@@ -375,24 +375,64 @@ ROW_GROUP = (0, 0, 1, 1)
 ROW_LEFT = (True, False, True, False)
 
 
-def balanced_rounds(row_model, col_model, cfg: BattleConfig, env: Battle, rng: np.random.Generator, rounds: int,
-                    epsilon) -> list[dict]:
+def balanced_rounds(row_model, col_model, cfg: BattleConfig, env: Battle | list[Battle], rng: np.random.Generator,
+                    rounds: int, epsilon, pool: Executor | None = None) -> list[dict]:
     """`rounds` rounds of the row model against the column model, round k with the row model in group
-    ROW_GROUP[k % 4] and on the left when ROW_LEFT[k % 4]: each side × group order equally often."""
+    ROW_GROUP[k % 4] and on the left when ROW_LEFT[k % 4]: each side × group order equally often.
+    Given several environments, as many rounds are played at once (`battle.tournament_batch`), each
+    model acting for all of them in one forward pass per step (`BatchedActing`); the maps' seeds are
+    drawn from `rng` in round order either way."""
+    envs = env if isinstance(env, list) else [env]
     records = []
-    for k in range(rounds):
-        env.env.set_seed(int(rng.integers(2**31)))
-        row, col = ROW_GROUP[k % 4], 1 - ROW_GROUP[k % 4]
-        sides = [None, None]
-        sides[row], sides[col] = row_model, col_model
-        result = play_round(env, sides, (epsilon, epsilon), cfg, left_team=row if ROW_LEFT[k % 4] else col)
-        records.append({"round": k, "row_group": row, "row_side": "left" if ROW_LEFT[k % 4] else "right",
-                        "row_kills": result["kills"][row], "col_kills": result["kills"][col],
-                        "row_kills_reference": result["kills_reference"][row],
-                        "col_kills_reference": result["kills_reference"][col],
-                        "row_total_reward": result["total_reward"][row], "col_total_reward": result["total_reward"][col],
-                        "win_rule": cfg.evaluation_win_rule})
+    for start in range(0, rounds, len(envs)):
+        batch = list(range(start, min(start + len(envs), rounds)))
+        sides, left_teams = [], []
+        for game_env, k in zip(envs, batch):
+            game_env.env.set_seed(int(rng.integers(2**31)))
+            row, col = ROW_GROUP[k % 4], 1 - ROW_GROUP[k % 4]
+            pair = [None, None]
+            pair[row], pair[col] = row_model, col_model
+            sides.append(pair)
+            left_teams.append(row if ROW_LEFT[k % 4] else col)
+        if len(envs) == 1:
+            results = [play_round(envs[0], sides[0], (epsilon, epsilon), cfg, left_team=left_teams[0])]
+        else:
+            actors = tuple(BatchedActing([pair[group] for pair in sides]) for group in (0, 1))
+            results = play_rounds(envs[:len(batch)], sides, [(epsilon, epsilon)] * len(batch), cfg, left_teams=left_teams,
+                                  pool=pool, actors=actors)
+        for k, result in zip(batch, results):
+            row, col = ROW_GROUP[k % 4], 1 - ROW_GROUP[k % 4]
+            records.append({"round": k, "row_group": row, "row_side": "left" if ROW_LEFT[k % 4] else "right",
+                            "row_kills": result["kills"][row], "col_kills": result["kills"][col],
+                            "row_kills_reference": result["kills_reference"][row],
+                            "col_kills_reference": result["kills_reference"][col],
+                            "row_total_reward": result["total_reward"][row], "col_total_reward": result["total_reward"][col],
+                            "win_rule": cfg.evaluation_win_rule})
     return records
+
+
+class BatchedActing:
+    """One group's acting in several environments at once, when the same few models play in all of
+    them (a tournament pairing's rounds): each distinct model runs one forward pass over its
+    environments' observations, joined along the agent axis, and each environment gets its rows."""
+
+    def __init__(self, models: list):
+        self.models = models   # per environment, the model playing this group there
+
+    @torch.no_grad()
+    def outputs(self, observations: list) -> list:
+        """Each environment's policy outputs for its (view, features, mean action), or None where its
+        round is over (the `StackedActing` interface)."""
+        outputs = [None] * len(observations)
+        for model in {id(model): model for model in self.models}.values():
+            mine = [k for k, (other, obs) in enumerate(zip(self.models, observations)) if other is model and obs is not None]
+            if not mine:
+                continue
+            joined = model.policy_outputs(*(np.concatenate([observations[k][i] for k in mine]) for i in range(3)))
+            sizes = [len(observations[k][0]) for k in mine]
+            for k, part in zip(mine, joined.split(sizes)):
+                outputs[k] = part
+        return outputs
 
 
 def evaluation_epsilon(cfg: BattleConfig):
@@ -413,20 +453,22 @@ def tournament(models: dict, cfg: BattleConfig, seed: int = 0, progress: bool = 
     of pairings (the maps' seeds, and π's draws for both models), so the tournament can be played
     in parts: `row_algos` plays only the pairings whose row model is one of them, and the parts,
     concatenated in row-algorithm order, are the whole tournament to the byte."""
-    env = make_env(cfg, seed)
+    envs = [make_env(cfg, seed) for _ in range(min(cfg.tournament_batch, cfg.tournament_rounds))]
     records = []
     pairs = list(enumerate(seed_pairs(sorted(models))))
     if row_algos is not None:
         pairs = [(index, (row_key, col_key)) for index, (row_key, col_key) in pairs if row_key[0] in row_algos]
-    for index, (row_key, col_key) in tqdm(pairs, desc="tournament", disable=not progress):
-        policy_rng = np.random.default_rng([seed, 6, index])    # π's draws of both models in this pairing
-        for model in (models[row_key], models[col_key]):
-            if hasattr(model, "rng"):
-                model.rng = policy_rng
-        for record in balanced_rounds(models[row_key], models[col_key], cfg, env, np.random.default_rng([seed, 5, index]),
-                                      cfg.tournament_rounds, evaluation_epsilon(cfg)):
-            records.append({"row_algo": row_key[0], "row_seed": row_key[1], "col_algo": col_key[0],
-                            "col_seed": col_key[1], **record})
+    threads = min(cfg.env_threads, len(envs))
+    with ThreadPoolExecutor(threads) if threads > 1 else contextlib.nullcontext() as pool:
+        for index, (row_key, col_key) in tqdm(pairs, desc="tournament", disable=not progress):
+            policy_rng = np.random.default_rng([seed, 6, index])    # π's draws of both models in this pairing
+            for model in (models[row_key], models[col_key]):
+                if hasattr(model, "rng"):
+                    model.rng = policy_rng
+            for record in balanced_rounds(models[row_key], models[col_key], cfg, envs, np.random.default_rng([seed, 5, index]),
+                                          cfg.tournament_rounds, evaluation_epsilon(cfg), pool):
+                records.append({"row_algo": row_key[0], "row_seed": row_key[1], "col_algo": col_key[0],
+                                "col_seed": col_key[1], **record})
     return pd.DataFrame(records)
 
 

@@ -71,14 +71,16 @@ rule battle_tournament_rows:
     resources:
         mem_mb=CFG.resources.battle_tournament.mem_mb,
         runtime=CFG.resources.battle_tournament.runtime,
+        gpu=CFG.resources.battle_tournament.gpus,
         slurm_extra=CFG.resources.battle_tournament.slurm_extra,
     params:
         settings=EVALUATION_SETTINGS["tournament"],
         config=CLI_CONFIG,
         results=results_folder(3),
+        device="cuda" if CFG.resources.battle_tournament.gpus else "cpu",
     shell:
         "python -m replication tournament --rows {wildcards.algo} --results {params.results} {params.config} "
-        "--threads {threads} > {log} 2>&1"
+        "--threads {threads} --device {params.device} > {log} 2>&1"
 
 
 localrules:
