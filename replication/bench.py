@@ -129,19 +129,25 @@ def seed_rounds(algo: str, cfg: BattleConfig, seeds: int, device: str, **setting
         return float(pd.read_csv(outs[0] / battle_experiments.TIMING)["seconds"].iloc[1]) / seeds
 
 
+def _learners_and_batch(algo: str, cfg: BattleConfig, seeds: int, device: str) -> tuple[list, dict]:
+    """`seeds` fresh learners of `algo` and one training batch of random observations (batch_size rows)."""
+    env = battle_experiments.make_env(cfg, 0)
+    rng = np.random.default_rng(0)
+    learners = [battle_experiments.make_learner(algo, env, cfg, np.random.default_rng(k), device) for k in range(seeds)]
+    n, batch = cfg.batch_size, {}
+    for key, shape in (("view", env.view_shape), ("features", (env.feature_size,)), ("mean_action", (N_ACTIONS,))):
+        batch[key] = batch[f"next_{key}"] = torch.as_tensor(rng.random((n, *shape), np.float32), device=device)
+    batch.update(action=rng.integers(0, N_ACTIONS, n), reward=rng.normal(size=n).astype(np.float32),
+                 terminal=np.zeros(n, np.float32), reference_mask=np.ones(n, np.float32))
+    return learners, batch
+
+
 def stacked_steps(algo: str, cfg: BattleConfig, seeds: int, device: str, repeats: int = 5) -> tuple[float, float]:
     """Seconds per gradient step of `seeds` seeds: their TD updates stacked as one
     (`battle.stacked_update`, algorithms/battle/stacked.py) and one after another; each seed on a
     batch of random observations (only the arithmetic is timed)."""
     from replication.algorithms.battle.stacked import StackedQUpdate
-    env = battle_experiments.make_env(cfg, 0)
-    rng = np.random.default_rng(0)
-    learners = [battle_experiments.make_learner(algo, env, cfg, np.random.default_rng(k), device) for k in range(seeds)]
-    n, b = cfg.batch_size, {}
-    for key, shape in (("view", env.view_shape), ("features", (env.feature_size,)), ("mean_action", (N_ACTIONS,))):
-        b[key] = b[f"next_{key}"] = torch.as_tensor(rng.random((n, *shape), np.float32), device=device)
-    b.update(action=rng.integers(0, N_ACTIONS, n), reward=rng.normal(size=n).astype(np.float32),
-             terminal=np.zeros(n, np.float32), reference_mask=np.ones(n, np.float32))
+    learners, b = _learners_and_batch(algo, cfg, seeds, device)
     stacked = StackedQUpdate(learners)
     stacked.step([b] * seeds, [True] * seeds)   # warm-up
     one_by_one = _timed(lambda: [[learner.gradient_step(b) for learner in learners] for _ in range(repeats)]) / repeats
@@ -160,14 +166,7 @@ def captured_floor(algo: str, cfg: BattleConfig, seeds: int, device: str, repeat
     """The CUDA-graph floor of one stacked gradient step of `seeds` seeds: seconds per replay of the
     captured step (`stacked.capture`), batch copied in; NaN where capture falls back to eager steps."""
     from replication.algorithms.battle.stacked import CapturedStep, StackedQUpdate, capture
-    env = battle_experiments.make_env(cfg, 0)
-    rng = np.random.default_rng(0)
-    learners = [battle_experiments.make_learner(algo, env, cfg, np.random.default_rng(k), device) for k in range(seeds)]
-    n, b = cfg.batch_size, {}
-    for key, shape in (("view", env.view_shape), ("features", (env.feature_size,)), ("mean_action", (N_ACTIONS,))):
-        b[key] = b[f"next_{key}"] = torch.as_tensor(rng.random((n, *shape), np.float32), device=device)
-    b.update(action=rng.integers(0, N_ACTIONS, n), reward=rng.normal(size=n).astype(np.float32),
-             terminal=np.zeros(n, np.float32), reference_mask=np.ones(n, np.float32))
+    learners, b = _learners_and_batch(algo, cfg, seeds, device)
     stepper = capture(StackedQUpdate(learners), [b] * seeds)
     if not isinstance(stepper, CapturedStep):
         return float("nan")

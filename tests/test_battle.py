@@ -358,7 +358,7 @@ def test_training_updates_the_opponent_after_won_rounds_only(tmp_path, monkeypat
     outcomes = iter([(10.0, 5.0), (1.0, 2.0), (3.0, 3.0)])
     seen = []
 
-    def scripted(envs, sides, epsilons, cfg, learn=False, left_teams=None):
+    def scripted(envs, sides, epsilons, cfg, learn=False, left_teams=None, **_):
         seen.append([{k: v.detach().clone() for k, v in sides[0][1].net.state_dict().items()}])
         return [_scripted_result(*next(outcomes))]
 

@@ -307,6 +307,25 @@ def _random_round(learner, data: np.random.Generator, agents: int, steps: int):
     learner.end_round(ids[1:], *(_obs(agents - 1)))
 
 
+def _two_seeds_two_rounds(make, stacked_rounds, data_seed: int):
+    """Seeds 0 and 1 (`make(seed)` under torch.manual_seed(seed)) and copies of them that train alone,
+    over two rounds: each seed stores a random round (3 agents, seed 0 for 4 steps, seed 1 for 8), then
+    the group trains through `stacked_rounds` and each copy alone. Yields (round, group, alone,
+    stacked stats, stats alone) after each round."""
+    group = []
+    for seed in (0, 1):
+        torch.manual_seed(seed)
+        group.append(make(seed))
+    alone = [copy.deepcopy(learner) for learner in group]
+    for round_ in range(2):
+        for learners in (group, alone):
+            data = np.random.default_rng(data_seed + round_)
+            for learner, steps in zip(learners, (4, 8)):
+                _random_round(learner, data, 3, steps)
+        stats = stacked_rounds(group)
+        yield round_, group, alone, stats, [learner.train_round() for learner in alone]
+
+
 @pytest.mark.parametrize("cls,algo,q_target", [(BattleIndependentDQN, "il", "paper"), (BattleMeanFieldDQN, "mfq", "paper"),
                                                (BattleMeanFieldDQN, "mfq", "double_q")])
 def test_a_stacked_round_equals_each_seed_alone(cls, algo, q_target):
@@ -320,20 +339,10 @@ def test_a_stacked_round_equals_each_seed_alone(cls, algo, q_target):
     it for round 2 (fails before it existed)."""
     from replication.algorithms.battle.stacked import StackedRounds, stackable
     cfg = _cfg(algo, batch_size=8, train_ratio=2.0, q_target=q_target)
-    group = []
-    for seed in (0, 1):
-        torch.manual_seed(seed)
-        group.append(cls(VIEW, 1, 2, 4, cfg, np.random.default_rng(seed), "cpu"))
-    alone = [copy.deepcopy(learner) for learner in group]
     stacked_rounds, updates = StackedRounds(), []
-    for round_ in range(2):
-        for learners in (group, alone):
-            data = np.random.default_rng(10 + round_)
-            for learner, steps in zip(learners, (4, 8)):
-                _random_round(learner, data, 3, steps)
-        stats = stacked_rounds(group)
+    make = lambda seed: cls(VIEW, 1, 2, 4, cfg, np.random.default_rng(seed), "cpu")   # noqa: E731
+    for round_, group, alone, stats, expected in _two_seeds_two_rounds(make, stacked_rounds, data_seed=10):
         updates.append(stacked_rounds.update)
-        expected = [learner.train_round() for learner in alone]
         for ours, theirs, got, want, steps in zip(group, alone, stats, expected, (3, 6)):
             assert got["gradient_steps"] == want["gradient_steps"] == steps
             assert got["loss"] == pytest.approx(want["loss"], rel=1e-5) and got["mean_q"] == pytest.approx(want["mean_q"], rel=1e-5, abs=1e-7)
@@ -365,21 +374,10 @@ def test_a_stacked_actor_critic_round_equals_each_seed_alone(cls, algo, critic):
     the actor-critics were stacked.)"""
     from replication.algorithms.battle.stacked import StackedACUpdate, StackedRounds, stackable
     overrides = {} if critic is None else {"critic": critic}
-    group = []
-    for seed in (0, 1):
-        torch.manual_seed(seed)
-        group.append(cls(VIEW, 1, 2, 4, _cfg(algo, **overrides), np.random.default_rng(seed), "cpu", rows_per_round=26))
-    alone = [copy.deepcopy(learner) for learner in group]
-    assert stackable(group)
     stacked_rounds = StackedRounds()
-    for round_ in range(2):
-        for learners in (group, alone):
-            data = np.random.default_rng(20 + round_)
-            for learner, steps in zip(learners, (4, 8)):
-                _random_round(learner, data, 3, steps)
-        stats = stacked_rounds(group)
-        assert isinstance(stacked_rounds.update, StackedACUpdate)
-        expected = [learner.train_round() for learner in alone]
+    make = lambda seed: cls(VIEW, 1, 2, 4, _cfg(algo, **overrides), np.random.default_rng(seed), "cpu", rows_per_round=26)  # noqa: E731
+    for round_, group, alone, stats, expected in _two_seeds_two_rounds(make, stacked_rounds, data_seed=20):
+        assert stackable(group) and isinstance(stacked_rounds.update, StackedACUpdate)
         for ours, theirs, got, want in zip(group, alone, stats, expected):
             assert got["gradient_steps"] == want["gradient_steps"] == 1
             for key in ("loss", "mean_q", "entropy"):

@@ -160,11 +160,12 @@ def play_rounds(envs: list[Battle], sides: list, epsilons: list, cfg: BattleConf
     environment's groups act, then every environment steps, until each round is over. Each
     environment has sides, epsilons and a left team of its own, and nothing passes between them:
     a round's result is the same played alone or beside others (tested), so K seeds' rounds can
-    share one process (and one step's acting could serve them all in one batched pass). With a
-    thread `pool` (`battle.env_threads`), the environments' observations and engine steps run in
-    it, side by side; the learners act and store in the calling thread, in environment order, so
-    the results are the same to the byte (tested). With `actors` (per group, the environments' learners'
-    networks stacked: `stacked.StackedActing`), one forward pass per group serves every environment."""
+    share one process. With a thread `pool` (`battle.env_threads`), the environments' observations
+    and engine steps run in it, side by side; the learners act and store in the calling thread, in
+    environment order, so the results are the same to the byte (tested). With `actors` (per group,
+    an object whose `outputs` gives every environment's policy outputs from one forward pass: the
+    seeds' networks stacked, `stacked.StackedActing`, or a pairing's models over its rounds,
+    `BatchedActing`), each group's acting is one pass for all environments."""
     left_teams = left_teams or [0] * len(envs)
     rounds = [RoundInPlay(env, pair, eps, cfg, left) for env, pair, eps, left in zip(envs, sides, epsilons, left_teams)]
 

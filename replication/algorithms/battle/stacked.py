@@ -67,6 +67,14 @@ def _load(stacked: dict, modules: list[torch.nn.Module]) -> None:
             stacked[name][k].copy_(p)
 
 
+@torch.no_grad()
+def _write_back(stacked: dict, modules: list[torch.nn.Module]) -> None:
+    """Each module's slice of `stacked` back into its parameters (`_load` undone)."""
+    for k, module in enumerate(modules):
+        for name, p in module.named_parameters():
+            p.copy_(stacked[name][k])
+
+
 class StackedAdam:
     """K seeds' copies of a network (`modules`) and their torch Adams, as stacked tensors: one Adam
     step over the active seeds' slices, each with its own step count (torch.optim.Adam's update,
@@ -128,10 +136,9 @@ class StackedAdam:
     @torch.no_grad()
     def write_back(self) -> None:
         """Each seed's slice back into its network and its Adam (moments and step count)."""
+        _write_back(self.params, self.modules)
         for k, (module, optimizer) in enumerate(zip(self.modules, self.optimizers)):
             params = dict(module.named_parameters())
-            for name in self.names:
-                params[name].copy_(self.params[name][k])
             if self.steps[k] > 0:
                 for name in self.names:
                     optimizer.state[params[name]] = {
@@ -202,9 +209,7 @@ class StackedQUpdate:
     def write_back(self) -> None:
         """Each seed's slice back into its networks and its Adam (moments and step count)."""
         self.adam.write_back()
-        for k, learner in enumerate(self.learners):
-            for name, p in learner.q_target.named_parameters():
-                p.copy_(self.target[name][k])
+        _write_back(self.target, [learner.q_target for learner in self.learners])
 
     def train_rounds(self, stepper=None) -> tuple[list[dict], object]:
         """Every learner's round of TD updates (as `train_round` gives it alone), stacked. Each seed's
