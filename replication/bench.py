@@ -3,8 +3,12 @@
 Battle: env-only steps/s with random actions; acting steps/s with both teams' networks and no
 training, against its floor (env step + one batched forward per team); seconds per training round
 for each algorithm, against its gradient floor (the same number of gradient steps on one fixed
-batch, nothing else); gradient samples/s; and seconds per seed-round with 1 and 5 seeds trained side
-by side in one process (`experiments/battle.py` `train_seeds`: the second round of a two-round run).
+batch, nothing else); gradient samples/s; seconds per seed-round with 1 and 5 seeds trained side
+by side in one process (`experiments/battle.py` `train_seeds`: the second round of a two-round run),
+and with 5 with their environments in threads (`battle.env_threads`) and with their updates and
+acting stacked (`battle.stacked_update`); seconds per tournament round played one at a time and 4
+at once (`battle.tournament_batch`); for IL and MF-Q, one gradient step stacked and seed by seed
+and, on a CUDA device, its CUDA-graph floor.
 
 Paper B's tasks (pursuit, resource sharing, ...): env-only steps/s with random actions; for each
 learner, training steps/s (act, store, reshape, one gradient step per env step: the author code's
@@ -174,6 +178,21 @@ def captured_floor(algo: str, cfg: BattleConfig, seeds: int, device: str, repeat
     return _timed(lambda: [_synchronised(stepper.step([b] * seeds, [True] * seeds)) for _ in range(repeats)]) / repeats
 
 
+TOURNAMENT_BATCHES = (1, 4)   # rounds of a pairing played at once (battle.tournament_batch) the bench times
+
+
+def tournament_round_seconds(algo: str, cfg: BattleConfig, batch: int, device: str, rounds: int = 4) -> float:
+    """Seconds per tournament round of an untrained model of `algo` against itself (`balanced_rounds`,
+    evaluation policy as configured), `batch` rounds of the pairing at once."""
+    import dataclasses
+    env = battle_experiments.make_env(cfg, 0)
+    model = battle_experiments.make_learner(algo, env, cfg, np.random.default_rng(0), device)
+    batched = dataclasses.replace(cfg, tournament_batch=batch)
+    envs = [battle_experiments.make_env(cfg, 0) for _ in range(batch)]
+    return _timed(lambda: battle_experiments.balanced_rounds(model, model, batched, envs, np.random.default_rng(0), rounds,
+                                                             battle_experiments.evaluation_epsilon(cfg))) / rounds
+
+
 def paper_settings() -> SuiteConfig:
     """The papers' settings the bench measures: the config's defaults, which equal
     workflow/config/paper.yaml but for the scheduler's resources (tests/test_config.py checks it)."""
@@ -202,6 +221,8 @@ def bench_battle(out: str | Path, threads: int = 1, device: str = "cpu", rounds:
         rows += [{"measure": f"seed_rounds_per_second_{k}", "algo": algo, "value": 1 / v} for k, v in grouped.items()]
         rows += [{"measure": f"group_speedup_{k}", "algo": algo, "value": grouped["k1"] / v}
                  for k, v in grouped.items() if k != "k1"]
+        rows += [{"measure": f"tournament_round_seconds_batch{b}", "algo": algo,
+                  "value": tournament_round_seconds(algo, cfg, b, device)} for b in TOURNAMENT_BATCHES]
         if algo in ("il", "mfq"):   # the Q-learners' step, stacked or seed by seed, and its CUDA-graph floor
             for k in GROUP_SIZES:
                 together, one_by_one = stacked_steps(algo, cfg, k, device)
