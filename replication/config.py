@@ -137,7 +137,7 @@ class GaussianSqueezeConfig:
 
 Q_LEARNERS = ("il", "mfq", "ped_dqn")   # battle's Q-learning family (IL's update, MF-Q's and PED-DQN's build on it)
 ACTOR_CRITICS = ("ac", "mfac")
-STACKABLE = ("il", "mfq", "ac", "mfac")   # battle learners whose seeds' updates `stacked_update` makes as one
+STACKABLE = ("il", "mfq", "ac", "mfac", "ped_dqn")   # battle learners whose seeds `stacked_update` computes as one
 
 
 @dataclass(frozen=True)
@@ -178,8 +178,8 @@ class BattleConfig:
     # seeds of an algorithm trained side by side in one job (experiments/battle.py `train_seeds`); a
     # seed's results are its run alone's to the byte, so this is bookkeeping, not a run's setting
     seeds_per_job: int = positive(1, role="bookkeeping")
-    # the round updates of a job's seeds as one vmapped step (algorithms/battle/stacked.py; IL, MF-Q,
-    # AC, MF-AC), for a GPU: a seed then follows its run alone to float tolerance only, so the job's
+    # the round updates and acting of a job's seeds as one vmapped pass (algorithms/battle/stacked.py;
+    # every battle learner), for a GPU: a seed then follows its run alone to float tolerance only, so the job's
     # seeds enter its settings hash (workflow/rules/common.smk `battle_settings`); slower on CPU (README)
     stacked_update: bool = tagged(False, only=STACKABLE, since="2026-11-24")
     # threads that observe and step a job's seeds' environments side by side (experiments/battle.py

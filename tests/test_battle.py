@@ -196,10 +196,11 @@ def test_seeds_trained_together_equal_their_runs_alone(tmp_path, monkeypatch, al
     assert not together[0].equals(together[1])   # the two seeds did play different rounds
 
 
-@pytest.mark.parametrize("algo", ["mfq", "ac"])
+@pytest.mark.parametrize("algo", ["mfq", "ac", "ped_dqn"])
 def test_stacked_updates_follow_each_seeds_run_alone_to_float_tolerance(tmp_path, monkeypatch, algo):
-    """With `battle.stacked_update` the updates of MF-Q's (TD steps) or AC's (one on-policy update) seeds 0
-    and 1 are made as one vmapped step per round (algorithms/battle/stacked.py). Round 1 is played on identical weights, so its outcome
+    """With `battle.stacked_update` the updates of MF-Q's (TD steps), AC's (one on-policy update) or
+    PED-DQN's (two networks' TD steps) seeds 0 and 1 are made as one vmapped step per round, and their
+    acting as one pass per group (algorithms/battle/stacked.py). Round 1 is played on identical weights, so its outcome
     (rewards, kills, survivors, sides) is each seed's run alone's exactly, and its loss and mean Q agree
     to 0.1% (later rounds act on weights that differ by float noise). Every weight after the 2 rounds lies within 2 learning rates per gradient step of the run
     alone's: Adam moves an element by about the learning rate whatever its gradient's size, so where

@@ -327,16 +327,19 @@ def _two_seeds_two_rounds(make, stacked_rounds, data_seed: int):
 
 
 @pytest.mark.parametrize("cls,algo,q_target", [(BattleIndependentDQN, "il", "paper"), (BattleMeanFieldDQN, "mfq", "paper"),
-                                               (BattleMeanFieldDQN, "mfq", "double_q")])
+                                               (BattleMeanFieldDQN, "mfq", "double_q"),
+                                               (BattlePeerEvaluationDualDQN, "ped_dqn", "paper")])
 def test_a_stacked_round_equals_each_seed_alone(cls, algo, q_target):
     """Two seeds of a learner (batch 8, train_ratio 2) with their own rings and streams: seed 0 stores
     3 agents × 4 steps = 12 rows (+2 final) and so takes ⌈2·12/8⌉ = 3 gradient steps, seed 1 stores
     3 × 8 = 24 and takes 6. Their rounds stacked (one vmapped step for both while both have steps,
     seed 1 alone for its last 3) give each seed the weights, target weights, Adam moments and step
     count, loss, mean Q and stream position of its round alone, to float tolerance; a second round
-    continues from the first's Adam moments. PED-DQN (which also trains a mission network) and a
-    single seed are not stacked. The job's `StackedRounds` builds its stacked update once and reloads
-    it for round 2 (fails before it existed)."""
+    continues from the first's Adam moments. PED-DQN's round stacks its action network's steps, then
+    its mission network's (mission_train_ratio 2: the same 3 and 6 steps), each seed drawing both
+    networks' batches from its one stream in the order alone draws them. A single seed is not stacked.
+    The job's `StackedRounds` builds its stacked update once and reloads it for round 2 (fails before
+    it existed; PED-DQN's fails before it was stacked)."""
     from replication.algorithms.battle.stacked import StackedRounds, stackable
     cfg = _cfg(algo, batch_size=8, train_ratio=2.0, q_target=q_target)
     stacked_rounds, updates = StackedRounds(), []
@@ -346,21 +349,20 @@ def test_a_stacked_round_equals_each_seed_alone(cls, algo, q_target):
         for ours, theirs, got, want, steps in zip(group, alone, stats, expected, (3, 6)):
             assert got["gradient_steps"] == want["gradient_steps"] == steps
             assert got["loss"] == pytest.approx(want["loss"], rel=1e-5) and got["mean_q"] == pytest.approx(want["mean_q"], rel=1e-5, abs=1e-7)
-            for net in ("q", "q_target"):
-                for a, b in zip(getattr(ours, net).parameters(), getattr(theirs, net).parameters()):
+            for net in ours.networks():   # q, q_target (and PED-DQN's mission, mission_target)
+                for a, b in zip(ours.networks()[net].parameters(), theirs.networks()[net].parameters()):
                     torch.testing.assert_close(a, b, rtol=1e-5, atol=1e-6)
-            for a, b in zip(ours.q.parameters(), theirs.q.parameters()):
-                mine, ref = ours.optimizer.state[a], theirs.optimizer.state[b]
-                assert float(mine["step"]) == float(ref["step"])
-                torch.testing.assert_close(mine["exp_avg"], ref["exp_avg"], rtol=1e-5, atol=1e-7)
-                torch.testing.assert_close(mine["exp_avg_sq"], ref["exp_avg_sq"], rtol=1e-5, atol=1e-9)
+            for mine_opt, ref_opt in zip(ours.optimizers().values(), theirs.optimizers().values()):
+                for a, b in zip(mine_opt.param_groups[0]["params"], ref_opt.param_groups[0]["params"]):
+                    mine, ref = mine_opt.state[a], ref_opt.state[b]
+                    assert float(mine["step"]) == float(ref["step"]) == (round_ + 1) * steps
+                    torch.testing.assert_close(mine["exp_avg"], ref["exp_avg"], rtol=1e-5, atol=1e-7)
+                    torch.testing.assert_close(mine["exp_avg_sq"], ref["exp_avg_sq"], rtol=1e-5, atol=1e-9)
             assert ours.rng.bit_generator.state == theirs.rng.bit_generator.state
     assert updates[0] is updates[1]   # kept for the job: round 2 reloaded the seeds into round 1's tensors
     stacked_rounds(group[::-1])
     assert stacked_rounds.update is not updates[0]   # other learners: built anew
     assert stackable(group) and not stackable(group[:1])
-    ped = [BattlePeerEvaluationDualDQN(VIEW, 1, 2, 4, _cfg("ped_dqn"), np.random.default_rng(s), "cpu") for s in (0, 1)]
-    assert not stackable(ped)
 
 
 @pytest.mark.parametrize("cls,algo,critic", [(IndependentAC, "ac", None), (MeanFieldAC, "mfac", "q"), (MeanFieldAC, "mfac", "v")])

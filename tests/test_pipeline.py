@@ -106,7 +106,7 @@ def test_config_edit_reruns_exactly_what_it_affects(local_smoke_run):
     plans MF-Q's two runs only; an analysis-only setting plans the analysis only; a battle evaluation
     setting plans the tournament, the GIF of its best models and the analysis; a claims file of your
     own plans the audit alone; paper B's seeds one job each plans every paper-B run; battle's seeds one
-    job each plans nothing, unless the updates are stacked (`battle.stacked_update`: IL's, MF-Q's, AC's and MF-AC's runs); `compare_tasks` plans the other variant's runs of that task and the
+    job each plans nothing, unless the seeds are stacked (`battle.stacked_update`: every battle run); `compare_tasks` plans the other variant's runs of that task and the
     audit; a claims file of the papers' edited plans the audit alone; reverting plans nothing."""
     suite, proc = local_smoke_run
     assert proc.returncode == 0, proc.stderr[-3000:]
@@ -135,10 +135,10 @@ def test_config_edit_reruns_exactly_what_it_affects(local_smoke_run):
              {"semi_cooperative_run_seeds_0", "semi_cooperative_run_seeds_1"} | analysis),
             # battle's seeds one job each instead of two together: nothing (a seed's results are the same either way)
             ("battle: {seeds_per_job: 1}", set(), set()),
-            # ... but with the updates stacked (IL, MF-Q, AC, MF-AC), their seeds' results depend on the job's
+            # ... but with the seeds stacked (every battle learner), their seeds' results depend on the job's
             # seeds: those runs (one job per seed now), then the evaluations and the analysis
             ("battle: {seeds_per_job: 1, stacked_update: true}",
-             {f"battle/{algo}/seed{seed}" for algo in ("il", "mfq", "ac", "mfac") for seed in (0, 1)} | {"battle/tournament.csv", "battle/scripted.csv"}
+             {f"battle/{algo}/seed{seed}" for algo in ("il", "mfq", "ac", "mfac", "ped_dqn") for seed in (0, 1)} | {"battle/tournament.csv", "battle/scripted.csv"}
              | {f"battle/tournament/rows_{algo}.csv" for algo in ("mfq", "il", "mfac", "ac", "ped_dqn")},
              {"battle_train_seeds_0", "battle_train_seeds_1", "battle_tournament_rows", "battle_tournament", "battle_scripted",
               "battle_render"} | analysis),

@@ -303,7 +303,7 @@ def train_seeds(algo: str, seeds: list[int], cfg: BattleConfig, outs: list[Path]
     resumes from its own checkpoint in its out folder, if present (one made with other settings: see
     `checkpoints.discard_stale`). A seed's timing.csv gets the seconds of the rounds its job played
     with it (every seed's round of that number), so with K seeds they are K seeds' rounds. With
-    `battle.stacked_update` (IL, MF-Q, AC, MF-AC; for a GPU) the seeds' updates of a round are made as one,
+    `battle.stacked_update` (for a GPU) the seeds' updates of a round are made as one,
     and each step's acting is one forward pass per group (algorithms/battle/stacked.py), and a seed
     follows its run alone to float tolerance only."""
     runs = [SeedTraining(algo, seed, cfg, Path(out), device, stale) for seed, out in zip(seeds, outs)]

@@ -99,12 +99,24 @@ class BattlePeerEvaluationDualDQN(BattleIndependentDQN):
         (mission_train_ratio), each on batches of its own."""
         new_samples = self.new_samples
         stats = super().train_round()
-        rows = self.ring.usable_rows()
-        mission_steps = math.ceil(self.cfg.mission_train_ratio * new_samples / self.cfg.batch_size) if len(rows) else 0
-        mission = (self.mission, self.mission_target, self.mission_optimizer)
+        rows, mission_steps = self.mission_plan(new_samples)
         for _ in range(mission_steps):
-            self.gradient_step(self.ring.batch(self.rng.choice(rows, self.cfg.batch_size)), role=mission)
+            self.gradient_step(self.draw_mission_batch(rows), role=self.mission_role())
         return stats
+
+    def mission_plan(self, new_samples: int) -> tuple[np.ndarray, int]:
+        """The ring rows the mission network's batches are drawn from, and its number of gradient steps
+        (⌈mission_train_ratio × the round's new samples / batch⌉)."""
+        rows = self.ring.usable_rows()
+        return rows, math.ceil(self.cfg.mission_train_ratio * new_samples / self.cfg.batch_size) if len(rows) else 0
+
+    def draw_mission_batch(self, rows: np.ndarray) -> dict:
+        """One uniform batch of `rows` with the environment's reward r, from the learner's own stream."""
+        return self.ring.batch(self.rng.choice(rows, self.cfg.batch_size))
+
+    def mission_role(self) -> tuple:
+        """The mission network's (online, target, optimizer), for `gradient_step`."""
+        return self.mission, self.mission_target, self.mission_optimizer
 
     def networks(self) -> dict:
         return {**super().networks(), "mission": self.mission, "mission_target": self.mission_target}

@@ -1,5 +1,7 @@
-"""The round updates of K seeds of a battle learner as one (config `battle.stacked_update`): the TD
-updates of IL and MF-Q (`StackedQUpdate`), and the on-policy update of AC and MF-AC (`StackedACUpdate`).
+"""The round updates and acting of K seeds of a battle learner as one (config `battle.stacked_update`):
+the TD updates of IL and MF-Q (`StackedQUpdate`) and of PED-DQN's two networks
+(`StackedPeerEvaluationUpdate`), the on-policy update of AC and MF-AC (`StackedACUpdate`), and every
+step's acting forward pass (`StackedActing`).
 
 Each seed keeps its own ring, random stream, networks and optimiser; only the arithmetic is shared.
 Every seed's parameters and Adam moments are stacked along a leading axis of length K
@@ -22,9 +24,9 @@ stacked tensors (`StackedRounds`, kept for the job).
 A seed inside a group therefore follows its run alone to float tolerance, not to the byte (Adam's
 bias corrections are computed in float32 tensors here, in Python floats by torch.optim.Adam), which
 is why the setting is part of a run's settings. On CPU it is slower than stepping the seeds one after
-another (README, "Battle seeds in one job"); it is meant for a GPU, where the Q-learners' step is
-also captured as a CUDA graph (`capture`, falling back to eager steps if capture fails) and one
-replay replaces hundreds of small kernel launches.
+another (README, "Battle seeds in one job"); it is meant for a GPU, where the Q-learners' step and
+the acting pass are also captured as CUDA graphs (`CapturedCall`, falling back to eager calls if
+capture fails) and one replay replaces hundreds of small kernel launches.
 """
 
 from __future__ import annotations
@@ -42,12 +44,15 @@ from replication.algorithms.battle.il import BattleIndependentDQN, round_mean
 
 def stackable(learners: list) -> bool:
     """Whether these learners' rounds can be stacked: several of one kind, each with its kind's round
-    as it is: IL's TD round (IL, MF-Q) or AC's on-policy update (AC, MF-AC). PED-DQN's round also
-    trains its mission network and is stepped seed by seed."""
+    as it is: PED-DQN's (two TD rounds), IL's TD round (IL, MF-Q) or AC's on-policy update (AC, MF-AC)."""
     return len(learners) > 1 and _kind(learners) is not None
 
 
 def _kind(learners: list):
+    """The stacked update for these learners, or None. PED-DQN is known by its mission network
+    (`mission_role`; stacked.py imports no learner module but the bases)."""
+    if len({type(learner) for learner in learners}) == 1 and hasattr(learners[0], "mission_role"):
+        return StackedPeerEvaluationUpdate
     for base, update in ((BattleIndependentDQN, StackedQUpdate), (IndependentAC, StackedACUpdate)):
         if all(isinstance(learner, base) and type(learner).train_round is base.train_round for learner in learners):
             return update
@@ -151,18 +156,27 @@ def _functional(skeleton: torch.nn.Module, params: dict):
     return lambda *inputs: functional_call(skeleton, params, inputs)
 
 
-class StackedQUpdate:
-    """K Q-learners' (IL, MF-Q) online networks and Adams (`StackedAdam`) and target networks, stacked:
-    one vmapped TD step for every seed, then Adam and the soft target update on the active seeds."""
+def _acting_role(learner) -> tuple:
+    """A Q-learner's acting network's (online, target, optimizer)."""
+    return learner.q, learner.q_target, learner.optimizer
 
-    def __init__(self, learners: list[BattleIndependentDQN]):
-        self.learners = learners
+
+class StackedQUpdate:
+    """K Q-learners' (IL, MF-Q; PED-DQN's two networks) online networks and Adams (`StackedAdam`) and
+    target networks, stacked: one vmapped TD step for every seed, then Adam and the soft target update
+    on the active seeds. `role(learner)` names the networks, by default the acting network's, and
+    `draw(learner, rows)` draws a batch, by default the learner's `draw_batch`."""
+
+    def __init__(self, learners: list[BattleIndependentDQN], role=_acting_role, draw=None):
+        self.learners, self.draw = learners, draw or (lambda learner, rows: learner.draw_batch(rows))
         first = learners[0]
         self.cfg, self.device = first.cfg, first.device
-        self.adam = StackedAdam([learner.q for learner in learners], [learner.optimizer for learner in learners], self.device)
+        online, target, optimizers = zip(*(role(learner) for learner in learners))
+        self.target_modules = list(target)
+        self.adam = StackedAdam(list(online), list(optimizers), self.device)
         self.names, self.steps = self.adam.names, self.adam.steps
-        self.target = _stacked([learner.q_target for learner in learners])
-        skeleton = copy.deepcopy(first.q).to("meta")
+        self.target = _stacked(self.target_modules)
+        skeleton = copy.deepcopy(online[0]).to("meta")
 
         def loss(online: dict, target: dict, batch: dict):
             value, q_taken = first.td_loss(batch, _functional(skeleton, online), _functional(skeleton, target))
@@ -178,7 +192,7 @@ class StackedQUpdate:
     def load(self) -> None:
         """The seeds' networks and Adams as they are now, into the stacked tensors (in place)."""
         self.adam.load()
-        _load(self.target, [learner.q_target for learner in self.learners])
+        _load(self.target, self.target_modules)
 
     def stack_batches(self, batches: list[dict]) -> dict:
         """The seeds' batches as [K, batch, ...] tensors on the training device."""
@@ -209,22 +223,22 @@ class StackedQUpdate:
     def write_back(self) -> None:
         """Each seed's slice back into its networks and its Adam (moments and step count)."""
         self.adam.write_back()
-        _write_back(self.target, [learner.q_target for learner in self.learners])
+        _write_back(self.target, self.target_modules)
 
-    def train_rounds(self, stepper=None) -> tuple[list[dict], object]:
+    def train_rounds(self, stepper=None, plans: list | None = None) -> tuple[list[dict], object]:
         """Every learner's round of TD updates (as `train_round` gives it alone), stacked. Each seed's
         batches come from its own rows and stream, in its own order; seeds out of steps sit the rest
-        out. `stepper` is the step captured in an earlier round (or None); returns the stats and the
-        stepper to keep."""
+        out. `plans`: each seed's (rows, steps), by default its `round_plan()`. `stepper` is the step
+        captured in an earlier round (or None); returns the stats and the stepper to keep."""
         learners = self.learners
-        plans = [learner.round_plan() for learner in learners]
+        plans = plans or [learner.round_plan() for learner in learners]
         most = max(steps for _, steps in plans)
         if most == 0:
             return [{"loss": np.nan, "mean_q": np.nan, "gradient_steps": 0} for _ in learners], stepper
         losses, q_means = [[] for _ in learners], [[] for _ in learners]
         for i in range(most):
             active = [i < steps for _, steps in plans]
-            drawn = [learner.draw_batch(rows) if on else None for learner, (rows, _), on in zip(learners, plans, active)]
+            drawn = [self.draw(learner, rows) if on else None for learner, (rows, _), on in zip(learners, plans, active)]
             filler = next(batch for batch in drawn if batch is not None)  # a seed sitting out computes on another's batch
             batches = [batch if batch is not None else filler for batch in drawn]
             stepper = stepper or capture(self, batches)
@@ -236,6 +250,31 @@ class StackedQUpdate:
         self.write_back()
         return [{"loss": round_mean(loss), "mean_q": round_mean(q_mean), "gradient_steps": steps}
                 for loss, q_mean, (_, steps) in zip(losses, q_means, plans)], stepper
+
+
+class StackedPeerEvaluationUpdate:
+    """K PED-DQN seeds' round as one: the action networks' TD round on the reshaped reward r̂
+    stacked, then the mission networks' on r, each with its own plan and batches as alone (the peer
+    evaluations, made while storing, stay each seed's own)."""
+
+    def __init__(self, learners: list):
+        self.learners = learners
+        self.action = StackedQUpdate(learners)
+        self.mission = StackedQUpdate(learners, role=lambda learner: learner.mission_role(),
+                                      draw=lambda learner, rows: learner.draw_mission_batch(rows))
+
+    def load(self) -> None:
+        self.action.load()
+        self.mission.load()
+
+    def train_rounds(self, stepper=None) -> tuple[list[dict], tuple]:
+        action_stepper, mission_stepper = stepper or (None, None)
+        new_samples = [learner.new_samples for learner in self.learners]   # `round_plan` resets them
+        stats, action_stepper = self.action.train_rounds(action_stepper)
+        plans = [learner.mission_plan(n) for learner, n in zip(self.learners, new_samples)]
+        if max(steps for _, steps in plans):
+            _, mission_stepper = self.mission.train_rounds(mission_stepper, plans)
+        return stats, (action_stepper, mission_stepper)
 
 
 class StackedACUpdate:
