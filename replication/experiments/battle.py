@@ -153,6 +153,13 @@ class RoundInPlay:
                 "steps": env.steps}
 
 
+def environment_threads(cfg: BattleConfig, environments: int):
+    """A context giving `play_rounds` its thread pool: `battle.env_threads` threads, at most one per
+    environment, or None (no pool) where that is one."""
+    threads = min(cfg.env_threads, environments)
+    return ThreadPoolExecutor(threads) if threads > 1 else contextlib.nullcontext()
+
+
 def play_rounds(envs: list[Battle], sides: list, epsilons: list, cfg: BattleConfig, learn: bool = False,
                 left_teams: list[int] | None = None, watch=None, pool: Executor | None = None,
                 actors: tuple | None = None) -> list[dict]:
@@ -310,8 +317,7 @@ def train_seeds(algo: str, seeds: list[int], cfg: BattleConfig, outs: list[Path]
     stacked_rounds = stacked.StackedRounds()   # kept for the job: one capture, reloaded each round
     stacked_actors = stacked.StackedActors(cfg.agents_per_side)
     # the seeds' environments observed and stepped in threads (`battle.env_threads`; results unchanged)
-    threads = min(cfg.env_threads, len(runs))
-    with ThreadPoolExecutor(threads) if threads > 1 else contextlib.nullcontext() as pool:
+    with environment_threads(cfg, len(runs)) as pool:
         first = min(run.start for run in runs)
         name = f"seed{seeds[0]}" if len(seeds) == 1 else "seeds " + " ".join(map(str, seeds))
         bar = tqdm(range(first, cfg.rounds), desc=f"battle {algo} {name}", unit="round", disable=not progress,
@@ -387,7 +393,7 @@ def balanced_rounds(row_model, col_model, cfg: BattleConfig, env: Battle | list[
     records = []
     for start in range(0, rounds, len(envs)):
         batch = list(range(start, min(start + len(envs), rounds)))
-        sides, left_teams = [], []
+        sides, left_teams, groups = [], [], []
         for game_env, k in zip(envs, batch):
             game_env.env.set_seed(int(rng.integers(2**31)))
             row, col = ROW_GROUP[k % 4], 1 - ROW_GROUP[k % 4]
@@ -395,14 +401,14 @@ def balanced_rounds(row_model, col_model, cfg: BattleConfig, env: Battle | list[
             pair[row], pair[col] = row_model, col_model
             sides.append(pair)
             left_teams.append(row if ROW_LEFT[k % 4] else col)
+            groups.append((row, col))
         if len(envs) == 1:
             results = [play_round(envs[0], sides[0], (epsilon, epsilon), cfg, left_team=left_teams[0])]
         else:
             actors = tuple(BatchedActing([pair[group] for pair in sides]) for group in (0, 1))
             results = play_rounds(envs[:len(batch)], sides, [(epsilon, epsilon)] * len(batch), cfg, left_teams=left_teams,
                                   pool=pool, actors=actors)
-        for k, result in zip(batch, results):
-            row, col = ROW_GROUP[k % 4], 1 - ROW_GROUP[k % 4]
+        for k, (row, col), result in zip(batch, groups, results):
             records.append({"round": k, "row_group": row, "row_side": "left" if ROW_LEFT[k % 4] else "right",
                             "row_kills": result["kills"][row], "col_kills": result["kills"][col],
                             "row_kills_reference": result["kills_reference"][row],
@@ -459,8 +465,7 @@ def tournament(models: dict, cfg: BattleConfig, seed: int = 0, progress: bool = 
     pairs = list(enumerate(seed_pairs(sorted(models))))
     if row_algos is not None:
         pairs = [(index, (row_key, col_key)) for index, (row_key, col_key) in pairs if row_key[0] in row_algos]
-    threads = min(cfg.env_threads, len(envs))
-    with ThreadPoolExecutor(threads) if threads > 1 else contextlib.nullcontext() as pool:
+    with environment_threads(cfg, len(envs)) as pool:
         for index, (row_key, col_key) in tqdm(pairs, desc="tournament", disable=not progress):
             policy_rng = np.random.default_rng([seed, 6, index])    # π's draws of both models in this pairing
             for model in (models[row_key], models[col_key]):

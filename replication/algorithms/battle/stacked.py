@@ -103,14 +103,12 @@ class StackedAdam:
         recorded on them stays valid)."""
         _load(self.params, self.modules)
         for k, (module, optimizer) in enumerate(zip(self.modules, self.optimizers)):
-            params = dict(module.named_parameters())
-            step = 0.0
-            for name in self.names:
-                state = optimizer.state.get(params[name], {})
+            states = {name: optimizer.state.get(p, {}) for name, p in module.named_parameters()}
+            for name, state in states.items():
                 for stacked, key in ((self.m, "exp_avg"), (self.v, "exp_avg_sq")):
                     stacked[name][k].copy_(state[key]) if key in state else stacked[name][k].zero_()
-                step = float(state["step"]) if "step" in state else 0.0
-            self.steps[k] = step
+            first = states[self.names[0]]   # every parameter of one Adam has the same step count
+            self.steps[k] = float(first["step"]) if "step" in first else 0.0
 
     def state(self) -> list[torch.Tensor]:
         """Every tensor a step changes."""
@@ -380,6 +378,11 @@ def _acting_network(learner) -> str:
     return "q" if isinstance(learner, BattleIndependentDQN) else "net"
 
 
+def _same(learners: list, kept: list | None) -> bool:
+    """Whether `learners` are the very objects a job's stacked state was built for."""
+    return kept is not None and len(learners) == len(kept) and all(a is b for a, b in zip(learners, kept))
+
+
 class StackedActors:
     """A job's `StackedActing` for its mains and its opponents, kept from round to round like
     `StackedRounds`: built for the first round's seeds (and again when they change), reloaded after."""
@@ -389,7 +392,7 @@ class StackedActors:
 
     def __call__(self, mains: list, opponents: list) -> tuple:
         seeds = mains + opponents
-        if self.seeds is None or len(seeds) != len(self.seeds) or any(a is not b for a, b in zip(seeds, self.seeds)):
+        if not _same(seeds, self.seeds):
             self.seeds, self.teams = seeds, (StackedActing(mains, self.agents), StackedActing(opponents, self.agents))
         else:
             for team in self.teams:
@@ -478,15 +481,9 @@ class StackedRounds:
 
     def __call__(self, learners: list) -> list[dict]:
         """Every learner's round of updates, as each `train_round` gives it alone, to float tolerance."""
-        if self.learners is None or len(learners) != len(self.learners) or any(
-                a is not b for a, b in zip(learners, self.learners)):
+        if not _same(learners, self.learners):
             self.learners, self.update, self.stepper = list(learners), _kind(learners)(learners), None
         else:
             self.update.load()
         stats, self.stepper = self.update.train_rounds(self.stepper)
         return stats
-
-
-def train_rounds(learners: list) -> list[dict]:
-    """One round of these learners' updates, stacked (a `StackedRounds` of one round)."""
-    return StackedRounds()(learners)
