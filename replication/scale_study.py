@@ -12,7 +12,11 @@ Each claim's measure is read off each budget's runs as the audit reads it, and t
 - `timing.csv`: per budget and job, the measured seconds and how many seeds they served;
 - `widths.csv`: per budget and claim, the stated effect, the expected interval width at 5–30 seeds
   and the null margins;
-- `choice.json`: the rule's setting for the family, and whether it decides its claims in its share;
+- `choice.json`: the rule's setting for the family, whether it decides its claims in its share, and
+  for every pilot budget why it does or does not qualify (`budgets`); where no budget qualifies,
+  `needs_protocol`: the paper's own training length, what deciding the claims then takes;
+- battle: `scripted_sides.csv`, every model's share of rounds won against each scripted team from
+  each side, per budget (the trained check reads its worse side against the stationary attacker);
 - `scale_study.png`: each claim's pilot estimate and the expected width against the budget, the
   chosen budget marked.
 """
@@ -25,11 +29,12 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import yaml
 
 from replication import io
-from replication.analysis import audit, power
+from replication.analysis import audit, measures, power
 from replication.config import SuiteConfig, run_config
 from replication.registry import SEMI_COOPERATIVE
 
@@ -43,12 +48,14 @@ class Family:
     claims: tuple[str, ...]
     budgets: tuple[int, ...]
     share_core_hours: float
+    paper_budget: int          # the paper's own training length (rounds or steps)
 
 
 FAMILIES = {
-    "battle": Family("battle", ("A-battle-mfq-beats-il", "A-battle-ranking"), (40, 80, 160), 3.0),
-    "pursuit": Family("pursuit", ("B-pursuit-welfare-ped-vs-idqn",), (3000, 10000, 30000), 1.0),
-    "resource_sharing": Family("resource_sharing", ("B-resource-welfare-ped-vs-idqn",), (3000, 10000, 30000), 0.5),
+    "battle": Family("battle", ("A-battle-mfq-beats-il", "A-battle-ranking"), (40, 80, 160), 3.0, 2000),
+    "pursuit": Family("pursuit", ("B-pursuit-welfare-ped-vs-idqn",), (3000, 10000, 30000), 1.0, 1_000_000),
+    "resource_sharing": Family("resource_sharing", ("B-resource-welfare-ped-vs-idqn",), (3000, 10000, 30000), 0.5,
+                               2_000_000),
 }
 PILOT_SEEDS = 3
 BATTLE_ALGOS = ["mfq", "il", "mfac", "ac"]   # the ranking's four; PED-DQN is no central claim's
@@ -152,10 +159,20 @@ def pilot_claims(family: Family, folder: Path) -> tuple[list[power.PilotClaim], 
             samples["null_x"] = measure(folder, **null)
             if claim.versus:
                 samples["null_y"] = samples["null_x"]
+        if family.task == "battle":   # each learner the claim reads: its worse side against the stationary attacker
+            for _, algos in audit.claim_reads(claim):
+                samples.update({f"trained:{algo}": measures.battle_worse_side_win_rate(folder, algo) for algo in algos})
         spreads = {role: power.Spread.of(values.dropna()) for role, values in samples.items() if len(values.dropna())}
-        cells.append(power.PilotClaim(claim, **spreads))
+        # a learner with no scripted rounds has not shown that it is trained: it fails the check
+        spreads.update({role: power.Spread(0.0, 0.0) for role in samples if role.startswith("trained:") and role not in spreads})
+        trained = tuple(spread for role, spread in spreads.items() if role.startswith("trained:"))
+        # a claim whose measure is undefined for some pilot seed (a ranking step that decided no round:
+        # ties only) is not resolvable at this budget: X without a value
+        x = spreads["x"] if samples["x"].notna().all() and len(samples["x"]) else power.Spread(np.nan, np.nan)
+        cells.append(power.PilotClaim(claim, **{**{r: v for r, v in spreads.items() if ":" not in r}, "x": x}, trained=trained))
         names = {"x": claim.params.get("algo", " > ".join(claim.params.get("order", ["X"]))), "y": claim.versus.get("algo", "Y"),
                  "null_x": (null or {}).get("algo", "null model"), "null_y": (null or {}).get("algo", "null model")}
+        names.update({role: role.split(":")[1] for role in samples if role.startswith("trained:")})
         rows += [{"claim": claim.id, "sample": role, "learner": names[role], "mean": spread.mean, "sd": spread.sd,
                   "seeds": int(len(samples[role].dropna()))} for role, spread in spreads.items()]
     return cells, rows
@@ -195,8 +212,13 @@ def scale_study(family_name: str, cfg: SuiteConfig, out: str | Path, budgets=Non
         rows += [{"budget": budget, **row} for row in budget_rows]
     timing = pd.concat([t.assign(budget=b) for b, t in timings.items()], ignore_index=True)
     choice = power.choose_setting(pilot, cost_function(family, timings, seeds), family.share_core_hours * 3600)
+    reasons = power.budget_reasons(pilot)
     choice = {"family": family_name, "claims": list(family.claims), "share_core_hours": family.share_core_hours,
-              "pilot_seeds": seeds, **choice, "needs": list(choice["needs"]) if choice["needs"] else None}
+              "pilot_seeds": seeds, **choice, "needs": list(choice["needs"]) if choice["needs"] else None,
+              "needs_protocol": None if choice["needs"] else family.paper_budget,
+              "budgets": {str(b): {"qualifies_at_seeds": s, "why_not": why} for b, (s, why) in reasons.items()}}
+    if family.task == "battle":
+        io.write_csv(out / "scripted_sides.csv", scripted_sides({b: out / f"budget{b}" for b in budgets}))
     io.write_csv(out / "pilot.csv", pd.DataFrame(rows))
     io.write_csv(out / "timing.csv", timing[["budget", "job", "seconds", "seeds"]])
     widths = power.pilot_table(pilot)
@@ -204,6 +226,19 @@ def scale_study(family_name: str, cfg: SuiteConfig, out: str | Path, budgets=Non
     io.write_text(out / "choice.json", json.dumps(choice, indent=2, default=float) + "\n")
     plot(widths, pd.DataFrame(rows), choice, out / "scale_study.png")
     return choice
+
+
+def scripted_sides(folders: dict[int, Path]) -> pd.DataFrame:
+    """Per budget, model (algorithm, seed), scripted team and side: rounds played and the share won
+    (more kills; a tie is not won)."""
+    frames = []
+    for budget, folder in folders.items():
+        m = measures.scripted_matches(folder)
+        m = m.assign(won=m["win"] * (1 - m["tie"]))
+        sides = m.groupby(["row_algo", "row_seed", "col_algo", "row_side"])["won"].agg(["size", "mean"]).reset_index()
+        frames.append(sides.rename(columns={"row_algo": "algo", "row_seed": "seed", "col_algo": "scripted_team",
+                                            "row_side": "side", "size": "rounds", "mean": "won"}).assign(budget=budget))
+    return pd.concat(frames, ignore_index=True)[["budget", "algo", "seed", "scripted_team", "side", "rounds", "won"]]
 
 
 def plot(widths: pd.DataFrame, pilot: pd.DataFrame, choice: dict, path: Path) -> None:

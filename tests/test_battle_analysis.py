@@ -119,3 +119,55 @@ def test_fig8_interval_over_seed_pairs_and_rounds_by_hand():
     assert measures.pair_round_interval(_cell(wins), "row_total_reward") == (10.0, 10.0, 10.0)
     with pytest.raises(ValueError, match="different numbers of rounds"):
         measures.pair_round_interval(_cell({(0, 1): [1, 0], (1, 0): [1]}), "win")
+
+
+def _seeded_tournament(folder, cells):
+    """cells: {(row, column, row_seed): [(row_kills, col_kills), ...]} → tournament.csv (exact rule),
+    every round on the left in group 0, against column seed 0."""
+    _tournament_records(folder, "tournament.csv", [
+        {"row_algo": r, "row_seed": seed, "col_algo": c, "col_seed": 0, "round": k, "row_group": 0, "row_side": "left",
+         "row_kills": rk, "col_kills": ck, "row_kills_reference": rk, "col_kills_reference": ck,
+         "row_total_reward": 0.0, "col_total_reward": 0.0, "win_rule": "exact"}
+        for (r, c, seed), rounds in cells.items() for k, (rk, ck) in enumerate(rounds)])
+
+
+def _tournament_records(folder, name, records):
+    path = folder / "runs" / "battle" / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    pd.DataFrame(records).to_csv(path, index=False)
+
+
+def test_the_ranking_margin_leaves_ties_out(tmp_path):
+    """Order a > b > c. Seed 0: a beats b in 3 rounds, loses 1, ties 4 (share of decided rounds 3/4,
+    margin 0.25; the old measure, win rate − 0.5, gave 3/8 − 0.5 = −0.125); b vs c: 1 win, 1 tie
+    (1/1, margin 0.5). Smallest: 0.25. Seed 1: a vs b 2 wins, 2 losses (0); b vs c ties only, so
+    no round of that step was decided: no value (NaN), not −0.5 as two teams that never kill gave
+    before."""
+    _seeded_tournament(tmp_path, {
+        ("a", "b", 0): [(2, 1)] * 3 + [(1, 2)] + [(0, 0)] * 4, ("b", "c", 0): [(1, 0), (0, 0)],
+        ("a", "b", 1): [(2, 1)] * 2 + [(1, 2)] * 2, ("b", "c", 1): [(0, 0)] * 4})
+    margin = measures.battle_ranking_margin(tmp_path, ["a", "b", "c"])
+    assert margin.iloc[0] == pytest.approx(0.25) and np.isnan(margin.iloc[1])
+
+
+def test_the_decided_share_under_the_reference_rule_counts_a_tie_as_no_win():
+    """Reference rule: a tie is a win for both (win 1, tie 1). Rounds (win, tie, loss): (1, 0, 0),
+    (1, 1, 0), (0, 0, 1), (0, 0, 1): one round won outright, two lost: 1/3. All ties: NaN."""
+    rounds = pd.DataFrame({"win": [1.0, 1, 0, 0], "tie": [0.0, 1, 0, 0], "loss": [0.0, 0, 1, 1]})
+    assert measures.decided_win_share(rounds) == pytest.approx(1 / 3)
+    assert np.isnan(measures.decided_win_share(pd.DataFrame({"win": [1.0], "tie": [1.0], "loss": [0.0]})))
+
+
+def test_the_worse_side_win_rate_against_the_stationary_attacker(tmp_path):
+    """IL seed 0 wins 2 of 2 rounds from the left and 1 of 2 from the right (a tie, 3–3, is not
+    won): worse side 0.5. Seed 1 wins both from the right and neither from the left: 0, although
+    its overall rate is 0.5. The random team's rounds are not read."""
+    def record(seed, side, rk, ck, col="stationary_attacker"):
+        return {"row_algo": "il", "row_seed": seed, "col_algo": col, "col_seed": -1, "round": 0, "row_group": 0,
+                "row_side": side, "row_kills": rk, "col_kills": ck, "row_kills_reference": rk,
+                "col_kills_reference": ck, "row_total_reward": 0.0, "col_total_reward": 0.0, "win_rule": "exact"}
+    _tournament_records(tmp_path, "scripted.csv", [
+        record(0, "left", 4, 0), record(0, "left", 4, 1), record(0, "right", 4, 2), record(0, "right", 3, 3),
+        record(1, "left", 0, 4), record(1, "left", 1, 4), record(1, "right", 4, 0), record(1, "right", 4, 0),
+        record(1, "left", 4, 0, col="random")])
+    assert measures.battle_worse_side_win_rate(tmp_path, "il").tolist() == [0.5, 0.0]

@@ -121,10 +121,17 @@ def test_the_battle_scale_study_times_training_by_its_rounds_and_plays_the_tourn
     rounds = pd.read_csv(out / "budget3/runs/battle/mfq/seed0/timing.csv")
     assert rounds["round"].tolist() == [1, 2, 3] and timing["mfq"] == pytest.approx(rounds["seconds"].sum())
     pilot = pd.read_csv(out / "pilot.csv")
-    mfq = pilot[pilot["claim"] == "A-battle-mfq-beats-il"].set_index("sample")["learner"]
-    assert mfq.to_dict() == {"x": "mfq", "null_x": "random"}
-    assert set(pilot.loc[pilot["claim"] == "A-battle-ranking", "sample"]) == {"x"}
+    mfq = pilot[(pilot["claim"] == "A-battle-mfq-beats-il") & (pilot["budget"] == 3)].set_index("sample")["learner"]
+    assert mfq.to_dict() == {"x": "mfq", "null_x": "random", "trained:mfq": "mfq", "trained:il": "il"}
+    ranking = set(pilot.loc[pilot["claim"] == "A-battle-ranking", "sample"])
+    assert ranking <= {"x", "trained:mfq", "trained:il", "trained:mfac", "trained:ac"} and ranking >= {f"trained:{a}" for a in ("mfq", "il", "mfac", "ac")}
     assert (out / "budget2/runs/battle/tournament.csv").exists() and (out / "scale_study.png").exists()
+    sides = pd.read_csv(out / "scripted_sides.csv")
+    assert set(sides["side"]) == {"left", "right"} and set(sides["budget"]) == {2, 3}
+    assert set(sides["scripted_team"]) == {"random", "stationary_attacker"} and len(sides) == 2 * 4 * 2 * 2 * 2
+    choice = json.loads((out / "choice.json").read_text())
+    assert choice["needs"] is None and choice["needs_protocol"] == 2000
+    assert "no larger pilot budget" in choice["budgets"]["3"]["why_not"]
 
 
 def test_a_resumed_battle_study_replays_its_evaluations_when_a_model_is_retrained(tmp_path, monkeypatch):

@@ -310,13 +310,44 @@ def battle_total_reward(results, algo: str, opponent: str) -> pd.Series:
     return _per_row_seed(results, algo, opponent, "row_total_reward")
 
 
+def decided_win_share(matches: pd.DataFrame) -> float:
+    """Of the rounds some side won (more kills), the share the row model won; NaN when every round
+    was a tie. Under the reference rule a tie is a win for both (`win` and `tie` both 1), so a won
+    round is one with `win` and not `tie` under either rule."""
+    won = (matches["win"] * (1 - matches["tie"])).sum()
+    decided = won + matches["loss"].sum()
+    return float(won / decided) if decided else np.nan
+
+
 @measure("battle", files=("tournament.csv",))
 def battle_ranking_margin(results, order: list[str]) -> pd.Series:
-    """Per seed index k (seed k of each algorithm): the smallest (win rate − 0.5) along the claimed order."""
-    margins = [battle_win_rate(results, a, b) - 0.5 for a, b in zip(order, order[1:])]
+    """Per seed index k (seed k of each algorithm against every seed of the next): the smallest
+    (share of the decided rounds won − 0.5) along the claimed order. A tie is no evidence either way
+    (two teams that kill nobody tie), so it is left out; a seed whose pairing in some step of the
+    order decided no round at all has no value (NaN). Before 2026-12-03 the margin was the win rate
+    − 0.5 with ties counted as not won, which read two teams that never kill as evidence against."""
+    matches = tournament_matches(results)
+    margins = []
+    for a, b in zip(order, order[1:]):
+        pair = matches[(matches["row_algo"] == a) & (matches["col_algo"] == b)]
+        margins.append(pair.groupby("row_seed")[["win", "tie", "loss"]].apply(decided_win_share) - 0.5)
     if any(m.empty for m in margins):
         return pd.Series(dtype=float)
-    return pd.concat([m.reset_index(drop=True) for m in margins], axis=1).min(axis=1)
+    return pd.concat([m.reset_index(drop=True) for m in margins], axis=1).min(axis=1, skipna=False)
+
+
+@measure("battle", files=("scripted.csv",))
+def battle_worse_side_win_rate(results, algo: str, opponent: str = "stationary_attacker") -> pd.Series:
+    """Per seed of the trained model: its share of rounds won (more kills; a tie is not won, under
+    either win rule) against the scripted team `opponent` from its worse side (the smaller of its
+    left and right shares; a side it never played gives NaN). A model that wins from one side only
+    has learned a side, not the game (the power rule's trained check)."""
+    m = scripted_matches(results)
+    m = m[(m["row_algo"] == algo) & (m["col_algo"] == opponent)]
+    if m.empty:
+        return pd.Series(dtype=float)
+    by_side = m.assign(won=m["win"] * (1 - m["tie"])).groupby(["row_seed", "row_side"])["won"].mean().unstack()
+    return by_side.reindex(columns=["left", "right"]).min(axis=1, skipna=False)
 
 
 @measure("battle")

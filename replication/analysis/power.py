@@ -5,17 +5,27 @@ a few seeds each) the rule picks, per family, the cheapest setting (budget, seed
 
 1. every central claim is *resolvable*: the audit's own 95% interval for it (BCa for a mean, the
    stratified bootstrap for P(X > Y)), expected at that many seeds, is narrower than half the
-   effect the paper states (`stated_effect`); and
+   effect the paper states (`stated_effect`);
 2. every learner the claim reads *clears its null model*: its mean lies above the null model's by
-   more than half its expected interval (below, for a measure where lower is better).
+   more than half its expected interval (below, for a measure where lower is better), and, where
+   the pilot gives one (battle), its *trained* check clears its bar the same way: a battle model
+   wins more than half its rounds against the scripted stationary attacker from its worse side
+   (`TRAINED_BAR`), so a model that wins from one side only is not a trained model; and
+3. every claim's pilot estimate has *converged* at that budget (added 2026-12-03, before the pilots
+   it judges): it differs from the estimate at every larger pilot budget by less than half the
+   stated effect (`converged`). The largest pilot budget has no larger one beside it, so it never
+   qualifies: a budget is chosen only where the pilot shows that training longer would not move the
+   claim's measure by as much as half the effect the verdict is about.
 
 The expected width is an average over simulated studies of n seeds per learner, drawn from normal
 distributions with the pilot's per-seed mean and spread at that budget (`expected_width`). Nothing
 here asks which learner wins: the rule reads the spread, the separation that sets a P(X > Y)
 interval's width (the same whichever way it points) and the null margin, alike for every
-algorithm. A family whose cheapest resolvable setting costs more than its share of the time, or
+algorithm. A family whose cheapest qualifying setting costs more than its share of the time, or
 that has none among the pilot's budgets, gets the largest budget whose minimum seeds fit its share,
-and its claims stay inconclusive with the setting they would need.
+and its claims stay inconclusive with the setting they would need (`needs`; None where no pilot
+budget qualifies, and then the scale study names the paper's own protocol). `budget_reasons` says
+for every pilot budget why it does or does not qualify.
 """
 
 from __future__ import annotations
@@ -26,12 +36,14 @@ from functools import lru_cache
 
 import numpy as np
 import pandas as pd
+from scipy.stats import norm
 
 from replication.analysis.audit import MIN_SEEDS, Claim
 from replication.analysis.measures import bootstrap_ci, probability_of_improvement
 
 MAX_SEEDS = 30                   # the search for seeds stops here; it starts at the audit's MIN_SEEDS (5)
 STUDIES, RESAMPLES = 200, 2000  # simulated studies per projection, bootstrap resamples in each
+TRAINED_BAR = 0.5   # a trained battle model wins more than half its rounds against the stationary attacker from its worse side
 
 
 def stated_effect(claim: Claim) -> float:
@@ -94,18 +106,67 @@ class PilotClaim:
     y: Spread | None = None
     null_x: Spread | None = None
     null_y: Spread | None = None
+    trained: tuple[Spread, ...] = ()   # per learner the claim reads, its trained check (battle: worse-side win rate)
 
 
 def decided_at(n: int, pilot: list[PilotClaim]) -> bool:
-    """Every claim resolvable at n seeds and every learner it reads clear of its null model."""
+    """Every claim resolvable at n seeds and every learner it reads clear of its null model (and
+    trained); a claim without a pilot value (X's mean NaN: undefined for some seed) is not resolvable."""
     for cell in pilot:
+        if np.isnan(cell.x.mean):
+            return False
         if expected_width(n, cell.x, cell.y if cell.claim.rule == "improves" else None) >= stated_effect(cell.claim) / 2:
             return False
         higher = higher_is_better(cell.claim)
         for learner, null in ((cell.x, cell.null_x), (cell.y, cell.null_y)):
             if learner is not None and null is not None and not clears_null(n, learner, null, higher):
                 return False
+        if not all(clears_null(n, check, Spread(TRAINED_BAR, 0.0)) for check in cell.trained):
+            return False
     return True
+
+
+def pilot_estimate(cell: PilotClaim) -> float:
+    """The claim's measure as the pilot estimates it: X's mean, or for `improves` P(X > Y) (P(X < Y)
+    where lower is better) of two normal samples with the pilot's means and SDs,
+    Φ((μx − μy) / √(σx² + σy²)); two samples without spread give 1, 0 or ½."""
+    if cell.claim.rule != "improves":
+        return cell.x.mean
+    difference = (cell.x.mean - cell.y.mean) * (1 if cell.claim.better == "higher" else -1)
+    scale = np.hypot(cell.x.sd, cell.y.sd)
+    if scale == 0:
+        return float(np.sign(difference) + 1) / 2
+    return float(norm.cdf(difference / scale))
+
+
+def converged(budget: float, pilot: dict[float, list[PilotClaim]]) -> tuple[bool, str]:
+    """Every claim's pilot estimate at `budget` within half its stated effect of its estimate at
+    every larger pilot budget (so a pilot that is flat for two budgets and rises at a third is not
+    converged at the flat ones); False for the largest budget, which has none beside it. Returns the
+    answer and, where it is no, why."""
+    larger = [b for b in sorted(pilot) if b > budget]
+    if not larger:
+        return False, "no larger pilot budget to judge convergence by"
+    for cell in pilot[budget]:
+        now, half = pilot_estimate(cell), stated_effect(cell.claim) / 2
+        for later in larger:
+            then = pilot_estimate(next(c for c in pilot[later] if c.claim.id == cell.claim.id))
+            if not abs(then - now) < half:
+                return False, (f"{cell.claim.id} not converged: {now:.3g} here, {then:.3g} at {later:g} "
+                               f"(change {abs(then - now):.3g}, half the stated effect {half:.3g})")
+    return True, ""
+
+
+def budget_reasons(pilot: dict[float, list[PilotClaim]]) -> dict[float, tuple[int | None, str]]:
+    """Per pilot budget: the fewest seeds at which it qualifies (None where it does not) and why not."""
+    reasons = {}
+    for budget in sorted(pilot):
+        is_converged, why = converged(budget, pilot)
+        seeds = fewest_seeds(pilot[budget])
+        why_not = ([] if seeds else [f"not resolvable with every learner clear of its null model (and trained) "
+                                     f"at up to {MAX_SEEDS} seeds"]) + ([why] if why else [])
+        reasons[budget] = (seeds if is_converged else None, "; ".join(why_not))
+    return reasons
 
 
 def fewest_seeds(pilot: list[PilotClaim]) -> int | None:
@@ -125,14 +186,11 @@ def choose_setting(pilot: dict[float, list[PilotClaim]], cost: Callable[[float, 
     """The rule's choice for one family. `pilot[budget]`: its central claims at that budget;
     `cost(budget, seeds)`: the seconds of the family's runs (and evaluation) at that setting.
     Returns {budget, seeds, seconds, decided, needs}: the cheapest (budget, seeds) at which
-    `decided_at` holds, if it fits `share_seconds`; else the largest budget whose MIN_SEEDS fit,
-    `decided` False, and `needs` the rule's setting ignoring the share ((budget, seeds), or None when
-    no pilot budget qualifies up to MAX_SEEDS)."""
-    qualifying = []
-    for budget in sorted(pilot):
-        seeds = fewest_seeds(pilot[budget])
-        if seeds is not None:
-            qualifying.append((cost(budget, seeds), budget, seeds))
+    `decided_at` holds and the claims have `converged`, if it fits `share_seconds`; else the largest
+    budget whose MIN_SEEDS fit, `decided` False, and `needs` the rule's setting ignoring the share
+    ((budget, seeds), or None when no pilot budget qualifies up to MAX_SEEDS)."""
+    qualifying = [(cost(budget, seeds), budget, seeds)
+                  for budget, (seeds, _) in budget_reasons(pilot).items() if seeds is not None]
     if qualifying:
         seconds, budget, seeds = min(qualifying)
         if seconds <= share_seconds:
@@ -150,8 +208,9 @@ def pilot_table(pilot: dict[float, list[PilotClaim]], seeds=(MIN_SEEDS, 10, 20, 
     for budget, cells in sorted(pilot.items()):
         for cell in cells:
             y = cell.y if cell.claim.rule == "improves" else None
-            row = {"budget": budget, "claim": cell.claim.id, "effect": stated_effect(cell.claim)}
-            row.update({f"width_n{n}": expected_width(n, cell.x, y) for n in seeds})
+            row = {"budget": budget, "claim": cell.claim.id, "effect": stated_effect(cell.claim),
+                   "estimate": pilot_estimate(cell)}
+            row.update({f"width_n{n}": expected_width(n, cell.x, y) if not np.isnan(cell.x.mean) else np.nan for n in seeds})
             sign = 1 if higher_is_better(cell.claim) else -1
             row["null_margin_x"] = sign * (cell.x.mean - cell.null_x.mean) if cell.null_x else np.nan
             row["null_margin_y"] = sign * (cell.y.mean - cell.null_y.mean) if cell.y and cell.null_y else np.nan
