@@ -234,7 +234,7 @@ def test_a_claim_the_null_model_also_satisfies_is_flagged_uninformative(tmp_path
     assert table.loc["cold", "null_verdict"] == "not reproduced" and table.loc["cold", "informative"] == "yes"
     assert table.loc["toy", "informative"] == "" and np.isnan(table.loc["toy", "null_value"])
     summary = audit._summary(table.reset_index())
-    assert summary[0] == "2 reproduced (1 informative, 1 that the null model also passes, 0 without a null model)"
+    assert summary[0] == "2 reproduced (1 informative, 1 that a null model or the untrained network also passes, 0 without a null model)"
 
 
 def test_a_learning_claim_is_judged_on_the_untrained_learner(tmp_path):
@@ -300,3 +300,36 @@ def test_two_variants_side_by_side_put_each_verdict_in_its_column():
     assert list(both["verdict_reference_code"]) == ["reproduced", "inconclusive", "reproduced", "not audited", "not run",
                                                     "reproduced"]
     assert list(both["reproduced_by"]) == ["both", "paper", "reference_code", "not compared", "not compared", "not compared"]
+
+
+def _gs_runs(root, algo: str, n_agents: int, final: list[float], untrained: list[float]) -> None:
+    """Hand-made Gaussian Squeeze runs, one seed per value: final and untrained greedy performance."""
+    for seed, (end, start) in enumerate(zip(final, untrained)):
+        folder = root / "runs" / "gaussian_squeeze" / algo / f"seed{seed}"
+        folder.mkdir(parents=True)
+        pd.DataFrame([{"task": "gaussian_squeeze", "algo": algo, "seed": seed, "n_agents": n_agents, "step": step,
+                       "metric": metric, "value": value}
+                      for step, metric, value in ((1000, "final_performance", end), (0, "untrained_performance", start))]
+                     ).to_csv(folder / "metrics.csv", index=False)
+
+
+def test_a_reproduction_the_untrained_network_also_gets_came_from_the_start(tmp_path):
+    """N = 500, claim "above 0.85". MF-Q ends at 0.92 on all five seeds (+0.001·k) and its networks
+    scored 0.92 untrained too (every agent on action 1: x = 500, G/G_max ≈ 0.92): reproduced, but
+    from the start, so uninformative. MF-AC ends at 0.99 after starting at 0.0: reproduced from
+    learning, informative. The null model (random) has no runs here, so the untrained network alone
+    decides. An `improves` claim has no untrained control."""
+    _gs_runs(tmp_path, "mfq", 500, [0.92 + 0.001 * k for k in range(5)], [0.92] * 5)
+    _gs_runs(tmp_path, "mfac", 500, [0.99 + 0.001 * k for k in range(5)], [0.0] * 5)
+    lucky, learned = (Claim(id=algo, paper="A", figure="3", statement="s", paper_value=0.91, measure="gs_final_performance",
+                            params={"algo": algo, "n_agents": 500}, rule="above", threshold=0.85) for algo in ("mfq", "mfac"))
+    table = audit.audit_table(tmp_path, "default", [lucky, learned]).set_index("id")
+    assert list(table["verdict"]) == ["reproduced", "reproduced"]
+    assert table.loc["mfq", "untrained_value"] == pytest.approx(0.92) and table.loc["mfq", "untrained_verdict"] == "reproduced"
+    assert table.loc["mfq", "informative"] == "no" and "from the start: the untrained network passes too" in table.loc["mfq", "reason"]
+    assert table.loc["mfac", "untrained_verdict"] == "not reproduced" and table.loc["mfac", "informative"] == "yes"
+    assert "from learning" in table.loc["mfac", "reason"]
+    assert "untrained 0.92 (passes too)" in audit._cells(table.reset_index().iloc[0])[3]
+    first = Claim(id="first", paper="A", figure="3", statement="s", paper_value=float("nan"), measure="gs_time_to",
+                  params={"algo": "mfq", "n_agents": 500}, versus={"algo": "mfac"}, rule="improves", better="lower")
+    assert audit.untrained_judgement(tmp_path, first) is None

@@ -161,3 +161,30 @@ def test_uniform_random_null_model_never_learns():
     assert np.isnan(learner.train({}))
     frame = run_population("random", 4, 0, TINY, progress=False)
     assert frame.loc[frame["metric"] == "loss", "value"].isna().all()
+
+
+def test_composition_of_a_joint_action_by_hand():
+    """N = 500, μ = 400, σ = 200: G_max is at x* = (400 + √(160 000 + 80 000)) / 2 ≈ 444.9, G(x*) = 444.9·e^(−(44.9/200)²) ≈
+    423.0 (e^(−45²/200²) ≈ 0.9508). Every agent on action 1: x = 500, G(500) = 500·e^(−0.25) ≈ 389.4, G/G_max ≈ 0.9205, the
+    modal share 1, share_a1 = 1 and the others 0. Four agents on (0, 3, 3, 9): x = 15, modal share
+    ½ (action 3), shares ¼, ½, ¼ on actions 0, 3, 9."""
+    env = GaussianSqueeze(500)
+    every_one = env.composition(np.ones(500, dtype=np.int64))
+    assert every_one["x"] == 500 and every_one["modal_share"] == 1 and every_one["share_a1"] == 1
+    assert sum(every_one[f"share_a{k}"] for k in range(10)) == 1
+    assert env.performance(np.ones(500, dtype=np.int64)) == pytest.approx(0.9205, abs=1e-3)
+    mixed = GaussianSqueeze(4).composition(np.array([0, 3, 3, 9]))
+    assert (mixed["x"], mixed["modal_share"], mixed["share_a0"], mixed["share_a3"], mixed["share_a9"]) == (15, 0.5, 0.25, 0.5, 0.25)
+
+
+def test_a_run_logs_its_untrained_and_final_greedy_joint_action():
+    """The untrained network's greedy score at t = 0 is the first logged evaluation (log_every 1:
+    the `performance` of step 1, taken before any update), and its composition sits beside it at
+    step 0; the final composition's shares sum to 1 and its x is Σ share_k · k · N."""
+    cfg = GaussianSqueezeConfig(**{**TINY.__dict__, "log_every": 1})
+    frame = run_population("mfq", 4, 0, cfg, progress=False).set_index(["step", "metric"])["value"]
+    assert frame[(0, "untrained_performance")] == frame[(1, "performance")]
+    final = {metric: frame[(cfg.timesteps, f"final_{metric}")] for metric in ["x", "modal_share"] + [f"share_a{k}" for k in range(10)]}
+    assert sum(final[f"share_a{k}"] for k in range(10)) == pytest.approx(1.0)
+    assert final["x"] == pytest.approx(sum(final[f"share_a{k}"] * k * 4 for k in range(10)))
+    assert final["modal_share"] == max(final[f"share_a{k}"] for k in range(10))

@@ -62,17 +62,65 @@ def ising_toy(results, cfg: SuiteConfig) -> pd.DataFrame:
     return per_seed
 
 
+GS_LUCKY_START = 0.85   # the Fig. 3 claims' threshold: an untrained start at or above it already "reaches ≈ 0.9"
+
+
+def _mean_or_none(values: pd.Series):
+    return float(values.mean()) if len(values) else None
+
+
 def gaussian_squeeze(results, cfg: SuiteConfig) -> pd.DataFrame:
-    """Final greedy performance and the first timestep reaching 0.9, per algorithm and N."""
+    """Final greedy performance and the first timestep reaching 0.9, per algorithm and N; what the
+    final greedy joint action is made of (x and the modal action's share, means over seeds, and the
+    action most seeds end on); the untrained network's greedy score and composition, and on how many
+    seeds that untrained start already scores ≥ 0.85 (a lucky start, not learning)."""
     paper = paper_values("gs_final_performance")
     rows = []
     for n in cfg.gaussian_squeeze.agent_counts:
         for algo in GAUSSIAN_SQUEEZE.names():
             row = _ci_row(measures.gs_final_performance(results, algo, n), n_agents=n, algo=algo)
             reach = measures.gs_time_to(results, algo, n, 0.9)
+            untrained = measures.gs_untrained_performance(results, algo, n)
+            composition = {f"{when}_{part}": _mean_or_none(measures.gs_composition(results, algo, n, part, when))
+                           for when in ("final", "untrained") for part in ("x", "modal_share")}
             rows.append({**row, "paper": paper.get(params_key(algo=algo, n_agents=n)),
                          "seeds_reaching_0.9": int(reach.notna().sum()),
-                         "mean_time_to_0.9": reach.mean() if reach.notna().any() else None})
+                         "mean_time_to_0.9": reach.mean() if reach.notna().any() else None,
+                         "final_modal_action": _modal_action(results, algo, n, "final"), **composition,
+                         "untrained_performance": _mean_or_none(untrained),
+                         f"seeds_untrained_at_{GS_LUCKY_START}": int((untrained >= GS_LUCKY_START).sum()) if len(untrained) else None})
+    return pd.DataFrame(rows)
+
+
+def _modal_action(results, algo: str, n_agents: int, when: str):
+    """The action with the largest share in most seeds' greedy joint action (ties: the smaller), or None."""
+    shares = gs_composition_long(results, algo, n_agents, when)
+    if shares.empty:
+        return None
+    return int(shares.groupby("seed")["share"].idxmax().map(shares["action"]).mode().min())
+
+
+def gs_composition_long(results, algo: str, n_agents: int, when: str) -> pd.DataFrame:
+    """Each action's share of the greedy joint action per seed (columns seed, action, share)."""
+    frames = [measures.gs_composition(results, algo, n_agents, f"share_a{k}", when).rename("share").reset_index()
+              .assign(action=k) for k in range(10)]
+    frames = [f for f in frames if len(f)]
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["seed", "share", "action"])
+
+
+def gaussian_squeeze_composition(results, cfg: SuiteConfig) -> pd.DataFrame:
+    """Per N, algorithm, seed and network (untrained at t = 0, final at the end): the greedy joint
+    action's x, its G(x)/G_max, the modal action's share and each action's share."""
+    rows = []
+    for n in cfg.gaussian_squeeze.agent_counts:
+        for algo in GAUSSIAN_SQUEEZE.names():
+            for when, score in (("untrained", measures.gs_untrained_performance(results, algo, n)),
+                                ("final", measures.gs_final_performance(results, algo, n))):
+                parts = {part: measures.gs_composition(results, algo, n, part, when)
+                         for part in ["x", "modal_share"] + [f"share_a{k}" for k in range(cfg.gaussian_squeeze.n_actions)]}
+                for seed in parts["x"].index:
+                    rows.append({"n_agents": n, "algo": algo, "seed": int(seed), "network": when,
+                                 "performance": score.get(seed), **{part: v.get(seed) for part, v in parts.items()}})
     return pd.DataFrame(rows)
 
 
@@ -182,7 +230,8 @@ def ped_dqn_final(results, cfg: SuiteConfig) -> pd.DataFrame:
 BUILDERS = {"ped_dqn_final": ped_dqn_final, "battle_cross_play": battle_cross_play, "battle_ranking": battle_ranking,
             "battle_ranking_all": battle_ranking_all, "battle_cross_play_by_side": battle_cross_play_by_side,
             "battle_vs_scripted": battle_vs_scripted,
-            "battle_training": battle_training, "gaussian_squeeze": gaussian_squeeze, "ising_xi_vs_tau": ising_xi_vs_tau, "ising_curie": ising_curie, "ising_toy": ising_toy}
+            "battle_training": battle_training, "gaussian_squeeze": gaussian_squeeze,
+            "gaussian_squeeze_composition": gaussian_squeeze_composition, "ising_xi_vs_tau": ising_xi_vs_tau, "ising_curie": ising_curie, "ising_toy": ising_toy}
 
 
 PROVENANCE_FILE = "provenance.csv"   # every run's provenance, one row each (provenance.run_table)

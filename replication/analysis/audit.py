@@ -315,13 +315,40 @@ def null_judgement(results, claim: Claim, params: dict | None, versus: pd.Series
     return verdict(claim, values, claim.min_scale, versus)
 
 
-def _informative(null: Judgement | None) -> str:
-    """"no" when the null model satisfies the claim too (reproduced on its values), "yes" when it
-    does not (nor gives the measure a value: random spins have no Curie point), "" when that cannot
-    be told (no null model, no runs of it, or too few of its seeds)."""
-    if null is None or null.cause == "no runs" or (null.cause == "seeds" and null.n_seeds > 0):
+def untrained_judgement(results, claim: Claim) -> Judgement | None:
+    """The claim judged a second time on the same runs' networks untrained (the measure's
+    `untrained` counterpart: initial weights, acting as at the first evaluation), at the claim's
+    own scale; None where the measure has no such counterpart, for a comparison (`improves`), or
+    without values."""
+    name = MEASURES[claim.measure].untrained
+    if name is None or claim.rule == "improves":
+        return None
+    values = MEASURES[name](results, **claim.params)
+    return verdict(claim, values, claim.min_scale) if len(values) else None
+
+
+def _tellable(control: Judgement | None) -> bool:
+    return not (control is None or control.cause == "no runs" or (control.cause == "seeds" and control.n_seeds > 0))
+
+
+def _informative(null: Judgement | None, untrained: Judgement | None = None) -> str:
+    """"no" when the null model or the untrained network satisfies the claim too (reproduced on its
+    values), "yes" when neither does (nor gives the measure a value: random spins have no Curie
+    point), "" when that cannot be told for either (no control, no runs of it, or too few seeds)."""
+    controls = [c for c in (null, untrained) if _tellable(c)]
+    if not controls:
         return ""
-    return "no" if null.verdict == "reproduced" else "yes"
+    return "no" if any(c.verdict == "reproduced" for c in controls) else "yes"
+
+
+def _from_learning(untrained: Judgement | None) -> str:
+    """For a claim with an untrained-network control: whether a reproduction's value came from
+    learning or was there from the start."""
+    if not _tellable(untrained):
+        return ""
+    if untrained.verdict == "reproduced":
+        return f"; from the start: the untrained network passes too ({_fmt(untrained.estimate)})"
+    return f"; from learning: the untrained network does not pass ({_fmt(untrained.estimate)})"
 
 
 def audit_table(results: str | Path, scale: str, claims: list[Claim] | None = None,
@@ -340,6 +367,9 @@ def audit_table(results: str | Path, scale: str, claims: list[Claim] | None = No
             judged = judged._replace(judged.verdict, f"{judged.reason} (≈ {needs['cost_cpu_hours']:,.0f} CPU-hours, "
                                      f"{cost.format_hours(needs['cost_cluster_hours'])} on a CPU cluster)", judged.cause)
         null = null_judgement(results, claim, null_params(claim), versus)
+        untrained = untrained_judgement(results, claim)
+        if judged.verdict == "reproduced":
+            judged = judged._replace(judged.verdict, judged.reason + _from_learning(untrained), judged.cause)
         rows.append({
             "id": claim.id, "paper": claim.paper, "figure": claim.figure, "statement": claim.statement,
             "paper_value": claim.paper_value, "rule": claim.rule,
@@ -350,7 +380,9 @@ def audit_table(results: str | Path, scale: str, claims: list[Claim] | None = No
             "n_seeds": judged.n_seeds, "n_seeds_versus": judged.n_versus if claim.rule == "improves" else np.nan,
             "verdict": judged.verdict, "judged_at": scale, "inconclusive_because": judged.cause, "reason": judged.reason,
             "null_value": null.estimate if null else np.nan, "null_verdict": null.verdict if null else "",
-            "informative": _informative(null),
+            "untrained_value": untrained.estimate if untrained else np.nan,
+            "untrained_verdict": untrained.verdict if untrained else "",
+            "informative": _informative(null, untrained),
             "note": claim.note, "runs": claim_runs(results, claim),
             "needs_scale": claim.min_scale if judged.cause == "scale" else "", **needs,
         })
@@ -372,7 +404,10 @@ def _rule_text(bold, code) -> str:
             f"over their seeds (stratified bootstrap interval), reproduced when the interval lies above 0.5. Tolerances "
             f"live in {code('replication/claims/*.yaml')} with their reasons. Beside each claim, the same measure on a "
             f"null model that learns nothing (random spins, uniformly random actions), judged by the same rule: a "
-            f"reproduction the null model also gets is marked (passes too) and says nothing about learning. A paper value of – means the paper's number was "
+            f"reproduction the null model also gets is marked (passes too) and says nothing about learning. Where a claim reads "
+            f"a learned network (Gaussian Squeeze's final performance), it is also judged on the same runs' networks "
+            f"untrained (their initial weights, acting as at the first evaluation): a reproduction the untrained network "
+            f"also gets came from the start, not from learning, and counts as uninformative too. A paper value of – means the paper's number was "
             f"not recovered: the claim is judged on its direction only. Each verdict names the scale it was judged at "
             f"({' < '.join(SCALES)}): a verdict below the paper scale is that scale's, not a reproduction at the papers' own.")
 
@@ -382,7 +417,7 @@ def _summary(table: pd.DataFrame) -> list[str]:
     inconclusive verdicts are."""
     counts = table["verdict"].value_counts()
     reproduced = table.loc[table["verdict"] == "reproduced", "informative"].value_counts()
-    null = (f" ({reproduced.get('yes', 0)} informative, {reproduced.get('no', 0)} that the null model also passes, "
+    null = (f" ({reproduced.get('yes', 0)} informative, {reproduced.get('no', 0)} that a null model or the untrained network also passes, "
             f"{reproduced.get('', 0)} without a null model)")
     causes = table.loc[table["verdict"] == "inconclusive", "inconclusive_because"].value_counts()
     why = ", ".join(f"{n} {CAUSE_WORDS[c]}" for c, n in causes.items())
@@ -402,9 +437,11 @@ def _cells(r) -> tuple[str, str, str, str]:
         "above 0.5" if r.rule == "improves" else f"{r.rule} {r.threshold:g}")
     n = f"{r.n_seeds} v {int(r.n_seeds_versus)}" if r.rule == "improves" else f"{r.n_seeds}"
     if pd.isna(r.null_value):
-        null = "undefined" if r.informative == "yes" else "–"
+        null = "undefined" if r.informative == "yes" and pd.isna(r.untrained_value) else "–"
     else:
-        null = _fmt(r.null_value) + (" (passes too)" if r.informative == "no" else "")
+        null = _fmt(r.null_value) + (" (passes too)" if r.null_verdict == "reproduced" else "")
+    if not pd.isna(r.untrained_value):
+        null += f"; untrained {_fmt(r.untrained_value)}" + (" (passes too)" if r.untrained_verdict == "reproduced" else "")
     return ours, bound, n, null
 
 
@@ -433,7 +470,7 @@ def to_markdown(table: pd.DataFrame, cfg: SuiteConfig, summary: pd.DataFrame | N
              "Summary: " + ", ".join(_summary(table)), ""]
     for paper, part in table.groupby("paper", sort=False):
         lines += [f"## {paper}", "",
-                  "| claim | figure | statement | paper | ours [95% CI] | n | tol./threshold | verdict | judged at | null model | reason |",
+                  "| claim | figure | statement | paper | ours [95% CI] | n | tol./threshold | verdict | judged at | null model; untrained network | reason |",
                   "|---|---|---|---|---|---|---|---|---|---|---|"]
         for r in part.itertuples():
             ours, bound, n, null = _cells(r)
@@ -458,7 +495,7 @@ def to_html(table: pd.DataFrame, cfg: SuiteConfig, summary: pd.DataFrame | None 
         f"<span class='{v.replace(' ', '-')}'>{text}</span>" for v, text in zip(VERDICTS, _summary(table))) + "</p>"]
     for paper, part in table.groupby("paper", sort=False):
         parts += [f"<h2>{escape(paper)}</h2><table><tr><th>claim</th><th>figure</th><th>statement</th><th>paper</th>"
-                  "<th>ours [95% CI]</th><th>n</th><th>tol./threshold</th><th>verdict</th><th>judged at</th><th>null model</th>"
+                  "<th>ours [95% CI]</th><th>n</th><th>tol./threshold</th><th>verdict</th><th>judged at</th><th>null model; untrained network</th>"
                   "<th>reason</th></tr>"]
         for r in part.itertuples():
             ours, bound, n, null = _cells(r)

@@ -14,7 +14,8 @@ import seaborn as sns  # noqa: E402
 
 from replication import io  # noqa: E402
 from replication.analysis import measures  # noqa: E402
-from replication.analysis.aggregate import ising_xi_vs_tau, paper_values, params_key  # noqa: E402
+from replication.analysis.aggregate import (GS_LUCKY_START, gaussian_squeeze_composition, ising_xi_vs_tau,  # noqa: E402
+                                            paper_values, params_key)
 from replication.config import SuiteConfig  # noqa: E402
 from replication.registry import BATTLE, GAUSSIAN_SQUEEZE, ISING, SEMI_COOPERATIVE  # noqa: E402
 from replication.tasks import ising  # noqa: E402
@@ -170,6 +171,43 @@ def fig3_gaussian_squeeze(results, cfg: SuiteConfig, path: Path) -> None:
     _save(fig, path, rect=(0, 0.04, 1, 1))
 
 
+def gs_joint_action_composition(results, cfg: SuiteConfig, path: Path) -> None:
+    """Per N: for each learner, two stacked bars, its networks untrained (t = 0) and trained (end),
+    each the mean share of agents on each action of the greedy joint action over seeds; above each
+    bar the mean G(x)/G_max, and above the untrained one how many seeds already scored ≥ 0.85."""
+    table = gaussian_squeeze_composition(results, cfg)
+    counts, n_actions = cfg.gaussian_squeeze.agent_counts, cfg.gaussian_squeeze.n_actions
+    fig, axes = plt.subplots(1, len(counts), figsize=(5.2 * len(counts), 4.6), squeeze=False, sharey=True)
+    colours = sns.color_palette("viridis", n_actions)
+    algos = [a for a in GAUSSIAN_SQUEEZE.names() if a in set(table["algo"])] if len(table) else []
+    for ax, n in zip(axes[0], counts):
+        for i, algo in enumerate(algos):
+            for j, when in enumerate(("untrained", "final")):
+                part = table[(table["n_agents"] == n) & (table["algo"] == algo) & (table["network"] == when)]
+                if part.empty:
+                    continue
+                x, bottom = i + (j - 0.5) * 0.4, 0.0
+                for k in range(n_actions):
+                    share = float(part[f"share_a{k}"].mean())
+                    ax.bar(x, share, 0.38, bottom=bottom, color=colours[k], edgecolor="white", linewidth=0.3,
+                           hatch="//" if when == "untrained" else None)
+                    bottom += share
+                label = f"{part['performance'].mean():.2f}"
+                if when == "untrained":
+                    label += f"\n{int((part['performance'] >= GS_LUCKY_START).sum())}/{len(part)}"
+                ax.text(x, 1.01, label, ha="center", va="bottom", fontsize=6.5)
+        ax.set_xticks(range(len(algos)), [GS_LABEL[a] for a in algos], rotation=30, fontsize=8)
+        ax.set(title=f"N = {n}", ylim=(0, 1.22), ylabel="share of agents on each action (mean over seeds)")
+    handles = [plt.Rectangle((0, 0), 1, 1, color=colours[k]) for k in range(n_actions)]
+    handles += [plt.Rectangle((0, 0), 1, 1, facecolor="white", edgecolor="grey", hatch="//")]
+    fig.legend(handles, [f"action {k}" for k in range(n_actions)] + ["untrained (left bar)"], loc="lower center",
+               ncol=n_actions + 1, fontsize=7, frameon=False)
+    fig.suptitle("Gaussian Squeeze: the greedy joint action untrained (hatched, left) and trained (right)\n"
+                 "above each bar its mean G(x)/G_max (trained: Fig. 3's final value); above the untrained one, the seeds "
+                 f"already at ≥ {GS_LUCKY_START} before any update", fontsize=9)
+    _save(fig, path, rect=(0, 0.06, 1, 0.93))
+
+
 BATTLE_LABEL = BATTLE.labels
 
 
@@ -283,7 +321,7 @@ def ped_dqn_pd_cooperation(results, cfg: SuiteConfig, path: Path) -> None:
     _save(fig, path)
 
 
-DRAWERS = {f.__name__: f for f in (ped_dqn_welfare_curves, ped_dqn_pd_cooperation, fig7_battle_learning_curves, fig8_battle_cross_play, fig2_toy_q_tables, fig3_gaussian_squeeze, fig4_ising_xi_vs_tau, fig5_ising_timeseries, fig6_ising_spin_maps)}
+DRAWERS = {f.__name__: f for f in (ped_dqn_welfare_curves, ped_dqn_pd_cooperation, fig7_battle_learning_curves, fig8_battle_cross_play, fig2_toy_q_tables, fig3_gaussian_squeeze, gs_joint_action_composition, fig4_ising_xi_vs_tau, fig5_ising_timeseries, fig6_ising_spin_maps)}
 
 
 def write_figures(results: str | Path, cfg: SuiteConfig) -> None:

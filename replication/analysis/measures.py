@@ -23,13 +23,15 @@ CURIE_LEVEL = 0.5  # the Curie temperature is where ξ(τ) crosses 0.5 (paper A 
 MEASURES: dict[str, Callable[..., pd.Series]] = {}
 
 
-def measure(task: str | None, files: tuple[str, ...] = (), null: str | None = None):
+def measure(task: str | None, files: tuple[str, ...] = (), null: str | None = None, untrained: str | None = None):
     """Register a function as a measure. `task`: the runs it reads (runs/<task>/<algo>/seed<k>/);
     None where the claim's params name the task. `files`: what else under runs/<task>/ it reads.
     `null`: the audit's null model for claims on this measure where it is not the family's (a
-    learning claim's: the untrained learner)."""
+    learning claim's: the untrained learner). `untrained`: the measure that gives the same quantity
+    for the same runs' networks untrained (their initial weights, acting as at the first
+    evaluation): the audit's untrained-network control."""
     def register(fn):
-        fn.task, fn.files, fn.null = task, files, null
+        fn.task, fn.files, fn.null, fn.untrained = task, files, null, untrained
         MEASURES[fn.__name__] = fn
         return fn
     return register
@@ -171,14 +173,32 @@ def toy_converged_q(results, algo: str = "mfq") -> pd.Series:
 GS_TASK = "gaussian_squeeze"
 
 
-@measure("gaussian_squeeze")
-def gs_final_performance(results, algo: str, n_agents: int) -> pd.Series:
-    """Greedy G(x)/G_max averaged over the final `measure_fraction` of timesteps (Fig. 3's end)."""
-    runs = load_runs(results, GS_TASK)
-    rows = _select(runs, algo, "final_performance")
+def _gs_metric(results, algo: str, n_agents: int, metric: str) -> pd.Series:
+    """One per-run metric of the Gaussian Squeeze runs at N = n_agents, per seed."""
+    rows = _select(load_runs(results, GS_TASK), algo, metric)
     if rows.empty:
         return pd.Series(dtype=float)
     return rows[rows["n_agents"] == n_agents].set_index("seed")["value"].sort_index()
+
+
+@measure("gaussian_squeeze")
+def gs_untrained_performance(results, algo: str, n_agents: int) -> pd.Series:
+    """The untrained network's greedy G(x)/G_max: the same run's network at t = 0, before any update."""
+    return _gs_metric(results, algo, n_agents, "untrained_performance")
+
+
+@measure("gaussian_squeeze")
+def gs_composition(results, algo: str, n_agents: int, part: str = "modal_share", when: str = "final") -> pd.Series:
+    """What the greedy joint action is made of, per seed: `part` is x (Σ a^j), modal_share (the share
+    of agents on the most chosen action) or share_a<k>; `when` final (the trained network at the
+    end) or untrained (at t = 0)."""
+    return _gs_metric(results, algo, n_agents, f"{when}_{part}")
+
+
+@measure("gaussian_squeeze", untrained="gs_untrained_performance")
+def gs_final_performance(results, algo: str, n_agents: int) -> pd.Series:
+    """Greedy G(x)/G_max averaged over the final `measure_fraction` of timesteps (Fig. 3's end)."""
+    return _gs_metric(results, algo, n_agents, "final_performance")
 
 
 def first_trained_step(loss: pd.DataFrame) -> float:

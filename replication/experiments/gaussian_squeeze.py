@@ -2,7 +2,9 @@
 
 Per timestep: every agent acts in one batched forward pass, the joint action is scored, stored
 once in the replay, and one gradient step is taken per `update_every_samples` new agent-samples.
-The greedy joint policy is scored every timestep (Fig. 3's curve). Each N is saved to `partial/`
+The greedy joint policy is scored every timestep (Fig. 3's curve); the untrained network's greedy
+joint action (at t = 0, before any update) and the trained one's at the end are logged with their
+composition (x, the modal action's share, each action's share). Each N is saved to `partial/`
 when done, so a killed run resumes at the next N with identical results.
 """
 
@@ -41,7 +43,11 @@ def run_population(algo: str, n_agents: int, seed: int, cfg: GaussianSqueezeConf
     bar = tqdm(range(cfg.timesteps), desc=f"{algo} N={n_agents} seed{seed}", unit="t", disable=not progress, mininterval=2)
     for t in bar:
         epsilon = epsilon_at(t, cfg)
-        greedy_score = greedy_scores[t] = env.performance(learner.greedy(mean_action))
+        greedy_actions = learner.greedy(mean_action)
+        greedy_score = greedy_scores[t] = env.performance(greedy_actions)
+        if t == 0:   # the untrained network's greedy joint action (the untrained-network control)
+            rows += [(0, "untrained_performance", greedy_score)]
+            rows += [(0, f"untrained_{name}", value) for name, value in env.composition(greedy_actions).items()]
         actions = learner.act(mean_action, t, epsilon)
         reward = env.step(actions)
         behaviour_score = reward / env.g_max
@@ -62,6 +68,9 @@ def run_population(algo: str, n_agents: int, seed: int, cfg: GaussianSqueezeConf
             losses = []
     window = max(1, int(round(cfg.measure_fraction * cfg.timesteps)))
     rows.append((cfg.timesteps, "final_performance", greedy_scores[-window:].mean()))
+    # the trained network's greedy joint action at the end: what the final performance is made of
+    rows += [(cfg.timesteps, f"final_{name}", value)
+             for name, value in env.composition(learner.greedy(mean_action)).items()]
     frame = pd.DataFrame(rows, columns=["step", "metric", "value"])
     frame["n_agents"] = n_agents
     return frame

@@ -29,3 +29,11 @@ class GaussianSqueeze:
     def performance(self, actions: np.ndarray) -> float:
         """Normalised performance G(x)/G_max ∈ [0, 1] (the y-axis of Fig. 3)."""
         return self.step(actions) / self.g_max
+
+    def composition(self, actions: np.ndarray) -> dict[str, float]:
+        """What a joint action is made of: x = Σ a^j, the share of agents on the modal action, and
+        each action's share (`share_a<k>`). Says why a joint action scores what it does: every agent
+        on action 1 at N = 500 gives x = 500 and G/G_max ≈ 0.92 without any learning."""
+        shares = np.bincount(actions, minlength=self.n_actions) / len(actions)
+        return {"x": float(actions.sum()), "modal_share": float(shares.max()),
+                **{f"share_a{k}": float(share) for k, share in enumerate(shares)}}
