@@ -228,6 +228,11 @@ class SemiCooperativeConfig:
     peer_bootstrap: Literal["policy", "max"] = tagged("policy", only=("ped_dqn", "pe_dqn"))
     # z from the live mission network (paper) or its frozen copy (author code)
     peer_network: Literal["mission", "frozen_copy"] = tagged("mission", only=("ped_dqn", "pe_dqn"))
+    # whose z a receives: the peers it observed when it acted (before the move) or those in its view
+    # after the move, where the author code's pursuit reads them (`collect_incentives` reads the grid
+    # `set_observations` set after the moves)
+    peers_seen: Literal["before_move", "after_move"] = tagged("before_move", only=("ped_dqn", "pe_dqn", "reward_sharing"),
+                                                              since="2026-12-03")
     parameter_sharing: bool = False               # author code: one network per agent
     # seeds of a learner trained together in one job (experiments/seed_group.py). Part of the runs'
     # settings: grouped seeds follow their runs alone only to float precision, and drift apart over
@@ -239,9 +244,15 @@ class SemiCooperativeConfig:
 class SemiCooperativeTask:
     """Schedule shared by the paper-B tasks: training length, exploration, warm-up, evaluation."""
 
+    authors_end_is_done: ClassVar[bool] = False   # whether the author code's task sets `done` at an episode's end
+
     algorithms: list[Literal[SEMI_COOPERATIVE.names()]] = constrained(list(SEMI_COOPERATIVE.names()), role="selection")
     steps: int = positive(1_000_000)              # training env steps
     epsilon_decay_steps: int = positive(250_000)
+    # linear: ε from start to end over epsilon_decay_steps; authors: ε falls by 1/epsilon_decay_steps
+    # per env step to its floor, skipping the decrement on a step that ends an episode with `done`
+    # (the step trainers' loop breaks before it; pursuit sets done at step 100, gems never does)
+    epsilon_schedule: Literal["linear", "authors"] = tagged("linear", since="2026-12-03")
     target_update_every: int = positive(5000)     # training steps between hard target (and peer copy) refreshes
     # peer evaluations (and shared rewards) are added from this env step on
     peer_warmup_steps: int = non_negative(50_000, only=("ped_dqn", "pe_dqn", "reward_sharing"))
@@ -272,6 +283,7 @@ class PrisonersDilemmaConfig(SemiCooperativeTask):
 
 @dataclass(frozen=True)
 class PursuitConfig(SemiCooperativeTask):
+    authors_end_is_done: ClassVar[bool] = True    # battery_endless.py: done when the step count reaches 100
     observation_timing: Literal["current", "reference"] = "current"  # reference: the author code's one-step-late features
     grid_size: int = positive(10)
     n_predators: int = positive(4)

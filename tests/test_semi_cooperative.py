@@ -126,3 +126,54 @@ def test_uniform_random_null_model_never_learns(smoke_cfg, tmp_path):
     assert np.all(np.abs(np.bincount(draws, minlength=2) - 2000) < 4 * 32)
     metrics = experiments.train("prisoners_dilemma", "random", 0, smoke_cfg, tmp_path, progress=False)
     assert metrics.loc[metrics["metric"] == "loss", "value"].isna().all() and learner.networks() == {}
+
+
+def test_the_authors_epsilon_decrement_by_hand():
+    """Author code: ε starts at 1 and falls by 1/250 000 after every env step but a step ending the
+    episode with `done`, to a floor of 0.1. Pursuit's episodes end with done at step 100, so after
+    t steps ⌊t/100⌋ decrements were skipped: ε(100) = 1 − 99/250 000 = 0.999604; the floor is
+    reached when t − ⌊t/100⌋ = 225 000, first at t = 227 272 (227 271 gives 1 − 224 999/250 000 =
+    0.100004). Resource sharing (gems never sets done) reaches it at t = 225 000. The paper's linear
+    schedule (ε 1 → 0.1 over 250 000 steps) is at 1 − 0.9·225 000/250 000 = 0.19 there."""
+    from replication.config import PursuitConfig, ResourceSharingConfig, SemiCooperativeConfig
+    learner = SemiCooperativeConfig()
+    pursuit = PursuitConfig(epsilon_schedule="authors")
+    gems = ResourceSharingConfig(epsilon_schedule="authors")
+    assert experiments.epsilon_at(0, learner, pursuit) == 1.0
+    assert experiments.epsilon_at(100, learner, pursuit) == pytest.approx(0.999604)
+    assert experiments.epsilon_at(227_271, learner, pursuit) == pytest.approx(0.100004)
+    assert experiments.epsilon_at(227_272, learner, pursuit) == pytest.approx(0.1)
+    assert experiments.epsilon_at(224_999, learner, gems) == pytest.approx(0.100004)
+    assert experiments.epsilon_at(225_000, learner, gems) == pytest.approx(0.1)
+    assert experiments.epsilon_at(225_000, learner, PursuitConfig()) == pytest.approx(0.19)
+
+
+class _MovingPeers:
+    """A task of two agents that see each other only after the first step's move."""
+    n_agents, n_actions = 2, 2
+
+    def reset(self):
+        self.moved = False
+
+    def observe(self):
+        return np.zeros((2, 1), dtype=np.float32)
+
+    def peers(self):
+        return np.array([[False, self.moved], [self.moved, False]])
+
+    def active(self):
+        return np.ones(2, dtype=bool)
+
+    def step(self, actions):
+        self.moved = True
+        return np.zeros(2, dtype=np.float32), False
+
+
+def test_the_peers_that_receive_z_before_or_after_the_move():
+    """Before the step the two agents do not see each other; after it they do. The transition's
+    receivers of peer evaluations are the peers seen when acting (default, none) or those in view
+    after the move (author code's pursuit: each sees the other)."""
+    before, _ = experiments.Episode(_MovingPeers(), needs_state=False).advance(np.array([0, 0]))
+    after, _ = experiments.Episode(_MovingPeers(), needs_state=False, peers_after_move=True).advance(np.array([0, 0]))
+    assert not before["peers"].any()
+    assert after["peers"].tolist() == [[False, True], [True, False]]

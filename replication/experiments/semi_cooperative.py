@@ -58,14 +58,22 @@ def make_learner(algo: str, env, learner_cfg, schedule, rng: np.random.Generator
 
 
 def epsilon_at(step: int, learner_cfg, schedule) -> float:
+    """ε for env step `step` (0-based). `linear`: from epsilon_start to epsilon_end over
+    epsilon_decay_steps. `authors` (the step trainers of the author code): ε falls by
+    1/epsilon_decay_steps after every step but one that ends an episode with `done` (pursuit's
+    100th), so after t steps of fixed-length episodes of L steps it is
+    max(end, start − (t − ⌊t/L⌋)/epsilon_decay_steps)."""
+    if schedule.epsilon_schedule == "authors":
+        skipped = step // schedule.episode_length if schedule.authors_end_is_done else 0
+        return max(learner_cfg.epsilon_end, learner_cfg.epsilon_start - (step - skipped) / schedule.epsilon_decay_steps)
     return linear(step, learner_cfg.epsilon_start, learner_cfg.epsilon_end, schedule.epsilon_decay_steps)
 
 
 class Episode:
     """The running episode of a task: what the learner sees now, and the previous actions for ā."""
 
-    def __init__(self, env, needs_state: bool):
-        self.env, self.needs_state = env, needs_state
+    def __init__(self, env, needs_state: bool, peers_after_move: bool = False):
+        self.env, self.needs_state, self.peers_after_move = env, needs_state, peers_after_move
         self.start()
 
     def start(self) -> None:
@@ -90,6 +98,8 @@ class Episode:
         terminal = np.full(self.env.n_agents, done) | (before["active"].astype(bool) & ~self.active)
         step = {**before, "reward": rewards.astype(np.float32), "next_obs": self.obs, "terminal": terminal.astype(np.float32),
                 "next_mean_action": self.mean_action, "next_state": self.state}
+        if self.peers_after_move:    # the peer evaluations' receivers: those in view after the move (author code)
+            step["peers"] = self.peers
         return step, done or not self.active.any()
 
 
@@ -169,7 +179,8 @@ class GroupRun:
         self.envs = [make_task(task, self.schedule, self.rngs[f"env{k}"]) for k in range(len(seeds))]
         self.learner = build_group(algo, self.envs, self.learner_cfg, self.schedule, self.seeds,
                                    [self.rngs[f"learner{k}"] for k in range(len(seeds))])
-        self.plays = [Episode(env, self.learner.needs_state) for env in self.envs]
+        self.plays = [Episode(env, self.learner.needs_state, self.learner_cfg.peers_seen == "after_move")
+                      for env in self.envs]
 
     def step(self, t: int, epsilon: float) -> tuple[list[bool], list[float] | None]:
         """One env step of every seed (one forward pass acts for all), stored in each seed's replay,
