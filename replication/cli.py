@@ -236,7 +236,7 @@ def main(argv: list[str] | None = None) -> int:
             if args.budgets is not None and min(args.budgets) < 1:
                 raise ConfigError(f"--budgets: must be positive, got {args.budgets}")
             choice = scale_study.scale_study(args.family, cfg, args.out or f"results/pilot/{args.family}", args.budgets,
-                                             args.seeds, progress=not args.no_progress)
+                                             args.seeds, progress=not args.no_progress, configs=args.config)
             print(json.dumps(choice, indent=2, default=float))
             return 0
         if args.command == "run":

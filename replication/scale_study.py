@@ -198,8 +198,38 @@ def cost_function(family: Family, timings: dict[int, pd.DataFrame], pilot_seeds:
     return cost
 
 
+def makespan(durations: list[float], cores: int) -> float:
+    """Longest-processing-time-first schedule of independent jobs on `cores` cores: its wall time."""
+    loads = [0.0] * cores
+    for duration in sorted(durations, reverse=True):
+        loads[loads.index(min(loads))] += duration
+    return max(loads)
+
+
+def protocol_cost(family: Family, timing: pd.DataFrame, budget: int, pilot_seeds: int, seeds: int = audit.MIN_SEEDS,
+                  cores=(2, 16)) -> dict:
+    """What the paper's own training length costs at `seeds` seeds, extrapolated from the pilot's
+    largest budget: each learner's seconds per seed and round (or step) there × the paper's length,
+    one job per learner and seed; battle adds its tournament (grown with its pairings, `cost_function`)
+    and scripted evaluation, each split into one part per algorithm. Returns core-hours and the wall
+    hours on each of `cores` (jobs packed longest first; the evaluations after the training)."""
+    seconds = dict(zip(timing["job"], timing["seconds"]))
+    jobs = [seconds[algo] / (pilot_seeds * budget) * family.paper_budget for algo in learners(family) for _ in range(seeds)]
+    evaluation = 0.0
+    if family.task == "battle":
+        evaluation = cost_function(family, {budget: timing}, pilot_seeds)(budget, seeds) - sum(
+            seconds[algo] for algo in learners(family)) * seeds / pilot_seeds
+    cost = {"protocol_budget": family.paper_budget, "seeds": seeds, "core_hours": (sum(jobs) + evaluation) / 3600}
+    for n in cores:
+        parts = min(n, len(BATTLE_ALGOS)) if family.task == "battle" else 1
+        cost[f"wall_hours_{n}_cores"] = (makespan(jobs, n) + evaluation / parts) / 3600
+    return cost
+
+
 def scale_study(family_name: str, cfg: SuiteConfig, out: str | Path, budgets=None, seeds: int = PILOT_SEEDS,
-                progress: bool = True) -> dict:
+                progress: bool = True, configs: list[str] = ()) -> dict:
+    """The pilot of `family_name` over `cfg` (made from the config files `configs`, recorded in
+    choice.json so that the decisive config can be rebuilt from the same base)."""
     family = FAMILIES[family_name]
     budgets = tuple(budgets or family.budgets)
     out = Path(out)
@@ -213,9 +243,10 @@ def scale_study(family_name: str, cfg: SuiteConfig, out: str | Path, budgets=Non
     timing = pd.concat([t.assign(budget=b) for b, t in timings.items()], ignore_index=True)
     choice = power.choose_setting(pilot, cost_function(family, timings, seeds), family.share_core_hours * 3600)
     reasons = power.budget_reasons(pilot)
-    choice = {"family": family_name, "claims": list(family.claims), "share_core_hours": family.share_core_hours,
-              "pilot_seeds": seeds, **choice, "needs": list(choice["needs"]) if choice["needs"] else None,
+    choice = {"family": family_name, "claims": list(family.claims), "configs": list(configs),
+              "share_core_hours": family.share_core_hours, "pilot_seeds": seeds, **choice, "needs": list(choice["needs"]) if choice["needs"] else None,
               "needs_protocol": None if choice["needs"] else family.paper_budget,
+              "protocol_cost": protocol_cost(family, timings[max(budgets)], max(budgets), seeds),
               "budgets": {str(b): {"qualifies_at_seeds": s, "why_not": why} for b, (s, why) in reasons.items()}}
     if family.task == "battle":
         io.write_csv(out / "scripted_sides.csv", scripted_sides({b: out / f"budget{b}" for b in budgets}))

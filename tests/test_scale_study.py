@@ -173,3 +173,22 @@ def test_a_resumed_battle_study_replays_its_evaluations_when_a_model_is_retraine
     (tmp_path / "runs/battle/il/seed0/config.yaml").unlink()
     run_budget(FAMILIES["battle"], cfg, tmp_path, progress=False)
     assert calls == ["il", "tournament", "scripted"]
+
+
+def test_the_cost_of_the_papers_protocol_by_hand():
+    """Battle pilot at 100 rounds, 3 seeds: MF-Q 300 s, IL 300 s, MF-AC 60 s, AC 60 s, tournament
+    132 s, scripted 12 s. Per seed and round: 1, 1, 0.2, 0.2 s, so 2000 rounds take 2000, 2000, 400
+    and 400 s per seed: 5 seeds → 24 000 s of training. Evaluation at 5 seeds: 132 × 380/132 + 12 ×
+    5/3 = 400 s. Core-hours (24 000 + 400) / 3600 = 6.78. On 2 cores, longest first, the ten 2000-s
+    jobs go five to a core (10 000 s) and the ten 400-s ones five to a core: 12 000 s each; the
+    evaluation split in 2 parts adds 200 s: 12 200 s = 3.39 h. On 16 cores ten cores take a 2000-s
+    job and the ten 400-s jobs go to the six others, four of which take a second (800 s): the
+    makespan is 2000 s; the evaluation in 4 parts adds 100 s: 2100 s = 0.583 h."""
+    from replication.scale_study import makespan, protocol_cost
+    timing = pd.DataFrame({"job": ["mfq", "il", "mfac", "ac", "tournament", "scripted"],
+                           "seconds": [300.0, 300.0, 60.0, 60.0, 132.0, 12.0], "seeds": 3})
+    cost = protocol_cost(FAMILIES["battle"], timing, 100, 3)
+    assert cost["core_hours"] == pytest.approx(24_400 / 3600)
+    assert cost["wall_hours_2_cores"] == pytest.approx(12_200 / 3600)
+    assert cost["wall_hours_16_cores"] == pytest.approx(2_100 / 3600)
+    assert makespan([3.0, 3.0, 2.0, 2.0, 2.0], 2) == 7.0
