@@ -333,3 +333,20 @@ def test_a_reproduction_the_untrained_network_also_gets_came_from_the_start(tmp_
     first = Claim(id="first", paper="A", figure="3", statement="s", paper_value=float("nan"), measure="gs_time_to",
                   params={"algo": "mfq", "n_agents": 500}, versus={"algo": "mfac"}, rule="improves", better="lower")
     assert audit.untrained_judgement(tmp_path, first) is None
+
+
+def test_a_paper_b_claim_is_judged_on_its_untrained_networks_too(tmp_path):
+    """Prisoner's dilemma, "IDQN defects: cooperation rate below 0.5". Five seeds end at 0.05 +
+    0.01·k; their untrained networks cooperated at 0.2 (step-0 rows `untrained_cooperation_rate`),
+    also below 0.5: the reproduction came from the start, so it is uninformative."""
+    for seed in range(5):
+        folder = tmp_path / "runs" / "prisoners_dilemma" / "idqn" / f"seed{seed}"
+        folder.mkdir(parents=True)
+        pd.DataFrame([{"task": "prisoners_dilemma", "algo": "idqn", "seed": seed, "step": step, "metric": metric, "value": value}
+                      for step, metric, value in ((0, "untrained_cooperation_rate", 0.2), (100, "cooperation_rate", 0.05 + 0.01 * seed))]
+                     ).to_csv(folder / "metrics.csv", index=False)
+    defects = Claim(id="defects", paper="B", figure="pd", statement="s", paper_value=float("nan"), measure="semi_cooperative_final",
+                    params={"task": "prisoners_dilemma", "algo": "idqn", "metric": "cooperation_rate"}, rule="below", threshold=0.5)
+    row = audit.audit_table(tmp_path, "default", [defects]).iloc[0]
+    assert row["verdict"] == "reproduced" and row["untrained_value"] == pytest.approx(0.2)
+    assert row["informative"] == "no" and "from the start" in row["reason"]

@@ -4,6 +4,7 @@ algorithm on every task."""
 import dataclasses
 
 import numpy as np
+import pandas as pd
 import pytest
 import torch
 
@@ -177,3 +178,22 @@ def test_the_peers_that_receive_z_before_or_after_the_move():
     after, _ = experiments.Episode(_MovingPeers(), needs_state=False, peers_after_move=True).advance(np.array([0, 0]))
     assert not before["peers"].any()
     assert after["peers"].tolist() == [[False, True], [True, False]]
+
+
+def test_a_run_logs_its_untrained_networks_greedy_evaluation_first(smoke_cfg, tmp_path):
+    """Step 0 of an IDQN run on the prisoner's dilemma: `untrained_<metric>` rows equal the greedy
+    evaluation of the learner as the run builds it (GroupRun), before any update, on the task copy
+    seeded (seed, 8, 0); the uniform random null model has no network and logs none."""
+    from replication import run
+    from replication.experiments.semi_cooperative import GroupRun, evaluate_seeds, make_task
+    run.run("prisoners_dilemma", "idqn", 0, smoke_cfg, tmp_path / "idqn")
+    metrics = pd.read_csv(tmp_path / "idqn" / "metrics.csv")
+    logged = metrics[metrics["metric"].str.startswith("untrained_")].set_index("metric")
+    assert set(logged["step"]) == {0}
+    group = GroupRun("prisoners_dilemma", "idqn", [0], smoke_cfg)
+    schedule = smoke_cfg.prisoners_dilemma
+    expected = evaluate_seeds(group.learner, [make_task("prisoners_dilemma", schedule, np.random.default_rng([0, 8, 0]))],
+                              schedule.eval_episodes)[0]
+    assert {m[len("untrained_"):]: v for m, v in logged["value"].items()} == pytest.approx(expected)
+    run.run("prisoners_dilemma", "random", 0, smoke_cfg, tmp_path / "random")
+    assert not pd.read_csv(tmp_path / "random" / "metrics.csv")["metric"].str.startswith("untrained_").any()

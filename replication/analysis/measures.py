@@ -390,6 +390,14 @@ FINAL_FRACTION = 0.2  # final performance = mean of the greedy evaluations in th
 
 
 @measure(None)
+def semi_cooperative_untrained(results, task: str, algo: str, metric: str = "social_welfare") -> pd.Series:
+    """Per seed: the evaluation metric of the same run's networks untrained (greedy episodes before
+    any update, logged at step 0 as `untrained_<metric>`)."""
+    rows = _select(load_runs(results, task), algo, f"untrained_{metric}")
+    return rows.set_index("seed")["value"].sort_index() if len(rows) else pd.Series(dtype=float)
+
+
+@measure(None, untrained="semi_cooperative_untrained")
 def semi_cooperative_final(results, task: str, algo: str, metric: str = "social_welfare") -> pd.Series:
     """Per seed: mean of an evaluation metric over the evaluations in the last FINAL_FRACTION of training."""
     rows = _select(load_runs(results, task), algo, metric)

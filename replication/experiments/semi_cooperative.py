@@ -4,7 +4,10 @@ One gradient step per env step once `learning_starts` steps are stored (author c
 linearly over `epsilon_decay_steps`. Every `eval_every` steps, `eval_episodes` greedy episodes on
 a separate copy of the task (the same episodes for every algorithm of a seed) give the learning
 curve: social welfare (the sum of every agent's rewards over an episode), the reward per agent
-and the task's own measures. Training episodes' welfare and the loss are logged too.
+and the task's own measures. Training episodes' welfare and the loss are logged too. Before any
+update the untrained networks play `eval_episodes` greedy episodes the same way (their own task
+copy; logged at step 0 as `untrained_<metric>`: the audit's untrained-network control); greedy
+acting draws nothing, so training is what it was without them.
 
 Several seeds of a learner train together in one process (`train_seeds`, `seed_group.py`: one
 network over every seed's agents, everything else per seed); a run of one seed is a group of one.
@@ -227,6 +230,10 @@ def train_seeds(task: str, algo: str, seeds: list[int], cfg: SuiteConfig, outs: 
             rng.bit_generator.state = state["rngs"][key]
         rows, start = [[tuple(r) for r in seed_rows] for seed_rows in state["metrics"]], state["next_step"]
         learner.train_steps = state["train_steps"]
+    if start == 0 and learner.networks():   # the untrained-network control: the initial networks, evaluated greedily
+        untrained_envs = [make_task(task, schedule, np.random.default_rng([seed, 8, 0])) for seed in seeds]
+        for k, values in enumerate(evaluate_seeds(learner, untrained_envs, schedule.eval_episodes)):
+            rows[k] += [(0, f"untrained_{metric}", float(value)) for metric, value in values.items()]
     train_welfare, losses, due_checkpoint = [[] for _ in seeds], [[] for _ in seeds], False
     label = f"seed{seeds[0]}" if len(seeds) == 1 else f"seeds {', '.join(map(str, seeds))}"
     bar = tqdm(range(start, schedule.steps), desc=f"{task} {algo} {label}", unit="step", disable=not progress,
