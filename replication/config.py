@@ -24,7 +24,9 @@ from replication.settings import ConfigError, constrained, fraction, non_negativ
 # audit reads the tournament over its trained models as well (run it with --preset by hand).
 COMPARABLE_TASKS = tuple(task for family in FAMILIES.values() if family is not BATTLE for task in family.tasks)
 
-SCALES = ("smoke", "default", "decisive", "paper")   # in increasing order: a claim needs at least its min_scale
+# in increasing order: a claim needs at least its min_scale. workstation: the papers' own training
+# protocols, with the population shrunk where the paper says it does not matter (battle 8 v 8)
+SCALES = ("smoke", "default", "decisive", "workstation", "paper")
 PRESET_DIR = Path(__file__).parent / "presets"
 
 
@@ -373,7 +375,7 @@ class ResourcesConfig:
 
 @dataclass(frozen=True)
 class SuiteConfig:
-    scale: Literal["smoke", "default", "decisive", "paper"]
+    scale: Literal["smoke", "default", "decisive", "workstation", "paper"]
     seeds: list[int] = constrained([0, 1, 2, 3, 4], minimum=0, exclusive=False, role="selection")
     preset: Literal["paper", "reference_code"] = "paper"
     # claims YAMLs of your own, audited beside replication/claims/*.yaml (paths from the working directory)

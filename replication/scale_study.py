@@ -49,13 +49,16 @@ class Family:
     budgets: tuple[int, ...]
     share_core_hours: float
     paper_budget: int          # the paper's own training length (rounds or steps)
+    # where the central claims are judged when the pilot decides nothing: the first scale that runs
+    # the paper's own training protocol for them (battle: the workstation scale, 8 v 8; paper B: paper)
+    protocol_scale: str
 
 
 FAMILIES = {
-    "battle": Family("battle", ("A-battle-mfq-beats-il", "A-battle-ranking"), (40, 80, 160), 3.0, 2000),
-    "pursuit": Family("pursuit", ("B-pursuit-welfare-ped-vs-idqn",), (3000, 10000, 30000), 1.0, 1_000_000),
-    "resource_sharing": Family("resource_sharing", ("B-resource-welfare-ped-vs-idqn",), (3000, 10000, 30000), 0.5,
-                               2_000_000),
+    "battle": Family("battle", ("A-battle-mfq-beats-il", "A-battle-ranking"), (40, 80, 160, 320), 3.0, 2000, "workstation"),
+    "pursuit": Family("pursuit", ("B-pursuit-welfare-ped-vs-idqn",), (3000, 10000, 30000), 1.0, 1_000_000, "paper"),
+    "resource_sharing": Family("resource_sharing", ("B-resource-welfare-ped-vs-idqn",), (3000, 10000, 30000, 100000), 0.5,
+                               2_000_000, "paper"),
 }
 PILOT_SEEDS = 3
 BATTLE_ALGOS = ["mfq", "il", "mfac", "ac"]   # the ranking's four; PED-DQN is no central claim's

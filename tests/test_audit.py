@@ -44,7 +44,7 @@ def test_reduced_scale_is_inconclusive_even_when_values_match():
 
 
 def test_a_decisive_claim_is_judged_from_the_decisive_scale_on_and_labelled_with_its_scale(tmp_path):
-    """Scales in order smoke < default < decisive < paper. A claim with min_scale decisive and
+    """Scales in order smoke < default < decisive < workstation < paper. A claim with min_scale decisive and
     values 0.50, 0.50, 0.51, 0.49, 0.50 (all inside 0.5 ± 0.1): inconclusive for scale at default,
     reproduced at decisive and at paper. The audit's row and page name the scale each verdict was
     judged at, so a decisive-scale reproduction never reads as a paper-scale one."""
@@ -55,6 +55,9 @@ def test_a_decisive_claim_is_judged_from_the_decisive_scale_on_and_labelled_with
     assert judged.reason == "run at default scale; this claim needs at least decisive scale"
     assert verdict(decisive, values, "decisive").verdict == "reproduced"
     assert verdict(decisive, values, "paper").verdict == "reproduced"
+    workstation = Claim(**{**WITHIN.__dict__, "min_scale": "workstation"})
+    assert verdict(workstation, values, "decisive").cause == "scale"
+    assert verdict(workstation, values, "workstation").verdict == "reproduced"
     _ising_runs(tmp_path, "mcmc", {0.7: 0.99})
     claim = Claim(id="cold", paper="A", figure="4", statement="s", paper_value=1.0, measure="ising_equilibrium_xi",
                   params={"algo": "mcmc", "tau": 0.7}, tolerance=0.1, min_scale="decisive")
@@ -62,7 +65,7 @@ def test_a_decisive_claim_is_judged_from_the_decisive_scale_on_and_labelled_with
     assert (table.loc[0, "verdict"], table.loc[0, "judged_at"]) == ("reproduced", "decisive")
     page = audit.to_markdown(table, load_config([DEFAULT, DECISIVE]))
     assert "# Audit: decisive scale" in page and "| **reproduced** | decisive scale |" in page
-    assert "smoke < default < decisive < paper" in page
+    assert "smoke < default < decisive < workstation < paper" in page
 
 
 def test_four_seeds_are_too_few_for_a_decisive_verdict():

@@ -16,6 +16,7 @@ from replication.scale_study import FAMILIES, budget_config
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT, SMOKE = ROOT / "workflow/config/default.yaml", ROOT / "workflow/config/smoke.yaml"
 DECISIVE = ROOT / "workflow/config/decisive.yaml"
+EXPECTED_CHOICES = {"battle": (40, 5, True), "pursuit": (3000, 5, True), "resource_sharing": (30000, 5, False)}
 
 
 def test_a_budget_scales_paper_b_schedules_in_the_base_proportions():
@@ -38,24 +39,39 @@ def test_a_budget_scales_paper_b_schedules_in_the_base_proportions():
 
 def test_the_decisive_config_is_the_pilots_choice_for_every_family():
     """workflow/config/decisive.yaml over the default: each pilot family's task section equals the
-    pilot's setting at the budget and seeds its committed choice.json names (battle 40 rounds, 5 seeds;
-    pursuit 3 000 steps; resource sharing 30 000, undecided: the largest pilot budget), apart from which
-    learners run (the pilot trains the claims' learners; the scale runs every learner of a paper-B
-    task). 5 seeds everywhere."""
-    base = load_config([str(DEFAULT)])
+    pilot's setting at the budget and seeds its committed choice.json names, built on the config
+    files the pilot ran on (its `configs`: battle's pilot ran on paper.yaml with
+    pilot-battle.yaml, 8 v 8 at the paper's settings), apart from which learners run (the pilot
+    trains the claims' learners; the scale runs every learner of a paper-B task). 5 seeds
+    everywhere. Under the convergence rule (2026-12-03) no family's pilot decides its claims: each
+    runs at its largest pilot budget whose 5 seeds fit its share."""
     decisive = load_config([str(DEFAULT), str(DECISIVE)])
     assert decisive.scale == "decisive" and decisive.seeds == [0, 1, 2, 3, 4]
     chosen = {}
     for name, family in FAMILIES.items():
         choice = json.loads((ROOT / "results" / "pilot" / name / "choice.json").read_text())
         chosen[name] = (choice["budget"], choice["seeds"], choice["decided"])
+        base = load_config([str(ROOT / path) for path in choice["configs"]])
         pilot = getattr(budget_config(base, family, choice["budget"], choice["seeds"]), family.task)
         ours = getattr(decisive, family.task)
         if family.task != "battle":
             pilot = dataclasses.replace(pilot, algorithms=ours.algorithms)
         assert pilot == ours, name
-    assert chosen == {"battle": (40, 5, True), "pursuit": (3000, 5, True), "resource_sharing": (30000, 5, False)}
+    assert chosen == EXPECTED_CHOICES
     assert list(decisive.battle.seeds) == [0, 1, 2, 3, 4]
+
+
+def test_a_central_claim_needs_the_decisive_scale_only_where_its_pilot_decided_it():
+    """A family's central claims are judged from the decisive scale on (`min_scale: decisive`) only
+    when its committed pilot decided them; otherwise from the first scale that runs the paper's own
+    training protocol for them (battle: workstation; paper B: paper), so that no verdict comes from
+    a budget the pilot did not show converged."""
+    from replication.analysis.audit import load_claims
+    claims = {claim.id: claim for claim in load_claims()}
+    for name, family in FAMILIES.items():
+        decided = json.loads((ROOT / "results" / "pilot" / name / "choice.json").read_text())["decided"]
+        for claim_id in family.claims:
+            assert claims[claim_id].min_scale == ("decisive" if decided else family.protocol_scale), claim_id
 
 
 def _study(out, *extra):
@@ -192,3 +208,18 @@ def test_the_cost_of_the_papers_protocol_by_hand():
     assert cost["wall_hours_2_cores"] == pytest.approx(12_200 / 3600)
     assert cost["wall_hours_16_cores"] == pytest.approx(2_100 / 3600)
     assert makespan([3.0, 3.0, 2.0, 2.0, 2.0], 2) == 7.0
+
+
+def test_the_workstation_scale_is_the_battle_pilots_setting_at_the_papers_protocol():
+    """workflow/config/workstation.yaml over decisive.yaml: battle as the pilot ran it (its
+    choice.json's config files: paper.yaml with pilot-battle.yaml) at the paper's 2000 rounds with ε
+    over all of them and 5 seeds, one per job (checkpoints every 20 rounds, bookkeeping); every
+    other section the decisive scale's."""
+    workstation = load_config([str(DEFAULT), str(DECISIVE), str(ROOT / "workflow/config/workstation.yaml")])
+    decisive = load_config([str(DEFAULT), str(DECISIVE)])
+    choice = json.loads((ROOT / "results/pilot/battle/choice.json").read_text())
+    protocol = budget_config(load_config([str(ROOT / path) for path in choice["configs"]]), FAMILIES["battle"], 2000, 5).battle
+    assert workstation.scale == "workstation"
+    assert workstation.battle == dataclasses.replace(protocol, checkpoint_every=20, seeds_per_job=1)
+    assert (workstation.battle.rounds, workstation.battle.epsilon_decay_rounds, workstation.battle.agents_per_side) == (2000, 2000, 8)
+    assert workstation.pursuit == decisive.pursuit and workstation.resource_sharing == decisive.resource_sharing

@@ -254,9 +254,12 @@ def scale_cost(claim: Claim, bench: pd.DataFrame) -> dict:
     """What the scale the claim needs would take, costed from the benchmarks, or why it cannot be."""
     jobs = scale_jobs(claim)
     if jobs is None:
-        basis = (f"the {claim.min_scale} scale: `--configfile workflow/config/{claim.min_scale}.yaml`, its measured wall "
-                 "time in the README's scales table" if claim.min_scale == "decisive"
-                 else f"the benchmarks time the {cost.BENCHED_SCALE} scale's settings only")
+        basis = {"decisive": "the decisive scale: `--configfile workflow/config/decisive.yaml`, its measured wall time in "
+                             "the README's scales table",
+                 "workstation": "the workstation scale: `--configfile workflow/config/decisive.yaml "
+                                "workflow/config/workstation.yaml`, its cost measured by the battle pilot "
+                                "(results/pilot/battle/choice.json, `protocol_cost`)"}.get(
+            claim.min_scale, f"the benchmarks time the {cost.BENCHED_SCALE} scale's settings only")
         return {**dict.fromkeys(cost.COST_COLUMNS[:3], np.nan), "cost_basis": basis}
     from replication.bench import paper_settings
     return cost.jobs_cost(jobs, paper_settings(), bench)
