@@ -247,7 +247,8 @@ def scale_study(family_name: str, cfg: SuiteConfig, out: str | Path, budgets=Non
     choice = power.choose_setting(pilot, cost_function(family, timings, seeds), family.share_core_hours * 3600)
     reasons = power.budget_reasons(pilot)
     choice = {"family": family_name, "claims": list(family.claims), "configs": list(configs),
-              "share_core_hours": family.share_core_hours, "pilot_seeds": seeds, **choice, "needs": list(choice["needs"]) if choice["needs"] else None,
+              "share_core_hours": family.share_core_hours, "pilot_seeds": seeds, **choice,
+              "needs": list(choice["needs"]) if choice["needs"] else None,
               "needs_protocol": None if choice["needs"] else family.paper_budget,
               "protocol_cost": protocol_cost(family, timings[max(budgets)], max(budgets), seeds),
               "budgets": {str(b): {"qualifies_at_seeds": s, "why_not": why} for b, (s, why) in reasons.items()}}
@@ -268,7 +269,7 @@ def scripted_sides(folders: dict[int, Path]) -> pd.DataFrame:
     frames = []
     for budget, folder in folders.items():
         m = measures.scripted_matches(folder)
-        m = m.assign(won=m["win"] * (1 - m["tie"]))
+        m = m.assign(won=measures.won_outright(m))
         sides = m.groupby(["row_algo", "row_seed", "col_algo", "row_side"])["won"].agg(["size", "mean"]).reset_index()
         frames.append(sides.rename(columns={"row_algo": "algo", "row_seed": "seed", "col_algo": "scripted_team",
                                             "row_side": "side", "size": "rounds", "mean": "won"}).assign(budget=budget))

@@ -330,11 +330,16 @@ def battle_total_reward(results, algo: str, opponent: str) -> pd.Series:
     return _per_row_seed(results, algo, opponent, "row_total_reward")
 
 
+def won_outright(matches: pd.DataFrame) -> pd.Series:
+    """1 where the row model won the round with more kills, under either win rule (the reference
+    rule counts a tie as a win for both: `win` and `tie` both 1)."""
+    return matches["win"] * (1 - matches["tie"])
+
+
 def decided_win_share(matches: pd.DataFrame) -> float:
     """Of the rounds some side won (more kills), the share the row model won; NaN when every round
-    was a tie. Under the reference rule a tie is a win for both (`win` and `tie` both 1), so a won
-    round is one with `win` and not `tie` under either rule."""
-    won = (matches["win"] * (1 - matches["tie"])).sum()
+    was a tie."""
+    won = won_outright(matches).sum()
     decided = won + matches["loss"].sum()
     return float(won / decided) if decided else np.nan
 
@@ -366,7 +371,7 @@ def battle_worse_side_win_rate(results, algo: str, opponent: str = "stationary_a
     m = m[(m["row_algo"] == algo) & (m["col_algo"] == opponent)]
     if m.empty:
         return pd.Series(dtype=float)
-    by_side = m.assign(won=m["win"] * (1 - m["tie"])).groupby(["row_seed", "row_side"])["won"].mean().unstack()
+    by_side = m.assign(won=won_outright(m)).groupby(["row_seed", "row_side"])["won"].mean().unstack()
     return by_side.reindex(columns=["left", "right"]).min(axis=1, skipna=False)
 
 
