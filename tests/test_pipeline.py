@@ -73,8 +73,18 @@ def test_decisive_scale_validates_and_plans(repo_copy):
     for algo in ("mfq", "il", "mfac", "ac"):
         assert all(f"results/decisive/runs/battle/{algo}/seed{seed}/metrics.csv" in out for seed in range(5))
     assert "runs/battle/ped_dqn" not in out and "pursuit/ped_dqn/seed0" in runs
+    assert "pursuit/qmix" not in out and "resource_sharing/pe_dqn" not in out   # paper B: the learners the rule costed
     counts = dict(re.findall(r"^(\S+)\s+(\d+)$", out, re.M))
     assert counts["battle_train_seeds_0_1_2_3_4"] == "4" and counts["battle_tournament_rows"] == "4"
+
+
+def test_workstation_scale_plans_one_battle_seed_per_job(repo_copy):
+    """The workstation overlay on the decisive scale plans into results/workstation: battle's four
+    learners × five seeds, one seed per job (four jobs per seed), the tournament in four parts."""
+    runs, rules, out = _planned(repo_copy, ("workflow/config/decisive.yaml", "workflow/config/workstation.yaml"))
+    assert "results/workstation/audit.md" in out
+    counts = dict(re.findall(r"^(\S+)\s+(\d+)$", out, re.M))
+    assert all(counts[f"battle_train_seeds_{seed}"] == "4" for seed in range(5)) and counts["battle_tournament_rows"] == "4"
 
 
 def test_unknown_override_is_rejected_before_any_job(repo_copy):
