@@ -244,8 +244,8 @@ def scale_study(family_name: str, cfg: SuiteConfig, out: str | Path, budgets=Non
         pilot[budget], budget_rows = pilot_claims(family, folder)
         rows += [{"budget": budget, **row} for row in budget_rows]
     timing = pd.concat([t.assign(budget=b) for b, t in timings.items()], ignore_index=True)
-    choice = power.choose_setting(pilot, cost_function(family, timings, seeds), family.share_core_hours * 3600)
     reasons = power.budget_reasons(pilot)
+    choice = power.choose_setting(pilot, cost_function(family, timings, seeds), family.share_core_hours * 3600, reasons)
     choice = {"family": family_name, "claims": list(family.claims), "configs": list(configs),
               "share_core_hours": family.share_core_hours, "pilot_seeds": seeds, **choice,
               "needs": list(choice["needs"]) if choice["needs"] else None,

@@ -86,24 +86,25 @@ def gaussian_squeeze(results, cfg: SuiteConfig) -> pd.DataFrame:
             rows.append({**row, "paper": paper.get(params_key(algo=algo, n_agents=n)),
                          "seeds_reaching_0.9": int(reach.notna().sum()),
                          "mean_time_to_0.9": reach.mean() if reach.notna().any() else None,
-                         "final_modal_action": _modal_action(results, algo, n, "final"), **composition,
+                         "final_modal_action": _modal_action(results, algo, n, "final", cfg.gaussian_squeeze.n_actions),
+                         **composition,
                          "untrained_performance": _mean_or_none(untrained),
                          f"seeds_untrained_at_{GS_LUCKY_START}": int((untrained >= GS_LUCKY_START).sum()) if len(untrained) else None})
     return pd.DataFrame(rows)
 
 
-def _modal_action(results, algo: str, n_agents: int, when: str):
+def _modal_action(results, algo: str, n_agents: int, when: str, n_actions: int):
     """The action with the largest share in most seeds' greedy joint action (ties: the smaller), or None."""
-    shares = gs_composition_long(results, algo, n_agents, when)
+    shares = gs_composition_long(results, algo, n_agents, when, n_actions)
     if shares.empty:
         return None
     return int(shares.groupby("seed")["share"].idxmax().map(shares["action"]).mode().min())
 
 
-def gs_composition_long(results, algo: str, n_agents: int, when: str) -> pd.DataFrame:
+def gs_composition_long(results, algo: str, n_agents: int, when: str, n_actions: int) -> pd.DataFrame:
     """Each action's share of the greedy joint action per seed (columns seed, action, share)."""
     frames = [measures.gs_composition(results, algo, n_agents, f"share_a{k}", when).rename("share").reset_index()
-              .assign(action=k) for k in range(10)]
+              .assign(action=k) for k in range(n_actions)]
     frames = [f for f in frames if len(f)]
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["seed", "share", "action"])
 

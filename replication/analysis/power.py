@@ -182,15 +182,16 @@ def fewest_seeds(pilot: list[PilotClaim]) -> int | None:
 
 
 def choose_setting(pilot: dict[float, list[PilotClaim]], cost: Callable[[float, int], float],
-                   share_seconds: float) -> dict:
+                   share_seconds: float, reasons: dict | None = None) -> dict:
     """The rule's choice for one family. `pilot[budget]`: its central claims at that budget;
     `cost(budget, seeds)`: the seconds of the family's runs (and evaluation) at that setting.
     Returns {budget, seeds, seconds, decided, needs}: the cheapest (budget, seeds) at which
     `decided_at` holds and the claims have `converged`, if it fits `share_seconds`; else the largest
     budget whose MIN_SEEDS fit, `decided` False, and `needs` the rule's setting ignoring the share
-    ((budget, seeds), or None when no pilot budget qualifies up to MAX_SEEDS)."""
-    qualifying = [(cost(budget, seeds), budget, seeds)
-                  for budget, (seeds, _) in budget_reasons(pilot).items() if seeds is not None]
+    ((budget, seeds), or None when no pilot budget qualifies up to MAX_SEEDS). `reasons`: the
+    pilot's `budget_reasons`, where the caller has them already."""
+    reasons = reasons if reasons is not None else budget_reasons(pilot)
+    qualifying = [(cost(budget, seeds), budget, seeds) for budget, (seeds, _) in reasons.items() if seeds is not None]
     if qualifying:
         seconds, budget, seeds = min(qualifying)
         if seconds <= share_seconds:

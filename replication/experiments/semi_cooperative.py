@@ -1,7 +1,7 @@
 """Paper B's semi-cooperative tasks: train one learner on one task with greedy evaluations.
 
 One gradient step per env step once `learning_starts` steps are stored (author code); ε decays
-linearly over `epsilon_decay_steps`. Every `eval_every` steps, `eval_episodes` greedy episodes on
+linearly over `epsilon_decay_steps` (or by the author code's per-step decrement: `epsilon_at`). Every `eval_every` steps, `eval_episodes` greedy episodes on
 a separate copy of the task (the same episodes for every algorithm of a seed) give the learning
 curve: social welfare (the sum of every agent's rewards over an episode), the reward per agent
 and the task's own measures. Training episodes' welfare and the loss are logged too. Before any
@@ -132,6 +132,12 @@ def evaluate_seeds(learner, envs: list, episodes: int) -> list[dict]:
     return [pd.DataFrame(record).mean().to_dict() for record in records]
 
 
+def evaluation_tasks(task: str, schedule, seeds: list[int], index: int) -> list:
+    """Each seed's copy of the task for evaluation `index` (0: the untrained networks'), seeded
+    (seed, 8, index), so every algorithm of a seed meets the same episodes."""
+    return [make_task(task, schedule, np.random.default_rng([seed, 8, index])) for seed in seeds]
+
+
 def training_settings(cfg: SuiteConfig, task: str, algo: str) -> dict:
     """The settings a checkpoint of `algo` was trained with (a resumed run must have the same)."""
     return task_sections(cfg, task, algo)
@@ -231,8 +237,7 @@ def train_seeds(task: str, algo: str, seeds: list[int], cfg: SuiteConfig, outs: 
         rows, start = [[tuple(r) for r in seed_rows] for seed_rows in state["metrics"]], state["next_step"]
         learner.train_steps = state["train_steps"]
     if start == 0 and learner.networks():   # the untrained-network control: the initial networks, evaluated greedily
-        untrained_envs = [make_task(task, schedule, np.random.default_rng([seed, 8, 0])) for seed in seeds]
-        for k, values in enumerate(evaluate_seeds(learner, untrained_envs, schedule.eval_episodes)):
+        for k, values in enumerate(evaluate_seeds(learner, evaluation_tasks(task, schedule, seeds, 0), schedule.eval_episodes)):
             rows[k] += [(0, f"untrained_{metric}", float(value)) for metric, value in values.items()]
     train_welfare, losses, due_checkpoint = [[] for _ in seeds], [[] for _ in seeds], False
     label = f"seed{seeds[0]}" if len(seeds) == 1 else f"seeds {', '.join(map(str, seeds))}"
@@ -248,9 +253,8 @@ def train_seeds(task: str, algo: str, seeds: list[int], cfg: SuiteConfig, outs: 
                 train_welfare[k].append(play.welfare)
                 play.start()
         if (t + 1) % schedule.eval_every == 0:
-            eval_envs = [make_task(task, schedule, np.random.default_rng([seed, 8, (t + 1) // schedule.eval_every]))
-                         for seed in seeds]
-            evaluations = evaluate_seeds(learner, eval_envs, schedule.eval_episodes)
+            evaluations = evaluate_seeds(learner, evaluation_tasks(task, schedule, seeds, (t + 1) // schedule.eval_every),
+                                         schedule.eval_episodes)
             for k, values in enumerate(evaluations):
                 values = {**values, "train_social_welfare": float(np.mean(train_welfare[k])) if train_welfare[k] else np.nan,
                           "loss": float(np.mean(losses[k])) if losses[k] else np.nan, "epsilon": epsilon}
