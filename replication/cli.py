@@ -27,6 +27,9 @@ from replication.validation import check_tasks
 
 EPILOG = ("Bad input (config keys, values, task or algorithm names) is reported as one line "
           "naming the problem, before any work starts. Exit status 2.")
+UNTRAINED_HELP = ("play every configured model's network untrained instead (the weights its training run "
+                  "starts from; no trained model is read): the audit's untrained-network control, "
+                  "written to runs/battle/{file}")
 
 
 class OneLineParser(argparse.ArgumentParser):
@@ -89,6 +92,7 @@ def build_parser() -> argparse.ArgumentParser:
                            "writes runs/battle/tournament/rows_ALGO.csv")
     part.add_argument("--merge", action="store_true",
                       help="join the parts, one per algorithm, into runs/battle/tournament.csv (no play)")
+    tour.add_argument("--untrained", action="store_true", help=UNTRAINED_HELP.format(file="tournament_untrained.csv"))
     tour.add_argument("--threads", type=int, default=1)
     tour.add_argument("--device", choices=["auto", "cpu", "cuda"], default="cpu", help="where the models' networks run")
     tour.add_argument("--no-progress", action="store_true")
@@ -98,6 +102,7 @@ def build_parser() -> argparse.ArgumentParser:
                               description="Play every trained battle model against a random team and a stationary random "
                                           "attacker, balanced over side and group order; writes runs/battle/scripted.csv.")
     scripted.add_argument("--results", required=True, help="results folder of one scale, e.g. results/default")
+    scripted.add_argument("--untrained", action="store_true", help=UNTRAINED_HELP.format(file="scripted_untrained.csv"))
     scripted.add_argument("--threads", type=int, default=1)
     scripted.add_argument("--no-progress", action="store_true")
     _common(scripted)
@@ -258,14 +263,15 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "tournament":
             from replication import tournament
             if args.merge:
-                tournament.merge_tournament(args.results, cfg)
+                tournament.merge_tournament(args.results, cfg, untrained=args.untrained)
             else:
                 from replication.run import resolve_device
                 tournament.run_tournament(args.results, cfg, args.threads, progress=not args.no_progress, rows=args.rows,
-                                          device=resolve_device(args.device))
+                                          device=resolve_device(args.device), untrained=args.untrained)
         elif args.command == "scripted":
             from replication import tournament
-            tournament.run_scripted_evaluation(args.results, cfg, args.threads, progress=not args.no_progress)
+            tournament.run_scripted_evaluation(args.results, cfg, args.threads, progress=not args.no_progress,
+                                               untrained=args.untrained)
         elif args.command == "audit":
             from replication.analysis import audit
             for path in args.claims:

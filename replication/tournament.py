@@ -1,4 +1,7 @@
-"""The battle cross-play tournament (paper A, Fig. 8), and every model against scripted teams, over the trained models of a results folder."""
+"""The battle cross-play tournament (paper A, Fig. 8), and every model against scripted teams, over
+the trained models of a results folder; and both again over the same runs' networks untrained (their
+initial weights, `experiments.battle.initial_model`), the audit's untrained-network control, in
+files of their own (`…_untrained.csv`), played on the same maps with the same streams."""
 
 from __future__ import annotations
 
@@ -14,10 +17,17 @@ from replication.experiments import battle as battle_experiments
 
 TOURNAMENT_FILE = Path("runs", "battle", "tournament.csv")
 TOURNAMENT_PARTS = Path("runs", "battle", "tournament")   # rows_<algo>.csv: the pairings an algorithm's models lead
+SCRIPTED_FILE = Path("runs", "battle", "scripted.csv")
+UNTRAINED = "_untrained"   # the untrained networks' evaluations: tournament_untrained.csv, scripted_untrained.csv, …
 
 
-def part_file(algo: str) -> Path:
-    return TOURNAMENT_PARTS / f"rows_{algo}.csv"
+def evaluation_path(path: Path, untrained: bool = False) -> Path:
+    """`path` (a file or folder under runs/battle), or its untrained networks' counterpart."""
+    return path.with_name(path.stem + UNTRAINED + path.suffix) if untrained else path
+
+
+def part_file(algo: str, untrained: bool = False) -> Path:
+    return evaluation_path(TOURNAMENT_PARTS, untrained) / f"rows_{algo}.csv"
 
 
 def find_models(results: str | Path, cfg: SuiteConfig) -> dict:
@@ -35,51 +45,71 @@ def find_models(results: str | Path, cfg: SuiteConfig) -> dict:
     return models
 
 
-SCRIPTED_FILE = Path("runs", "battle", "scripted.csv")
+def _acting_stream() -> np.random.Generator:
+    """The one seeded acting stream the evaluated models share (an actor-critic samples π from it),
+    used in a fixed order, so evaluations are reproducible."""
+    return np.random.default_rng([0, 6])
 
 
 def load_models(results: str | Path, cfg: SuiteConfig, device: str = "cpu") -> dict:
-    """Every trained model of the results folder, ready to play on `device`. They share one seeded
-    acting stream (an actor-critic samples π from it), used in a fixed order, so evaluations are reproducible."""
+    """Every trained model of the results folder, ready to play on `device`."""
     paths = find_models(results, cfg)
     env = battle_experiments.make_env(cfg.battle, 0)
-    policy_rng = np.random.default_rng([0, 6])
+    policy_rng = _acting_stream()
     return {key: battle_experiments.load_model(path, key[0], cfg.battle, env, policy_rng, device) for key, path in paths.items()}
 
 
-def _evaluate(results, cfg: SuiteConfig, play, file: Path, threads: int, progress: bool, device: str = "cpu") -> Path:
+def untrained_models(cfg: SuiteConfig, device: str = "cpu") -> dict:
+    """Every configured (algo, seed) network as its training run starts it (`initial_model`: the
+    weights it has before its first update), ready to play on `device`; nothing trained is read."""
+    env = battle_experiments.make_env(cfg.battle, 0)
+    policy_rng = _acting_stream()
+    return {(algo, seed): battle_experiments.initial_model(algo, seed, cfg.battle, env, policy_rng, device)
+            for algo in cfg.battle.algorithms for seed in cfg.battle.seeds}
+
+
+def _evaluate(results, cfg: SuiteConfig, play, file: Path, threads: int, progress: bool, device: str = "cpu",
+              untrained: bool = False) -> Path:
     torch.set_num_threads(threads)
     out = Path(results) / file
-    io.write_csv(out, play(load_models(results, cfg, device), cfg.battle, seed=0, progress=progress))
+    models = untrained_models(cfg, device) if untrained else load_models(results, cfg, device)
+    io.write_csv(out, play(models, cfg.battle, seed=0, progress=progress))
     return out
 
 
 def run_tournament(results: str | Path, cfg: SuiteConfig, threads: int = 1, progress: bool = True,
-                   rows: str | None = None, device: str = "cpu") -> Path:
+                   rows: str | None = None, device: str = "cpu", untrained: bool = False) -> Path:
     """Fig. 8's cross-play of every trained model pair → runs/battle/tournament.csv; with `rows`, only
-    the pairings that algorithm's models lead → runs/battle/tournament/rows_<algo>.csv (a part)."""
+    the pairings that algorithm's models lead → runs/battle/tournament/rows_<algo>.csv (a part).
+    `untrained`: the same pairings and maps over the networks untrained → tournament_untrained.csv
+    (parts under tournament_untrained/)."""
+    whole = evaluation_path(TOURNAMENT_FILE, untrained)
     if rows is None:
-        return _evaluate(results, cfg, battle_experiments.tournament, TOURNAMENT_FILE, threads, progress, device)
+        return _evaluate(results, cfg, battle_experiments.tournament, whole, threads, progress, device, untrained)
     if rows not in cfg.battle.algorithms:
         raise ConfigError(f"--rows: {rows!r} is not one of battle's algorithms ({', '.join(cfg.battle.algorithms)})")
 
     def part(models, battle, seed, progress):
         return battle_experiments.tournament(models, battle, seed, progress, row_algos=[rows])
-    return _evaluate(results, cfg, part, part_file(rows), threads, progress, device)
+    return _evaluate(results, cfg, part, part_file(rows, untrained), threads, progress, device, untrained)
 
 
-def merge_tournament(results: str | Path, cfg: SuiteConfig) -> Path:
+def merge_tournament(results: str | Path, cfg: SuiteConfig, untrained: bool = False) -> Path:
     """The parts (`run_tournament(rows=…)`), one per algorithm, concatenated in the whole tournament's
-    order → runs/battle/tournament.csv; a missing part is a one-line error."""
-    paths = [Path(results) / part_file(algo) for algo in sorted(cfg.battle.algorithms)]
+    order → runs/battle/tournament.csv (or tournament_untrained.csv); a missing part is a one-line error."""
+    paths = [Path(results) / part_file(algo, untrained) for algo in sorted(cfg.battle.algorithms)]
     missing = [path for path in paths if not path.exists()]
     if missing:
-        raise ConfigError(f"tournament --merge: {missing[0]} is missing; play it first (tournament --rows ALGO)")
-    out = Path(results) / TOURNAMENT_FILE
+        flag = " --untrained" if untrained else ""
+        raise ConfigError(f"tournament --merge: {missing[0]} is missing; play it first (tournament --rows ALGO{flag})")
+    out = Path(results) / evaluation_path(TOURNAMENT_FILE, untrained)
     io.write_csv(out, pd.concat([pd.read_csv(path) for path in paths], ignore_index=True))
     return out
 
 
-def run_scripted_evaluation(results: str | Path, cfg: SuiteConfig, threads: int = 1, progress: bool = True) -> Path:
-    """Every trained model against the scripted teams → runs/battle/scripted.csv."""
-    return _evaluate(results, cfg, battle_experiments.scripted_evaluation, SCRIPTED_FILE, threads, progress)
+def run_scripted_evaluation(results: str | Path, cfg: SuiteConfig, threads: int = 1, progress: bool = True,
+                            untrained: bool = False) -> Path:
+    """Every trained model against the scripted teams → runs/battle/scripted.csv; `untrained`: every
+    network untrained → scripted_untrained.csv."""
+    return _evaluate(results, cfg, battle_experiments.scripted_evaluation, evaluation_path(SCRIPTED_FILE, untrained),
+                     threads, progress, untrained=untrained)

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from replication.analysis import audit
+from replication.analysis import audit, measures
 from replication.analysis.audit import MIN_SEEDS, Claim, load_claims, verdict
 from replication.analysis.measures import bootstrap_ci, curie_point, probability_of_improvement
 from replication.config import ConfigError, load_config
@@ -353,3 +353,30 @@ def test_a_paper_b_claim_is_judged_on_its_untrained_networks_too(tmp_path):
     row = audit.audit_table(tmp_path, "default", [defects]).iloc[0]
     assert row["verdict"] == "reproduced" and row["untrained_value"] == pytest.approx(0.2)
     assert row["informative"] == "no" and "from the start" in row["reason"]
+
+
+def test_a_battle_claim_is_judged_on_the_untrained_networks_tournament_too(tmp_path):
+    """"MF-Q beats IL (win rate above 0.5)", five seeds. Trained: each MF-Q seed wins all 4 rounds
+    against IL seed 0 (win rate 1): reproduced. Case 1, the untrained networks' tournament: MF-Q
+    wins 3 of 4 against IL on every seed (0.75, above 0.5 too), so the reproduction came from the
+    start: uninformative. Case 2: every untrained round is a 0–0 tie (win rate 0): from learning,
+    informative. The claim's null model (battle's scripted random team) has no rounds here."""
+    def rounds(kills):
+        return [{"row_algo": "mfq", "row_seed": seed, "col_algo": "il", "col_seed": 0, "round": k, "row_group": 0,
+                 "row_side": "left", "row_kills": rk, "col_kills": ck, "row_kills_reference": rk, "col_kills_reference": ck,
+                 "row_total_reward": 0.0, "col_total_reward": 0.0, "win_rule": "exact"}
+                for seed in range(5) for k, (rk, ck) in enumerate(kills)]
+    battle = tmp_path / "runs" / "battle"
+    battle.mkdir(parents=True)
+    pd.DataFrame(rounds([(3, 0)] * 4)).to_csv(battle / "tournament.csv", index=False)
+    beats = Claim(id="beats", paper="A", figure="8", statement="s", paper_value=0.9, measure="battle_win_rate",
+                  params={"algo": "mfq", "opponent": "il"}, rule="above", threshold=0.5)
+    verdicts = {}
+    for case, untrained in (("start", [(1, 0)] * 3 + [(0, 1)]), ("learning", [(0, 0)] * 4)):
+        pd.DataFrame(rounds(untrained)).to_csv(battle / "tournament_untrained.csv", index=False)
+        measures._matches.cache_clear()
+        verdicts[case] = audit.audit_table(tmp_path, "default", [beats]).iloc[0]
+    start, learning = verdicts["start"], verdicts["learning"]
+    assert start["verdict"] == learning["verdict"] == "reproduced"
+    assert start["untrained_value"] == pytest.approx(0.75) and start["informative"] == "no" and "from the start" in start["reason"]
+    assert learning["untrained_value"] == 0 and learning["informative"] == "yes" and "from learning" in learning["reason"]

@@ -614,3 +614,45 @@ def test_scripted_evaluation_plays_every_model_against_each_team_balanced(monkey
     assert matches["col_algo"].tolist() == ["random"] * 4 + ["stationary_attacker"] * 4
     assert matches["row_side"].tolist() == ["left", "right"] * 4 and matches["row_group"].tolist() == [0, 0, 1, 1] * 2
     assert [c[2] for c in calls[:4]] == [0, 1, 1, 0]  # left_team: the row model's group when it is on the left
+
+
+@pytest.mark.parametrize("algo", ["il", "mfq", "ac", "mfac", "ped_dqn"])
+def test_the_untrained_control_plays_the_network_each_run_starts_from(tmp_path, algo):
+    """The untrained networks (`tournament.untrained_models`) are, weight for weight, the main model
+    a training run of that seed builds before its first round (SeedTraining), and two seeds differ."""
+    from replication.config import resolve
+    from replication.tournament import untrained_models
+    cfg = resolve({"scale": "default", "battle": {"map_size": SMALL.map_size, "agents_per_side": SMALL.agents_per_side,
+                                                  "algorithms": [algo], "seeds": [0, 1], "replay_capacity": 4000}})
+    untrained = untrained_models(cfg)
+    assert sorted(untrained) == [(algo, 0), (algo, 1)]
+    for seed in (0, 1):
+        run = battle_experiments.SeedTraining(algo, seed, cfg.battle, tmp_path / f"seed{seed}", "cpu", "refuse")
+        for name, net in run.main.networks().items():
+            mine = untrained[(algo, seed)].networks()[name].state_dict()
+            assert all(torch.equal(mine[key], value) for key, value in net.state_dict().items())
+    first = next(iter(untrained[(algo, 0)].networks()))
+    zero, one = (untrained[(algo, s)].networks()[first].state_dict() for s in (0, 1))
+    assert not all(torch.equal(zero[key], one[key]) for key in zero)
+
+
+def test_the_untrained_tournament_and_scripted_evaluation_need_no_trained_model(tmp_path):
+    """With no model trained under the results folder, `--untrained` plays MF-Q and AC (one seed
+    each, 4 rounds of 10 steps per pairing: 4 pairings) in two parts joined by merge, and the
+    scripted evaluation (2 models × 2 teams × 4 rounds), into the untrained files; the trained
+    tournament still refuses to start."""
+    from replication.config import ConfigError, resolve
+    from replication.tournament import merge_tournament, run_scripted_evaluation, run_tournament
+    cfg = resolve({"scale": "default", "battle": {"map_size": SMALL.map_size, "agents_per_side": SMALL.agents_per_side, "max_steps": 10,
+                                                  "algorithms": ["mfq", "ac"], "seeds": [0], "tournament_rounds": 4,
+                                                  "scripted_rounds": 4}})
+    for algo in ("mfq", "ac"):
+        assert run_tournament(tmp_path, cfg, progress=False, rows=algo, untrained=True) == \
+            tmp_path / "runs" / "battle" / "tournament_untrained" / f"rows_{algo}.csv"
+    whole = pd.read_csv(merge_tournament(tmp_path, cfg, untrained=True))
+    assert len(whole) == 16 and sorted(set(zip(whole["row_algo"], whole["col_algo"]))) == [
+        ("ac", "ac"), ("ac", "mfq"), ("mfq", "ac"), ("mfq", "mfq")]
+    scripted = pd.read_csv(run_scripted_evaluation(tmp_path, cfg, progress=False, untrained=True))
+    assert len(scripted) == 16 and (tmp_path / "runs" / "battle" / "scripted_untrained.csv").exists()
+    with pytest.raises(ConfigError, match="no trained model"):
+        run_tournament(tmp_path, cfg, progress=False)

@@ -171,3 +171,51 @@ def test_the_worse_side_win_rate_against_the_stationary_attacker(tmp_path):
         record(1, "left", 0, 4), record(1, "left", 1, 4), record(1, "right", 4, 0), record(1, "right", 4, 0),
         record(1, "left", 4, 0, col="random")])
     assert measures.battle_worse_side_win_rate(tmp_path, "il").tolist() == [0.5, 0.0]
+
+
+def _seeded_rounds(cells, side="left"):
+    """cells: {(row, column, row_seed): [(row_kills, col_kills), ...]} → rounds (exact rule), every
+    one in group 0 on `side`, against column seed 0."""
+    return [{"row_algo": r, "row_seed": seed, "col_algo": c, "col_seed": 0 if c not in SCRIPTED_TEAMS else -1, "round": k,
+             "row_group": 0, "row_side": side, "row_kills": rk, "col_kills": ck, "row_kills_reference": rk,
+             "col_kills_reference": ck, "row_total_reward": float(rk), "col_total_reward": float(ck), "win_rule": "exact"}
+            for (r, c, seed), rounds in cells.items() for k, (rk, ck) in enumerate(rounds)]
+
+
+SCRIPTED_TEAMS = ("random", "stationary_attacker")
+
+
+def test_battle_measures_read_the_untrained_networks_rounds_from_their_own_files(tmp_path):
+    """The trained tournament: MF-Q seed 0 beats IL 2–0 twice (win rate 1), seed 1 once of two (0.5).
+    The untrained networks' tournament (tournament_untrained.csv), the same pairings: seed 0 ties
+    0–0 twice (win rate 0, no decided round: ranking margin NaN), seed 1 wins 1–0 and ties (0.5;
+    decided share 1/1, margin 0.5). Against the stationary attacker from the left and the right,
+    untrained seed 0 wins 1 of 1 and 0 of 1: worse side 0. Each measure's registered untrained
+    counterpart is the one that reads these files; the trained measures never read them."""
+    _tournament_records(tmp_path, "tournament.csv", _seeded_rounds(
+        {("mfq", "il", 0): [(2, 0), (2, 0)], ("mfq", "il", 1): [(2, 0), (0, 2)]}))
+    _tournament_records(tmp_path, "tournament_untrained.csv", _seeded_rounds(
+        {("mfq", "il", 0): [(0, 0), (0, 0)], ("mfq", "il", 1): [(1, 0), (0, 0)]}))
+    _tournament_records(tmp_path, "scripted_untrained.csv",
+                        _seeded_rounds({("mfq", "stationary_attacker", 0): [(3, 1)]}, "left")
+                        + _seeded_rounds({("mfq", "stationary_attacker", 0): [(0, 2)]}, "right"))
+    assert measures.battle_win_rate(tmp_path, "mfq", "il").tolist() == [1.0, 0.5]
+    for name in ("battle_win_rate", "battle_total_reward", "battle_ranking_margin", "battle_worse_side_win_rate"):
+        assert measures.MEASURES[name].untrained == f"{name}_untrained"
+    assert measures.battle_win_rate_untrained(tmp_path, "mfq", "il").tolist() == [0.0, 0.5]
+    assert measures.battle_total_reward_untrained(tmp_path, "mfq", "il").tolist() == [0.0, 0.5]
+    margin = measures.battle_ranking_margin_untrained(tmp_path, ["mfq", "il"])
+    assert np.isnan(margin.iloc[0]) and margin.iloc[1] == 0.5
+    assert measures.battle_worse_side_win_rate_untrained(tmp_path, "mfq").tolist() == [0.0]
+    assert measures.battle_worse_side_win_rate(tmp_path, "mfq").empty      # no trained scripted rounds here
+
+
+def test_the_scripted_table_shows_the_untrained_networks_below_the_trained(tmp_path):
+    """IL seed 0 against the random team: trained, one round won 4–0 from the left; untrained, one
+    round tied 0–0 from the left. The table has both, marked by `network`, trained first."""
+    _tournament_records(tmp_path, "scripted.csv", _seeded_rounds({("il", "random", 0): [(4, 0)]}))
+    _tournament_records(tmp_path, "scripted_untrained.csv", _seeded_rounds({("il", "random", 0): [(0, 0)]}))
+    table = aggregate.battle_vs_scripted(tmp_path, load_config(["workflow/config/default.yaml"]))
+    left = table[table["split"] == "side left"].set_index("network")
+    assert list(table.columns[:4]) == ["network", "algo", "seed", "opponent"] and list(left.index) == ["trained", "untrained"]
+    assert left.loc["trained", ["wins", "ties"]].tolist() == [1, 0] and left.loc["untrained", ["wins", "ties"]].tolist() == [0, 1]

@@ -52,8 +52,8 @@ def test_paper_scale_plans(repo_copy):
 
 def test_the_gpu_overlay_plans_stacked_battle_jobs_on_cuda(repo_copy):
     """paper.yaml with gpu.yaml over it: battle's five algorithms train five seeds per job (5 jobs, not
-    25), each with --device cuda and asking for a GPU, the tournament's five parts too, and nothing
-    else of the paper scale changes."""
+    25), each with --device cuda and asking for a GPU, the tournament's five parts too, and those of
+    the untrained networks' tournament, and nothing else of the paper scale changes."""
     runs, rules, out = _planned(repo_copy, ("workflow/config/paper.yaml", "workflow/config/gpu.yaml"), ("-p",))
     counts = dict(re.findall(r"^(\S+)\s+(\d+)$", out, re.M))
     assert counts["battle_train_seeds_0_1_2_3_4"] == "5" and "battle_train_seeds_0" not in counts
@@ -61,7 +61,9 @@ def test_the_gpu_overlay_plans_stacked_battle_jobs_on_cuda(repo_copy):
     assert len(commands) == 5 and all("--device cuda" in line and "--seed 0 1 2 3 4" in line for line in commands)
     tournament = [line for line in out.splitlines() if "replication tournament --rows" in line]
     assert len(tournament) == 5 and all("--device cuda" in line for line in tournament)
-    assert out.count("gpu=1") == 5 + 5
+    untrained = [line for line in out.splitlines() if "replication tournament --untrained --rows" in line]
+    assert len(untrained) == 5 and all("--device cuda" in line for line in untrained)
+    assert out.count("gpu=1") == 5 + 5 + 5
     assert counts["ising_run"] == "30" and "pursuit/ped_dqn/seed0" in runs
 
 
@@ -110,6 +112,11 @@ def _planned(suite, configfiles=("workflow/config/smoke.yaml",), options=()):
     return runs, rules - {"all"}, proc.stdout
 
 
+BATTLE_PARTS = {f"battle/tournament/rows_{algo}.csv" for algo in ("mfq", "il", "mfac", "ac", "ped_dqn")}
+UNTRAINED_TOURNAMENT = {"battle/tournament_untrained.csv"} | {f"battle/tournament_untrained/rows_{algo}.csv"
+                                                              for algo in ("mfq", "il", "mfac", "ac", "ped_dqn")}
+
+
 def test_config_edit_reruns_exactly_what_it_affects(local_smoke_run):
     """After a finished smoke run: an edit of ising_toy.temperature in smoke.yaml plans the toy's
     four runs (MF-Q and its untrained null model, two seeds) and the analysis; an MF-Q-only Gaussian Squeeze setting (added from another YAML)
@@ -146,19 +153,24 @@ def test_config_edit_reruns_exactly_what_it_affects(local_smoke_run):
             # battle's seeds one job each instead of two together: nothing (a seed's results are the same either way)
             ("battle: {seeds_per_job: 1}", set(), set()),
             # ... but with the seeds stacked (every battle learner), their seeds' results depend on the job's
-            # seeds: those runs (one job per seed now), then the evaluations and the analysis
+            # seeds: those runs (one job per seed now), then the evaluations and the analysis; the
+            # untrained networks' evaluations too, on the safe side: their settings are every battle
+            # setting (no tag sets apart those a network is built from)
             ("battle: {seeds_per_job: 1, stacked_update: true}",
              {f"battle/{algo}/seed{seed}" for algo in ("il", "mfq", "ac", "mfac", "ped_dqn") for seed in (0, 1)} | {"battle/tournament.csv", "battle/scripted.csv"}
-             | {f"battle/tournament/rows_{algo}.csv" for algo in ("mfq", "il", "mfac", "ac", "ped_dqn")},
+             | BATTLE_PARTS | UNTRAINED_TOURNAMENT | {"battle/scripted_untrained.csv"},
              {"battle_train_seeds_0", "battle_train_seeds_1", "battle_tournament_rows", "battle_tournament", "battle_scripted",
-              "battle_render"} | analysis),
+              "battle_render", "battle_untrained_tournament_rows", "battle_untrained_tournament", "battle_untrained_scripted"}
+             | analysis),
             # the other variant of a task: its runs (in results/smoke-reference_code) and the audit
             ("compare_tasks: [ising_toy]", {f"ising_toy/{algo}/seed{seed}" for algo in ("mfq", "untrained") for seed in (0, 1)},
              {"other_variant_run", "audit"}),
-            # the GIF shows the tournament's best models, so it follows the tournament
+            # the GIF shows the tournament's best models, so it follows the tournament; the untrained
+            # networks' tournament is played again, their scripted evaluation is not
             ("battle: {tournament_rounds: 8}",
-             {"battle/tournament.csv"} | {f"battle/tournament/rows_{algo}.csv" for algo in ("mfq", "il", "mfac", "ac", "ped_dqn")},
-             {"battle_tournament_rows", "battle_tournament", "battle_render"} | analysis)):
+             {"battle/tournament.csv"} | BATTLE_PARTS | UNTRAINED_TOURNAMENT,
+             {"battle_tournament_rows", "battle_tournament", "battle_render", "battle_untrained_tournament_rows",
+              "battle_untrained_tournament"} | analysis)):
         (suite / "edit.yaml").write_text(overrides + "\n")
         runs, rules, out = _planned(suite, ("workflow/config/smoke.yaml", "edit.yaml"))
         assert (runs, rules) == (expected_runs, expected_rules), (overrides, out[-2000:])

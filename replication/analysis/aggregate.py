@@ -197,8 +197,12 @@ def battle_cross_play_by_side(results, cfg: SuiteConfig) -> pd.DataFrame:
 
 
 def battle_vs_scripted(results, cfg: SuiteConfig) -> pd.DataFrame:
-    """Every trained model (algorithm, seed) against each scripted team, split by side and group."""
-    split = split_by_side_and_group(measures.scripted_matches(results), ["row_algo", "row_seed", "col_algo"])
+    """Every trained model (algorithm, seed) against each scripted team, split by side and group;
+    below them the same networks untrained (`network`: trained, untrained), where they were played."""
+    keys = ["row_algo", "row_seed", "col_algo"]
+    split = pd.concat([split_by_side_and_group(measures.scripted_matches(results, untrained), keys).assign(network=network)
+                       for network, untrained in (("trained", False), ("untrained", True))], ignore_index=True)
+    split = split[["network", *split.columns.drop("network")]]
     return split.rename(columns={"row_algo": "algo", "row_seed": "seed", "col_algo": "opponent"})
 
 

@@ -267,14 +267,21 @@ def with_outcomes(matches: pd.DataFrame) -> pd.DataFrame:
     return matches.assign(**round_outcomes(matches["row_kills" + suffix], matches["col_kills" + suffix], rule))
 
 
-def tournament_matches(results) -> pd.DataFrame:
-    """Every tournament round (runs/battle/tournament.csv) with the row model's outcome (cached)."""
-    return with_outcomes(_matches(str(results), "tournament.csv"))
+def _evaluation_file(name: str, untrained: bool) -> str:
+    """runs/battle/<name>.csv, or its untrained networks' counterpart <name>_untrained.csv (`tournament.evaluation_path`)."""
+    return f"{name}_untrained.csv" if untrained else f"{name}.csv"
 
 
-def scripted_matches(results) -> pd.DataFrame:
-    """Every round of the trained models against scripted teams (runs/battle/scripted.csv)."""
-    return with_outcomes(_matches(str(results), "scripted.csv"))
+def tournament_matches(results, untrained: bool = False) -> pd.DataFrame:
+    """Every tournament round (runs/battle/tournament.csv; `untrained`: the same pairings played by
+    the networks untrained, tournament_untrained.csv) with the row model's outcome (cached)."""
+    return with_outcomes(_matches(str(results), _evaluation_file("tournament", untrained)))
+
+
+def scripted_matches(results, untrained: bool = False) -> pd.DataFrame:
+    """Every round of the trained models (`untrained`: their networks untrained) against scripted
+    teams (runs/battle/scripted.csv, scripted_untrained.csv)."""
+    return with_outcomes(_matches(str(results), _evaluation_file("scripted", untrained)))
 
 
 def pair_round_interval(cell: pd.DataFrame, column: str, confidence: float = 0.95,
@@ -297,33 +304,48 @@ def pair_round_interval(cell: pd.DataFrame, column: str, confidence: float = 0.9
     return (float(values.mean()), *_percentile_interval(means, confidence))
 
 
-def scripted_team_matches(results) -> pd.DataFrame:
+def scripted_team_matches(results, untrained: bool = False) -> pd.DataFrame:
     """The scripted evaluation's rounds seen from the scripted team's side (it is the row): kills and
     rewards swapped and the outcome recomputed under the same win rule, `row_seed` the trained
     model's seed. The battle measures read this for a scripted team (the null model `random`)."""
-    m = _matches(str(results), "scripted.csv")
+    m = _matches(str(results), _evaluation_file("scripted", untrained))
     swapped = {f"{a}{name}": f"{b}{name}" for a, b in (("row_", "col_"), ("col_", "row_"))
                for name in ("algo", "kills", "kills_reference", "total_reward")}
     mirrored = m.drop(columns=["row_group", "row_side"]).rename(columns=swapped)
     return with_outcomes(mirrored.assign(row_seed=m["row_seed"], col_seed=m["row_seed"]))
 
 
-def _per_row_seed(results, algo: str, opponent: str, column: str) -> pd.Series:
+def _per_row_seed(results, algo: str, opponent: str, column: str, untrained: bool = False) -> pd.Series:
     """Mean of `column` over the rounds `algo` played against `opponent`, per seed of the row model
     (of the opponent where `algo` is a scripted team: it has no seeds of its own)."""
-    m = scripted_team_matches(results) if algo in SCRIPTED else tournament_matches(results)
+    m = scripted_team_matches(results, untrained) if algo in SCRIPTED else tournament_matches(results, untrained)
     m = m[(m["row_algo"] == algo) & (m["col_algo"] == opponent)]
     return m.groupby("row_seed")[column].mean()
 
 
-@measure("battle", files=("tournament.csv",))
+# The battle measures' untrained-network controls read the same rounds played by the same runs'
+# networks untrained (runs/battle/tournament_untrained.csv, scripted_untrained.csv).
+
+@measure("battle", files=("tournament_untrained.csv",))
+def battle_win_rate_untrained(results, algo: str, opponent: str) -> pd.Series:
+    """`battle_win_rate` of the networks untrained."""
+    return _per_row_seed(results, algo, opponent, "win", untrained=True)
+
+
+@measure("battle", files=("tournament.csv",), untrained="battle_win_rate_untrained")
 def battle_win_rate(results, algo: str, opponent: str) -> pd.Series:
     """Share of rounds the algorithm wins (under the tournament's win rule), per seed of the row
     algorithm; for a scripted team (`random`), its share against `opponent` in the scripted evaluation."""
     return _per_row_seed(results, algo, opponent, "win")
 
 
-@measure("battle", files=("tournament.csv",))
+@measure("battle", files=("tournament_untrained.csv",))
+def battle_total_reward_untrained(results, algo: str, opponent: str) -> pd.Series:
+    """`battle_total_reward` of the networks untrained."""
+    return _per_row_seed(results, algo, opponent, "row_total_reward", untrained=True)
+
+
+@measure("battle", files=("tournament.csv",), untrained="battle_total_reward_untrained")
 def battle_total_reward(results, algo: str, opponent: str) -> pd.Series:
     """Mean total reward of the algorithm's team per tournament round against `opponent`, per seed of the row
     algorithm; for a scripted team (`random`), its reward against `opponent` in the scripted evaluation."""
@@ -344,14 +366,7 @@ def decided_win_share(matches: pd.DataFrame) -> float:
     return float(won / decided) if decided else np.nan
 
 
-@measure("battle", files=("tournament.csv",))
-def battle_ranking_margin(results, order: list[str]) -> pd.Series:
-    """Per seed index k (seed k of each algorithm against every seed of the next): the smallest
-    (share of the decided rounds won − 0.5) along the claimed order. A tie is no evidence either way
-    (two teams that kill nobody tie), so it is left out; a seed whose pairing in some step of the
-    order decided no round at all has no value (NaN). Before 2026-12-03 the margin was the win rate
-    − 0.5 with ties counted as not won, which read two teams that never kill as evidence against."""
-    matches = tournament_matches(results)
+def _ranking_margin(matches: pd.DataFrame, order: list[str]) -> pd.Series:
     margins = []
     for a, b in zip(order, order[1:]):
         pair = matches[(matches["row_algo"] == a) & (matches["col_algo"] == b)]
@@ -361,18 +376,43 @@ def battle_ranking_margin(results, order: list[str]) -> pd.Series:
     return pd.concat([m.reset_index(drop=True) for m in margins], axis=1).min(axis=1, skipna=False)
 
 
-@measure("battle", files=("scripted.csv",))
+@measure("battle", files=("tournament_untrained.csv",))
+def battle_ranking_margin_untrained(results, order: list[str]) -> pd.Series:
+    """`battle_ranking_margin` of the networks untrained."""
+    return _ranking_margin(tournament_matches(results, untrained=True), order)
+
+
+@measure("battle", files=("tournament.csv",), untrained="battle_ranking_margin_untrained")
+def battle_ranking_margin(results, order: list[str]) -> pd.Series:
+    """Per seed index k (seed k of each algorithm against every seed of the next): the smallest
+    (share of the decided rounds won − 0.5) along the claimed order. A tie is no evidence either way
+    (two teams that kill nobody tie), so it is left out; a seed whose pairing in some step of the
+    order decided no round at all has no value (NaN). Before 2026-12-03 the margin was the win rate
+    − 0.5 with ties counted as not won, which read two teams that never kill as evidence against."""
+    return _ranking_margin(tournament_matches(results), order)
+
+
+def _worse_side_win_rate(matches: pd.DataFrame, algo: str, opponent: str) -> pd.Series:
+    m = matches[(matches["row_algo"] == algo) & (matches["col_algo"] == opponent)]
+    if m.empty:
+        return pd.Series(dtype=float)
+    by_side = m.assign(won=won_outright(m)).groupby(["row_seed", "row_side"])["won"].mean().unstack()
+    return by_side.reindex(columns=["left", "right"]).min(axis=1, skipna=False)
+
+
+@measure("battle", files=("scripted_untrained.csv",))
+def battle_worse_side_win_rate_untrained(results, algo: str, opponent: str = "stationary_attacker") -> pd.Series:
+    """`battle_worse_side_win_rate` of the networks untrained."""
+    return _worse_side_win_rate(scripted_matches(results, untrained=True), algo, opponent)
+
+
+@measure("battle", files=("scripted.csv",), untrained="battle_worse_side_win_rate_untrained")
 def battle_worse_side_win_rate(results, algo: str, opponent: str = "stationary_attacker") -> pd.Series:
     """Per seed of the trained model: its share of rounds won (more kills; a tie is not won, under
     either win rule) against the scripted team `opponent` from its worse side (the smaller of its
     left and right shares; a side it never played gives NaN). A model that wins from one side only
     has learned a side, not the game (the power rule's trained check)."""
-    m = scripted_matches(results)
-    m = m[(m["row_algo"] == algo) & (m["col_algo"] == opponent)]
-    if m.empty:
-        return pd.Series(dtype=float)
-    by_side = m.assign(won=won_outright(m)).groupby(["row_seed", "row_side"])["won"].mean().unstack()
-    return by_side.reindex(columns=["left", "right"]).min(axis=1, skipna=False)
+    return _worse_side_win_rate(scripted_matches(results), algo, opponent)
 
 
 @measure("battle")

@@ -61,6 +61,13 @@ def make_learner(algo: str, env: Battle, cfg: BattleConfig, rng: np.random.Gener
     return BATTLE[algo].load()(env.view_shape, env.feature_size, N_ACTIONS, 2 * cfg.agents_per_side, learner_cfg, rng, device)
 
 
+def initial_model(algo: str, seed: int, cfg: BattleConfig, env: Battle, rng: np.random.Generator, device: str):
+    """The network a training run of `algo` and `seed` starts from (its main model), untrained:
+    built first under `torch.manual_seed(seed)`. A run's untrained-network control plays it."""
+    torch.manual_seed(seed)
+    return make_learner(algo, env, cfg, rng, device)
+
+
 def epsilon_at(round_index: int, cfg: BattleConfig) -> float:
     """Paper: linear from epsilon_start to epsilon_end over epsilon_decay_rounds; reference: greedy (0)."""
     if cfg.exploration == "greedy":
@@ -234,15 +241,14 @@ def load_checkpoint(path: Path, algo: str, cfg: BattleConfig, resuming: bool = T
 
 class SeedTraining:
     """One seed's self-play training as `train_seeds` keeps it: its environment, its main model and
-    opponent (built under `torch.manual_seed(seed)`, as a run alone builds them), its random stream
+    opponent (built after `torch.manual_seed(seed)`: `initial_model`), its random stream
     (map seeds, sides, exploration, replay draws), its metrics and its checkpoint."""
 
     def __init__(self, algo: str, seed: int, cfg: BattleConfig, out: Path, device: str, stale: checkpoints.Stale):
         self.algo, self.seed, self.cfg, self.out = algo, seed, cfg, out
-        torch.manual_seed(seed)
         self.rng = np.random.default_rng([seed, 4, BATTLE[algo].stream_id])
         self.env = make_env(cfg, seed)
-        self.main = make_learner(algo, self.env, cfg, self.rng, device)
+        self.main = initial_model(algo, seed, cfg, self.env, self.rng, device)
         self.opponent = make_learner(algo, self.env, cfg, self.rng, device)
         for name, net in self.opponent.networks().items():
             net.load_state_dict(self.main.networks()[name].state_dict())

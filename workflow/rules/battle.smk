@@ -6,6 +6,12 @@ BATTLE_TOURNAMENT = f"{RESULTS}/runs/battle/tournament.csv"
 # one part of it: the pairings one algorithm's models lead (replication.tournament.part_file)
 BATTLE_TOURNAMENT_PART = f"{RESULTS}/runs/battle/tournament/rows_{{algo}}.csv"
 BATTLE_SCRIPTED = f"{RESULTS}/runs/battle/scripted.csv"
+# the same evaluations over the runs' networks untrained (the audit's untrained-network control)
+BATTLE_TOURNAMENT_UNTRAINED = f"{RESULTS}/runs/battle/tournament_untrained.csv"
+BATTLE_TOURNAMENT_UNTRAINED_PART = (
+    f"{RESULTS}/runs/battle/tournament_untrained/rows_{{algo}}.csv"
+)
+BATTLE_SCRIPTED_UNTRAINED = f"{RESULTS}/runs/battle/scripted_untrained.csv"
 
 
 # An algorithm's seeds train side by side in one job, `battle.seeds_per_job` at a time
@@ -119,6 +125,68 @@ rule battle_scripted:
         results=results_folder(2),
     shell:
         "python -m replication scripted --results {params.results} {params.config} --threads {threads} > {log} 2>&1"
+
+
+# The untrained-network control: the tournament and the scripted evaluation again, over every run's
+# network as its training starts it (no trained model read, so these run from the start). Their
+# settings are the evaluations', which hold every battle setting the networks are built from.
+rule battle_untrained_tournament_rows:
+    output:
+        BATTLE_TOURNAMENT_UNTRAINED_PART,
+    log:
+        f"{RESULTS}/logs/battle/tournament_untrained_rows_{{algo}}.log",
+    wildcard_constraints:
+        algo=one_of(BATTLE_ALGOS),
+    threads: CFG.resources.battle_tournament.threads
+    resources:
+        mem_mb=CFG.resources.battle_tournament.mem_mb,
+        runtime=CFG.resources.battle_tournament.runtime,
+        gpu=CFG.resources.battle_tournament.gpus,
+        slurm_extra=CFG.resources.battle_tournament.slurm_extra,
+    params:
+        settings=EVALUATION_SETTINGS["tournament"],
+        config=CLI_CONFIG,
+        results=results_folder(3),
+        device="cuda" if CFG.resources.battle_tournament.gpus else "cpu",
+    shell:
+        "python -m replication tournament --untrained --rows {wildcards.algo} --results {params.results} "
+        "{params.config} --threads {threads} --device {params.device} > {log} 2>&1"
+
+
+localrules:
+    battle_untrained_tournament,
+
+
+rule battle_untrained_tournament:
+    input:
+        expand(BATTLE_TOURNAMENT_UNTRAINED_PART, algo=BATTLE_ALGOS),
+    output:
+        BATTLE_TOURNAMENT_UNTRAINED,
+    log:
+        f"{RESULTS}/logs/battle/tournament_untrained.log",
+    params:
+        config=CLI_CONFIG,
+        results=results_folder(2),
+    shell:
+        "python -m replication tournament --untrained --merge --results {params.results} {params.config} > {log} 2>&1"
+
+
+rule battle_untrained_scripted:
+    output:
+        BATTLE_SCRIPTED_UNTRAINED,
+    log:
+        f"{RESULTS}/logs/battle/scripted_untrained.log",
+    threads: CFG.resources.battle_scripted.threads
+    resources:
+        mem_mb=CFG.resources.battle_scripted.mem_mb,
+        runtime=CFG.resources.battle_scripted.runtime,
+        slurm_extra=CFG.resources.battle_scripted.slurm_extra,
+    params:
+        settings=EVALUATION_SETTINGS["scripted"],
+        config=CLI_CONFIG,
+        results=results_folder(2),
+    shell:
+        "python -m replication scripted --untrained --results {params.results} {params.config} --threads {threads} > {log} 2>&1"
 
 
 # One round of the best MF-Q model against the best IL model (by tournament win rate), drawn as a GIF.
