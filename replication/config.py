@@ -177,6 +177,10 @@ class BattleConfig:
     opponent_keeps: float = constrained(0.01, minimum=0, exclusive=False, maximum=1)
     side: Literal["random", "left"] = "random"   # main's side each training round: drawn (reference) or always left
     checkpoint_every: int = positive(10, role="bookkeeping")
+    # the replay ring (and PED-DQN's reshaped rewards) in the checkpoint, so a killed off-policy run
+    # resumes to the byte; false: a resumed run refills the ring and its provenance says so (README,
+    # "Reproducibility": the ring's cost at paper scale, 1.2 GB and ≈ 6 s per checkpoint)
+    checkpoint_replay: bool = tagged(True, role="bookkeeping", since="2026-12-03")
     # seeds of an algorithm trained side by side in one job (experiments/battle.py `train_seeds`); a
     # seed's results are its run alone's to the byte, so this is bookkeeping, not a run's setting
     seeds_per_job: int = positive(1, role="bookkeeping")

@@ -117,6 +117,34 @@ class AgentTransitionRing:
         self.last_row[:] = -1
         return rows
 
+    ROW_ARRAYS = ("action", "reward", "terminal", "usable", "final_state", "next_row")   # bookkeeping per row
+
+    def state_dict(self) -> dict:
+        """Every filled row (observations and bookkeeping) and the counters, as CPU tensors (a
+        checkpoint loads with `weights_only=True`). Rows past `size` were never written and are left
+        out, so a checkpoint holds what the ring holds; a slice is copied, lest its whole storage be saved."""
+        n = self.size
+
+        def rows(values):
+            values = values if torch.is_tensor(values) else torch.from_numpy(values)
+            return values.cpu() if n == self.capacity else values[:n].clone().cpu()
+        return {**{name: rows(getattr(self, name)) for name in ("view", "features", "mean_action", *self.ROW_ARRAYS)},
+                "last_row": torch.from_numpy(self.last_row.copy()),
+                "counters": torch.tensor([self.capacity, self.cursor, self.size, self.added], dtype=torch.int64)}
+
+    def load_state_dict(self, state: dict) -> None:
+        """Refill the ring from `state_dict()`'s output; a ring of another capacity or row shape is refused."""
+        capacity, cursor, size, added = (int(v) for v in state["counters"])
+        if capacity != self.capacity or state["view"].shape[1:] != self.view.shape[1:]:
+            raise ValueError(f"a replay ring of capacity {capacity} and rows {tuple(state['view'].shape[1:])} does not fit "
+                             f"this one (capacity {self.capacity}, rows {tuple(self.view.shape[1:])})")
+        for name in ("view", "features", "mean_action"):
+            getattr(self, name)[:size] = state[name].to(self.device)
+        for name in self.ROW_ARRAYS:
+            getattr(self, name)[:size] = state[name].numpy()
+        self.last_row[:] = state["last_row"].numpy()
+        self.cursor, self.size, self.added = cursor, size, added
+
     def usable_rows(self) -> np.ndarray:
         """Rows with a successor or a terminal flag. A successor is always newer than its row and the
         ring overwrites in insertion order, so a row still present always has its successor intact."""

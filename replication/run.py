@@ -90,13 +90,15 @@ def run(task: str, algo: str, seed: int, cfg: SuiteConfig, out: str | Path, thre
 
 
 def write_run(out: Path, task: str, algo: str, seed: int, metrics, resolved: dict, provenance: Provenance) -> None:
-    """A run's outputs: metrics.csv (tidy, the run's keys first), config.yaml, provenance.json."""
+    """A run's outputs: metrics.csv (tidy, the run's keys first), config.yaml, provenance.json (with
+    the run's resumes, where its trainer recorded them in `metrics.attrs["resumed"]`)."""
+    resumed = metrics.attrs.get("resumed")
     metrics["task"], metrics["algo"], metrics["seed"] = task, algo, seed
     extras = [c for c in metrics.columns if c not in BASE_COLUMNS]
     metrics = metrics[BASE_COLUMNS + extras]
     io.write_yaml(out / "config.yaml", resolved)
     io.write_csv(out / "metrics.csv", metrics)
-    io.write_text(out / "provenance.json", to_json(provenance.finish(rows=len(metrics))))
+    io.write_text(out / "provenance.json", to_json(provenance.finish(rows=len(metrics), **({"resumed": resumed} if resumed else {}))))
 
 
 def run_seeds(task: str, algo: str, seeds: list[int], cfg: SuiteConfig, out: str, threads: int = 1,

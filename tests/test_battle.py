@@ -656,3 +656,63 @@ def test_the_untrained_tournament_and_scripted_evaluation_need_no_trained_model(
     assert len(scripted) == 16 and (tmp_path / "runs" / "battle" / "scripted_untrained.csv").exists()
     with pytest.raises(ConfigError, match="no trained model"):
         run_tournament(tmp_path, cfg, progress=False)
+
+
+def test_the_replay_ring_round_trips_through_its_state(tmp_path):
+    """A ring of capacity 5 (2×2 views, 1 feature, 2 actions, 4 agent ids) after three steps of two
+    agents (6 rows: it wrapped once, cursor 1, size 5, added 6) and a ring that holds 2 rows (size 2,
+    not wrapped). Each is saved with `state_dict`, written and read back with weights_only=True, and
+    loaded into a fresh ring: every row, flag, link and counter is the same, so the same batch comes
+    out. The unwrapped ring's saved view holds its 2 rows, not the capacity's 5. A ring of another
+    capacity is refused."""
+    def ring_after(steps):
+        ring = AgentTransitionRing(5, (2, 2, 1), 1, 2, 4)
+        for t in range(steps):
+            ids = np.array([0, 1])
+            ring.add_step(ids, np.full((2, 2, 2, 1), t, np.float32), np.full((2, 1), t, np.float32),
+                          np.full((2, 2), 0.5, np.float32), np.array([t % 2, 1]), np.array([1.0, -1.0]) * t,
+                          np.array([True, t < 2]))
+        return ring
+    for steps, size in ((3, 5), (1, 2)):
+        ring = ring_after(steps)
+        torch.save(ring.state_dict(), tmp_path / "ring.pt")
+        state = torch.load(tmp_path / "ring.pt", weights_only=True)
+        assert state["view"].shape[0] == size and state["counters"].tolist() == [5, ring.cursor, size, 2 * steps]
+        fresh = AgentTransitionRing(5, (2, 2, 1), 1, 2, 4)
+        fresh.load_state_dict(state)
+        assert (fresh.cursor, fresh.size, fresh.added) == (ring.cursor, ring.size, ring.added)
+        assert torch.equal(fresh.view[:size], ring.view[:size]) and np.array_equal(fresh.next_row, ring.next_row)
+        assert np.array_equal(fresh.usable, ring.usable) and np.array_equal(fresh.last_row, ring.last_row)
+        rows = ring.usable_rows()
+        assert np.array_equal(fresh.usable_rows(), rows)
+        for key, value in ring.batch(rows).items():
+            assert np.array_equal(np.asarray(fresh.batch(rows)[key]), np.asarray(value)), key
+    with pytest.raises(ValueError, match="capacity 5"):
+        AgentTransitionRing(6, (2, 2, 1), 1, 2, 4).load_state_dict(state)
+
+
+@pytest.mark.parametrize("algo", ["il", "mfq", "ped_dqn"])
+def test_a_killed_off_policy_run_resumes_to_the_byte_with_its_replay_ring(tmp_path, monkeypatch, algo):
+    """SMALL (4 rounds, checkpoint every 2), PED-DQN with peer evaluations from round 1: killed in
+    round 4, after the checkpoint of round 2, and resumed, the run's metrics and final weights equal
+    an unkilled run's, because the checkpoint holds the replay ring (and PED-DQN's rounds seen and
+    reshaped rewards). With `checkpoint_replay: false` the ring is not saved: the resumed run refills
+    it, its losses from round 3 on differ, and its provenance would not be that of the unkilled run."""
+    from replication.config import resolve
+
+    def config(replay):
+        own = {"ped_dqn": {"peer_warmup_rounds": 1}} if algo == "ped_dqn" else {}
+        return resolve({"scale": "default", "battle": {**SMALL.__dict__, "checkpoint_replay": replay, **own}}).battle
+    reference = battle_experiments.train(algo, 0, config(True), tmp_path / "ref", progress=False)
+    for replay, out in ((True, "run"), (False, "refilled")):
+        run_cfg = config(replay)
+        _killed_at_round(monkeypatch, 4)
+        with pytest.raises(KeyboardInterrupt):
+            battle_experiments.train(algo, 0, run_cfg, tmp_path / out, progress=False)
+        monkeypatch.undo()
+        resumed = battle_experiments.train(algo, 0, run_cfg, tmp_path / out, progress=False)
+        assert resumed.equals(reference) == replay, (algo, replay)
+        assert resumed.attrs["resumed"] == [{"round": 2, "replay": "restored" if replay else "refilled"}]
+    final = {name: torch.load(tmp_path / name / "model.pt", weights_only=True)["main"] for name in ("ref", "run")}
+    for net, weights in final["ref"].items():
+        assert all(torch.equal(weights[k], final["run"][net][k]) for k in weights)

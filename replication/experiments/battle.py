@@ -13,7 +13,10 @@ round from the run's seeded stream (`side: random`, the reference's `generate_ma
 always on the left (`side: left`). Every round is logged; a checkpoint
 (networks, optimisers, random states, the metrics so far) is written every `checkpoint_every`
 rounds and at the end, so a killed run resumes from its last checkpoint with no round lost or
-counted twice. The replay ring is not checkpointed: a resumed run refills it.
+counted twice. The checkpoint also holds what a learner carries between rounds (`round_state`: the
+replay ring of IL, MF-Q and PED-DQN with `checkpoint_replay`, PED-DQN's rounds seen), so a resumed
+run is its unkilled run to the byte; without the ring (`checkpoint_replay: false`) a resumed
+off-policy run refills it, and its provenance records the round it resumed at.
 
 Several seeds of an algorithm train side by side in one process (`train_seeds`,
 `battle.seeds_per_job`), each with everything above of its own; a seed's results are its run
@@ -226,12 +229,14 @@ def identity(algo: str, cfg: BattleConfig) -> dict:
 
 
 def save_checkpoint(path: Path, algo: str, cfg: BattleConfig, main, opponent, next_round: int,
-                    rng: np.random.Generator, rows: list, seconds: list, torch_rng: torch.Tensor) -> None:
+                    rng: np.random.Generator, rows: list, seconds: list, torch_rng: torch.Tensor,
+                    resumes: list | None = None) -> None:
     checkpoints.save_progress(path, identity(algo, cfg), training_settings(cfg, algo), {
         "next_round": next_round, "main": checkpoints.module_states(main),
+        "learner": main.round_state(cfg.checkpoint_replay),
         "opponent": {k: m.state_dict() for k, m in opponent.networks().items()},
         "numpy_rng": rng.bit_generator.state, "torch_rng": torch_rng,
-        "metrics": [list(r) for r in rows], "seconds": list(seconds)})
+        "metrics": [list(r) for r in rows], "seconds": list(seconds), "resumes": list(resumes or [])})
 
 
 def load_checkpoint(path: Path, algo: str, cfg: BattleConfig, resuming: bool = True) -> dict:
@@ -256,15 +261,20 @@ class SeedTraining:
         # seed's state from then, as a run alone's would
         self.torch_rng = torch.get_rng_state()
         self.rows, self.seconds, self.start = [], [], 0
+        self.resumes = []   # each resume of this run: the round it resumed at and what became of its replay
         self.checkpoint = out / CHECKPOINT
         state = checkpoints.resume_state(self.checkpoint, lambda path: load_checkpoint(path, algo, cfg), stale)
         if state is not None:
             checkpoints.restore(self.main, state["main"])
+            learner = state.get("learner", {})
+            self.main.load_round_state(learner)
             checkpoints.restore(self.opponent, state["opponent"])
             self.rng.bit_generator.state = state["numpy_rng"]
             self.torch_rng = state["torch_rng"]
             self.rows, self.seconds = [tuple(r) for r in state["metrics"]], list(state["seconds"])
             self.start = state["next_round"]
+            replay = "restored" if "ring" in learner else ("refilled" if self.main.carries_replay else "none (on-policy)")
+            self.resumes = [*state.get("resumes", []), {"round": self.start, "replay": replay}]
 
     def begin_round(self, r: int) -> None:
         """The round's map seed and main's side, drawn from the seed's stream as a run alone draws them."""
@@ -297,14 +307,17 @@ class SeedTraining:
         self.rows += [(r + 1, metric, float(value)) for metric, value in self.values.items()]
         if (r + 1) % self.cfg.checkpoint_every == 0 or r + 1 == self.cfg.rounds:
             save_checkpoint(self.checkpoint, self.algo, self.cfg, self.main, self.opponent, r + 1, self.rng, self.rows,
-                            self.seconds, self.torch_rng)
+                            self.seconds, self.torch_rng, self.resumes)
 
     def finish(self) -> pd.DataFrame:
         io.write_csv(self.out / TIMING, pd.DataFrame({"round": np.arange(1, len(self.seconds) + 1),
                                                       "seconds": self.seconds}))
         checkpoints.save_progress(self.out / FINAL_MODEL, identity(self.algo, self.cfg), training_settings(self.cfg, self.algo),
                                   {"main": {k: m.state_dict() for k, m in self.main.networks().items()}})
-        return pd.DataFrame(self.rows, columns=["step", "metric", "value"])
+        metrics = pd.DataFrame(self.rows, columns=["step", "metric", "value"])
+        if self.resumes:   # for the run's provenance (run.write_run): a refilled replay makes it another run
+            metrics.attrs["resumed"] = self.resumes
+        return metrics
 
 
 def train_seeds(algo: str, seeds: list[int], cfg: BattleConfig, outs: list[Path], device: str = "cpu",

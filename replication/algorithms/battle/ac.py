@@ -18,6 +18,7 @@ from replication.replay import AgentTransitionRing
 
 class IndependentAC:
     critic_mean_action = False
+    carries_replay = False   # on-policy: a round learns from its own transitions only
 
     def __init__(self, view_shape, feature_size: int, n_actions: int, max_agent_id: int, cfg, rng, device,
                  rows_per_round: int | None = None):
@@ -135,3 +136,10 @@ class IndependentAC:
 
     def optimizers(self) -> dict:
         return {"optimizer": self.optimizer}
+
+    def round_state(self, replay: bool = True) -> dict:
+        """On-policy: a round learns from its own transitions only, so nothing is carried to the next."""
+        return {}
+
+    def load_round_state(self, state: dict) -> None:
+        """Nothing to restore (`round_state`)."""

@@ -30,6 +30,7 @@ def round_mean(values: list[torch.Tensor]) -> float:
 
 class BattleIndependentDQN:
     uses_mean_action = False
+    carries_replay = True    # off-policy: its ring outlives a round (`round_state`)
 
     def __init__(self, view_shape, feature_size: int, n_actions: int, max_agent_id: int, cfg, rng, device):
         self.cfg, self.rng, self.device, self.n_actions = cfg, rng, device, n_actions
@@ -144,3 +145,13 @@ class BattleIndependentDQN:
 
     def optimizers(self) -> dict:
         return {"optimizer": self.optimizer}
+
+    def round_state(self, replay: bool = True) -> dict:
+        """What the learner carries from one round to the next besides its networks and optimisers,
+        for a checkpoint written between rounds: with `replay`, the ring (`battle.checkpoint_replay`)."""
+        return {"ring": self.ring.state_dict()} if replay else {}
+
+    def load_round_state(self, state: dict) -> None:
+        """Restore `round_state()`; without a ring in it, the ring stays empty and refills."""
+        if "ring" in state:
+            self.ring.load_state_dict(state["ring"])

@@ -123,3 +123,17 @@ class BattlePeerEvaluationDualDQN(BattleIndependentDQN):
 
     def optimizers(self) -> dict:
         return {**super().optimizers(), "mission_optimizer": self.mission_optimizer}
+
+    def round_state(self, replay: bool = True) -> dict:
+        """IL's, and the rounds seen (peer evaluations start at `peer_warmup_rounds`); with the ring,
+        its rows' reshaped rewards r̂."""
+        state = {**super().round_state(replay), "rounds_seen": self.rounds_seen}
+        if replay:
+            state["shaped_reward"] = torch.from_numpy(self.shaped_reward[:self.ring.size].copy())
+        return state
+
+    def load_round_state(self, state: dict) -> None:
+        super().load_round_state(state)
+        self.rounds_seen = int(state["rounds_seen"])
+        if "shaped_reward" in state:
+            self.shaped_reward[:len(state["shaped_reward"])] = state["shaped_reward"].numpy()
