@@ -9,9 +9,10 @@ Commands
   tournament battle cross-play of every trained model pair (Fig. 8)
   scripted   every trained battle model against scripted teams (random; stationary random attacker)
   bench      speed of a task's pieces on this machine (battle, paper B's tasks)
-  scale-study the decisive scale's pilot for a family and the power rule's choice (README)
+  scale-study the decisive scale's pilot for a family and the power rule's choice (docs/scales.md)
   evaluate   a trained model without training it: wins, kills, rewards (battle); welfare (paper B)
   render     one round of a trained model as an animated GIF (battle, pursuit)
+  docs       the generated parts of README.md and docs/ (numbers from committed files, references)
 """
 
 from __future__ import annotations
@@ -81,6 +82,10 @@ def build_parser() -> argparse.ArgumentParser:
                              help="the results folder of the other variant (e.g. results/default-reference_code): also write "
                                   "audit_variants.csv/.md, both verdicts per claim")
         _common(cmd)
+    docs = sub.add_parser("docs", help="write the generated parts of README.md and docs/", epilog=EPILOG,
+                          description="Fill the generated blocks of README.md and docs/ from the committed results "
+                                      "(wall times, verdict counts) and write the CLI and configuration references.")
+    docs.add_argument("--check", action="store_true", help="write nothing; exit 1 and name every stale file")
     sub.add_parser("measures", help="list the measures a claim can name", epilog=EPILOG,
                    description="The registry of measures: each one's parameters and what it computes per seed.")
     tour = sub.add_parser("tournament", help="battle cross-play tournament", epilog=EPILOG,
@@ -132,12 +137,12 @@ def build_parser() -> argparse.ArgumentParser:
     study = sub.add_parser("scale-study", help="the decisive scale's pilot and the power rule's choice", epilog=EPILOG,
                            description="Train a family's central-claim learners and null model at the pilot's budgets "
                                        "(3 seeds each, side by side), read the claims' measures, and apply the power rule "
-                                       "(README, 'The decisive scale: the power rule'); writes pilot.csv, timing.csv, "
+                                       "(docs/scales.md, 'The decisive scale: the power rule'); writes pilot.csv, timing.csv, "
                                        "widths.csv, choice.json and scale_study.png into --out. A killed study resumes.")
     study.add_argument("family", choices=["battle", "pursuit", "resource_sharing"])
     _common(study)
     study.add_argument("--budgets", type=int, nargs="+", default=None,
-                       help="battle: self-play rounds; paper B: steps (default: the rule's, README)")
+                       help="battle: self-play rounds; paper B: steps (default: the rule's, docs/scales.md)")
     study.add_argument("--seeds", type=int, default=3, help="pilot seeds per learner (default 3)")
     study.add_argument("--out", default=None, help="output folder (default results/pilot/<family>)")
     study.add_argument("--no-progress", action="store_true")
@@ -233,6 +238,12 @@ def main(argv: list[str] | None = None) -> int:
             from replication.analysis import audit
             print(audit.describe_measures())
             return 0
+        if args.command == "docs":
+            from replication import docs
+            changed = docs.stale() if args.check else docs.write()
+            for path in changed:
+                print(f"{'stale' if args.check else 'wrote'}: {path.relative_to(docs.ROOT)}")
+            return 1 if args.check and changed else 0
         cfg = check_tasks(load_config(args.config, args.preset))
         if args.command == "scale-study":
             from replication import scale_study

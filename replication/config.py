@@ -178,15 +178,15 @@ class BattleConfig:
     side: Literal["random", "left"] = "random"   # main's side each training round: drawn (reference) or always left
     checkpoint_every: int = positive(10, role="bookkeeping")
     # the replay ring (and PED-DQN's reshaped rewards) in the checkpoint, so a killed off-policy run
-    # resumes to the byte; false: a resumed run refills the ring and its provenance says so (README,
-    # "Reproducibility": the ring's cost at paper scale, 1.2 GB and ≈ 6 s per checkpoint)
+    # resumes to the byte; false: a resumed run refills the ring and its provenance says so (docs/reproducibility.md;
+    # the ring's cost: the ring's cost at paper scale, 1.2 GB and ≈ 6 s per checkpoint)
     checkpoint_replay: bool = tagged(True, role="bookkeeping", since="2026-12-03")
     # seeds of an algorithm trained side by side in one job (experiments/battle.py `train_seeds`); a
     # seed's results are its run alone's to the byte, so this is bookkeeping, not a run's setting
     seeds_per_job: int = positive(1, role="bookkeeping")
     # the round updates and acting of a job's seeds as one vmapped pass (algorithms/battle/stacked.py;
     # every battle learner), for a GPU: a seed then follows its run alone to float tolerance only, so the job's
-    # seeds enter its settings hash (workflow/rules/common.smk `battle_settings`); slower on CPU (README)
+    # seeds enter its settings hash (workflow/rules/common.smk `battle_settings`); slower on CPU (docs/benchmarks.md)
     stacked_update: bool = tagged(False, only=STACKABLE, since="2026-11-24")
     # threads that observe and step a job's seeds' environments side by side (experiments/battle.py
     # `play_rounds`); the learners act and store in order, so results are the same whatever the count
@@ -242,7 +242,7 @@ class SemiCooperativeConfig:
     parameter_sharing: bool = False               # author code: one network per agent
     # seeds of a learner trained together in one job (experiments/seed_group.py). Part of the runs'
     # settings: grouped seeds follow their runs alone only to float precision, and drift apart over
-    # long runs (README)
+    # long runs (docs/benchmarks.md)
     seeds_per_job: int = positive(5)
 
 

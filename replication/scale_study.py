@@ -1,5 +1,5 @@
 """`python -m replication scale-study <family>`: the decisive scale's pilot and the power rule's
-choice for one family (README, "The decisive scale: the power rule").
+choice for one family (docs/scales.md, "The decisive scale: the power rule").
 
 For each pilot budget, the learners the family's central claims read and their null model are
 trained, `seeds` seeds each and side by side in one process, into

@@ -1,4 +1,4 @@
-"""The power rule that picks the decisive scale (README, "The decisive scale: the power rule").
+"""The power rule that picks the decisive scale (docs/scales.md, "The decisive scale: the power rule").
 
 From a pilot (each learner of a family's central claims, and its null model, at a few budgets with
 a few seeds each) the rule picks, per family, the cheapest setting (budget, seeds) at which

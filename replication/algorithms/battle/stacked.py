@@ -24,7 +24,7 @@ stacked tensors (`StackedRounds`, kept for the job).
 A seed inside a group therefore follows its run alone to float tolerance, not to the byte (Adam's
 bias corrections are computed in float32 tensors here, in Python floats by torch.optim.Adam), which
 is why the setting is part of a run's settings. On CPU it is slower than stepping the seeds one after
-another (README, "Battle seeds in one job"); it is meant for a GPU, where the Q-learners' step and
+another (docs/benchmarks.md, "Battle seeds in one job"); it is meant for a GPU, where the Q-learners' step and
 the acting pass are also captured as CUDA graphs (`CapturedCall`, falling back to eager calls if
 capture fails) and one replay replaces hundreds of small kernel launches.
 """

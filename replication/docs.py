@@ -1,0 +1,250 @@
+"""Generated documentation: the numbers in README.md and docs/ come from committed files, and the
+CLI and configuration references from the parser and the settings dataclasses.
+
+A page holds generated text between `<!-- generated: NAME -->` and `<!-- /generated -->`; `write`
+fills every such block from BLOCKS[NAME] (and writes the reference pages whole), `stale` lists the
+blocks and pages whose committed text differs from what the files give now (a test fails on any).
+`python -m replication docs` writes them, `--check` only reports.
+
+Sources: a scale's wall time is the span of its runs (earliest start to latest end in
+`results/<scale>/provenance.csv`, the tables, figures and audit after them left out), its
+CPU-hours the runs' wall seconds × threads; verdict counts come from `results/<scale>/audit.csv`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import re
+import typing
+from pathlib import Path
+
+import pandas as pd
+
+from replication import io
+from replication.config import SCALES
+
+ROOT = Path(__file__).resolve().parent.parent
+BLOCK = re.compile(r"(<!-- generated: (?P<name>[\w-]+) -->\n)(?P<body>.*?)(<!-- /generated -->)", re.S)
+PAGES_WITH_BLOCKS = ("README.md", "docs/index.md", "docs/scales.md", "docs/audit.md")
+
+
+def _duration(seconds: float) -> str:
+    minutes, secs = divmod(round(seconds), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours} h {minutes:02d} min" if hours else f"{minutes} min {secs:02d} s"
+
+
+def scale_run(root: Path, scale: str) -> dict | None:
+    """What a scale's committed provenance.csv says of its last make: the runs' span, CPU-hours,
+    the largest run's peak memory, its commit and date; None where none is committed."""
+    path = root / "results" / scale / "provenance.csv"
+    if not path.is_file():
+        return None
+    runs = pd.read_csv(path)
+    start, end = pd.to_datetime(runs["start"]), pd.to_datetime(runs["end"])
+    return {"runs": len(runs), "span": _duration((end.max() - start.min()).total_seconds()),
+            "cpu_hours": float((runs["wall_seconds"] * runs["threads"]).sum() / 3600),
+            "max_rss_mb": float(runs["max_rss_mb"].max()), "commit": ", ".join(sorted({c[:7] for c in runs["git_commit"]})),
+            "date": start.min().strftime("%Y-%m-%d"), "cpu": ", ".join(sorted(set(runs["cpu"])))}
+
+
+SCALE_PURPOSE = {
+    "smoke": "the whole pipeline in minutes, for tests and CI; every verdict inconclusive by design",
+    "default": "what `snakemake` runs: Ising and Gaussian Squeeze at the paper's scale, battle and paper B reduced",
+    "decisive": "the power rule's choice from its pilots; decides no central claim today",
+    "workstation": "battle's central claims at the paper's 2000 rounds on 8 v 8, for a 16-core machine",
+    "paper": "the papers' own settings, for a cluster or a GPU node (its cost: Scales and costs)",
+}
+
+
+def scales_table(root: Path = ROOT) -> str:
+    rows = ["| scale | what it is for | last made (runs' span, from `results/<scale>/provenance.csv`) |",
+            "|---|---|---|"]
+    for scale in SCALES:
+        made = scale_run(root, scale)
+        when = ("not committed" if made is None else
+                f"{made['span']} for {made['runs']} runs, {made['cpu_hours']:.1f} CPU-hours, peak {made['max_rss_mb']:.0f} MB "
+                f"({made['date']}, {made['commit']}, {made['cpu']})")
+        rows.append(f"| {scale} | {SCALE_PURPOSE[scale]} | {when} |")
+    return "\n".join(rows) + "\n"
+
+
+def verdict_summary(root: Path = ROOT, scale: str = "default") -> str:
+    path = root / "results" / scale / "audit.csv"
+    if not path.is_file():
+        return f"No audit is committed for the {scale} scale.\n"
+    audit = pd.read_csv(path, keep_default_na=False)
+    counts = audit["verdict"].value_counts()
+    informative = int(((audit["verdict"] == "reproduced") & (audit["informative"] == "yes")).sum())
+    return (f"{len(audit)} claims at the {scale} scale: **{counts.get('reproduced', 0)} reproduced** "
+            f"({informative} informative: neither a null model nor the untrained network passes too), "
+            f"**{counts.get('not reproduced', 0)} not reproduced**, **{counts.get('inconclusive', 0)} inconclusive** "
+            f"(from `results/{scale}/audit.csv`).\n")
+
+
+BLOCKS = {"scales": scales_table, "verdicts": verdict_summary}
+
+
+def fill_blocks(text: str, root: Path = ROOT) -> str:
+    """`text` with every generated block filled anew; an unknown block name is an error."""
+    def fill(match):
+        name = match.group("name")
+        if name not in BLOCKS:
+            raise KeyError(f"unknown generated block {name!r}")
+        return match.group(1) + BLOCKS[name](root) + match.group(4)
+    return BLOCK.sub(fill, text)
+
+
+# --- references ----------------------------------------------------------------------------------
+
+def cli_reference(root: Path = ROOT) -> str:
+    """Every subcommand of `python -m replication`, its description and its options (from the parser)."""
+    from replication.cli import build_parser
+    parser = build_parser()
+    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    lines = ["# CLI reference", "", "Generated from the parser (`python -m replication docs`); "
+             "`python -m replication COMMAND --help` says the same.", ""]
+    for name, command in sub.choices.items():
+        lines += [f"## {name}", "", command.description or "", "", "| option | default | what it does |", "|---|---|---|"]
+        for action in command._actions:
+            if isinstance(action, argparse._HelpAction):
+                continue
+            flags = ", ".join(f"`{flag}`" for flag in action.option_strings) or f"`{action.dest}`"
+            default = "" if action.default in (None, False, argparse.SUPPRESS) else f"`{action.default}`"
+            text = (action.help or "").replace("|", "\\|").replace("\n", " ")
+            if action.choices and not isinstance(action.choices, dict):
+                text += f" (one of {', '.join(map(str, action.choices))})"
+            lines.append(f"| {flags} | {default} | {text} |")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def _type_name(tp) -> str:
+    if typing.get_origin(tp) is typing.Literal:
+        return " \\| ".join(f"`{a}`" for a in typing.get_args(tp))
+    return getattr(tp, "__name__", str(tp)).replace("|", "\\|")
+
+
+RERUNS = {"bookkeeping": "nothing", "analysis": "the figures", "audit": "the audit", "selection": "adds or drops runs",
+          "tournament": "the tournament", "scripted": "the scripted evaluation", "evaluation": "the battle evaluations",
+          None: "the runs that read it"}
+
+
+def _row(f: dataclasses.Field, values: tuple, tp, prefix: str) -> str:
+    """One setting: key, type, its value at the default and at the paper scale, and what an edit of
+    it reruns (from its tags)."""
+    reruns = RERUNS.get(f.metadata.get("role"), f.metadata.get("role"))
+    if f.metadata.get("only"):
+        reruns += f" ({', '.join(f.metadata['only'])} only)"
+    if f.metadata.get("since"):
+        reruns += f"; since {f.metadata['since']}"
+    default, paper = (f"`{v}`".replace("|", "\\|") for v in values)
+    return f"| `{prefix}{f.name}` | {_type_name(tp)} | {default} | {paper if paper != default else '='} | {reruns} |"
+
+
+def _section_rows(sections: tuple, prefix: str) -> list[str]:
+    """Rows of one section, given as (default scale's, paper scale's)."""
+    hints = typing.get_type_hints(type(sections[0]))
+    rows = []
+    for f in dataclasses.fields(sections[0]):
+        values = tuple(getattr(section, f.name) for section in sections)
+        if dataclasses.is_dataclass(values[0]):
+            rows += _section_rows(values, f"{prefix}{f.name}.")
+        else:
+            rows.append(_row(f, values, hints.get(f.name), prefix))
+    return rows
+
+
+TABLE_HEAD = ["| key | type | default scale | paper scale | an edit reruns |", "|---|---|---|---|---|"]
+
+
+def config_reference(root: Path = ROOT) -> str:
+    """Every setting: its type, its value at the default scale (`workflow/config/default.yaml`) and at
+    the paper scale (with `paper.yaml` over it; `=` where the same), and what editing it reruns (its
+    `role`, `only` and `since` tags, the ones the rerun logic reads)."""
+    from replication.config import SuiteConfig, load_config
+    configs = root / "workflow" / "config"
+    default = load_config([str(configs / "default.yaml")])
+    paper = load_config([str(configs / "default.yaml"), str(configs / "paper.yaml")])
+    lines = ["# Configuration reference", "",
+             "Generated from the settings dataclasses (`replication/config.py`) and the scales' YAML files "
+             "(`python -m replication docs`). A YAML of your own overrides any key (`--configfile`). "
+             "\"An edit reruns\" is what changing the key plans: the tags the rerun logic reads.", ""]
+    hints = typing.get_type_hints(SuiteConfig)
+    top = []
+    for f in dataclasses.fields(SuiteConfig):
+        values = (getattr(default, f.name), getattr(paper, f.name))
+        if dataclasses.is_dataclass(values[0]):
+            lines += [f"## {f.name}", "", *TABLE_HEAD, *_section_rows(values, f"{f.name}."), ""]
+        else:
+            top.append(_row(f, values, hints.get(f.name), ""))
+    return "\n".join([*lines, "## top level", "", *TABLE_HEAD, *top]) + "\n"
+
+
+# --- the experiments' pages ----------------------------------------------------------------------
+
+FAMILY_TITLES = {"ising_toy": "The Ising model's 3×3 toy", "ising": "The Ising model", "gaussian_squeeze": "Gaussian Squeeze",
+                 "battle": "The battle game", "semi_cooperative": "The semi-cooperative tasks"}
+
+
+def _caption(root: Path, name: str) -> str:
+    path = root / "workflow" / "report" / f"{name}.rst"
+    return path.read_text().strip() if path.is_file() else ""
+
+
+def experiments_page(paper: str, root: Path = ROOT) -> str:
+    """One paper's figures and tables: for each, the file `snakemake` writes, its report caption
+    (`workflow/report/<name>.rst`) and, for a figure, the image of the committed default run; then
+    the claims the audit judges, counted by the paper's figure or section they come from."""
+    from replication.analysis.audit import load_claims
+    from replication.analysis.outputs import FIGURES, REPORT_GROUPS, TABLES
+    families = [family for family, (group, _) in REPORT_GROUPS.items() if group.startswith(f"Paper {paper}")]
+    title = "Paper A: Mean Field MARL (Yang et al. 2018)" if paper == "A" else "Paper B: PED-DQN (Hostallero et al. 2020)"
+    lines = [f"# {title}", "",
+             "Generated from the report's captions (`workflow/report/*.rst`), the list of outputs "
+             "(`replication/analysis/outputs.py`) and the claims registry (`python -m replication docs`).", "",
+             "## How do I reproduce Fig. N?", "",
+             "`snakemake --cores 2` makes every figure and table below at the default scale; add "
+             "`--configfile workflow/config/<scale>.yaml` for another scale. The `figures` rule writes all "
+             "figures at once, the `tables` rule all tables, from the runs under `results/<scale>/runs/`; to make "
+             "one figure's inputs and the figure, name it: `snakemake --cores 2 results/default/figures/<name>.png`. "
+             "The images below are those of the committed default scale.", ""]
+    for family in families:
+        lines += [f"## {FAMILY_TITLES[family]}", ""]
+        for name in FIGURES.get(family, []):
+            lines += [f"### {name}", "", _caption(root, name), "", f"`results/<scale>/figures/{name}.png`", "",
+                      f"![{name}](figures/{name}.png)", ""]
+        for name in TABLES.get(family, []):
+            lines += [f"### Table {name}", "", _caption(root, name), "",
+                      f"`results/<scale>/tables/{name}.csv` (and `.md`, `.html`)", ""]
+    claims = [claim for claim in load_claims() if claim.paper.startswith(paper)]
+    counts = pd.Series([claim.figure for claim in claims]).value_counts(sort=False)
+    lines += ["## The claims the audit judges", "",
+              f"{len(claims)} claims (`replication/claims/*.yaml`), by the figure or section they come from; "
+              "their verdicts are in `results/<scale>/audit.md` ([Reading the audit](audit.md)).", "",
+              "| from | claims |", "|---|---|", *(f"| {figure} | {n} |" for figure, n in counts.items()), ""]
+    return "\n".join(lines)
+
+
+REFERENCES = {"docs/reference/cli.md": cli_reference, "docs/reference/configuration.md": config_reference,
+              "docs/paper-a.md": lambda root: experiments_page("A", root), "docs/paper-b.md": lambda root: experiments_page("B", root)}
+
+
+def generated(root: Path = ROOT) -> dict[Path, str]:
+    """Every generated file's text: the pages with blocks filled, and the references."""
+    out = {root / page: fill_blocks((root / page).read_text(), root) for page in PAGES_WITH_BLOCKS if (root / page).is_file()}
+    out.update({root / page: make(root) for page, make in REFERENCES.items()})
+    return out
+
+
+def stale(root: Path = ROOT) -> list[Path]:
+    return [path for path, text in generated(root).items() if not path.is_file() or path.read_text() != text]
+
+
+def write(root: Path = ROOT) -> list[Path]:
+    changed = stale(root)
+    for path, text in generated(root).items():
+        if path in changed:
+            io.write_text(path, text)
+    return changed

@@ -1,0 +1,72 @@
+"""The generated documentation: numbers from committed files, references from the code, and a site
+that builds strictly."""
+
+import shutil
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+
+from replication import docs
+
+REPO = docs.ROOT
+
+
+def test_no_generated_page_is_stale():
+    """README.md's and docs/'s generated blocks, the CLI and configuration references and the
+    experiments' pages equal what the committed files and the code give now (`python -m replication
+    docs` rewrites them)."""
+    assert docs.stale() == []
+
+
+def test_the_readme_is_short_and_keeps_no_history():
+    """At most 250 lines; what changed and when is CHANGELOG.md's."""
+    readme = (REPO / "README.md").read_text()
+    assert len(readme.splitlines()) <= 250
+    assert (REPO / "CHANGELOG.md").is_file()
+
+
+def test_a_scale_row_comes_from_its_provenance(tmp_path):
+    """Three hand-made runs: started 10:00:00, 10:00:30 and 10:01:00, ended 10:05:00, 10:20:00 and
+    10:10:00, 100, 200 and 300 wall seconds on 1, 2 and 1 threads, peak 500, 900 and 700 MB. The
+    scale's row says 20 min 00 s (10:00 to 10:20), (100 + 400 + 300)/3600 = 0.2 CPU-hours, peak
+    900 MB; a scale without provenance.csv says it is not committed. A block fills from it."""
+    folder = tmp_path / "results" / "decisive"
+    folder.mkdir(parents=True)
+    pd.DataFrame({"start": ["2026-12-03T10:00:00+00:00", "2026-12-03T10:00:30+00:00", "2026-12-03T10:01:00+00:00"],
+                  "end": ["2026-12-03T10:05:00+00:00", "2026-12-03T10:20:00+00:00", "2026-12-03T10:10:00+00:00"],
+                  "wall_seconds": [100, 200, 300], "threads": [1, 2, 1], "max_rss_mb": [500, 900, 700],
+                  "git_commit": ["abcdef0123"] * 3, "cpu": ["AMD EPYC"] * 3}).to_csv(folder / "provenance.csv", index=False)
+    made = docs.scale_run(tmp_path, "decisive")
+    assert (made["span"], round(made["cpu_hours"], 3), made["max_rss_mb"], made["commit"]) == ("20 min 00 s", 0.222, 900, "abcdef0")
+    table = docs.scales_table(tmp_path)
+    assert "| decisive |" in table and "20 min 00 s for 3 runs, 0.2 CPU-hours, peak 900 MB" in table
+    assert "| paper | the papers' own settings" in table and table.count("not committed") == 4
+    page = "x\n<!-- generated: scales -->\nold\n<!-- /generated -->\ny\n"
+    assert docs.fill_blocks(page, tmp_path) == f"x\n<!-- generated: scales -->\n{table}<!-- /generated -->\ny\n"
+    with pytest.raises(KeyError, match="unknown generated block"):
+        docs.fill_blocks("<!-- generated: nope -->\n<!-- /generated -->", tmp_path)
+
+
+def test_the_references_name_every_command_and_setting():
+    """Every subcommand of the parser has a section in the CLI reference; the configuration reference
+    has `battle.checkpoint_replay` with its default, and `battle.rounds` with the paper's 2000."""
+    from replication.cli import build_parser
+    cli = docs.cli_reference()
+    sub = next(a for a in build_parser()._actions if hasattr(a, "choices") and isinstance(a.choices, dict))
+    assert all(f"## {name}\n" in cli for name in sub.choices)
+    config = docs.config_reference()
+    assert "| `battle.checkpoint_replay` | bool | `True` | = | nothing; since 2026-12-03 |" in config
+    assert "| `battle.rounds` | int | `80` | `2000` | the runs that read it |" in config
+
+
+@pytest.mark.skipif(shutil.which("mkdocs") is None and subprocess.run([sys.executable, "-c", "import mkdocs"]).returncode,
+                    reason="mkdocs not installed (pip install -e '.[docs]'; CI installs it)")
+def test_the_site_builds_strictly(tmp_path):
+    """`mkdocs build --strict`: a broken link, a missing page or an image that is not there fails it."""
+    proc = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "-d", str(tmp_path / "site")],
+                          cwd=REPO, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert (tmp_path / "site" / "figures" / "fig3_gaussian_squeeze.png").is_file()
+    assert "Paper A" in (tmp_path / "site" / "paper-a" / "index.html").read_text()
