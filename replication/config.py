@@ -362,7 +362,10 @@ class RuleResources:
 
     threads: int = positive(1)
     mem_mb: int = positive(1000)
-    runtime: int = positive(30)   # minutes
+    runtime: int = positive(30)   # minutes (per seed for jobs that train several)
+    # > 0: each job asks for ⌈its projected minutes × runtime_safety⌉, projected from the benchmarks
+    # in results/bench (analysis/cost.py `requested_minutes`); a job no benchmark times asks for `runtime`
+    runtime_safety: float = non_negative(0.0)
     gpus: int = non_negative(0)   # > 0: the job runs its networks with --device cuda
     slurm_extra: str = ""         # appended to sbatch, e.g. "--constraint=a100 --qos=long" (GPUs: use `gpus`)
 

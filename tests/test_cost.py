@@ -160,3 +160,50 @@ def test_an_audit_claim_inconclusive_for_scale_says_what_its_scale_would_take(tm
     assert row["cost_basis"].startswith("the decisive scale: `--configfile workflow/config/decisive.yaml`")
     summary = audit.scale_summary(table.reset_index(), [plateau, toy], BATTLE_BENCH)
     assert list(summary["task"]) == ["battle"] and summary["claims"].iloc[0] == 1
+
+
+def test_a_job_asks_for_its_measured_runtime_times_the_safety_factor():
+    """SMALL's MF-Q seed: 10 rounds at 3 s = 30 s = 0.5 min; with runtime_safety 1.5 it asks for
+    ⌈0.75⌉ = 1 minute; IL's tournament part (32 s, by hand above) ⌈0.8⌉ = 1, and with safety 90
+    ⌈48⌉ = 48 minutes. Without a safety factor, the typed runtime (per seed: 7 × 2 seeds = 14);
+    without a benchmark row for the job (AC), the typed runtime too. A factor below 1 still asks
+    for the projection at least."""
+    from replication.config import RuleResources
+    measured, typed = RuleResources(runtime=7, runtime_safety=1.5), RuleResources(runtime=7)
+    mfq, tournament = cost.Job("battle", "mfq", (0,)), cost.Job("battle", "tournament", rows="il")
+    assert cost.requested_minutes(measured, mfq, SMALL, BATTLE_BENCH) == 1
+    assert cost.requested_minutes(measured, tournament, SMALL, BATTLE_BENCH) == 1
+    assert cost.requested_minutes(RuleResources(runtime_safety=90), tournament, SMALL, BATTLE_BENCH) == 48
+    assert cost.requested_minutes(typed, cost.Job("battle", "mfq", (0, 1)), SMALL, BATTLE_BENCH) == 14
+    assert cost.requested_minutes(measured, cost.Job("battle", "ac", (0,)), SMALL, BATTLE_BENCH) == 7
+    assert cost.requested_minutes(RuleResources(runtime_safety=0.5), tournament, SMALL, BATTLE_BENCH) == 1
+
+
+def test_every_paper_scale_job_asks_for_at_least_its_projection():
+    """paper.yaml over default.yaml with the committed benchmarks (results/bench): every battle
+    training job, tournament part and paper-B training job that a benchmark times asks for at least
+    its projected minutes (before 2026-12-03 a PED-DQN battle seed, projected at ≈ 13.6 h, asked for
+    10 h and would have been killed by Slurm near its end)."""
+    from pathlib import Path
+
+    from replication.config import load_config
+    from replication.experiments.seed_group import seed_jobs
+    root = Path(__file__).resolve().parent.parent
+    cfg = load_config([str(root / "workflow/config/default.yaml"), str(root / "workflow/config/paper.yaml")])
+    bench = cost.load_benches(root / "results" / "bench")
+    jobs = [("battle_train", cost.Job("battle", algo, tuple(seeds)))
+            for algo in cfg.battle.algorithms for seeds in seed_jobs(algo, cfg, "battle")]
+    jobs += [("battle_tournament", cost.Job("battle", "tournament", rows=algo)) for algo in cfg.battle.algorithms]
+    jobs += [("semi_cooperative_run", cost.Job(task, algo, tuple(seeds)))
+             for task in ("prisoners_dilemma", "pursuit", "resource_sharing", "tiger_deer")
+             for algo in getattr(cfg, task).algorithms for seeds in seed_jobs(algo, cfg, "semi_cooperative")]
+    timed = 0
+    for rule, job in jobs:
+        projected = cost.job_seconds(job, cfg, bench, "cpu")
+        if isinstance(projected, str):
+            continue
+        timed += 1
+        assert cost.requested_minutes(getattr(cfg.resources, rule), job, cfg, bench) >= projected[0] / 60, (rule, job)
+    # every battle seed (25 jobs of one), tournament part (5) and paper-B learner job (five seeds each: 6 + 6 + 6 + 5),
+    # all but the random null models, which no benchmark times
+    assert timed == 25 + 5 + 23

@@ -30,6 +30,7 @@ an upper bound, since a node runs several at once).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -123,6 +124,20 @@ def job_seconds(job: Job, cfg: SuiteConfig, bench: pd.DataFrame, device: str) ->
     eval_steps = schedule.steps // schedule.eval_every * schedule.eval_episodes * schedule.episode_length
     per_seed = schedule.steps / found["training"][0] + eval_steps / found["evaluation"][0]
     return n_seeds * per_seed, found["training"][1]
+
+
+def requested_minutes(resources, job: Job, cfg: SuiteConfig, bench: pd.DataFrame, device: str = "cpu") -> int:
+    """The runtime a job asks the scheduler for, in minutes. With `resources.runtime_safety` > 0:
+    ⌈the job's projected minutes (`job_seconds` on the bench's machine) × runtime_safety⌉, never below
+    the projection; else, or where no benchmark row times the job, the typed `resources.runtime` (per
+    seed for a training job of several seeds)."""
+    typed = resources.runtime * max(1, len(job.seeds))
+    if resources.runtime_safety <= 0:
+        return typed
+    projected = job_seconds(job, cfg, bench, device)
+    if isinstance(projected, str):
+        return typed
+    return math.ceil(projected[0] / 60 * max(1.0, resources.runtime_safety))
 
 
 COST_COLUMNS = ("cost_cpu_hours", "cost_cluster_hours", "cost_gpu_node_hours", "cost_basis")

@@ -45,8 +45,14 @@ for seeds in battle_seed_jobs():
         threads: CFG.resources.battle_train.threads
         resources:
             mem_mb=CFG.resources.battle_train.mem_mb * len(seeds),
-            # the config's runtime is per seed
-            runtime=CFG.resources.battle_train.runtime * len(seeds),
+            # the config's runtime is per seed, or measured (runtime_safety)
+            runtime=lambda wildcards, seeds=seeds: job_runtime(
+                "battle_train",
+                "battle",
+                wildcards.algo,
+                seeds,
+                device="cuda" if CFG.resources.battle_train.gpus else "cpu",
+            ),
             gpu=CFG.resources.battle_train.gpus,
             slurm_extra=CFG.resources.battle_train.slurm_extra,
         params:
@@ -76,7 +82,13 @@ rule battle_tournament_rows:
     threads: CFG.resources.battle_tournament.threads
     resources:
         mem_mb=CFG.resources.battle_tournament.mem_mb,
-        runtime=CFG.resources.battle_tournament.runtime,
+        runtime=lambda wildcards: job_runtime(
+            "battle_tournament",
+            "battle",
+            "tournament",
+            rows=wildcards.algo,
+            device="cuda" if CFG.resources.battle_tournament.gpus else "cpu",
+        ),
         gpu=CFG.resources.battle_tournament.gpus,
         slurm_extra=CFG.resources.battle_tournament.slurm_extra,
     params:
@@ -140,7 +152,13 @@ rule battle_untrained_tournament_rows:
     threads: CFG.resources.battle_tournament.threads
     resources:
         mem_mb=CFG.resources.battle_tournament.mem_mb,
-        runtime=CFG.resources.battle_tournament.runtime,
+        runtime=lambda wildcards: job_runtime(
+            "battle_tournament",
+            "battle",
+            "tournament",
+            rows=wildcards.algo,
+            device="cuda" if CFG.resources.battle_tournament.gpus else "cpu",
+        ),
         gpu=CFG.resources.battle_tournament.gpus,
         slurm_extra=CFG.resources.battle_tournament.slurm_extra,
     params:

@@ -4,6 +4,7 @@ import os
 import sys
 from pathlib import Path
 
+from replication.analysis import cost
 from replication.analysis.audit import CLAIMS_DIR
 from replication.analysis.outputs import AUDIT_GROUP, FIGURES, REPORT_GROUPS, TABLES
 from replication.config import (
@@ -140,6 +141,19 @@ def battle_settings(wildcards, seeds):
 def battle_seed_jobs():
     """The seeds of battle's jobs, `battle.seeds_per_job` at a time (seed_group.seed_jobs)."""
     return seed_jobs(None, CFG, family="battle")
+
+
+# A job's runtime request: measured, not typed, where its rule sets `runtime_safety`
+# (analysis/cost.py `requested_minutes`: the benchmarks' projection × the safety factor).
+BENCHES = cost.load_benches("results/bench")
+
+
+def job_runtime(rule, task, algo, seeds=(), rows="", device="cpu"):
+    """Minutes the job asks for (the `runtime` resource)."""
+    job = cost.Job(task, algo, tuple(seeds), rows)
+    return cost.requested_minutes(
+        getattr(CFG.resources, rule), job, CFG, BENCHES, device
+    )
 
 
 EVALUATION_SETTINGS = {

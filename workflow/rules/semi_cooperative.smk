@@ -37,8 +37,10 @@ for seeds, algos in SEED_JOBS.items():
         threads: CFG.resources.semi_cooperative_run.threads
         resources:
             mem_mb=CFG.resources.semi_cooperative_run.mem_mb,
-            # the config's runtime is per seed
-            runtime=CFG.resources.semi_cooperative_run.runtime * len(seeds),
+            # the config's runtime is per seed, or measured (runtime_safety)
+            runtime=lambda wildcards, seeds=seeds: job_runtime(
+                "semi_cooperative_run", wildcards.task, wildcards.algo, seeds
+            ),
             slurm_extra=CFG.resources.semi_cooperative_run.slurm_extra,
         params:
             settings=seeds_settings(seeds),
