@@ -7,8 +7,9 @@ blocks and pages whose committed text differs from what the files give now (a te
 `python -m replication docs` writes them, `--check` only reports.
 
 Sources: a scale's wall time is the span of its runs (earliest start to latest end in
-`results/<scale>/provenance.csv`, the tables, figures and audit after them left out), its
-CPU-hours the runs' wall seconds × threads; verdict counts come from `results/<scale>/audit.csv`.
+`results/<scale>/provenance.csv`, the tables, figures, audit and battle evaluations left out), its
+CPU-hours its jobs' wall seconds × threads (the seeds of a job, which share its start, counted
+once); verdict counts come from `results/<scale>/audit.csv`.
 """
 
 from __future__ import annotations
@@ -43,8 +44,10 @@ def scale_run(root: Path, scale: str) -> dict | None:
         return None
     runs = pd.read_csv(path)
     start, end = pd.to_datetime(runs["start"]), pd.to_datetime(runs["end"])
+    # seeds trained together in one job share its start and each record its wall time: one job each
+    jobs = runs.assign(start=start).groupby(["task", "algo", "start"])[["wall_seconds", "threads"]].max()
     return {"runs": len(runs), "span": _duration((end.max() - start.min()).total_seconds()),
-            "cpu_hours": float((runs["wall_seconds"] * runs["threads"]).sum() / 3600),
+            "cpu_hours": float((jobs["wall_seconds"] * jobs["threads"]).sum() / 3600),
             "max_rss_mb": float(runs["max_rss_mb"].max()), "commit": ", ".join(sorted({c[:7] for c in runs["git_commit"]})),
             "date": start.min().strftime("%Y-%m-%d"), "cpu": ", ".join(sorted(set(runs["cpu"])))}
 

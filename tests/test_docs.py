@@ -28,20 +28,23 @@ def test_the_readme_is_short_and_keeps_no_history():
 
 
 def test_a_scale_row_comes_from_its_provenance(tmp_path):
-    """Three hand-made runs: started 10:00:00, 10:00:30 and 10:01:00, ended 10:05:00, 10:20:00 and
-    10:10:00, 100, 200 and 300 wall seconds on 1, 2 and 1 threads, peak 500, 900 and 700 MB. The
-    scale's row says 20 min 00 s (10:00 to 10:20), (100 + 400 + 300)/3600 = 0.2 CPU-hours, peak
-    900 MB; a scale without provenance.csv says it is not committed. A block fills from it."""
+    """Four hand-made runs: IL seed 0 started 10:00:00, IL seed 1 10:00:30 and MF-Q seeds 0 and 1
+    together in one job at 10:01:00; ended 10:05:00, 10:20:00 and 10:10:00 (both MF-Q seeds); 100,
+    200 and 300 wall seconds (each MF-Q seed records its job's) on 1, 2 and 1 threads, peak 500, 900
+    and 700 MB. The scale's row says 20 min 00 s (10:00 to 10:20), (100 + 400 + 300)/3600 = 0.2
+    CPU-hours (the MF-Q job once, not twice), peak 900 MB; a scale without provenance.csv says it is
+    not committed. A block fills from it."""
     folder = tmp_path / "results" / "decisive"
     folder.mkdir(parents=True)
-    pd.DataFrame({"start": ["2026-12-03T10:00:00+00:00", "2026-12-03T10:00:30+00:00", "2026-12-03T10:01:00+00:00"],
-                  "end": ["2026-12-03T10:05:00+00:00", "2026-12-03T10:20:00+00:00", "2026-12-03T10:10:00+00:00"],
-                  "wall_seconds": [100, 200, 300], "threads": [1, 2, 1], "max_rss_mb": [500, 900, 700],
-                  "git_commit": ["abcdef0123"] * 3, "cpu": ["AMD EPYC"] * 3}).to_csv(folder / "provenance.csv", index=False)
+    pd.DataFrame({"task": ["battle"] * 4, "algo": ["il", "il", "mfq", "mfq"],
+                  "start": ["2026-12-03T10:00:00+00:00", "2026-12-03T10:00:30+00:00"] + ["2026-12-03T10:01:00+00:00"] * 2,
+                  "end": ["2026-12-03T10:05:00+00:00", "2026-12-03T10:20:00+00:00"] + ["2026-12-03T10:10:00+00:00"] * 2,
+                  "wall_seconds": [100, 200, 300, 300], "threads": [1, 2, 1, 1], "max_rss_mb": [500, 900, 700, 700],
+                  "git_commit": ["abcdef0123"] * 4, "cpu": ["AMD EPYC"] * 4}).to_csv(folder / "provenance.csv", index=False)
     made = docs.scale_run(tmp_path, "decisive")
     assert (made["span"], round(made["cpu_hours"], 3), made["max_rss_mb"], made["commit"]) == ("20 min 00 s", 0.222, 900, "abcdef0")
     table = docs.scales_table(tmp_path)
-    assert "| decisive |" in table and "20 min 00 s for 3 runs, 0.2 CPU-hours, peak 900 MB" in table
+    assert "| decisive |" in table and "20 min 00 s for 4 runs, 0.2 CPU-hours, peak 900 MB" in table
     assert "| paper | the papers' own settings" in table and table.count("not committed") == 4
     page = "x\n<!-- generated: scales -->\nold\n<!-- /generated -->\ny\n"
     assert docs.fill_blocks(page, tmp_path) == f"x\n<!-- generated: scales -->\n{table}<!-- /generated -->\ny\n"
