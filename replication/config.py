@@ -178,8 +178,8 @@ class BattleConfig:
     side: Literal["random", "left"] = "random"   # main's side each training round: drawn (reference) or always left
     checkpoint_every: int = positive(10, role="bookkeeping")
     # the replay ring (and PED-DQN's reshaped rewards) in the checkpoint, so a killed off-policy run
-    # resumes to the byte; false: a resumed run refills the ring and its provenance says so (docs/reproducibility.md;
-    # the ring's cost: the ring's cost at paper scale, 1.2 GB and ≈ 6 s per checkpoint)
+    # resumes to the byte; false: a resumed run refills the ring and its provenance says so (the
+    # ring's cost at paper scale, 1.2 GB and ≈ 6 s per checkpoint: docs/reproducibility.md)
     checkpoint_replay: bool = tagged(True, role="bookkeeping", since="2026-12-03")
     # seeds of an algorithm trained side by side in one job (experiments/battle.py `train_seeds`); a
     # seed's results are its run alone's to the byte, so this is bookkeeping, not a run's setting

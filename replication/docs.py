@@ -241,13 +241,19 @@ def generated(root: Path = ROOT) -> dict[Path, str]:
     return out
 
 
+def _differing(texts: dict[Path, str]) -> list[Path]:
+    return [path for path, text in texts.items() if not path.is_file() or path.read_text() != text]
+
+
 def stale(root: Path = ROOT) -> list[Path]:
-    return [path for path, text in generated(root).items() if not path.is_file() or path.read_text() != text]
+    """The generated files whose committed text differs from what the files and code give now."""
+    return _differing(generated(root))
 
 
 def write(root: Path = ROOT) -> list[Path]:
-    changed = stale(root)
-    for path, text in generated(root).items():
-        if path in changed:
-            io.write_text(path, text)
+    """Write the stale generated files; returns them."""
+    texts = generated(root)
+    changed = _differing(texts)
+    for path in changed:
+        io.write_text(path, texts[path])
     return changed

@@ -12,18 +12,19 @@ import pandas as pd
 import torch
 
 from replication import io
+from replication.analysis.measures import evaluation_name
 from replication.config import ConfigError, SuiteConfig
 from replication.experiments import battle as battle_experiments
 
 TOURNAMENT_FILE = Path("runs", "battle", "tournament.csv")
 TOURNAMENT_PARTS = Path("runs", "battle", "tournament")   # rows_<algo>.csv: the pairings an algorithm's models lead
 SCRIPTED_FILE = Path("runs", "battle", "scripted.csv")
-UNTRAINED = "_untrained"   # the untrained networks' evaluations: tournament_untrained.csv, scripted_untrained.csv, …
 
 
 def evaluation_path(path: Path, untrained: bool = False) -> Path:
-    """`path` (a file or folder under runs/battle), or its untrained networks' counterpart."""
-    return path.with_name(path.stem + UNTRAINED + path.suffix) if untrained else path
+    """`path` (a file or folder under runs/battle), or its untrained networks' counterpart
+    (`measures.evaluation_name`: tournament_untrained.csv, scripted_untrained.csv, …)."""
+    return path.with_name(evaluation_name(path.stem, untrained) + path.suffix)
 
 
 def part_file(algo: str, untrained: bool = False) -> Path:

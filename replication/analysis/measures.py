@@ -267,9 +267,16 @@ def with_outcomes(matches: pd.DataFrame) -> pd.DataFrame:
     return matches.assign(**round_outcomes(matches["row_kills" + suffix], matches["col_kills" + suffix], rule))
 
 
+def evaluation_name(stem: str, untrained: bool) -> str:
+    """A battle evaluation's file or folder name (tournament, scripted, …), or its untrained
+    networks' counterpart (<stem>_untrained): the one naming rule the writers (`tournament`) and
+    the measures share."""
+    return f"{stem}_untrained" if untrained else stem
+
+
 def _evaluation_file(name: str, untrained: bool) -> str:
-    """runs/battle/<name>.csv, or its untrained networks' counterpart <name>_untrained.csv (`tournament.evaluation_path`)."""
-    return f"{name}_untrained.csv" if untrained else f"{name}.csv"
+    """runs/battle/<name>.csv, or its untrained networks' <name>_untrained.csv."""
+    return evaluation_name(name, untrained) + ".csv"
 
 
 def tournament_matches(results, untrained: bool = False) -> pd.DataFrame:
