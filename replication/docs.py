@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import re
+import subprocess
 import typing
 from pathlib import Path
 
@@ -38,9 +39,10 @@ def _duration(seconds: float) -> str:
 
 def scale_run(root: Path, scale: str) -> dict | None:
     """What a scale's committed provenance.csv says of its last make: the runs' span, CPU-hours,
-    the largest run's peak memory, its commit and date; None where none is committed."""
+    the largest run's peak memory, its commit and date; None where none is committed (a local
+    run's uncommitted provenance.csv, as a smoke run leaves, is not read)."""
     path = root / "results" / scale / "provenance.csv"
-    if not path.is_file():
+    if not path.is_file() or not _committed(root, path):
         return None
     runs = pd.read_csv(path)
     start, end = pd.to_datetime(runs["start"]), pd.to_datetime(runs["end"])
@@ -50,6 +52,17 @@ def scale_run(root: Path, scale: str) -> dict | None:
             "cpu_hours": float((jobs["wall_seconds"] * jobs["threads"]).sum() / 3600),
             "max_rss_mb": float(runs["max_rss_mb"].max()), "commit": ", ".join(sorted({c[:7] for c in runs["git_commit"]})),
             "date": start.min().strftime("%Y-%m-%d"), "cpu": ", ".join(sorted(set(runs["cpu"])))}
+
+
+def _committed(root: Path, path: Path) -> bool:
+    """Whether git tracks `path` (a local smoke or paper run is not what the pages describe);
+    outside a git checkout, every file counts."""
+    try:
+        proc = subprocess.run(["git", "ls-files", "--error-unmatch", str(path.relative_to(root))], cwd=root,
+                              capture_output=True, timeout=30)
+    except (OSError, subprocess.SubprocessError):
+        return True
+    return proc.returncode == 0 or b"not a git repository" in proc.stderr
 
 
 SCALE_PURPOSE = {

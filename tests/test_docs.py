@@ -73,3 +73,19 @@ def test_the_site_builds_strictly(tmp_path):
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert (tmp_path / "site" / "figures" / "fig3_gaussian_squeeze.png").is_file()
     assert "Paper A" in (tmp_path / "site" / "paper-a" / "index.html").read_text()
+
+
+def test_a_local_runs_uncommitted_provenance_is_not_read(tmp_path):
+    """In a git checkout, a smoke run's results/smoke/provenance.csv (ignored by git) leaves the
+    smoke row "not committed", so running the smoke scale does not make the pages stale; the
+    committed default's row is read."""
+    row = {"task": "ising", "algo": "mcmc", "start": "2026-12-03T10:00:00+00:00", "end": "2026-12-03T10:01:00+00:00",
+           "wall_seconds": 60, "threads": 1, "max_rss_mb": 100, "git_commit": "abcdef0123", "cpu": "AMD EPYC"}
+    for scale in ("default", "smoke"):
+        (tmp_path / "results" / scale).mkdir(parents=True)
+        pd.DataFrame([row]).to_csv(tmp_path / "results" / scale / "provenance.csv", index=False)
+    git = ["git", "-c", "user.name=t", "-c", "user.email=t@t"]
+    subprocess.run(["git", "init", "-q"], cwd=tmp_path, check=True)
+    subprocess.run([*git, "add", "results/default/provenance.csv"], cwd=tmp_path, check=True)
+    assert docs.scale_run(tmp_path, "default")["runs"] == 1
+    assert docs.scale_run(tmp_path, "smoke") is None
