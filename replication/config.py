@@ -24,9 +24,11 @@ from replication.settings import ConfigError, constrained, fraction, non_negativ
 # audit reads the tournament over its trained models as well (run it with --preset by hand).
 COMPARABLE_TASKS = tuple(task for family in FAMILIES.values() if family is not BATTLE for task in family.tasks)
 
-# in increasing order: a claim needs at least its min_scale. workstation: the papers' own training
-# protocols, with the population shrunk where the paper says it does not matter (battle 8 v 8)
-SCALES = ("smoke", "default", "decisive", "workstation", "paper")
+# in increasing order of what their runs can judge: a claim needs at least its min_scale.
+# rehearsal: the paper scale's settings over the first minutes of its runs (workflow/config/
+# rehearsal.yaml), so it ranks beside smoke, below every scale a claim names; workstation: the papers'
+# own training protocols, with the population shrunk where the paper says it does not matter (battle 8 v 8)
+SCALES = ("smoke", "rehearsal", "default", "decisive", "workstation", "paper")
 PRESET_DIR = Path(__file__).parent / "presets"
 
 
@@ -254,6 +256,10 @@ class SemiCooperativeTask:
 
     algorithms: list[Literal[SEMI_COOPERATIVE.names()]] = constrained(list(SEMI_COOPERATIVE.names()), role="selection")
     steps: int = positive(1_000_000)              # training env steps
+    # a learner's own training length where it differs from `steps` (the rehearsal scale runs the
+    # learners whose peer evaluations switch on past that switch, the others shorter); a run's
+    # settings hold its own length only (`for_algo`)
+    steps_of: dict[Literal[SEMI_COOPERATIVE.names()], int] = positive({}, role="selection", since="2026-12-03")
     epsilon_decay_steps: int = positive(250_000)
     # linear: ε from start to end over epsilon_decay_steps; authors: ε falls by 1/epsilon_decay_steps
     # per env step to its floor, skipping the decrement on a step that ends an episode with `done`
@@ -271,8 +277,15 @@ class SemiCooperativeTask:
     def check(self, path: str) -> None:
         if not self.algorithms or len(set(self.algorithms)) != len(self.algorithms):
             raise ConfigError(f"{path}.algorithms: need distinct algorithms, got {self.algorithms}")
-        if self.eval_every > self.steps:
-            raise ConfigError(f"{path}.eval_every: {self.eval_every} exceeds {path}.steps = {self.steps}; no evaluation would run")
+        for name, steps in {"steps": self.steps, **{f"steps_of.{a}": n for a, n in self.steps_of.items()}}.items():
+            if self.eval_every > steps:
+                raise ConfigError(f"{path}.eval_every: {self.eval_every} exceeds {path}.{name} = {steps}; no evaluation would run")
+
+    def for_algo(self, algo: str):
+        """This schedule as `algo` trains on it: its own length (`steps_of`) in `steps`."""
+        if not self.steps_of:
+            return self
+        return dataclasses.replace(self, steps=self.steps_of.get(algo, self.steps), steps_of={})
 
 
 @dataclass(frozen=True)
@@ -382,7 +395,7 @@ class ResourcesConfig:
 
 @dataclass(frozen=True)
 class SuiteConfig:
-    scale: Literal["smoke", "default", "decisive", "workstation", "paper"]
+    scale: Literal[SCALES]
     seeds: list[int] = constrained([0, 1, 2, 3, 4], minimum=0, exclusive=False, role="selection")
     preset: Literal["paper", "reference_code"] = "paper"
     # claims YAMLs of your own, audited beside replication/claims/*.yaml (paths from the working directory)
@@ -484,6 +497,11 @@ def _convert(value: Any, tp, path: str, meta: dict) -> Any:
         if value not in allowed:
             raise ConfigError(f"{path}: {value!r} is not allowed; choose one of {', '.join(map(str, allowed))}")
         return value
+    if origin is dict:
+        key_tp, value_tp = typing.get_args(tp)
+        if not isinstance(value, dict):
+            raise ConfigError(f"{path}: expected a mapping, got {type(value).__name__}")
+        return {_convert(k, key_tp, f"{path} key", {}): _convert(v, value_tp, f"{path}.{k}", meta) for k, v in value.items()}
     if origin is list:
         (item_tp,) = typing.get_args(tp)
         if not isinstance(value, list):
@@ -606,7 +624,9 @@ def to_dict(cfg) -> dict:
 def _left_out_at_default(f: dataclasses.Field, value) -> bool:
     """A setting added after runs were made (tag `since`) at its default: left out of every settings
     mapping, so those runs keep their hashes."""
-    return "since" in f.metadata and value == f.default
+    if "since" not in f.metadata:
+        return False
+    return value == (f.default_factory() if f.default is dataclasses.MISSING else f.default)
 
 
 def job_settings(section, algo: str | None = None, roles: tuple[str, ...] = ()) -> dict:
@@ -627,7 +647,10 @@ def job_settings(section, algo: str | None = None, roles: tuple[str, ...] = ()) 
 
 def task_sections(cfg: SuiteConfig, task: str, algo: str | None = None, roles: tuple[str, ...] = ()) -> dict:
     """The sections a task's jobs read: its own, and for paper B's tasks the shared learner section."""
-    sections = {task: job_settings(getattr(cfg, task), algo, roles)}
+    section = getattr(cfg, task)
+    if task in SEMI_COOPERATIVE_TASKS and algo is not None:
+        section = section.for_algo(algo)
+    sections = {task: job_settings(section, algo, roles)}
     if task in SEMI_COOPERATIVE_TASKS:
         sections = {"semi_cooperative": job_settings(cfg.semi_cooperative, algo, roles), **sections}
     return sections

@@ -47,6 +47,11 @@ def _versions() -> dict:
     return versions
 
 
+def peak_rss_mb() -> float:
+    """This process's peak resident memory so far, in MB (Linux reports KiB)."""
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+
+
 class Provenance:
     """Start a clock at construction; `finish` returns the provenance record."""
 
@@ -71,7 +76,7 @@ class Provenance:
             "start": self.start.isoformat(timespec="seconds"),
             "end": datetime.now(timezone.utc).isoformat(timespec="seconds"),
             "wall_seconds": round(time.perf_counter() - self._t0, 3),
-            "max_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+            "max_rss_mb": peak_rss_mb(),
             "config_hash": config_hash(self.resolved),
             "command": " ".join(sys.argv),
             **extra,

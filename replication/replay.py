@@ -119,6 +119,13 @@ class AgentTransitionRing:
 
     ROW_ARRAYS = ("action", "reward", "terminal", "usable", "final_state", "next_row")   # bookkeeping per row
 
+    def memory_bytes(self) -> tuple[int, int]:
+        """(bytes of the ring at capacity, bytes of its filled rows). The observations are allocated
+        untouched, so a process's resident memory grows by the difference as the ring fills."""
+        arrays = [getattr(self, name) for name in ("view", "features", "mean_action", *self.ROW_ARRAYS)]
+        full = sum(a.element_size() * a.numel() if torch.is_tensor(a) else a.nbytes for a in arrays)
+        return full, full * self.size // self.capacity
+
     def state_dict(self) -> dict:
         """Every filled row (observations and bookkeeping) and the counters, as CPU tensors (a
         checkpoint loads with `weights_only=True`). Rows past `size` were never written and are left
@@ -176,6 +183,11 @@ class JointStepReplay:
         self.cursor = 0
         self.size = 0
 
+    def memory_bytes(self) -> tuple[int, int]:
+        """(bytes at capacity, bytes of the filled rows): np.zeros leaves the rows untouched until written."""
+        full = sum(array.nbytes for array in self.data.values())
+        return full, full * self.size // self.capacity
+
     def add(self, step: dict) -> None:
         for name, array in self.data.items():
             array[self.cursor] = step[name]
@@ -185,3 +197,15 @@ class JointStepReplay:
     def sample(self, batch_size: int, rng: np.random.Generator) -> dict:
         rows = rng.integers(0, self.size, batch_size)
         return {name: array[rows] for name, array in self.data.items()}
+
+
+def replay_memory_mb(learner) -> tuple[float, float]:
+    """(MB of a learner's replay at capacity, MB of it filled): its battle ring (`ring`) or its
+    paper-B FIFO (`replay`); (0, 0) for a learner with neither. The cost table projects a paper-length
+    job's peak memory from a short one's with it (analysis/rehearsal.py)."""
+    full = filled = 0
+    for store in (getattr(learner, "ring", None), getattr(learner, "replay", None)):
+        if hasattr(store, "memory_bytes"):
+            a, b = store.memory_bytes()
+            full, filled = full + a, filled + b
+    return full / 2**20, filled / 2**20

@@ -18,8 +18,8 @@ class ConfigError(ValueError):
 def constrained(default, **rules):
     """A field whose value the config builder checks against `rules` (minimum, exclusive, maximum)
     and whose tags (`only`, `role`) say which jobs it determines."""
-    if isinstance(default, list):
-        return field(default_factory=lambda: list(default), metadata=rules)
+    if isinstance(default, (list, dict)):
+        return field(default_factory=lambda: type(default)(default), metadata=rules)
     return field(default=default, metadata=rules)
 
 

@@ -5,6 +5,7 @@ files of their own (`…_untrained.csv`), played on the same maps with the same 
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import numpy as np
@@ -15,6 +16,7 @@ from replication import io
 from replication.analysis.measures import evaluation_name
 from replication.config import ConfigError, SuiteConfig
 from replication.experiments import battle as battle_experiments
+from replication.experiments import timing
 
 TOURNAMENT_FILE = Path("runs", "battle", "tournament.csv")
 TOURNAMENT_PARTS = Path("runs", "battle", "tournament")   # rows_<algo>.csv: the pairings an algorithm's models lead
@@ -73,8 +75,12 @@ def _evaluate(results, cfg: SuiteConfig, play, file: Path, threads: int, progres
               untrained: bool = False) -> Path:
     torch.set_num_threads(threads)
     out = Path(results) / file
+    t0 = time.perf_counter()
     models = untrained_models(cfg, device) if untrained else load_models(results, cfg, device)
-    io.write_csv(out, play(models, cfg.battle, seed=0, progress=progress))
+    t1 = time.perf_counter()
+    rounds = play(models, cfg.battle, seed=0, progress=progress)
+    timing.write_evaluation_timing(out, len(rounds), t1 - t0, time.perf_counter() - t1)
+    io.write_csv(out, rounds)
     return out
 
 

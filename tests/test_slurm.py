@@ -47,9 +47,10 @@ def test_smoke_pipeline_on_slurm_equals_local_run(repo_copy, local_smoke_run):
     # five parts, one per battle algorithm, too; their join runs on the submitting machine);
     # paper B's learners train their two seeds in one job (seeds_per_job): the prisoner's dilemma's
     # PED-DQN and IDQN, pursuit's PED-DQN, resource sharing's QMIX and tiger_deer's MF-Q are 5 jobs of 2 runs;
-    # battle's five algorithms too (battle.seeds_per_job)
+    # battle's five algorithms too (battle.seeds_per_job); the untrained-network control's scripted
+    # evaluation and tournament parts are 1 + 5 jobs more
     slurm_logs = list((repo_copy / "slurm_logs").rglob("*.log"))
-    assert len(slurm_logs) == len(runs) - 5 - 5 + 1 + 5
+    assert len(slurm_logs) == len(runs) - 5 - 5 + (1 + 5) + (1 + 5)
     # same seeds → same metrics, wherever the job ran
     for rel in runs:
         assert (repo_copy / rel).read_bytes() == (local / rel).read_bytes(), rel

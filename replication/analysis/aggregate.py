@@ -228,7 +228,7 @@ def ped_dqn_final(results, cfg: SuiteConfig) -> pd.DataFrame:
         for algo in getattr(cfg, task).algorithms:
             for metric in metrics:
                 rows.append({**_ci_row(measures.semi_cooperative_final(results, task, algo, metric),
-                                       task=task, algo=algo, metric=metric), "steps": getattr(cfg, task).steps})
+                                       task=task, algo=algo, metric=metric), "steps": getattr(cfg, task).for_algo(algo).steps})
     return pd.DataFrame(rows)
 
 

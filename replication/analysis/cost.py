@@ -114,7 +114,7 @@ def job_seconds(job: Job, cfg: SuiteConfig, bench: pd.DataFrame, device: str) ->
         steps = battle.tournament_rounds * battle.max_steps
         return (sum(steps * (per_step[a] + per_step[b]) / 2 for (a, _), (b, _) in pairs),
                 max(found[1] for found in rates.values()))
-    schedule, n_seeds = getattr(cfg, job.task), len(job.seeds)
+    schedule, n_seeds = getattr(cfg, job.task).for_algo(job.algo), len(job.seeds)
     rates = {"training": "training_steps_per_second" if n_seeds == 1 else f"seed_steps_per_second_k{n_seeds}",
              "evaluation": "evaluation_steps_per_second"}
     found = {which: _rate(bench, job.task, job.algo, measure, device) for which, measure in rates.items()}

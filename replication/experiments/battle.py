@@ -37,6 +37,7 @@ from tqdm import tqdm
 
 from replication import checkpoints, io
 from replication.algorithms.battle import stacked
+from replication.experiments import timing
 from replication.algorithms.mean_action import peer_mean_action, team_mean_action
 from replication.config import BattleConfig, algorithm_config, job_settings
 from replication.nets import soft_update
@@ -47,7 +48,8 @@ from replication.tasks.neighbourhood import chebyshev_peers, euclidean_neighbour
 
 CHECKPOINT = "checkpoint.pt"
 FINAL_MODEL = "model.pt"
-TIMING = "timing.csv"  # seconds per round: kept out of metrics.csv, which must be identical run to run
+TIMING = timing.TIMING   # seconds per round (experiments/timing.py)
+
 
 
 def training_settings(cfg: BattleConfig, algo: str) -> dict:
@@ -260,7 +262,7 @@ class SeedTraining:
         # nothing draws from torch's generator once the networks are built: a checkpoint keeps the
         # seed's state from then, as a run alone's would
         self.torch_rng = torch.get_rng_state()
-        self.rows, self.seconds, self.start = [], [], 0
+        self.rows, self.seconds, self.checkpoint_seconds, self.start = [], [], [], 0
         self.resumes = []   # each resume of this run: the round it resumed at and what became of its replay
         self.checkpoint = out / CHECKPOINT
         state = checkpoints.resume_state(self.checkpoint, lambda path: load_checkpoint(path, algo, cfg), stale)
@@ -272,6 +274,7 @@ class SeedTraining:
             self.rng.bit_generator.state = state["numpy_rng"]
             self.torch_rng = state["torch_rng"]
             self.rows, self.seconds = [tuple(r) for r in state["metrics"]], list(state["seconds"])
+            self.checkpoint_seconds = [np.nan] * len(self.seconds)   # not kept: this process did not write them
             self.start = state["next_round"]
             replay = "restored" if "ring" in learner else ("refilled" if self.main.carries_replay else "none (on-policy)")
             self.resumes = [*state.get("resumes", []), {"round": self.start, "replay": replay}]
@@ -305,13 +308,14 @@ class SeedTraining:
         """Log the round (and its wall time) and checkpoint on schedule."""
         self.seconds.append(seconds)
         self.rows += [(r + 1, metric, float(value)) for metric, value in self.values.items()]
+        t0 = time.perf_counter()
         if (r + 1) % self.cfg.checkpoint_every == 0 or r + 1 == self.cfg.rounds:
             save_checkpoint(self.checkpoint, self.algo, self.cfg, self.main, self.opponent, r + 1, self.rng, self.rows,
                             self.seconds, self.torch_rng, self.resumes)
+        self.checkpoint_seconds.append(time.perf_counter() - t0)
 
     def finish(self) -> pd.DataFrame:
-        io.write_csv(self.out / TIMING, pd.DataFrame({"round": np.arange(1, len(self.seconds) + 1),
-                                                      "seconds": self.seconds}))
+        timing.write_timing(self.out / TIMING, "round", list(range(1, len(self.seconds) + 1)), self.seconds, self.checkpoint_seconds, self.main)
         checkpoints.save_progress(self.out / FINAL_MODEL, identity(self.algo, self.cfg), training_settings(self.cfg, self.algo),
                                   {"main": {k: m.state_dict() for k, m in self.main.networks().items()}})
         metrics = pd.DataFrame(self.rows, columns=["step", "metric", "value"])

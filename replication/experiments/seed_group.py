@@ -61,6 +61,11 @@ class GroupedReplay:
     def size(self) -> int:
         return self.replays[0].size   # the seeds store in lockstep
 
+    def memory_bytes(self) -> tuple[int, int]:
+        """The seeds' FIFOs' (bytes at capacity, bytes filled), summed."""
+        found = [replay.memory_bytes() for replay in self.replays if hasattr(replay, "memory_bytes")]
+        return sum(a for a, _ in found), sum(b for _, b in found)
+
     def add(self, step: dict) -> None:
         for k, replay in enumerate(self.replays):
             replay.add({name: _seed_part(step[name], k, len(self.replays)) for name in replay.data})

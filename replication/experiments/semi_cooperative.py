@@ -20,6 +20,7 @@ it with fresh episodes and empty replay FIFOs that refill (not bit-identical to 
 from __future__ import annotations
 
 import dataclasses
+import time
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -31,7 +32,7 @@ from tqdm import tqdm
 from replication import checkpoints
 from replication.algorithms.mean_action import peer_mean_action
 from replication.config import SuiteConfig, algorithm_config, task_sections
-from replication.experiments import seed_group
+from replication.experiments import seed_group, timing
 from replication.registry import SEMI_COOPERATIVE, TASK_STREAM_ID
 from replication.schedules import linear
 
@@ -181,7 +182,7 @@ class GroupRun:
 
     def __init__(self, task: str, algo: str, seeds: list[int], cfg: SuiteConfig):
         self.seeds = list(seeds)
-        self.schedule, self.learner_cfg = getattr(cfg, task), cfg.semi_cooperative
+        self.schedule, self.learner_cfg = getattr(cfg, task).for_algo(algo), cfg.semi_cooperative
         task_index, algo_index = TASK_STREAM_ID[task], SEMI_COOPERATIVE[algo].stream_id
         self.rngs = {**{f"env{k}": np.random.default_rng([seed, 6, task_index]) for k, seed in enumerate(seeds)},
                      **{f"learner{k}": np.random.default_rng([seed, 7, algo_index]) for k, seed in enumerate(seeds)}}
@@ -240,6 +241,9 @@ def train_seeds(task: str, algo: str, seeds: list[int], cfg: SuiteConfig, outs: 
         for k, values in enumerate(evaluate_seeds(learner, evaluation_tasks(task, schedule, seeds, 0), schedule.eval_episodes)):
             rows[k] += [(0, f"untrained_{metric}", float(value)) for metric, value in values.items()]
     train_welfare, losses, due_checkpoint = [[] for _ in seeds], [[] for _ in seeds], False
+    # timing.csv: each evaluation interval's seconds (its training steps and its evaluation) and the
+    # checkpoints' written in it, as this process measured them
+    interval_ends, interval_seconds, checkpoint_seconds, interval_start, saving = [], [], [], time.perf_counter(), 0.0
     label = f"seed{seeds[0]}" if len(seeds) == 1 else f"seeds {', '.join(map(str, seeds))}"
     bar = tqdm(range(start, schedule.steps), desc=f"{task} {algo} {label}", unit="step", disable=not progress,
                initial=start, total=schedule.steps, mininterval=2.0)
@@ -260,12 +264,20 @@ def train_seeds(task: str, algo: str, seeds: list[int], cfg: SuiteConfig, outs: 
                           "loss": float(np.mean(losses[k])) if losses[k] else np.nan, "epsilon": epsilon}
                 rows[k] += [(t + 1, metric, float(value)) for metric, value in values.items()]
             train_welfare, losses = [[] for _ in seeds], [[] for _ in seeds]
+            now = time.perf_counter()
+            interval_ends.append(t + 1)
+            interval_seconds.append(now - interval_start - saving)
+            checkpoint_seconds.append(saving)
+            interval_start, saving = now, 0.0
             bar.set_postfix(welfare=f"{np.mean([values['social_welfare'] for values in evaluations]):.1f}")
         # at the first step after each `checkpoint_every` steps at which every seed's episode ended
         due_checkpoint |= (t + 1) % schedule.checkpoint_every == 0
         if due_checkpoint and all(dones):
+            t0 = time.perf_counter()
             save_checkpoint(checkpoint, identity, settings, learner, t + 1, run.rngs, rows)
+            saving += time.perf_counter() - t0
             due_checkpoint = False
     for out, networks in zip(outs, run.seed_networks()):
         checkpoints.save_progress(Path(out) / FINAL_MODEL, {"task": task, "algo": algo}, settings, {"main": networks})
+        timing.write_timing(Path(out) / timing.TIMING, "step", interval_ends, interval_seconds, checkpoint_seconds, learner)
     return [pd.DataFrame(r, columns=["step", "metric", "value"]) for r in rows]
