@@ -2,6 +2,8 @@
 #   snakemake --cores 2                                          default scale
 #   snakemake --cores 2 --configfile workflow/config/smoke.yaml  one-minute smoke run
 #   snakemake --cores 2 --configfile workflow/config/paper.yaml  the papers' own scale
+#   snakemake --cores 2 --configfile workflow/config/paper.yaml workflow/config/rehearsal.yaml
+#                                                                its rehearsal: < 1 h, with cost.csv
 # The rules call the package's CLI (`python -m replication --help`); logic lives there.
 
 
@@ -31,3 +33,5 @@ rule all:
         f"{RESULTS}/audit.html",
         f"{RESULTS}/audit.csv",
         VARIANT_FILES.values(),
+        REHEARSAL_COST.values(),
+        expand(f"{RESULTS}/resume/{{check}}.csv", check=RESUME_CHECKS),

@@ -12,6 +12,9 @@ Commands
   scale-study the decisive scale's pilot for a family and the power rule's choice (docs/scales.md)
   evaluate   a trained model without training it: wins, kills, rewards (battle); welfare (paper B)
   render     one round of a trained model as an animated GIF (battle, pursuit)
+  cost       the rehearsal's cost table: each job measured and projected to the paper scale
+  resume-check SIGKILL a training job after a checkpoint, rerun it, compare with its unkilled run
+  compare    two results folders' audits side by side (a re-run on another machine)
   docs       the generated parts of README.md and docs/ (numbers from committed files, references)
 """
 
@@ -82,6 +85,34 @@ def build_parser() -> argparse.ArgumentParser:
                              help="the results folder of the other variant (e.g. results/default-reference_code): also write "
                                   "audit_variants.csv/.md, both verdicts per claim")
         _common(cmd)
+    cost = sub.add_parser("cost", help="the rehearsal's cost table: each job measured, projected to the paper scale",
+                          epilog=EPILOG, description="From a rehearsal results folder (workflow/config/rehearsal.yaml), "
+                          "write cost.csv, cost.md and cost.html: per battle and paper-B job, its measured seconds per unit "
+                          "and peak memory, projected to the paper scale's job, and what that job asks the scheduler for.")
+    cost.add_argument("--results", required=True, help="the rehearsal's results folder, e.g. results/rehearsal")
+    cost.add_argument("--paper-config", action="append", required=True, metavar="YAML",
+                      help="the scale the rehearsal projects to (workflow/config/paper.yaml over default.yaml; repeat to overlay)")
+    _common(cost)
+    resume = sub.add_parser("resume-check", help="SIGKILL a training job after a checkpoint, rerun it, compare with its unkilled run",
+                            epilog=EPILOG, description="Start `run` for a job into --scratch, kill it (SIGKILL) once its "
+                            "checkpoint has been written --after times and --delay seconds more have passed, run it again "
+                            "to its end, and compare each seed's metrics.csv (bytes) and model.pt (tensors) with --reference; "
+                            "writes one row to --out.")
+    resume.add_argument("--task", required=True, choices=[t for t in TASKS if t == "battle" or t in SEMI_COOPERATIVE_TASKS])
+    resume.add_argument("--algo", required=True)
+    resume.add_argument("--seed", required=True, type=int, nargs="+", help="the job's seeds (paper B trains them in one job)")
+    resume.add_argument("--reference", required=True, help="the unkilled runs' folder, a pattern holding {seed}")
+    resume.add_argument("--scratch", required=True, help="folder for the killed and resumed run (emptied first)")
+    resume.add_argument("--after", type=int, default=1, help="checkpoint writes before the kill (default 1)")
+    resume.add_argument("--delay", type=float, default=2.0, help="seconds after that checkpoint (default 2)")
+    resume.add_argument("--out", required=True, help="CSV to write the comparison to")
+    _common(resume)
+    compare = sub.add_parser("compare", help="two audits of the same scale side by side, claim by claim", epilog=EPILOG,
+                             description="Compare two results folders' audits (e.g. the committed results and a re-run "
+                                         "on another machine): per claim both verdicts and values, and whether each "
+                                         "value lies inside the other's interval; then a one-line summary.")
+    compare.add_argument("results", nargs=2, metavar="RESULTS", help="two results folders holding audit.csv")
+    compare.add_argument("--out", default=None, help="also write the comparison as CSV")
     docs = sub.add_parser("docs", help="write the generated parts of README.md and docs/", epilog=EPILOG,
                           description="Fill the generated blocks of README.md and docs/ from the committed results "
                                       "(wall times, verdict counts) and write the CLI and configuration references.")
@@ -244,7 +275,34 @@ def main(argv: list[str] | None = None) -> int:
             for path in changed:
                 print(f"{'stale' if args.check else 'wrote'}: {path.relative_to(docs.ROOT)}")
             return 1 if args.check and changed else 0
+        if args.command == "compare":
+            from replication.analysis import compare
+            table, summary = compare.compare_audits(*args.results)
+            print(compare.to_text(table, summary))
+            if args.out:
+                from replication import io
+                io.write_csv(args.out, table)
+            return 0
         cfg = check_tasks(load_config(args.config, args.preset))
+        if args.command == "resume-check":
+            from replication import resume_check
+            from replication.run import check_request
+            for seed in args.seed:
+                check_request(args.task, args.algo, seed)
+            if "{seed}" not in args.reference:
+                raise ConfigError(f"--reference: {args.reference!r} must hold {{seed}}")
+            if args.after < 1 or args.delay < 0:
+                raise ConfigError("--after: must be at least 1, --delay non-negative")
+            row = resume_check.resume_check(args.task, args.algo, args.seed, args.config, args.reference, args.scratch,
+                                            args.after, args.delay)
+            resume_check.write_resume_check(args.out, [row])
+            print(row)
+            return 0 if row["metrics_identical"] and row["models_identical"] else 1
+        if args.command == "cost":
+            from replication.analysis import rehearsal
+            paper = check_tasks(load_config(args.paper_config, args.preset))
+            rehearsal.write_cost_table(args.results, cfg, paper)
+            return 0
         if args.command == "scale-study":
             from replication import scale_study
             if args.seeds < 2:

@@ -259,7 +259,7 @@ class SemiCooperativeTask:
     # a learner's own training length where it differs from `steps` (the rehearsal scale runs the
     # learners whose peer evaluations switch on past that switch, the others shorter); a run's
     # settings hold its own length only (`for_algo`)
-    steps_of: dict[Literal[SEMI_COOPERATIVE.names()], int] = positive({}, role="selection", since="2026-12-03")
+    steps_of: dict[Literal[SEMI_COOPERATIVE.names()], int] = positive({}, since="2026-12-03")
     epsilon_decay_steps: int = positive(250_000)
     # linear: ε from start to end over epsilon_decay_steps; authors: ε falls by 1/epsilon_decay_steps
     # per env step to its floor, skipping the decrement on a step that ends an episode with `done`
@@ -376,9 +376,13 @@ class RuleResources:
     threads: int = positive(1)
     mem_mb: int = positive(1000)
     runtime: int = positive(30)   # minutes (per seed for jobs that train several)
-    # > 0: each job asks for ⌈its projected minutes × runtime_safety⌉, projected from the benchmarks
-    # in results/bench (analysis/cost.py `requested_minutes`); a job no benchmark times asks for `runtime`
+    # > 0: each job asks for ⌈its projected minutes × runtime_safety⌉, projected by the rehearsal
+    # (results/rehearsal/cost.csv) or else from the benchmarks in results/bench (analysis/cost.py
+    # `projected_minutes`); a job neither times asks for `runtime`
     runtime_safety: float = non_negative(0.0)
+    # > 0: each job asks for ⌈its projected peak MB × mem_safety⌉, projected by the rehearsal
+    # (results/rehearsal/cost.csv, analysis/rehearsal.py); a job it did not run asks for `mem_mb`
+    mem_safety: float = non_negative(0.0)
     gpus: int = non_negative(0)   # > 0: the job runs its networks with --device cuda
     slurm_extra: str = ""         # appended to sbatch, e.g. "--constraint=a100 --qos=long" (GPUs: use `gpus`)
 

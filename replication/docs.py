@@ -67,6 +67,8 @@ def _committed(root: Path, path: Path) -> bool:
 
 SCALE_PURPOSE = {
     "smoke": "the whole pipeline in minutes, for tests and CI; every verdict inconclusive by design",
+    "rehearsal": "the paper scale's settings for each run's first minutes: every paper-scale code path, each job's "
+                 "cost measured and projected (`cost.csv`), kill-and-resume checked; every verdict inconclusive",
     "default": "what `snakemake` runs: Ising and Gaussian Squeeze at the paper's scale, battle and paper B reduced",
     "decisive": "the power rule's choice from its pilots; decides no central claim today",
     "workstation": "battle's central claims at the paper's 2000 rounds on 8 v 8, for a 16-core machine",

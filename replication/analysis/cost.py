@@ -66,10 +66,11 @@ class Job:
     algo: str
     seeds: tuple[int, ...] = ()
     rows: str = ""
+    untrained: bool = False   # battle's evaluations over the networks untrained (the audit's control)
 
     @property
     def kind(self) -> str:
-        return "tournament" if self.algo == "tournament" else "training"
+        return self.algo if self.algo in ("tournament", "scripted") else "training"
 
 
 def claim_jobs(task: str, algos: list[str], reads_tournament: bool, cfg: SuiteConfig) -> list[Job]:
@@ -94,6 +95,8 @@ def _rate(bench: pd.DataFrame, task: str, algo: str, measure: str, device: str) 
 
 def job_seconds(job: Job, cfg: SuiteConfig, bench: pd.DataFrame, device: str) -> tuple[float, int] | str:
     """(seconds, threads) of one job on the bench's machine, or the missing bench row as text."""
+    if job.kind == "scripted":
+        return "battle scripted evaluation (no bench times it)"
     if job.task == "battle":
         battle = cfg.battle
         if job.kind == "training":
@@ -126,18 +129,71 @@ def job_seconds(job: Job, cfg: SuiteConfig, bench: pd.DataFrame, device: str) ->
     return n_seeds * per_seed, found["training"][1]
 
 
-def requested_minutes(resources, job: Job, cfg: SuiteConfig, bench: pd.DataFrame, device: str = "cpu") -> int:
-    """The runtime a job asks the scheduler for, in minutes. With `resources.runtime_safety` > 0:
-    ⌈the job's projected minutes (`job_seconds` on the bench's machine) × runtime_safety⌉, never below
-    the projection; else, or where no benchmark row times the job, the typed `resources.runtime` (per
-    seed for a training job of several seeds)."""
-    typed = resources.runtime * max(1, len(job.seeds))
-    if resources.runtime_safety <= 0:
-        return typed
-    projected = job_seconds(job, cfg, bench, device)
-    if isinstance(projected, str):
-        return typed
-    return math.ceil(projected[0] / 60 * max(1.0, resources.runtime_safety))
+MEASURED_COSTS = Path("results", "rehearsal", "cost.csv")   # analysis/rehearsal.py: the rehearsal's jobs, projected
+
+
+def load_measured(path: str | Path = MEASURED_COSTS) -> pd.DataFrame:
+    """The rehearsal's cost table (empty where it was never made)."""
+    return pd.read_csv(path) if Path(path).exists() else pd.DataFrame(columns=["job", "rule", "task", "algo"])
+
+
+def measured_projection(job: Job, rule: str, cfg: SuiteConfig, measured: pd.DataFrame | None) -> tuple[float, float] | None:
+    """(minutes, MB) of a paper-scale job as the rehearsal projects them (its cost table's row for the
+    same rule, task and algorithm, or tournament part), scaled to the job's seeds for a training job;
+    None for another scale, or a job the rehearsal did not run."""
+    if cfg.scale != BENCHED_SCALE or measured is None or measured.empty:
+        return None
+    name = job.rows or job.algo
+    rows = measured[(measured["rule"] == rule) & (measured["task"] == job.task) & (measured["algo"] == name)
+                    & (measured["job"].str.endswith(" untrained") == job.untrained)]
+    if rows.empty:
+        return None
+    row = rows.iloc[0]
+    seeds = len(job.seeds) / row["paper_seeds"] if job.kind == "training" and row["paper_seeds"] > 0 else 1.0
+    return float(row["projected_minutes"]) * seeds, float(row["projected_mb"]) * seeds
+
+
+def ask_minutes(resources, projected_minutes: float | None, seeds: int = 1) -> int:
+    """Minutes a job asks for: with `runtime_safety` > 0 and a projection, ⌈projection × the factor⌉
+    (never below the projection); else the typed `runtime` (per seed for a training job)."""
+    if resources.runtime_safety <= 0 or projected_minutes is None or np.isnan(projected_minutes):
+        return resources.runtime * max(1, seeds)
+    return math.ceil(projected_minutes * max(1.0, resources.runtime_safety))
+
+
+def ask_mb(resources, projected_mb: float | None, seeds: int = 1) -> int:
+    """Memory a job asks for: with `mem_safety` > 0 and a projection, ⌈projection × the factor⌉ (never
+    below the projection); else the typed `mem_mb` (per seed for a training job)."""
+    if resources.mem_safety <= 0 or projected_mb is None or np.isnan(projected_mb):
+        return resources.mem_mb * max(1, seeds)
+    return math.ceil(projected_mb * max(1.0, resources.mem_safety))
+
+
+def projected_minutes(job: Job, rule: str, cfg: SuiteConfig, bench: pd.DataFrame, measured: pd.DataFrame | None,
+                      device: str = "cpu") -> float | None:
+    """A job's projected minutes: the rehearsal's measurement on CPU where it has the job (it includes
+    the evaluations and checkpoints a run makes), else the benchmarks' (`job_seconds`), else None."""
+    found = measured_projection(job, rule, cfg, measured) if device == "cpu" else None
+    if found is not None:
+        return found[0]
+    benched = job_seconds(job, cfg, bench, device)
+    return None if isinstance(benched, str) else benched[0] / 60
+
+
+def requested_minutes(resources, job: Job, cfg: SuiteConfig, bench: pd.DataFrame, device: str = "cpu",
+                      rule: str = "", measured: pd.DataFrame | None = None) -> int:
+    """The runtime a job asks the scheduler for, in minutes (`ask_minutes` of `projected_minutes`)."""
+    return ask_minutes(resources, projected_minutes(job, rule, cfg, bench, measured, device), len(job.seeds))
+
+
+# rules whose typed `mem_mb` is per seed (each battle seed its own replay ring); elsewhere per job
+MEMORY_PER_SEED = ("battle_train",)
+
+
+def requested_mb(resources, job: Job, cfg: SuiteConfig, rule: str, measured: pd.DataFrame | None, device: str = "cpu") -> int:
+    """The memory a job asks the scheduler for, in MB: `ask_mb` of the rehearsal's projection (CPU)."""
+    found = measured_projection(job, rule, cfg, measured) if device == "cpu" else None
+    return ask_mb(resources, None if found is None else found[1], len(job.seeds) if rule in MEMORY_PER_SEED else 1)
 
 
 COST_COLUMNS = ("cost_cpu_hours", "cost_cluster_hours", "cost_gpu_node_hours", "cost_basis")

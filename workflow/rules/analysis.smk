@@ -19,6 +19,7 @@ localrules:
     figures,
     audit,
     battle_render,
+    rehearsal_cost,
 
 
 rule tables:
@@ -86,3 +87,86 @@ rule audit:
         compare=f"--compare {OTHER_RESULTS}" if CFG.compare_tasks else "",
     shell:
         "python -m replication audit --results {params.results} {params.config} {params.compare} > {log} 2>&1"
+
+
+# The rehearsal's cost table (analysis/rehearsal.py): every battle and paper-B job measured and
+# projected to the paper scale's job it rehearses, with what paper.yaml asks the scheduler for it.
+# The paper scale's config files are the rehearsal's but rehearsal.yaml.
+REHEARSAL_COST = (
+    {
+        "csv": f"{RESULTS}/cost.csv",
+        "md": f"{RESULTS}/cost.md",
+        "html": in_report(f"{RESULTS}/cost.html", "audit", "table"),
+    }
+    if CFG.scale == "rehearsal"
+    else {}
+)
+PAPER_CONFIG_FILES = [
+    path for path in CONFIG_FILES if Path(path).name != "rehearsal.yaml"
+]
+
+
+rule rehearsal_cost:
+    input:
+        BATTLE_RUNS,
+        expand(BATTLE_TOURNAMENT_PART, algo=BATTLE_ALGOS),
+        expand(BATTLE_TOURNAMENT_UNTRAINED_PART, algo=BATTLE_ALGOS),
+        BATTLE_SCRIPTED,
+        BATTLE_SCRIPTED_UNTRAINED,
+        SEMI_COOPERATIVE_RUNS,
+        "workflow/config/paper.yaml",  # the requests it reports are paper.yaml's
+    output:
+        **REHEARSAL_COST,
+    log:
+        f"{RESULTS}/logs/cost.log",
+    params:
+        config=CLI_CONFIG,
+        paper=" ".join(f"--paper-config {path}" for path in PAPER_CONFIG_FILES),
+        results=results_folder(0),
+    shell:
+        "python -m replication cost --results {params.results} {params.config} {params.paper} > {log} 2>&1"
+
+
+# Kill and resume at the paper's settings (replication/resume_check.py): a battle job SIGKILLed in
+# its third round (after two checkpoints) and a paper-B job past step 50 000 (after its first
+# checkpoint, at step 50 010), each run again to its end and compared, byte for byte, with the
+# rehearsal's own unkilled run. Written to results/rehearsal/resume/<task>_<algo>.csv.
+RESUME_CHECKS = (
+    {
+        "battle_il": ("battle", "il", [CFG.battle.seeds[0]], 2, 3.0),
+        "resource_sharing_ped_dqn": (
+            "resource_sharing",
+            "ped_dqn",
+            list(seed_jobs("ped_dqn", CFG)[0]),
+            1,
+            2.0,
+        ),
+    }
+    if CFG.scale == "rehearsal"
+    else {}
+)
+
+
+rule rehearsal_resume_check:
+    input:
+        lambda wildcards: run_files(
+            RESUME_CHECKS[wildcards.check][0],
+            [RESUME_CHECKS[wildcards.check][1]],
+            seeds=RESUME_CHECKS[wildcards.check][2],
+        ),
+    output:
+        f"{RESULTS}/resume/{{check}}.csv",
+    log:
+        f"{RESULTS}/logs/resume_{{check}}.log",
+    wildcard_constraints:
+        check=one_of(RESUME_CHECKS) if RESUME_CHECKS else "none",
+    params:
+        config=CLI_CONFIG,
+        job=lambda wildcards: RESUME_CHECKS[wildcards.check],
+        seeds=lambda wildcards: " ".join(map(str, RESUME_CHECKS[wildcards.check][2])),
+        reference=lambda wildcards: f"{RESULTS}/runs/{RESUME_CHECKS[wildcards.check][0]}/{RESUME_CHECKS[wildcards.check][1]}/seed{{seed}}",
+        scratch=lambda wildcards: f"{RESULTS}/resume_runs/{wildcards.check}",
+    shell:
+        "python -m replication resume-check --task {params.job[0]} --algo {params.job[1]} --seed {params.seeds} "
+        "--after {params.job[3]} --delay {params.job[4]} --reference {params.reference} --scratch {params.scratch} "
+        "--out {output} {params.config} > {log} 2>&1"

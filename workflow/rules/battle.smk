@@ -44,8 +44,14 @@ for seeds in battle_seed_jobs():
         priority: 10  # the longest jobs start first, so the short ones fill the cores at the end
         threads: CFG.resources.battle_train.threads
         resources:
-            mem_mb=CFG.resources.battle_train.mem_mb * len(seeds),
-            # the config's runtime is per seed, or measured (runtime_safety)
+            # the config's mem_mb and runtime are per seed, or measured (mem_safety, runtime_safety)
+            mem_mb=lambda wildcards, seeds=seeds: job_mem_mb(
+                "battle_train",
+                "battle",
+                wildcards.algo,
+                seeds,
+                device="cuda" if CFG.resources.battle_train.gpus else "cpu",
+            ),
             runtime=lambda wildcards, seeds=seeds: job_runtime(
                 "battle_train",
                 "battle",
@@ -81,7 +87,13 @@ rule battle_tournament_rows:
     priority: 10
     threads: CFG.resources.battle_tournament.threads
     resources:
-        mem_mb=CFG.resources.battle_tournament.mem_mb,
+        mem_mb=lambda wildcards: job_mem_mb(
+            "battle_tournament",
+            "battle",
+            "tournament",
+            rows=wildcards.algo,
+            device="cuda" if CFG.resources.battle_tournament.gpus else "cpu",
+        ),
         runtime=lambda wildcards: job_runtime(
             "battle_tournament",
             "battle",
@@ -128,8 +140,8 @@ rule battle_scripted:
         f"{RESULTS}/logs/battle/scripted.log",
     threads: CFG.resources.battle_scripted.threads
     resources:
-        mem_mb=CFG.resources.battle_scripted.mem_mb,
-        runtime=CFG.resources.battle_scripted.runtime,
+        mem_mb=job_mem_mb("battle_scripted", "battle", "scripted"),
+        runtime=job_runtime("battle_scripted", "battle", "scripted"),
         slurm_extra=CFG.resources.battle_scripted.slurm_extra,
     params:
         settings=EVALUATION_SETTINGS["scripted"],
@@ -151,13 +163,21 @@ rule battle_untrained_tournament_rows:
         algo=one_of(BATTLE_ALGOS),
     threads: CFG.resources.battle_tournament.threads
     resources:
-        mem_mb=CFG.resources.battle_tournament.mem_mb,
+        mem_mb=lambda wildcards: job_mem_mb(
+            "battle_tournament",
+            "battle",
+            "tournament",
+            rows=wildcards.algo,
+            device="cuda" if CFG.resources.battle_tournament.gpus else "cpu",
+            untrained=True,
+        ),
         runtime=lambda wildcards: job_runtime(
             "battle_tournament",
             "battle",
             "tournament",
             rows=wildcards.algo,
             device="cuda" if CFG.resources.battle_tournament.gpus else "cpu",
+            untrained=True,
         ),
         gpu=CFG.resources.battle_tournament.gpus,
         slurm_extra=CFG.resources.battle_tournament.slurm_extra,
@@ -196,8 +216,8 @@ rule battle_untrained_scripted:
         f"{RESULTS}/logs/battle/scripted_untrained.log",
     threads: CFG.resources.battle_scripted.threads
     resources:
-        mem_mb=CFG.resources.battle_scripted.mem_mb,
-        runtime=CFG.resources.battle_scripted.runtime,
+        mem_mb=job_mem_mb("battle_scripted", "battle", "scripted", untrained=True),
+        runtime=job_runtime("battle_scripted", "battle", "scripted", untrained=True),
         slurm_extra=CFG.resources.battle_scripted.slurm_extra,
     params:
         settings=EVALUATION_SETTINGS["scripted"],

@@ -143,17 +143,25 @@ def battle_seed_jobs():
     return seed_jobs(None, CFG, family="battle")
 
 
-# A job's runtime request: measured, not typed, where its rule sets `runtime_safety`
-# (analysis/cost.py `requested_minutes`: the benchmarks' projection × the safety factor).
+# A job's runtime and memory requests: measured, not typed, where its rule sets `runtime_safety` or
+# `mem_safety` (analysis/cost.py: the rehearsal's projection of the job, results/rehearsal/cost.csv, or
+# for the runtime else the benchmarks' in results/bench, × the safety factor).
 BENCHES = cost.load_benches("results/bench")
+MEASURED = cost.load_measured()
 
 
-def job_runtime(rule, task, algo, seeds=(), rows="", device="cpu"):
+def job_runtime(rule, task, algo, seeds=(), rows="", device="cpu", untrained=False):
     """Minutes the job asks for (the `runtime` resource)."""
-    job = cost.Job(task, algo, tuple(seeds), rows)
+    job = cost.Job(task, algo, tuple(seeds), rows, untrained)
     return cost.requested_minutes(
-        getattr(CFG.resources, rule), job, CFG, BENCHES, device
+        getattr(CFG.resources, rule), job, CFG, BENCHES, device, rule, MEASURED
     )
+
+
+def job_mem_mb(rule, task, algo, seeds=(), rows="", device="cpu", untrained=False):
+    """MB the job asks for (the `mem_mb` resource)."""
+    job = cost.Job(task, algo, tuple(seeds), rows, untrained)
+    return cost.requested_mb(getattr(CFG.resources, rule), job, CFG, rule, MEASURED, device)
 
 
 EVALUATION_SETTINGS = {

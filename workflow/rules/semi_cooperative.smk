@@ -36,8 +36,11 @@ for seeds, algos in SEED_JOBS.items():
             algo=one_of(algos),
         threads: CFG.resources.semi_cooperative_run.threads
         resources:
-            mem_mb=CFG.resources.semi_cooperative_run.mem_mb,
-            # the config's runtime is per seed, or measured (runtime_safety)
+            # measured where the config sets mem_safety, runtime_safety; else the typed mem_mb
+            # (per job) and runtime (per seed)
+            mem_mb=lambda wildcards, seeds=seeds: job_mem_mb(
+                "semi_cooperative_run", wildcards.task, wildcards.algo, seeds
+            ),
             runtime=lambda wildcards, seeds=seeds: job_runtime(
                 "semi_cooperative_run", wildcards.task, wildcards.algo, seeds
             ),
