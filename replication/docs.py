@@ -28,7 +28,7 @@ from replication.config import SCALES
 
 ROOT = Path(__file__).resolve().parent.parent
 BLOCK = re.compile(r"(<!-- generated: (?P<name>[\w-]+) -->\n)(?P<body>.*?)(<!-- /generated -->)", re.S)
-PAGES_WITH_BLOCKS = ("README.md", "docs/index.md", "docs/scales.md", "docs/audit.md")
+PAGES_WITH_BLOCKS = ("README.md", "docs/index.md", "docs/scales.md", "docs/audit.md", "docs/slurm.md")
 
 
 def _duration(seconds: float) -> str:
@@ -101,7 +101,49 @@ def verdict_summary(root: Path = ROOT, scale: str = "default") -> str:
             f"(from `results/{scale}/audit.csv`).\n")
 
 
-BLOCKS = {"scales": scales_table, "verdicts": verdict_summary}
+def paper_cost(root: Path = ROOT) -> str:
+    """The paper scale as the committed rehearsal projects it (`results/rehearsal/cost.csv`,
+    analysis/rehearsal.py `paper_cost_summary`)."""
+    from replication.analysis.rehearsal import paper_cost_summary
+    path = root / "results" / "rehearsal" / "cost.csv"
+    if not path.is_file() or not _committed(root, path):
+        return "No rehearsal is committed: run it (above) to project the paper scale's cost.\n"
+    summary = paper_cost_summary(pd.read_csv(path))
+    made = scale_run(root, "rehearsal")
+    rows = ["| part | jobs | CPU-hours | longest job | one 16-core node | a cluster | asked for (CPU-hours) | largest memory request |",
+            "|---|---|---|---|---|---|---|---|"]
+    for row in summary.itertuples(index=False):
+        rows.append(f"| {row.part} | {row.jobs} | {row.cpu_hours:.0f} | {row.longest_job_hours:.1f} h | "
+                    f"{row.node_16_cores_hours:.1f} h | {row.cluster_hours:.1f} h | {row.requested_cpu_hours:.0f} | "
+                    f"{row.largest_request_mb / 1000:.1f} GB |")
+    source = f" ({made['date']}, {made['commit']}, {made['cpu']})" if made else ""
+    return ("\n".join(rows) + f"\n\nProjected from `results/rehearsal/cost.csv`{source}: a cluster runs every "
+            "training job at once, then the evaluations, which need every model; the Ising and Gaussian "
+            "Squeeze jobs (the default scale's, minutes) are left out.\n")
+
+
+def _span(values, fmt) -> str:
+    low, high = min(values), max(values)
+    return fmt(low) if fmt(low) == fmt(high) else f"{fmt(low)}–{fmt(high)}"
+
+
+def paper_jobs(root: Path = ROOT) -> str:
+    """Per Slurm rule of the paper scale: its jobs, threads, and (from the committed rehearsal's
+    cost.csv) the work projected per job and what each asks for."""
+    path = root / "results" / "rehearsal" / "cost.csv"
+    if not path.is_file() or not _committed(root, path):
+        return "No rehearsal is committed: its cost table gives each paper-scale job's requests.\n"
+    table = pd.read_csv(path)
+    rows = ["| rule | jobs | threads | projected per job | time limit asked | memory asked |", "|---|---|---|---|---|---|"]
+    for rule, part in table.groupby("rule", sort=False):
+        hours = part["projected_minutes"] / 60
+        rows.append(f"| {rule} | {int(part['paper_jobs'].sum())} | {_span(part['threads'], str)} | "
+                    f"{_span(hours, lambda h: f'{h:.1f} h')} | {_span(part['requested_minutes'] / 60, lambda h: f'{h:.1f} h')} | "
+                    f"{_span(part['requested_mb'] / 1000, lambda g: f'{g:.1f} GB')} |")
+    return "\n".join(rows) + "\n\nFrom `results/rehearsal/cost.csv` (one row per job there; `snakemake -n` shows each job's request).\n"
+
+
+BLOCKS = {"scales": scales_table, "verdicts": verdict_summary, "paper-cost": paper_cost, "paper-jobs": paper_jobs}
 
 
 def fill_blocks(text: str, root: Path = ROOT) -> str:

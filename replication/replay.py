@@ -188,6 +188,22 @@ class JointStepReplay:
         full = sum(array.nbytes for array in self.data.values())
         return full, full * self.size // self.capacity
 
+    def state_dict(self) -> dict:
+        """The filled rows of every field and the counters, as CPU tensors (a checkpoint loads with
+        `weights_only=True`), so that a resumed run samples from the replay its unkilled run had."""
+        return {"fields": {name: torch.from_numpy(array[:self.size].copy()) for name, array in self.data.items()},
+                "counters": torch.tensor([self.capacity, self.cursor, self.size], dtype=torch.int64)}
+
+    def load_state_dict(self, state: dict) -> None:
+        """Refill from `state_dict()`'s output; a replay of another capacity or fields is refused."""
+        capacity, cursor, size = (int(v) for v in state["counters"])
+        if capacity != self.capacity or set(state["fields"]) != set(self.data):
+            raise ValueError(f"a replay of capacity {capacity} and fields {sorted(state['fields'])} does not fit this one "
+                             f"(capacity {self.capacity}, fields {sorted(self.data)})")
+        for name, array in self.data.items():
+            array[:size] = state["fields"][name].numpy()
+        self.cursor, self.size = cursor, size
+
     def add(self, step: dict) -> None:
         for name, array in self.data.items():
             array[self.cursor] = step[name]

@@ -40,6 +40,7 @@ def test_battle_training_job_projected_by_hand(tmp_path):
     assert row["projected_minutes"] == pytest.approx((7.5 + 10000 + 200 * 0.5 / 0.6 * 8) / 60)
     assert row["requested_minutes"] == 284
     assert (row["peak_mb"], row["projected_mb"], row["requested_mb"]) == (1000, pytest.approx(3250), 4063)
+    assert (row["paper_jobs"], row["threads"]) == (5, 1)   # the paper's five seeds, one job each
 
     cfg_ac = resolve({"scale": "rehearsal", "battle": {"algorithms": ["ac"], "seeds": [0], "seeds_per_job": 1}})
     paper_ac = resolve({"scale": "paper", "battle": {"algorithms": ["ac"], "rounds": 2000, "checkpoint_every": 10}})
@@ -172,3 +173,24 @@ def test_resume_check_kills_and_resumes_to_the_byte(tmp_path):
                                     after=2, delay=0.1)
     assert row["metrics_identical"] and row["models_identical"], row
     assert resume_check.same_outputs(str(tmp_path / "ref/seed1"), str(tmp_path / "ref/seed{seed}"), [0]) == (False, False)
+
+
+def test_paper_cost_summary_by_hand():
+    """Five battle seeds of 600 min (one thread), a tournament part of 120 min on two threads, a
+    paper-B job of 300 min: CPU-hours 50, 4 and 5, 59 in all. On a cluster the longest training job
+    (10 h) then the longest evaluation (2 h): 12 h; on one 16-core node max(59 / 16, 12) = 12 h."""
+    table = pd.DataFrame([
+        {"rule": "battle_train", "projected_minutes": 600.0, "threads": 1, "paper_jobs": 5, "requested_minutes": 900,
+         "requested_mb": 4000},
+        {"rule": "battle_tournament", "projected_minutes": 120.0, "threads": 2, "paper_jobs": 1, "requested_minutes": 180,
+         "requested_mb": 900},
+        {"rule": "semi_cooperative_run", "projected_minutes": 300.0, "threads": 1, "paper_jobs": 1, "requested_minutes": 450,
+         "requested_mb": 700}])
+    summary = rehearsal.paper_cost_summary(table).set_index("part")
+    assert list(summary["cpu_hours"]) == pytest.approx([50, 4, 5, 59])
+    assert list(summary["jobs"]) == [5, 1, 1, 7]
+    assert summary.loc["all", "cluster_hours"] == pytest.approx(12)
+    assert summary.loc["all", "node_16_cores_hours"] == pytest.approx(12)
+    assert summary.loc["battle training", "node_16_cores_hours"] == pytest.approx(10)
+    assert summary.loc["all", "requested_cpu_hours"] == pytest.approx(75 + 6 + 7.5)
+    assert summary.loc["all", "largest_request_mb"] == 4000

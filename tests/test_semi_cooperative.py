@@ -107,6 +107,41 @@ def test_same_seed_same_metrics_and_a_killed_run_resumes(smoke_cfg, tmp_path):
         experiments.train("pursuit", "ped_dqn", 3, longer, tmp_path / "a", progress=False)
 
 
+@pytest.mark.parametrize("task, algo, seeds", [("pursuit", "ped_dqn", [3]), ("resource_sharing", "idqn", [0, 1])])
+def test_a_run_killed_after_a_checkpoint_resumes_to_the_byte(smoke_cfg, tmp_path, monkeypatch, task, algo, seeds):
+    """Killed right after its checkpoint, mid-way between evaluations (steps 400, a checkpoint every
+    100, evaluations every 200), a run resumes to its unkilled run's metrics and networks, byte for
+    byte: the checkpoint holds its replay, its random states from before the next episodes start, and
+    the training welfare and losses of the interval in progress. Before 2026-12-03 a resumed run
+    restarted with an empty replay and became another run (deviation 52)."""
+    schedule = {"steps": 400, "eval_every": 200, "checkpoint_every": 100, "peer_warmup_steps": 50}
+    cfg = dataclasses.replace(smoke_cfg, **{task: dataclasses.replace(getattr(smoke_cfg, task), **schedule)})
+    outs = [tmp_path / "whole" / f"seed{seed}" for seed in seeds]
+    whole = experiments.train_seeds(task, algo, seeds, cfg, outs, progress=False)
+
+    class Killed(Exception):
+        pass
+
+    saved = experiments.save_checkpoint
+
+    def save_then_die(*args, **kwargs):
+        saved(*args, **kwargs)
+        if args[4] > 100:       # next_step: the first checkpoint after step 100
+            raise Killed
+    monkeypatch.setattr(experiments, "save_checkpoint", save_then_die)
+    outs = [tmp_path / "killed" / f"seed{seed}" for seed in seeds]
+    with pytest.raises(Killed):
+        experiments.train_seeds(task, algo, seeds, cfg, outs, progress=False)
+    monkeypatch.setattr(experiments, "save_checkpoint", saved)
+    resumed = experiments.train_seeds(task, algo, seeds, cfg, outs, progress=False)
+    for a, b in zip(whole, resumed):
+        pd.testing.assert_frame_equal(a, b)
+    for seed in seeds:
+        left = torch.load(tmp_path / "whole" / f"seed{seed}" / "model.pt", weights_only=True)["main"]
+        right = torch.load(tmp_path / "killed" / f"seed{seed}" / "model.pt", weights_only=True)["main"]
+        assert all(torch.equal(left[net][key], right[net][key]) for net in left for key in left[net])
+
+
 def test_stale_checkpoint_is_discarded_under_restart(smoke_cfg, tmp_path, capsys):
     """The pipeline reruns a job when its settings change (`--stale restart`): the old checkpoint is
     deleted with a note and the run equals a fresh one with the new settings."""

@@ -25,6 +25,8 @@ each run; its runs and evaluations record what they took (experiments/timing.py)
   replay the paper's seeds hold at capacity less what of it was resident (the rows of a replay are
   allocated untouched and become resident as they fill), plus, for a battle learner that checkpoints
   its ring, one ring more: a resumed job holds the checkpoint's copy while it refills its ring.
+- `paper_jobs`: how many such jobs the paper scale has (battle: one per seed; paper B: one per
+  learner and task), `threads`: the cores each asks for.
 - `requested_minutes`, `requested_mb`: what `paper.yaml` asks the scheduler for the job
   (analysis/cost.py `ask_minutes`, `ask_mb`: the projection × the rule's safety factor, the
   functions through which the Snakefile asks for every paper-scale job).
@@ -49,7 +51,8 @@ from replication.experiments.timing import TIMING
 
 COST_FILE = "cost.csv"
 COLUMNS = ["job", "rule", "task", "algo", "seeds", "unit", "units_timed", "measured_seconds_per_unit", "fixed_seconds",
-           "paper_units", "paper_seeds", "projected_minutes", "requested_minutes", "peak_mb", "projected_mb", "requested_mb"]
+           "paper_units", "paper_seeds", "paper_jobs", "threads", "projected_minutes", "requested_minutes", "peak_mb",
+           "projected_mb", "requested_mb"]
 
 
 def _carries_ring(algo: str, cfg: SuiteConfig) -> bool:
@@ -91,7 +94,8 @@ def battle_training_rows(results: Path, cfg: SuiteConfig, paper: SuiteConfig) ->
             peak = float(timing["peak_rss_mb"].iloc[-1])
             projected_mb = peak - resident + k * ring * (2 if carries else 1)
             rows.append(_row(Job("battle", algo, tuple(seeds)), "battle_train", "round", len(timed), per_round, fixed,
-                             paper.battle.rounds, k, projected, peak, projected_mb, paper))
+                             paper.battle.rounds, k, len(seed_jobs(None, paper, family="battle")), projected, peak,
+                             projected_mb, paper))
     return rows
 
 
@@ -120,7 +124,7 @@ def _evaluation_row(job: Job, rule: str, found: dict, model_scale: float, paper_
     per_round = found["seconds"] / found["rounds"]
     fixed = found["setup_seconds"] * model_scale      # loading or building every model
     projected = fixed + paper_rounds * per_round
-    return _row(job, rule, "round", found["rounds"], per_round, found["setup_seconds"], paper_rounds, 0, projected,
+    return _row(job, rule, "round", found["rounds"], per_round, found["setup_seconds"], paper_rounds, 0, 1, projected,
                 found["peak_rss_mb"], found["peak_rss_mb"], paper)
 
 
@@ -147,7 +151,8 @@ def semi_cooperative_rows(results: Path, cfg: SuiteConfig, paper: SuiteConfig) -
                 replay_per_seed = float(timing["replay_mb"].iloc[-1]) / len(seeds)
                 projected_mb = peak - float(timing["replay_filled_mb"].iloc[-1]) + k * replay_per_seed
                 rows.append(_row(Job(task, algo, tuple(seeds)), "semi_cooperative_run", f"{paper_schedule.eval_every} steps",
-                                 len(timed), per_seed_unit, fixed, units, k, projected, peak, projected_mb, paper))
+                                 len(timed), per_seed_unit, fixed, units, k, len(seed_jobs(algo, paper)), projected, peak,
+                                 projected_mb, paper))
     return rows
 
 
@@ -160,14 +165,16 @@ def _owned_settings(algo: str) -> set[str]:
 
 
 def _row(job: Job, rule: str, unit: str, units_timed: int, per_unit: float, fixed: float, paper_units: int,
-         paper_seeds: int, projected_seconds: float, peak_mb: float, projected_mb: float, paper: SuiteConfig) -> dict:
+         paper_seeds: int, paper_jobs: int, projected_seconds: float, peak_mb: float, projected_mb: float,
+         paper: SuiteConfig) -> dict:
     resources = getattr(paper.resources, rule)
     projected_minutes = projected_seconds / 60
     name = job.rows or job.algo
     kind = f"{job.task}/{name}" + (" untrained" if job.untrained else "")
     return {"job": f"{rule} {kind}", "rule": rule, "task": job.task, "algo": name, "seeds": " ".join(map(str, job.seeds)),
             "unit": unit, "units_timed": units_timed, "measured_seconds_per_unit": per_unit, "fixed_seconds": fixed,
-            "paper_units": paper_units, "paper_seeds": paper_seeds, "projected_minutes": projected_minutes,
+            "paper_units": paper_units, "paper_seeds": paper_seeds, "paper_jobs": paper_jobs, "threads": resources.threads,
+            "projected_minutes": projected_minutes,
             "requested_minutes": ask_minutes(resources, projected_minutes, paper_seeds),
             "peak_mb": peak_mb, "projected_mb": projected_mb,
             "requested_mb": ask_mb(resources, projected_mb, paper_seeds if rule in MEMORY_PER_SEED else 1)}
@@ -191,3 +198,27 @@ def write_cost_table(results: str | Path, cfg: SuiteConfig, paper: SuiteConfig) 
     io.write_text(folder / "cost.md", table.to_markdown(index=False, floatfmt=".4g") + "\n")
     io.write_text(folder / "cost.html", table_page("cost", table))
     return table
+
+
+def paper_cost_summary(table: pd.DataFrame, node_cores: int = 16) -> pd.DataFrame:
+    """The paper scale as the rehearsal projects it, per part and in all: jobs, CPU-hours (minutes ×
+    threads × jobs), the longest job, and the wall time on one node of `node_cores` cores (CPU-hours ÷
+    cores, never below the longest job) and on a cluster with a core for every job (the longest
+    training job, then the longest evaluation, which needs every model)."""
+    parts = {"battle training": table["rule"] == "battle_train",
+             "battle evaluations": table["rule"].isin(["battle_tournament", "battle_scripted"]),
+             "paper B training": table["rule"] == "semi_cooperative_run"}
+    rows = []
+    for name, mask in [*parts.items(), ("all", table["rule"].notna())]:
+        part = table[mask]
+        cpu_hours = float((part["projected_minutes"] * part["threads"] * part["paper_jobs"]).sum() / 60)
+        longest = float(part["projected_minutes"].max() / 60) if len(part) else 0.0
+        evaluating = part["rule"].isin(["battle_tournament", "battle_scripted"])
+        training, evaluation = part.loc[~evaluating, "projected_minutes"], part.loc[evaluating, "projected_minutes"]
+        cluster = (training.max() if len(training) else 0.0) / 60 + (evaluation.max() if len(evaluation) else 0.0) / 60
+        rows.append({"part": name, "jobs": int(part["paper_jobs"].sum()), "cpu_hours": cpu_hours,
+                     "longest_job_hours": longest, f"node_{node_cores}_cores_hours": max(cpu_hours / node_cores, cluster),
+                     "cluster_hours": cluster,
+                     "requested_cpu_hours": float((part["requested_minutes"] * part["threads"] * part["paper_jobs"]).sum() / 60),
+                     "largest_request_mb": int(part["requested_mb"].max()) if len(part) else 0})
+    return pd.DataFrame(rows)

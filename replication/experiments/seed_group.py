@@ -66,6 +66,15 @@ class GroupedReplay:
         found = [replay.memory_bytes() for replay in self.replays if hasattr(replay, "memory_bytes")]
         return sum(a for a, _ in found), sum(b for _, b in found)
 
+    def state_dict(self) -> dict:
+        """Each seed's FIFO (`JointStepReplay.state_dict`); the null model's stores nothing."""
+        return {"seeds": [replay.state_dict() if hasattr(replay, "state_dict") else {} for replay in self.replays]}
+
+    def load_state_dict(self, state: dict) -> None:
+        for replay, saved in zip(self.replays, state["seeds"]):
+            if saved:
+                replay.load_state_dict(saved)
+
     def add(self, step: dict) -> None:
         for k, replay in enumerate(self.replays):
             replay.add({name: _seed_part(step[name], k, len(self.replays)) for name in replay.data})

@@ -144,11 +144,17 @@ def training_settings(cfg: SuiteConfig, task: str, algo: str) -> dict:
     return task_sections(cfg, task, algo)
 
 
-def save_checkpoint(path: Path, identity: dict, settings: dict, learner, next_step: int, rngs: dict, rows: list) -> None:
+def save_checkpoint(path: Path, identity: dict, settings: dict, learner, next_step: int, rngs: dict, rows: list,
+                    train_welfare: list, losses: list) -> None:
+    """Everything a run carries past `next_step` (written between episodes, before the next ones
+    start): networks and optimisers, random states, metrics, the replay, and the training welfare and
+    losses of the evaluation interval in progress, so that a resumed run is its unkilled run."""
     checkpoints.save_progress(path, identity, settings, {
         "next_step": next_step, "modules": checkpoints.module_states(learner),
         "rngs": {k: r.bit_generator.state for k, r in rngs.items()}, "train_steps": learner.train_steps,
-        "metrics": [[list(r) for r in seed_rows] for seed_rows in rows]})
+        "metrics": [[list(r) for r in seed_rows] for seed_rows in rows],
+        "replay": learner.replay.state_dict() if hasattr(learner.replay, "state_dict") else {},
+        "train_welfare": [list(map(float, w)) for w in train_welfare], "losses": [list(map(float, v)) for v in losses]})
 
 
 def build_group(algo: str, envs: list, learner_cfg, schedule, seeds: list[int], rngs: list[np.random.Generator]):
@@ -237,10 +243,16 @@ def train_seeds(task: str, algo: str, seeds: list[int], cfg: SuiteConfig, outs: 
             rng.bit_generator.state = state["rngs"][key]
         rows, start = [[tuple(r) for r in seed_rows] for seed_rows in state["metrics"]], state["next_step"]
         learner.train_steps = state["train_steps"]
+        if state.get("replay"):
+            learner.replay.load_state_dict(state["replay"])
+        for play in run.plays:   # the episodes the unkilled run started after its checkpoint
+            play.start()
     if start == 0 and learner.networks():   # the untrained-network control: the initial networks, evaluated greedily
         for k, values in enumerate(evaluate_seeds(learner, evaluation_tasks(task, schedule, seeds, 0), schedule.eval_episodes)):
             rows[k] += [(0, f"untrained_{metric}", float(value)) for metric, value in values.items()]
     train_welfare, losses, due_checkpoint = [[] for _ in seeds], [[] for _ in seeds], False
+    if state is not None and "train_welfare" in state:
+        train_welfare, losses = [list(w) for w in state["train_welfare"]], [list(v) for v in state["losses"]]
     # timing.csv: each evaluation interval's seconds (its training steps and its evaluation) and the
     # checkpoints' written in it, as this process measured them
     interval_ends, interval_seconds, checkpoint_seconds, interval_start, saving = [], [], [], time.perf_counter(), 0.0
@@ -255,7 +267,6 @@ def train_seeds(task: str, algo: str, seeds: list[int], cfg: SuiteConfig, outs: 
                 losses[k].append(step_losses[k])
             if dones[k]:
                 train_welfare[k].append(play.welfare)
-                play.start()
         if (t + 1) % schedule.eval_every == 0:
             evaluations = evaluate_seeds(learner, evaluation_tasks(task, schedule, seeds, (t + 1) // schedule.eval_every),
                                          schedule.eval_episodes)
@@ -274,9 +285,12 @@ def train_seeds(task: str, algo: str, seeds: list[int], cfg: SuiteConfig, outs: 
         due_checkpoint |= (t + 1) % schedule.checkpoint_every == 0
         if due_checkpoint and all(dones):
             t0 = time.perf_counter()
-            save_checkpoint(checkpoint, identity, settings, learner, t + 1, run.rngs, rows)
+            save_checkpoint(checkpoint, identity, settings, learner, t + 1, run.rngs, rows, train_welfare, losses)
             saving += time.perf_counter() - t0
             due_checkpoint = False
+        for play, done in zip(run.plays, dones):   # the next episodes start after a checkpoint (from its random state)
+            if done:
+                play.start()
     for out, networks in zip(outs, run.seed_networks()):
         checkpoints.save_progress(Path(out) / FINAL_MODEL, {"task": task, "algo": algo}, settings, {"main": networks})
         timing.write_timing(Path(out) / timing.TIMING, "step", interval_ends, interval_seconds, checkpoint_seconds, learner)
