@@ -180,10 +180,12 @@ def test_a_job_asks_for_its_measured_runtime_times_the_safety_factor():
 
 
 def test_every_paper_scale_job_asks_for_at_least_its_projection():
-    """paper.yaml over default.yaml with the committed benchmarks (results/bench): every battle
-    training job, tournament part and paper-B training job that a benchmark times asks for at least
-    its projected minutes (before 2026-12-03 a PED-DQN battle seed, projected at ≈ 13.6 h, asked for
-    10 h and would have been killed by Slurm near its end)."""
+    """paper.yaml over default.yaml with the committed rehearsal (results/rehearsal/cost.csv) and
+    benchmarks (results/bench): every battle training job, tournament part and scripted evaluation
+    (trained and untrained) and every paper-B training job asks for at least its projected minutes
+    and MB, and the rehearsal projects every one of them (the benchmarks only where it does not).
+    Before 2026-12-03 a PED-DQN battle seed, projected at ≈ 13.6 h, asked for 10 h and would have
+    been killed by Slurm near its end, and every memory request was typed."""
     from pathlib import Path
 
     from replication.config import load_config
@@ -191,19 +193,21 @@ def test_every_paper_scale_job_asks_for_at_least_its_projection():
     root = Path(__file__).resolve().parent.parent
     cfg = load_config([str(root / "workflow/config/default.yaml"), str(root / "workflow/config/paper.yaml")])
     bench = cost.load_benches(root / "results" / "bench")
+    measured = cost.load_measured(root / cost.MEASURED_COSTS)
     jobs = [("battle_train", cost.Job("battle", algo, tuple(seeds)))
             for algo in cfg.battle.algorithms for seeds in seed_jobs(algo, cfg, "battle")]
-    jobs += [("battle_tournament", cost.Job("battle", "tournament", rows=algo)) for algo in cfg.battle.algorithms]
+    for untrained in (False, True):
+        jobs += [("battle_tournament", cost.Job("battle", "tournament", rows=algo, untrained=untrained))
+                 for algo in cfg.battle.algorithms]
+        jobs += [("battle_scripted", cost.Job("battle", "scripted", untrained=untrained))]
     jobs += [("semi_cooperative_run", cost.Job(task, algo, tuple(seeds)))
              for task in ("prisoners_dilemma", "pursuit", "resource_sharing", "tiger_deer")
              for algo in getattr(cfg, task).algorithms for seeds in seed_jobs(algo, cfg, "semi_cooperative")]
-    timed = 0
     for rule, job in jobs:
-        projected = cost.job_seconds(job, cfg, bench, "cpu")
-        if isinstance(projected, str):
-            continue
-        timed += 1
-        assert cost.requested_minutes(getattr(cfg.resources, rule), job, cfg, bench) >= projected[0] / 60, (rule, job)
-    # every battle seed (25 jobs of one), tournament part (5) and paper-B learner job (five seeds each: 6 + 6 + 6 + 5),
-    # all but the random null models, which no benchmark times
-    assert timed == 25 + 5 + 23
+        found = cost.measured_projection(job, rule, cfg, measured)
+        assert found is not None, (rule, job)
+        resources = getattr(cfg.resources, rule)
+        assert cost.requested_minutes(resources, job, cfg, bench, rule=rule, measured=measured) >= found[0], (rule, job)
+        assert cost.requested_mb(resources, job, cfg, rule, measured) >= found[1], (rule, job)
+    # 25 battle seeds, 2 × (5 tournament parts + 1 scripted evaluation), 27 paper-B learner jobs of five seeds
+    assert len(jobs) == 25 + 12 + 27

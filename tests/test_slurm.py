@@ -1,7 +1,8 @@
-"""The smoke pipeline through a real Slurm (started by .ci/slurm-up), and a scancel'd job resuming.
+"""The smoke pipeline through a real Slurm (started by .ci/slurm-up), and a job past its time limit resuming.
 
 Skipped where no Slurm answers `sinfo`."""
 
+import json
 import shutil
 import subprocess
 import sys
@@ -30,57 +31,59 @@ FAST_POLL = ["--slurm-init-seconds-before-status-checks", "1", "--seconds-betwee
 
 
 @requires_slurm
-def test_smoke_pipeline_on_slurm_equals_local_run(repo_copy, local_smoke_run):
+def test_smoke_training_and_evaluations_on_slurm_equal_a_local_run(repo_copy, local_smoke_run):
+    """The smoke scale's battle and paper-B jobs (the ones a paper-scale run sends to a cluster:
+    training, the tournament's parts, the scripted evaluations, trained and untrained) through the
+    Slurm profile: every job goes through sbatch, and every run and evaluation equals the local
+    run's byte for byte. (The Ising and Gaussian Squeeze jobs go the same way; the local smoke run
+    covers them and the analysis.)"""
     local, proc = local_smoke_run
     assert proc.returncode == 0, proc.stderr[-3000:]
-
+    battle = "results/smoke/runs/battle"
+    evaluations = [f"{battle}/{name}.csv" for name in ("tournament", "scripted", "tournament_untrained", "scripted_untrained")]
+    runs = sorted(p.relative_to(local) for task in ("battle", "prisoners_dilemma", "pursuit", "resource_sharing", "tiger_deer")
+                  for p in (local / "results/smoke/runs" / task).rglob("metrics.csv"))
+    # battle (smoke.yaml: five algorithms × 2 seeds) and paper B's smoke learners (5 × 2 seeds)
+    assert len(runs) == 10 + 10
     proc = subprocess.run(SNAKEMAKE + ["--profile", "workflow/profiles/slurm", "--configfile", "workflow/config/smoke.yaml",
-                                       "--slurm-logdir", "slurm_logs", "--jobs", "4", *FAST_POLL],
+                                       "--slurm-logdir", "slurm_logs", "--jobs", "4", *FAST_POLL, *evaluations, *map(str, runs)],
                           cwd=repo_copy, capture_output=True, text=True, timeout=1800)
     assert proc.returncode == 0, proc.stderr[-3000:]
-
-    runs = sorted(p.relative_to(local) for p in (local / "results/smoke/runs").rglob("metrics.csv"))
-    # Ising (+ its null models: random spins, untrained MF-Q), toy (+ untrained MF-Q), Gaussian Squeeze
-    # (+ its null model), battle, paper B (smoke.yaml)
-    assert len(runs) == 4 + 2 + 2 + 2 + 2 + 12 + 2 + 10 + 10
-    # every training job went through sbatch: one Slurm log per job (the scripted evaluation and the tournament's
-    # five parts, one per battle algorithm, too; their join runs on the submitting machine);
-    # paper B's learners train their two seeds in one job (seeds_per_job): the prisoner's dilemma's
-    # PED-DQN and IDQN, pursuit's PED-DQN, resource sharing's QMIX and tiger_deer's MF-Q are 5 jobs of 2 runs;
-    # battle's five algorithms too (battle.seeds_per_job); the untrained-network control's scripted
-    # evaluation and tournament parts are 1 + 5 jobs more
+    # one Slurm log per job: battle's five training jobs (two seeds each, battle.seeds_per_job), paper B's five (two
+    # seeds each: the prisoner's dilemma's PED-DQN and IDQN, pursuit's PED-DQN, resource sharing's QMIX,
+    # tiger_deer's MF-Q), the tournament's five parts and the scripted evaluation, trained and untrained;
+    # the parts' join runs on the submitting machine
     slurm_logs = list((repo_copy / "slurm_logs").rglob("*.log"))
-    assert len(slurm_logs) == len(runs) - 5 - 5 + (1 + 5) + (1 + 5)
-    # same seeds → same metrics, wherever the job ran
-    for rel in runs:
+    assert len(slurm_logs) == 5 + 5 + 2 * (5 + 1)
+    for rel in [*runs, *evaluations]:
         assert (repo_copy / rel).read_bytes() == (local / rel).read_bytes(), rel
-    for evaluation in ("tournament.csv", "scripted.csv"):
-        assert (repo_copy / "results/smoke/runs/battle" / evaluation).read_bytes() == \
-            (local / "results/smoke/runs/battle" / evaluation).read_bytes()
-    assert (repo_copy / "results/smoke/audit.md").exists()
 
 
 @requires_slurm
-def test_cancelled_training_job_is_resubmitted_and_resumes(repo_copy):
-    over = repo_copy / "long_battle.yaml"
-    over.write_text("battle:\n  rounds: 150\n  checkpoint_every: 10\n  epsilon_decay_rounds: 150\n")
+def test_a_job_past_its_time_limit_resumes_when_snakemake_is_run_again(repo_copy):
+    """An IL battle seed asks Slurm for 1 minute (`resources.battle_train.runtime: 1`) but its 600
+    smoke rounds take longer: Slurm ends it at its time limit (its log says so) and, with no retries,
+    the first `snakemake` fails. The same command run again resumes the job from its checkpoint (its
+    provenance lists the resume, with its replay ring restored) until it finishes, every round
+    logged exactly once; no attempt starts from round 0 again."""
+    over = repo_copy / "time_limit.yaml"
+    over.write_text("battle:\n  rounds: 600\n  checkpoint_every: 5\n  epsilon_decay_rounds: 600\n  seeds_per_job: 1\n"
+                    "resources:\n  battle_train: {threads: 1, mem_mb: 1500, runtime: 1}\n")
     run_dir = repo_copy / "results/smoke/runs/battle/il/seed0"
-    target = str(run_dir.relative_to(repo_copy) / "metrics.csv")
-    proc = subprocess.Popen(SNAKEMAKE + ["--profile", "workflow/profiles/slurm", "--configfile", "workflow/config/smoke.yaml",
-                                         str(over.name), "--slurm-logdir", "slurm_logs", "--jobs", "1", *FAST_POLL, target],
-                            cwd=repo_copy, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    deadline = time.time() + 600
-    while not (run_dir / "checkpoint.pt").exists():   # wait for the first checkpoint …
-        assert proc.poll() is None and time.time() < deadline, "training job never checkpointed"
-        time.sleep(0.5)
-    jobs = subprocess.run(["squeue", "-h", "-o", "%i"], capture_output=True, text=True).stdout.split()
-    assert len(jobs) == 1
-    subprocess.run(["scancel", jobs[0]], check=True)   # … then kill the job mid-training
-    output, _ = proc.communicate(timeout=900)
-    assert proc.returncode == 0, output[-3000:]
-    assert "Trying to restart job" in output or "retry" in output.lower()
-    for seed_dir in (run_dir, run_dir.parent / "seed1"):   # the job trains IL's seeds 0 and 1 side by side
-        metrics = pd.read_csv(seed_dir / "metrics.csv")
-        per_round = metrics[metrics["metric"] == "total_reward_main"]["step"].tolist()
-        assert per_round == list(range(1, 151))      # every round exactly once
-    assert len(list((repo_copy / "slurm_logs").rglob("*.log"))) >= 2  # two submissions
+    command = SNAKEMAKE + ["--profile", "workflow/profiles/slurm", "--configfile", "workflow/config/smoke.yaml", over.name,
+                           "--slurm-logdir", "slurm_logs", "--jobs", "1", "--retries", "0", *FAST_POLL,
+                           str(run_dir.relative_to(repo_copy) / "metrics.csv")]
+    first = subprocess.run(command, cwd=repo_copy, capture_output=True, text=True, timeout=900)
+    assert first.returncode != 0, "the job finished inside its time limit: give it more rounds"
+    logs = " ".join(path.read_text() for path in (repo_copy / "slurm_logs").rglob("*.log"))
+    assert "DUE TO TIME LIMIT" in logs, logs[-2000:]
+    assert (run_dir / "checkpoint.pt").exists()
+    for attempt in range(4):     # each attempt gets another minute; the checkpoint carries the work over
+        again = subprocess.run(command, cwd=repo_copy, capture_output=True, text=True, timeout=900)
+        if again.returncode == 0:
+            break
+    assert again.returncode == 0, again.stderr[-3000:]
+    metrics = pd.read_csv(run_dir / "metrics.csv")
+    assert metrics[metrics["metric"] == "total_reward_main"]["step"].tolist() == list(range(1, 601))
+    resumes = json.loads((run_dir / "provenance.json").read_text())["resumed"]
+    assert resumes and all(r["replay"] == "restored" and r["round"] > 0 for r in resumes)

@@ -12,9 +12,10 @@ acting draws nothing, so training is what it was without them.
 Several seeds of a learner train together in one process (`train_seeds`, `seed_group.py`: one
 network over every seed's agents, everything else per seed); a run of one seed is a group of one.
 
-A checkpoint (networks, optimisers, random states, metrics so far) is written at the first step
-after every `checkpoint_every` steps at which every seed's episode ends; a killed run resumes from
-it with fresh episodes and empty replay FIFOs that refill (not bit-identical to an uninterrupted run).
+A checkpoint (networks, optimisers, random states, metrics so far, each seed's replay, the
+evaluation interval's training welfare and losses) is written at the first step after every
+`checkpoint_every` steps at which every seed's episode ends, before the next episodes start; a
+killed run resumes from it to the byte of its uninterrupted run (tested).
 """
 
 from __future__ import annotations

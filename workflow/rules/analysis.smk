@@ -31,6 +31,8 @@ rule tables:
         PROVENANCE_TABLE,
     log:
         f"{RESULTS}/logs/tables.log",
+    conda:
+        CONDA_ENV
     params:
         settings=ANALYSIS_SETTINGS,
         config=CLI_CONFIG,
@@ -47,6 +49,8 @@ rule figures:
         REPORTED_FIGURES,
     log:
         f"{RESULTS}/logs/figures.log",
+    conda:
+        CONDA_ENV
     params:
         settings=ANALYSIS_SETTINGS,
         config=CLI_CONFIG,
@@ -80,6 +84,8 @@ rule audit:
         csv=f"{RESULTS}/audit.csv",
     log:
         f"{RESULTS}/logs/audit.log",
+    conda:
+        CONDA_ENV
     params:
         settings=AUDIT_SETTINGS,
         config=CLI_CONFIG,
@@ -119,6 +125,8 @@ rule rehearsal_cost:
         **REHEARSAL_COST,
     log:
         f"{RESULTS}/logs/cost.log",
+    conda:
+        CONDA_ENV
     params:
         config=CLI_CONFIG,
         paper=" ".join(f"--paper-config {path}" for path in PAPER_CONFIG_FILES),
@@ -160,6 +168,8 @@ rule rehearsal_resume_check:
         f"{RESULTS}/logs/resume_{{check}}.log",
     wildcard_constraints:
         check=one_of(RESUME_CHECKS) if RESUME_CHECKS else "none",
+    conda:
+        CONDA_ENV
     params:
         config=CLI_CONFIG,
         job=lambda wildcards: RESUME_CHECKS[wildcards.check],

@@ -42,6 +42,8 @@ for seeds in battle_seed_jobs():
         wildcard_constraints:
             algo=one_of(BATTLE_ALGOS),
         priority: 10  # the longest jobs start first, so the short ones fill the cores at the end
+        conda:
+            CONDA_ENV
         threads: CFG.resources.battle_train.threads
         resources:
             # the config's mem_mb and runtime are per seed, or measured (mem_safety, runtime_safety)
@@ -85,6 +87,8 @@ rule battle_tournament_rows:
     wildcard_constraints:
         algo=one_of(BATTLE_ALGOS),
     priority: 10
+    conda:
+        CONDA_ENV
     threads: CFG.resources.battle_tournament.threads
     resources:
         mem_mb=lambda wildcards: job_mem_mb(
@@ -124,6 +128,8 @@ rule battle_tournament:
         BATTLE_TOURNAMENT,
     log:
         f"{RESULTS}/logs/battle/tournament.log",
+    conda:
+        CONDA_ENV
     params:
         config=CLI_CONFIG,
         results=results_folder(2),
@@ -138,6 +144,8 @@ rule battle_scripted:
         BATTLE_SCRIPTED,
     log:
         f"{RESULTS}/logs/battle/scripted.log",
+    conda:
+        CONDA_ENV
     threads: CFG.resources.battle_scripted.threads
     resources:
         mem_mb=job_mem_mb("battle_scripted", "battle", "scripted"),
@@ -161,6 +169,8 @@ rule battle_untrained_tournament_rows:
         f"{RESULTS}/logs/battle/tournament_untrained_rows_{{algo}}.log",
     wildcard_constraints:
         algo=one_of(BATTLE_ALGOS),
+    conda:
+        CONDA_ENV
     threads: CFG.resources.battle_tournament.threads
     resources:
         mem_mb=lambda wildcards: job_mem_mb(
@@ -202,6 +212,8 @@ rule battle_untrained_tournament:
         BATTLE_TOURNAMENT_UNTRAINED,
     log:
         f"{RESULTS}/logs/battle/tournament_untrained.log",
+    conda:
+        CONDA_ENV
     params:
         config=CLI_CONFIG,
         results=results_folder(2),
@@ -214,6 +226,8 @@ rule battle_untrained_scripted:
         BATTLE_SCRIPTED_UNTRAINED,
     log:
         f"{RESULTS}/logs/battle/scripted_untrained.log",
+    conda:
+        CONDA_ENV
     threads: CFG.resources.battle_scripted.threads
     resources:
         mem_mb=job_mem_mb("battle_scripted", "battle", "scripted", untrained=True),
@@ -243,6 +257,8 @@ rule battle_render:
         in_report(f"{RESULTS}/figures/battle_round.gif", "battle"),
     log:
         f"{RESULTS}/logs/battle/render.log",
+    conda:
+        CONDA_ENV
     params:
         results=results_folder(1),
     shell:

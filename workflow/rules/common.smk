@@ -40,6 +40,10 @@ except ConfigError as err:
     sys.exit(f"config error: {err}")
 
 RESULTS = f"results/{CFG.results_name}"
+# every job's software: the package and its pinned dependencies (`snakemake --sdm conda` builds it
+# once, from this file's content, for every rule that names it; the pip route in the README is the
+# tested one). Relative to the rule files in workflow/rules/.
+CONDA_ENV = "../envs/replication.yaml"
 SEEDS = CFG.seeds
 # the benchmarks (python -m replication bench) the audit reads its cost estimates from
 BENCH_FILES = sorted(str(path) for path in Path("results/bench").glob("*.csv"))
@@ -161,7 +165,9 @@ def job_runtime(rule, task, algo, seeds=(), rows="", device="cpu", untrained=Fal
 def job_mem_mb(rule, task, algo, seeds=(), rows="", device="cpu", untrained=False):
     """MB the job asks for (the `mem_mb` resource)."""
     job = cost.Job(task, algo, tuple(seeds), rows, untrained)
-    return cost.requested_mb(getattr(CFG.resources, rule), job, CFG, rule, MEASURED, device)
+    return cost.requested_mb(
+        getattr(CFG.resources, rule), job, CFG, rule, MEASURED, device
+    )
 
 
 EVALUATION_SETTINGS = {

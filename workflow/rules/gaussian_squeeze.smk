@@ -13,6 +13,8 @@ rule gaussian_squeeze_run:
     wildcard_constraints:
         algo=one_of(GAUSSIAN_SQUEEZE.names()),
         seed=r"\d+",
+    conda:
+        CONDA_ENV
     threads: CFG.resources.gaussian_squeeze_run.threads
     resources:
         mem_mb=CFG.resources.gaussian_squeeze_run.mem_mb,

@@ -18,6 +18,8 @@ rule ising_run:
         task=one_of(ISING.tasks),
         algo=one_of(ISING.names()),
         seed=r"\d+",
+    conda:
+        CONDA_ENV
     threads: CFG.resources.ising_run.threads
     resources:
         mem_mb=CFG.resources.ising_run.mem_mb,

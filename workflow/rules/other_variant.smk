@@ -29,6 +29,8 @@ rule other_variant_run:
     wildcard_constraints:
         task=one_of(CFG.compare_tasks or ["none"]),
         seed=r"\d+",
+    conda:
+        CONDA_ENV
     threads: lambda wildcards: OTHER_RESOURCES[wildcards.task].threads
     resources:
         mem_mb=lambda wildcards: OTHER_RESOURCES[wildcards.task].mem_mb,

@@ -34,6 +34,8 @@ for seeds, algos in SEED_JOBS.items():
         wildcard_constraints:
             task=one_of(SEMI_COOPERATIVE.tasks),
             algo=one_of(algos),
+        conda:
+            CONDA_ENV
         threads: CFG.resources.semi_cooperative_run.threads
         resources:
             # measured where the config sets mem_safety, runtime_safety; else the typed mem_mb
