@@ -28,7 +28,7 @@ from replication.config import SCALES
 
 ROOT = Path(__file__).resolve().parent.parent
 BLOCK = re.compile(r"(<!-- generated: (?P<name>[\w-]+) -->\n)(?P<body>.*?)(<!-- /generated -->)", re.S)
-PAGES_WITH_BLOCKS = ("README.md", "docs/index.md", "docs/scales.md", "docs/audit.md", "docs/slurm.md")
+PAGES_WITH_BLOCKS = ("README.md", "docs/index.md", "docs/scales.md", "docs/audit.md", "docs/slurm.md", "docs/benchmarks.md")
 
 
 def _duration(seconds: float) -> str:
@@ -88,11 +88,22 @@ def scales_table(root: Path = ROOT) -> str:
     return "\n".join(rows) + "\n"
 
 
-def verdict_summary(root: Path = ROOT, scale: str = "default") -> str:
+def _audit(root: Path, scale: str) -> pd.DataFrame | None:
+    """A scale's audit.csv (empty cells as ""), or None where there is none."""
     path = root / "results" / scale / "audit.csv"
-    if not path.is_file():
+    return pd.read_csv(path, keep_default_na=False) if path.is_file() else None
+
+
+def _costs(root: Path) -> pd.DataFrame | None:
+    """The committed rehearsal's cost table (analysis/rehearsal.py), or None."""
+    path = root / "results" / "rehearsal" / "cost.csv"
+    return pd.read_csv(path) if path.is_file() and _committed(root, path) else None
+
+
+def verdict_summary(root: Path = ROOT, scale: str = "default") -> str:
+    audit = _audit(root, scale)
+    if audit is None:
         return f"No audit is committed for the {scale} scale.\n"
-    audit = pd.read_csv(path, keep_default_na=False)
     counts = audit["verdict"].value_counts()
     informative = int(((audit["verdict"] == "reproduced") & (audit["informative"] == "yes")).sum())
     return (f"{len(audit)} claims at the {scale} scale: **{counts.get('reproduced', 0)} reproduced** "
@@ -105,10 +116,10 @@ def paper_cost(root: Path = ROOT) -> str:
     """The paper scale as the committed rehearsal projects it (`results/rehearsal/cost.csv`,
     analysis/rehearsal.py `paper_cost_summary`)."""
     from replication.analysis.rehearsal import paper_cost_summary
-    path = root / "results" / "rehearsal" / "cost.csv"
-    if not path.is_file() or not _committed(root, path):
+    costs = _costs(root)
+    if costs is None:
         return "No rehearsal is committed: run it (above) to project the paper scale's cost.\n"
-    summary = paper_cost_summary(pd.read_csv(path))
+    summary = paper_cost_summary(costs)
     made = scale_run(root, "rehearsal")
     rows = ["| part | jobs | CPU-hours | longest job | one 16-core node | a cluster | asked for (CPU-hours) | largest memory request |",
             "|---|---|---|---|---|---|---|---|"]
@@ -122,6 +133,16 @@ def paper_cost(root: Path = ROOT) -> str:
             "Squeeze jobs (the default scale's, minutes) are left out.\n")
 
 
+def paper_cost_heading(root: Path = ROOT) -> str:
+    """The README's heading, with the paper scale's CPU-hours as the committed rehearsal projects them."""
+    from replication.analysis.rehearsal import paper_cost_summary
+    costs = _costs(root)
+    if costs is None:
+        return "## Before you spend the paper scale's CPU-hours\n"
+    total = paper_cost_summary(costs).set_index("part").loc["all", "cpu_hours"]
+    return f"## Before you spend {total:,.0f} CPU-hours\n"
+
+
 def _span(values, fmt) -> str:
     low, high = min(values), max(values)
     return fmt(low) if fmt(low) == fmt(high) else f"{fmt(low)}–{fmt(high)}"
@@ -130,10 +151,9 @@ def _span(values, fmt) -> str:
 def paper_jobs(root: Path = ROOT) -> str:
     """Per Slurm rule of the paper scale: its jobs, threads, and (from the committed rehearsal's
     cost.csv) the work projected per job and what each asks for."""
-    path = root / "results" / "rehearsal" / "cost.csv"
-    if not path.is_file() or not _committed(root, path):
+    table = _costs(root)
+    if table is None:
         return "No rehearsal is committed: its cost table gives each paper-scale job's requests.\n"
-    table = pd.read_csv(path)
     rows = ["| rule | jobs | threads | projected per job | time limit asked | memory asked |", "|---|---|---|---|---|---|"]
     for rule, part in table.groupby("rule", sort=False):
         hours = part["projected_minutes"] / 60
@@ -143,7 +163,167 @@ def paper_jobs(root: Path = ROOT) -> str:
     return "\n".join(rows) + "\n\nFrom `results/rehearsal/cost.csv` (one row per job there; `snakemake -n` shows each job's request).\n"
 
 
-BLOCKS = {"scales": scales_table, "verdicts": verdict_summary, "paper-cost": paper_cost, "paper-jobs": paper_jobs}
+def verdict_lists(root: Path = ROOT, scale: str = "default") -> str:
+    """Which claims got which verdict at `scale` (from its committed audit.csv), with our value."""
+    audit = _audit(root, scale)
+    if audit is None:
+        return f"No audit is committed for the {scale} scale.\n"
+
+    def listed(rows: pd.DataFrame) -> str:
+        return "; ".join(f"`{row.id}` ({float(row.ours):.3g})" if row.ours != "" else f"`{row.id}`"
+                         for row in rows.itertuples()) or "none"
+    reproduced = audit[audit["verdict"] == "reproduced"]
+    inconclusive = audit[audit["verdict"] == "inconclusive"]
+    return (f"- **Reproduced, informative** ({(reproduced['informative'] == 'yes').sum()}): "
+            f"{listed(reproduced[reproduced['informative'] == 'yes'])}\n"
+            f"- **Reproduced, but a null model or the untrained network passes too** "
+            f"({(reproduced['informative'] != 'yes').sum()}): {listed(reproduced[reproduced['informative'] != 'yes'])}\n"
+            f"- **Not reproduced** ({(audit['verdict'] == 'not reproduced').sum()}): "
+            f"{listed(audit[audit['verdict'] == 'not reproduced'])}\n"
+            f"- **Inconclusive** ({len(inconclusive)}): {(inconclusive['inconclusive_because'] == 'scale').sum()} need a "
+            f"larger scale, {(inconclusive['inconclusive_because'] == 'interval').sum()} have an interval that "
+            f"straddles their band"
+            + (f", {(inconclusive['inconclusive_because'] == '').sum()} for another reason (too few seeds, an undefined "
+               f"measure)" if (inconclusive['inconclusive_because'] == '').any() else "")
+            + " (each claim's reason is in `audit.csv`).\n\n"
+            f"Our value in brackets; its interval, the paper's value and the reason are in `results/{scale}/audit.md`.\n")
+
+
+def pilot_choices(root: Path = ROOT) -> str:
+    """Each family's pilot and the power rule's choice (the committed results/pilot/<family>/choice.json)."""
+    import json
+    rows = ["| family | central claims | pilot budgets: why each does not decide | choice | the paper's protocol at 5 seeds |",
+            "|---|---|---|---|---|"]
+    for path in sorted((root / "results" / "pilot").glob("*/choice.json")):
+        choice = json.loads(path.read_text())
+        budgets = "; ".join(f"**{b}**: {v['why_not'] or 'qualifies'}" for b, v in choice["budgets"].items())
+        decided = "decides its claims" if choice["decided"] else "undecided"
+        cost = choice.get("protocol_cost") or {}
+        protocol = (f"{cost['protocol_budget']:,}: {cost['core_hours']:.1f} core-hours, {cost['wall_hours_2_cores']:.1f} h "
+                    f"on 2 cores, {cost['wall_hours_16_cores']:.1f} h on 16" if cost else "–")
+        rows.append(f"| {choice['family']} | {', '.join(f'`{c}`' for c in choice['claims'])} | {budgets} | "
+                    f"{choice['budget']:,} at {choice['seeds']} seeds, {decided} | {protocol} |")
+    if len(rows) == 2:
+        return "No pilot is committed.\n"
+    return "\n".join(rows) + "\n\nFrom `results/pilot/<family>/choice.json` (its `pilot.csv`, `timing.csv` and `scale_study.png` beside it).\n"
+
+
+def central_verdicts(root: Path = ROOT, scale: str = "decisive") -> str:
+    """The central claims' verdicts at `scale` (its committed audit.csv; the claims the pilots judge)."""
+    import json
+    audit = _audit(root, scale)
+    if audit is None:
+        return f"No audit is committed for the {scale} scale.\n"
+    audit = audit.set_index("id")
+    claims = [c for p in sorted((root / "results" / "pilot").glob("*/choice.json")) for c in json.loads(p.read_text())["claims"]]
+    rows = ["| central claim | verdict | ours [95% interval] | needs |", "|---|---|---|---|"]
+    for claim in claims:
+        if claim not in audit.index:
+            continue
+        row = audit.loc[claim]
+        value = (f"{float(row['ours']):.2f} [{float(row['ci_low']):.2f}, {float(row['ci_high']):.2f}]"
+                 if row["ours"] != "" and row["ci_low"] != "" else (f"{float(row['ours']):.2f}" if row["ours"] != "" else "undefined"))
+        rows.append(f"| `{claim}` | {row['verdict']} | {value} | {row['needs_scale'] or '–'} scale |")
+    return "\n".join(rows) + f"\n\nFrom `results/{scale}/audit.csv`.\n"
+
+
+ALGO_LABELS = {"mfq": "MF-Q", "il": "IL", "mfac": "MF-AC", "ac": "AC", "ped_dqn": "PED-DQN", "idqn": "IDQN",
+               "pe_dqn": "PE-DQN", "reward_sharing": "reward sharing", "qmix": "QMIX"}
+
+
+def _last_change(root: Path, path: Path) -> str:
+    """The date of the commit that last changed `path` (when its measurement was committed)."""
+    try:
+        out = subprocess.run(["git", "log", "-1", "--format=%ad", "--date=short", "--", str(path.relative_to(root))],
+                             cwd=root, capture_output=True, text=True, timeout=30).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        out = ""
+    return out or "uncommitted"
+
+
+def _bench_table(root: Path, files: list[str], columns: dict[str, tuple[str, str]], by_task: bool = False) -> str:
+    """A table of committed benchmark rows: one row per (task and) algorithm, one column per
+    measure ({measure: (heading, format)}), then where each file's figures come from."""
+    frames = [pd.read_csv(root / "results" / "bench" / name).assign(file=name)
+              for name in files if (root / "results" / "bench" / name).is_file()]
+    if not frames:
+        return "No benchmark is committed.\n"
+    bench = pd.concat(frames, ignore_index=True)
+    bench["task"] = bench["file"].map(lambda name: Path(name).stem.split("-")[0])
+    keys = ["task", "algo"] if by_task else ["algo"]
+    rows = [f"| {' | '.join(['task'] * by_task + ['algorithm'] + [head for head, _ in columns.values()])} |",
+            "|" + "---|" * (len(keys) + len(columns))]
+    learners = bench[bench["algo"] != "-"]
+    for key, part in learners.groupby(keys, sort=False):
+        key = key if isinstance(key, tuple) else (key,)
+        values = dict(zip(part["measure"], part["value"]))
+        cells = [format(values[m], fmt) if m in values else "–" for m, (_, fmt) in columns.items()]
+        labels = [*key[:-1], ALGO_LABELS.get(key[-1], key[-1])]
+        rows.append(f"| {' | '.join([*labels, *cells])} |")
+    env = dict(zip(bench.loc[bench["measure"] == "env_only_steps_per_second", "file"],
+                   bench.loc[bench["measure"] == "env_only_steps_per_second", "value"]))
+    lines = []
+    for name, part in bench.groupby("file", sort=False):
+        first = part.iloc[0]
+        machine = (f"{first['cpu']}, {int(first['threads'])} thread(s), torch {first['torch']}, "
+                   if "cpu" in part and pd.notna(first.get("cpu")) else "machine not recorded, ")
+        lines.append(f"`results/bench/{name}`: {machine}committed {_last_change(root, root / 'results' / 'bench' / name)}"
+                     + (f"; the task alone {env[name]:,.0f} steps/s" if name in env else ""))
+    return "\n".join(rows) + "\n\n" + "".join(f"- {line}\n" for line in lines)
+
+
+def bench_battle(root: Path = ROOT) -> str:
+    return _bench_table(root, ["battle.csv", "battle-ped_dqn.csv"], {
+        "acting_steps_per_second": ("acting steps/s", ",.0f"), "acting_over_floor": ("acting ÷ its floor", ".2f"),
+        "round_seconds": ("s per training round", ".1f"), "gradient_steps": ("gradient steps per round", ",.0f"),
+        "gradient_floor_seconds": ("gradient floor (s)", ".1f"), "round_over_floor": ("round ÷ gradient floor", ".2f"),
+        "gradient_samples_per_second": ("gradient samples/s", ",.0f")})
+
+
+def bench_battle_grouped(root: Path = ROOT) -> str:
+    return _bench_table(root, ["grouped/battle.csv"], {
+        "seed_round_seconds_k1": ("s per seed-round, 1 seed", ".1f"),
+        "seed_round_seconds_k5": ("5 seeds in one job", ".1f"), "group_speedup_k5": ("5 seeds' speed-up", ".2f")})
+
+
+def bench_paper_b(root: Path = ROOT) -> str:
+    return _bench_table(root, ["prisoners_dilemma.csv", "pursuit.csv", "resource_sharing.csv", "tiger_deer.csv"], {
+        "training_steps_per_second": ("training steps/s", ",.0f"),
+        "gradient_floor_steps_per_second": ("gradient floor (/s)", ",.0f"),
+        "evaluation_steps_per_second": ("greedy evaluation steps/s", ",.0f"),
+        "seed_steps_per_second_k1": ("1 seed (seed-steps/s)", ",.0f"),
+        "seed_steps_per_second_k5": ("5 seeds in one job", ",.0f"), "group_speedup_k5": ("×", ".2f")}, by_task=True)
+
+
+BLOCKS = {"scales": scales_table, "verdicts": verdict_summary, "verdict-lists": verdict_lists,
+          "pilot-choices": pilot_choices, "decisive-central": central_verdicts,
+          "decisive-verdicts": lambda root=ROOT: verdict_summary(root, "decisive"),
+          "paper-cost": paper_cost, "paper-cost-heading": paper_cost_heading, "paper-jobs": paper_jobs,
+          "bench-battle": bench_battle, "bench-battle-grouped": bench_battle_grouped, "bench-paper-b": bench_paper_b}
+
+
+# What a measured figure looks like in prose: a number with a unit of time, memory, throughput or
+# cost, a verdict count or a test count. Outside generated blocks, code (fenced or inline: commands,
+# settings and budgets are written as code) and the generated reference pages, none may appear.
+MEASURED = re.compile(
+    r"(?<![\w.])\d[\d  ,.]*\s?(?:s|min|h|ms|CPU-hours?|core-hours?|MB|GB|MiB|GiB|KiB|steps/s|rounds?/s|% CPU)(?![\w/])"
+    r"|(?<![\w.])\d+ (?:claims|reproduced|not reproduced|inconclusive|passed|tests)\b")
+UNSOURCED_SCOPE = ("README.md", "docs")
+
+
+def unsourced_numbers(root: Path = ROOT) -> list[tuple[str, int, str]]:
+    """(page, line, text) of every measured-looking figure typed outside a generated block."""
+    fence, inline = re.compile(r"```.*?```", re.S), re.compile(r"`[^`\n]*`")
+    whole = {root / page for page in REFERENCES}   # generated whole, from the code and the claims files
+    pages = [root / "README.md", *sorted(p for p in (root / "docs").rglob("*.md") if p not in whole)]
+    found = []
+    for page in pages:
+        text = page.read_text()
+        blank = lambda m: re.sub(r"[^\n]", " ", m.group())   # keep line numbers
+        text = inline.sub(blank, fence.sub(blank, BLOCK.sub(blank, text)))
+        for m in MEASURED.finditer(text):
+            found.append((str(page.relative_to(root)), text.count("\n", 0, m.start()) + 1, m.group().strip()))
+    return found
 
 
 def fill_blocks(text: str, root: Path = ROOT) -> str:

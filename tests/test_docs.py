@@ -89,3 +89,22 @@ def test_a_local_runs_uncommitted_provenance_is_not_read(tmp_path):
     subprocess.run([*git, "add", "results/default/provenance.csv"], cwd=tmp_path, check=True)
     assert docs.scale_run(tmp_path, "default")["runs"] == 1
     assert docs.scale_run(tmp_path, "smoke") is None
+
+
+def test_no_measured_number_is_typed_outside_a_generated_block():
+    """Wall times, benchmark figures, memory, CPU-hours, verdict and test counts in README.md and
+    docs/ come from committed files through generated blocks; none is typed in the prose."""
+    assert docs.unsourced_numbers() == []
+
+
+def test_a_typed_measurement_is_caught(tmp_path):
+    """A page with a typed wall time, a typed verdict count and a typed throughput is flagged on each
+    line; the same figures in a generated block, in code or inside backticks are not."""
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "README.md").write_text("The default scale took 40 min 32 s.\n\n"
+                                        "<!-- generated: verdicts -->\n84 claims, 24 reproduced\n<!-- /generated -->\n\n"
+                                        "A budget of `2.5 h`.\n\n```bash\nsleep 10 s\n```\n")
+    (tmp_path / "docs" / "page.md").write_text("Intro.\n24 reproduced and 10 not reproduced.\nIt steps 3 185 steps/s.\n")
+    found = docs.unsourced_numbers(tmp_path)
+    assert [(page, line) for page, line, _ in found] == [("README.md", 1), ("README.md", 1), ("docs/page.md", 2),
+                                                         ("docs/page.md", 2), ("docs/page.md", 3)]

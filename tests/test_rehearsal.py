@@ -21,10 +21,10 @@ def _write(path, text):
 
 def test_battle_training_job_projected_by_hand(tmp_path):
     """IL, one seed, 3 rehearsal rounds of 10, 4 and 6 s (round 1 is warm-up: 5 s a round), checkpoints
-    of 0.5, 1 and 1 s (mean 0.8333 s) with the ring 150 of its 1200 MB filled: a full ring's checkpoint
-    is 8 × longer, 6.667 s. The process ran 30 s: 30 − 20 − 2.5 = 7.5 s fixed. The paper's job, 2000
-    rounds with a checkpoint every 10: 7.5 + 2000 × 5 + 200 × 6.667 = 11 340.8 s = 189.01 min; it asks
-    for ⌈189.01 × 1.5⌉ = 284 min. Memory: peak 1000 MB, of which 150 MB ring; the paper's ring at
+    of 0.5, 1 and 1 s, the last with the ring 150 of its 1200 MB filled: a full ring's checkpoint is 8 ×
+    longer, 8 s. The process ran 30 s: 30 − 20 − 2.5 = 7.5 s fixed. The paper's job, 2000 rounds with a
+    checkpoint every 10: 7.5 + 2000 × 5 + 200 × 8 = 11 607.5 s = 193.46 min; it asks for ⌈193.46 × 1.5⌉
+    = 291 min. Memory: peak 1000 MB, of which 150 MB ring; the paper's ring at
     capacity 1200 MB, and one more for the checkpoint a resumed job loads: 1000 − 150 + 2400 = 3250 MB,
     asking ⌈3250 × 1.25⌉ = 4063 MB. AC carries no ring: neither scaling applies."""
     cfg = resolve({"scale": "rehearsal", "battle": {"algorithms": ["il"], "seeds": [0], "seeds_per_job": 1}})
@@ -37,8 +37,8 @@ def test_battle_training_job_projected_by_hand(tmp_path):
     (row,) = rehearsal.battle_training_rows(tmp_path, cfg, paper)
     assert row["measured_seconds_per_unit"] == pytest.approx(5.0)
     assert row["units_timed"] == 2 and row["fixed_seconds"] == pytest.approx(7.5)
-    assert row["projected_minutes"] == pytest.approx((7.5 + 10000 + 200 * 0.5 / 0.6 * 8) / 60)
-    assert row["requested_minutes"] == 284
+    assert row["projected_minutes"] == pytest.approx((7.5 + 10000 + 200 * 8) / 60)
+    assert row["requested_minutes"] == 291
     assert (row["peak_mb"], row["projected_mb"], row["requested_mb"]) == (1000, pytest.approx(3250), 4063)
     assert (row["paper_jobs"], row["threads"]) == (5, 1)   # the paper's five seeds, one job each
 
@@ -46,7 +46,7 @@ def test_battle_training_job_projected_by_hand(tmp_path):
     paper_ac = resolve({"scale": "paper", "battle": {"algorithms": ["ac"], "rounds": 2000, "checkpoint_every": 10}})
     (tmp_path / "runs/battle/il").rename(tmp_path / "runs/battle/ac")
     (row,) = rehearsal.battle_training_rows(tmp_path, cfg_ac, paper_ac)
-    assert row["projected_minutes"] == pytest.approx((7.5 + 10000 + 200 * 0.5 / 0.6) / 60)
+    assert row["projected_minutes"] == pytest.approx((7.5 + 10000 + 200 * 1) / 60)
     assert row["projected_mb"] == pytest.approx(1000 - 150 + 1200)
 
 
@@ -57,7 +57,8 @@ def test_paper_b_job_projected_by_hand(tmp_path):
     seed). 25 s in all: 25 − 17 − 0.4 = 7.6 s fixed. The paper's job, 5 seeds × 1 000 000 steps:
     250 intervals, 20 checkpoints: 7.6 + 5 × (250 × 3 + 20 × 0.2) = 3777.6 s = 62.96 min, asking
     ⌈94.44⌉ = 95 min. Memory: peak 500 MB with 8 of the 2 seeds' 20 MB of replay resident; 5 seeds'
-    at capacity 50 MB: 500 − 8 + 50 = 542 MB, asking ⌈677.5⌉ = 678. IDQN has no switch: every
+    at capacity 50 MB, and as much again for the checkpoint's copy a resumed job reads: 500 − 8 + 100
+    = 592 MB, asking ⌈740⌉ = 740. IDQN has no switch: every
     interval but the first counts, (2 + 5 + 7) / 3 / 2 = 2.333 s a seed-interval."""
     schedule = {"steps": 16, "eval_every": 4, "peer_warmup_steps": 8, "checkpoint_every": 50000}
     cfg = resolve({"scale": "rehearsal", "seeds": [0, 1], "semi_cooperative": {"seeds_per_job": 2},
@@ -80,7 +81,7 @@ def test_paper_b_job_projected_by_hand(tmp_path):
     assert (ped["measured_seconds_per_unit"], ped["units_timed"], ped["paper_units"], ped["paper_seeds"]) == (3.0, 2, 250, 5)
     assert ped["fixed_seconds"] == pytest.approx(7.6)
     assert ped["projected_minutes"] == pytest.approx(3777.6 / 60)
-    assert (ped["requested_minutes"], ped["projected_mb"], ped["requested_mb"]) == (95, pytest.approx(542), 678)
+    assert (ped["requested_minutes"], ped["projected_mb"], ped["requested_mb"]) == (95, pytest.approx(592), 740)
     assert rows["pursuit", "idqn"]["measured_seconds_per_unit"] == pytest.approx(14 / 3 / 2)
 
 

@@ -61,13 +61,13 @@ def test_smoke_training_and_evaluations_on_slurm_equal_a_local_run(repo_copy, lo
 
 @requires_slurm
 def test_a_job_past_its_time_limit_resumes_when_snakemake_is_run_again(repo_copy):
-    """An IL battle seed asks Slurm for 1 minute (`resources.battle_train.runtime: 1`) but its 600
+    """An IL battle seed asks Slurm for 1 minute (`resources.battle_train.runtime: 1`) but its 230
     smoke rounds take longer: Slurm ends it at its time limit (its log says so) and, with no retries,
     the first `snakemake` fails. The same command run again resumes the job from its checkpoint (its
     provenance lists the resume, with its replay ring restored) until it finishes, every round
     logged exactly once; no attempt starts from round 0 again."""
     over = repo_copy / "time_limit.yaml"
-    over.write_text("battle:\n  rounds: 600\n  checkpoint_every: 5\n  epsilon_decay_rounds: 600\n  seeds_per_job: 1\n"
+    over.write_text("battle:\n  rounds: 230\n  checkpoint_every: 5\n  epsilon_decay_rounds: 230\n  seeds_per_job: 1\n"
                     "resources:\n  battle_train: {threads: 1, mem_mb: 1500, runtime: 1}\n")
     run_dir = repo_copy / "results/smoke/runs/battle/il/seed0"
     command = SNAKEMAKE + ["--profile", "workflow/profiles/slurm", "--configfile", "workflow/config/smoke.yaml", over.name,
@@ -84,6 +84,6 @@ def test_a_job_past_its_time_limit_resumes_when_snakemake_is_run_again(repo_copy
             break
     assert again.returncode == 0, again.stderr[-3000:]
     metrics = pd.read_csv(run_dir / "metrics.csv")
-    assert metrics[metrics["metric"] == "total_reward_main"]["step"].tolist() == list(range(1, 601))
+    assert metrics[metrics["metric"] == "total_reward_main"]["step"].tolist() == list(range(1, 231))
     resumes = json.loads((run_dir / "provenance.json").read_text())["resumed"]
     assert resumes and all(r["replay"] == "restored" and r["round"] > 0 for r in resumes)

@@ -14,17 +14,19 @@ each run; its runs and evaluations record what they took (experiments/timing.py)
   loading models, the untrained networks' evaluation, writing outputs); paper B's untrained
   evaluation and a tournament's model loading are counted once, not scaled.
 - `projected_minutes`: the paper's job: fixed seconds + its units × the seconds per unit + its
-  checkpoints × the seconds of one checkpoint as large as the paper's (the measured checkpoint
-  scaled by the replay ring at capacity over the ring as filled, for a learner that checkpoints its
-  ring). Where the rehearsal trains fewer seeds in a job than the paper (paper B: 2 for 5), the per
+  checkpoints × the seconds of one checkpoint as large as the paper's (the last measured checkpoint
+  scaled by the replay ring at capacity over the ring as filled then, for a battle learner that
+  checkpoints its ring). Where the rehearsal trains fewer seeds in a job than the paper (paper B: 2 for 5), the per
   unit and checkpoint seconds scale with the seeds: an upper bound, since a larger group shares more
   of each step's work (results/bench `group_speedup_k5`). A tournament part's rounds are its
   pairings' (`seed_pairs`) × `tournament_rounds`; every rehearsal round lasts its `max_steps` (its
   networks barely trained), so a trained model's shorter rounds only make the paper's cheaper.
-- `peak_mb`: the job's peak resident memory; `projected_mb`: the paper job's, the peak plus the
+- `peak_mb`: the job's peak resident memory; `replay_mb`: the paper job's replay at capacity (its
+  seeds'); `projected_mb`: the paper job's, the peak plus the
   replay the paper's seeds hold at capacity less what of it was resident (the rows of a replay are
-  allocated untouched and become resident as they fill), plus, for a battle learner that checkpoints
-  its ring, one ring more: a resumed job holds the checkpoint's copy while it refills its ring.
+  allocated untouched and become resident as they fill), plus, for a learner that checkpoints its
+  replay (a battle Q-learner's ring, every paper-B learner's FIFOs), one replay more: a resumed job
+  holds the checkpoint's copy while it refills its own.
 - `paper_jobs`: how many such jobs the paper scale has (battle: one per seed; paper B: one per
   learner and task), `threads`: the cores each asks for.
 - `requested_minutes`, `requested_mb`: what `paper.yaml` asks the scheduler for the job
@@ -52,7 +54,7 @@ from replication.experiments.timing import TIMING
 COST_FILE = "cost.csv"
 COLUMNS = ["job", "rule", "task", "algo", "seeds", "unit", "units_timed", "measured_seconds_per_unit", "fixed_seconds",
            "paper_units", "paper_seeds", "paper_jobs", "threads", "projected_minutes", "requested_minutes", "peak_mb",
-           "projected_mb", "requested_mb"]
+           "replay_mb", "projected_mb", "requested_mb"]
 
 
 def _carries_ring(algo: str, cfg: SuiteConfig) -> bool:
@@ -67,8 +69,9 @@ def _ring_scale(timing: pd.DataFrame) -> float:
 
 
 def _checkpoint_seconds(timing: pd.DataFrame) -> float:
+    """The last checkpoint's seconds: the one written with the replay as full as `replay_filled_mb` says."""
     written = timing["checkpoint_seconds"][timing["checkpoint_seconds"] > 0]
-    return float(written.mean()) if len(written) else 0.0
+    return float(written.iloc[-1]) if len(written) else 0.0
 
 
 def _wall_seconds(run_dir: Path) -> float:
@@ -95,7 +98,7 @@ def battle_training_rows(results: Path, cfg: SuiteConfig, paper: SuiteConfig) ->
             projected_mb = peak - resident + k * ring * (2 if carries else 1)
             rows.append(_row(Job("battle", algo, tuple(seeds)), "battle_train", "round", len(timed), per_round, fixed,
                              paper.battle.rounds, k, len(seed_jobs(None, paper, family="battle")), projected, peak,
-                             projected_mb, paper))
+                             projected_mb, paper, replay_mb=k * ring))
     return rows
 
 
@@ -149,10 +152,11 @@ def semi_cooperative_rows(results: Path, cfg: SuiteConfig, paper: SuiteConfig) -
                 projected = fixed + k * (units * per_seed_unit + n_checkpoints * _checkpoint_seconds(timing) / len(seeds))
                 peak = float(timing["peak_rss_mb"].iloc[-1])
                 replay_per_seed = float(timing["replay_mb"].iloc[-1]) / len(seeds)
-                projected_mb = peak - float(timing["replay_filled_mb"].iloc[-1]) + k * replay_per_seed
+                # the replay at capacity, and its checkpoint's copy, which a resumed job reads while it refills
+                projected_mb = peak - float(timing["replay_filled_mb"].iloc[-1]) + 2 * k * replay_per_seed
                 rows.append(_row(Job(task, algo, tuple(seeds)), "semi_cooperative_run", f"{paper_schedule.eval_every} steps",
                                  len(timed), per_seed_unit, fixed, units, k, len(seed_jobs(algo, paper)), projected, peak,
-                                 projected_mb, paper))
+                                 projected_mb, paper, replay_mb=k * replay_per_seed))
     return rows
 
 
@@ -166,7 +170,7 @@ def _owned_settings(algo: str) -> set[str]:
 
 def _row(job: Job, rule: str, unit: str, units_timed: int, per_unit: float, fixed: float, paper_units: int,
          paper_seeds: int, paper_jobs: int, projected_seconds: float, peak_mb: float, projected_mb: float,
-         paper: SuiteConfig) -> dict:
+         paper: SuiteConfig, replay_mb: float = 0.0) -> dict:
     resources = getattr(paper.resources, rule)
     projected_minutes = projected_seconds / 60
     name = job.rows or job.algo
@@ -176,7 +180,7 @@ def _row(job: Job, rule: str, unit: str, units_timed: int, per_unit: float, fixe
             "paper_units": paper_units, "paper_seeds": paper_seeds, "paper_jobs": paper_jobs, "threads": resources.threads,
             "projected_minutes": projected_minutes,
             "requested_minutes": ask_minutes(resources, projected_minutes, paper_seeds),
-            "peak_mb": peak_mb, "projected_mb": projected_mb,
+            "peak_mb": peak_mb, "replay_mb": replay_mb, "projected_mb": projected_mb,
             "requested_mb": ask_mb(resources, projected_mb, paper_seeds if rule in MEMORY_PER_SEED else 1)}
 
 
