@@ -133,6 +133,18 @@ def paper_cost(root: Path = ROOT) -> str:
             "Squeeze jobs (the default scale's, minutes) are left out.\n")
 
 
+def rehearsal_made(root: Path = ROOT) -> str:
+    """The rehearsal command's measured wall time (results/rehearsal/made.json, written from the
+    `time` of the make that produced the committed results)."""
+    import json
+    path = root / "results" / "rehearsal" / "made.json"
+    if not path.is_file() or not _committed(root, path):
+        return "No rehearsal is committed yet.\n"
+    made = json.loads(path.read_text())
+    return (f"Measured: **{_duration(made['wall_seconds'])}** for {made['jobs']} jobs on {made['machine']}, "
+            f"peak {made['max_rss_mb']:.0f} MB ({made['date']}, {made['commit']}; `results/rehearsal/made.json` says how).\n")
+
+
 def paper_cost_heading(root: Path = ROOT) -> str:
     """The README's heading, with the paper scale's CPU-hours as the committed rehearsal projects them."""
     from replication.analysis.rehearsal import paper_cost_summary
@@ -298,7 +310,8 @@ def bench_paper_b(root: Path = ROOT) -> str:
 BLOCKS = {"scales": scales_table, "verdicts": verdict_summary, "verdict-lists": verdict_lists,
           "pilot-choices": pilot_choices, "decisive-central": central_verdicts,
           "decisive-verdicts": lambda root=ROOT: verdict_summary(root, "decisive"),
-          "paper-cost": paper_cost, "paper-cost-heading": paper_cost_heading, "paper-jobs": paper_jobs,
+          "paper-cost": paper_cost, "paper-cost-heading": paper_cost_heading,
+          "rehearsal-made": rehearsal_made, "paper-jobs": paper_jobs,
           "bench-battle": bench_battle, "bench-battle-grouped": bench_battle_grouped, "bench-paper-b": bench_paper_b}
 
 

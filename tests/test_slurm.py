@@ -32,15 +32,14 @@ FAST_POLL = ["--slurm-init-seconds-before-status-checks", "1", "--seconds-betwee
 
 @requires_slurm
 def test_smoke_training_and_evaluations_on_slurm_equal_a_local_run(repo_copy, local_smoke_run):
-    """The smoke scale's battle and paper-B jobs (the ones a paper-scale run sends to a cluster:
-    training, the tournament's parts, the scripted evaluations, trained and untrained) through the
-    Slurm profile: every job goes through sbatch, and every run and evaluation equals the local
-    run's byte for byte. (The Ising and Gaussian Squeeze jobs go the same way; the local smoke run
-    covers them and the analysis.)"""
+    """The smoke scale's battle and paper-B training jobs and the scripted evaluation (the kinds of
+    job a paper-scale run sends to a cluster) through the Slurm profile: every job goes through
+    sbatch, and every run and the evaluation equal the local run's byte for byte. (The tournament's
+    parts, the Ising and Gaussian Squeeze jobs go the same way, through the same rule code; the
+    local smoke run covers them and the analysis.)"""
     local, proc = local_smoke_run
     assert proc.returncode == 0, proc.stderr[-3000:]
-    battle = "results/smoke/runs/battle"
-    evaluations = [f"{battle}/{name}.csv" for name in ("tournament", "scripted", "tournament_untrained", "scripted_untrained")]
+    evaluations = ["results/smoke/runs/battle/scripted.csv"]
     runs = sorted(p.relative_to(local) for task in ("battle", "prisoners_dilemma", "pursuit", "resource_sharing", "tiger_deer")
                   for p in (local / "results/smoke/runs" / task).rglob("metrics.csv"))
     # battle (smoke.yaml: five algorithms × 2 seeds) and paper B's smoke learners (5 × 2 seeds)
@@ -51,23 +50,22 @@ def test_smoke_training_and_evaluations_on_slurm_equal_a_local_run(repo_copy, lo
     assert proc.returncode == 0, proc.stderr[-3000:]
     # one Slurm log per job: battle's five training jobs (two seeds each, battle.seeds_per_job), paper B's five (two
     # seeds each: the prisoner's dilemma's PED-DQN and IDQN, pursuit's PED-DQN, resource sharing's QMIX,
-    # tiger_deer's MF-Q), the tournament's five parts and the scripted evaluation, trained and untrained;
-    # the parts' join runs on the submitting machine
+    # tiger_deer's MF-Q) and the scripted evaluation
     slurm_logs = list((repo_copy / "slurm_logs").rglob("*.log"))
-    assert len(slurm_logs) == 5 + 5 + 2 * (5 + 1)
+    assert len(slurm_logs) == 5 + 5 + 1
     for rel in [*runs, *evaluations]:
         assert (repo_copy / rel).read_bytes() == (local / rel).read_bytes(), rel
 
 
 @requires_slurm
 def test_a_job_past_its_time_limit_resumes_when_snakemake_is_run_again(repo_copy):
-    """An IL battle seed asks Slurm for 1 minute (`resources.battle_train.runtime: 1`) but its 230
+    """An IL battle seed asks Slurm for 1 minute (`resources.battle_train.runtime: 1`) but its 320
     smoke rounds take longer: Slurm ends it at its time limit (its log says so) and, with no retries,
     the first `snakemake` fails. The same command run again resumes the job from its checkpoint (its
     provenance lists the resume, with its replay ring restored) until it finishes, every round
     logged exactly once; no attempt starts from round 0 again."""
     over = repo_copy / "time_limit.yaml"
-    over.write_text("battle:\n  rounds: 230\n  checkpoint_every: 5\n  epsilon_decay_rounds: 230\n  seeds_per_job: 1\n"
+    over.write_text("battle:\n  rounds: 320\n  checkpoint_every: 5\n  epsilon_decay_rounds: 320\n  seeds_per_job: 1\n"
                     "resources:\n  battle_train: {threads: 1, mem_mb: 1500, runtime: 1}\n")
     run_dir = repo_copy / "results/smoke/runs/battle/il/seed0"
     command = SNAKEMAKE + ["--profile", "workflow/profiles/slurm", "--configfile", "workflow/config/smoke.yaml", over.name,
@@ -84,6 +82,6 @@ def test_a_job_past_its_time_limit_resumes_when_snakemake_is_run_again(repo_copy
             break
     assert again.returncode == 0, again.stderr[-3000:]
     metrics = pd.read_csv(run_dir / "metrics.csv")
-    assert metrics[metrics["metric"] == "total_reward_main"]["step"].tolist() == list(range(1, 231))
+    assert metrics[metrics["metric"] == "total_reward_main"]["step"].tolist() == list(range(1, 321))
     resumes = json.loads((run_dir / "provenance.json").read_text())["resumed"]
     assert resumes and all(r["replay"] == "restored" and r["round"] > 0 for r in resumes)
