@@ -44,7 +44,7 @@ def test_reduced_scale_is_inconclusive_even_when_values_match():
 
 
 def test_a_decisive_claim_is_judged_from_the_decisive_scale_on_and_labelled_with_its_scale(tmp_path):
-    """Scales in order smoke < default < decisive < workstation < paper. A claim with min_scale decisive and
+    """Scales in order smoke < rehearsal < default < decisive < workstation < paper. A claim with min_scale decisive and
     values 0.50, 0.50, 0.51, 0.49, 0.50 (all inside 0.5 ± 0.1): inconclusive for scale at default,
     reproduced at decisive and at paper. The audit's row and page name the scale each verdict was
     judged at, so a decisive-scale reproduction never reads as a paper-scale one."""
@@ -65,7 +65,9 @@ def test_a_decisive_claim_is_judged_from_the_decisive_scale_on_and_labelled_with
     assert (table.loc[0, "verdict"], table.loc[0, "judged_at"]) == ("reproduced", "decisive")
     page = audit.to_markdown(table, load_config([DEFAULT, DECISIVE]))
     assert "# Audit: decisive scale" in page and "| **reproduced** | decisive scale |" in page
-    assert "smoke < default < decisive < workstation < paper" in page
+    assert "smoke < rehearsal < default < decisive < workstation < paper" in page
+    # the rehearsal's runs are the paper scale's first minutes: below every scale a claim names
+    assert verdict(WITHIN, values, "rehearsal").cause == "scale"
 
 
 def test_four_seeds_are_too_few_for_a_decisive_verdict():

@@ -70,6 +70,8 @@ def test_a_job_past_its_time_limit_resumes_when_snakemake_is_run_again(repo_copy
     run_dir = repo_copy / "results/smoke/runs/battle/il/seed0"
     command = SNAKEMAKE + ["--profile", "workflow/profiles/slurm", "--configfile", "workflow/config/smoke.yaml", over.name,
                            "--slurm-logdir", "slurm_logs", "--jobs", "1", "--retries", "0", *FAST_POLL,
+                           # a failed job's outputs never come: do not wait the profile's 60 s for them
+                           "--latency-wait", "5",
                            str(run_dir.relative_to(repo_copy) / "metrics.csv")]
     first = subprocess.run(command, cwd=repo_copy, capture_output=True, text=True, timeout=900)
     assert first.returncode != 0, "the job finished inside its time limit: give it more rounds"

@@ -170,6 +170,10 @@ rule rehearsal_resume_check:
         check=one_of(RESUME_CHECKS) if RESUME_CHECKS else "none",
     conda:
         CONDA_ENV
+    # a rehearsal job run twice (killed, then resumed), on a cluster too
+    resources:
+        mem_mb=4000,
+        runtime=60,
     params:
         config=CLI_CONFIG,
         job=lambda wildcards: RESUME_CHECKS[wildcards.check],
