@@ -181,7 +181,7 @@ class BattleConfig:
     checkpoint_every: int = positive(10, role="bookkeeping")
     # the replay ring (and PED-DQN's reshaped rewards) in the checkpoint, so a killed off-policy run
     # resumes to the byte; false: a resumed run refills the ring and its provenance says so (the
-    # ring's cost at paper scale, 1.2 GB and ≈ 6 s per checkpoint: docs/reproducibility.md)
+    # ring's cost at paper scale: `replay_mb` and the projections in results/rehearsal/cost.csv)
     checkpoint_replay: bool = tagged(True, role="bookkeeping", since="2026-12-03")
     # seeds of an algorithm trained side by side in one job (experiments/battle.py `train_seeds`); a
     # seed's results are its run alone's to the byte, so this is bookkeeping, not a run's setting

@@ -1,6 +1,6 @@
 """Kill a training job with SIGKILL after its checkpoints and run it again: is the resumed run its
 unkilled run to the byte? (`python -m replication resume-check`; the rehearsal runs it at the paper's
-settings on a battle job mid-round and a paper-B job past step 50 000, results/rehearsal/resume.csv.)
+settings on a battle job mid-round and a paper-B job past step 50 000, results/rehearsal/resume/.)
 
 The job is started as the pipeline starts it (`python -m replication run ... --stale restart`) into a
 scratch folder; once its checkpoint has been written `after` times and `delay` seconds more have
@@ -76,12 +76,15 @@ def resume_check(task: str, algo: str, seeds: list[int], configs: list[str], ref
                *[arg for path in configs for arg in ("--config", path)], "--out", out if len(seeds) > 1 else out.format(seed=seeds[0]),
                "--no-progress", "--stale", "restart"]
     checkpoint = Path(out.format(seed=seeds[0])) / "checkpoint.pt"
+    scratch.mkdir(parents=True)
+    log = scratch / "killed.log"   # a file, not a pipe: a pipe nobody reads would stall a talkative job
     start, seen = time.monotonic(), []
-    proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    with open(log, "w") as stderr:
+        proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=stderr)
     while _checkpoint_writes(checkpoint, seen) < after:
         if proc.poll() is not None:
             raise RuntimeError(f"resume-check: {task} {algo} ended (exit {proc.returncode}) before checkpoint {after}: "
-                               f"{proc.stderr.read()[-500:]}")
+                               f"{log.read_text()[-500:]}")
         if time.monotonic() - start > timeout:
             proc.kill()
             raise RuntimeError(f"resume-check: {task} {algo} wrote no checkpoint {after} in {timeout:.0f} s")

@@ -137,11 +137,12 @@ def load_measured(path: str | Path = MEASURED_COSTS) -> pd.DataFrame:
     return pd.read_csv(path) if Path(path).exists() else pd.DataFrame(columns=["job", "rule", "task", "algo"])
 
 
-def measured_projection(job: Job, rule: str, cfg: SuiteConfig, measured: pd.DataFrame | None) -> tuple[float, float] | None:
+def measured_projection(job: Job, rule: str, cfg: SuiteConfig, measured: pd.DataFrame | None,
+                        device: str = "cpu") -> tuple[float, float] | None:
     """(minutes, MB) of a paper-scale job as the rehearsal projects them (its cost table's row for the
     same rule, task and algorithm, or tournament part), scaled to the job's seeds for a training job;
-    None for another scale, or a job the rehearsal did not run."""
-    if cfg.scale != BENCHED_SCALE or measured is None or measured.empty:
+    None for another scale or device (the rehearsal ran on CPU), or a job the rehearsal did not run."""
+    if cfg.scale != BENCHED_SCALE or device != "cpu" or measured is None or measured.empty:
         return None
     name = job.rows or job.algo
     rows = measured[(measured["rule"] == rule) & (measured["task"] == job.task) & (measured["algo"] == name)
@@ -153,27 +154,34 @@ def measured_projection(job: Job, rule: str, cfg: SuiteConfig, measured: pd.Data
     return float(row["projected_minutes"]) * seeds, float(row["projected_mb"]) * seeds
 
 
+def _ask(typed: int, safety: float, projected: float | None, multiple: int) -> int:
+    """With `safety` > 0 and a projection, ⌈projection × safety⌉ (never below the projection); else
+    the typed value × `multiple` (its seeds, where the typed value is per seed)."""
+    if safety <= 0 or projected is None or np.isnan(projected):
+        return typed * max(1, multiple)
+    return math.ceil(projected * max(1.0, safety))
+
+
 def ask_minutes(resources, projected_minutes: float | None, seeds: int = 1) -> int:
-    """Minutes a job asks for: with `runtime_safety` > 0 and a projection, ⌈projection × the factor⌉
-    (never below the projection); else the typed `runtime` (per seed for a training job)."""
-    if resources.runtime_safety <= 0 or projected_minutes is None or np.isnan(projected_minutes):
-        return resources.runtime * max(1, seeds)
-    return math.ceil(projected_minutes * max(1.0, resources.runtime_safety))
+    """Minutes a job asks for: `runtime_safety` × its projection, or the typed `runtime` (per seed)."""
+    return _ask(resources.runtime, resources.runtime_safety, projected_minutes, seeds)
 
 
-def ask_mb(resources, projected_mb: float | None, seeds: int = 1) -> int:
-    """Memory a job asks for: with `mem_safety` > 0 and a projection, ⌈projection × the factor⌉ (never
-    below the projection); else the typed `mem_mb` (per seed for a training job)."""
-    if resources.mem_safety <= 0 or projected_mb is None or np.isnan(projected_mb):
-        return resources.mem_mb * max(1, seeds)
-    return math.ceil(projected_mb * max(1.0, resources.mem_safety))
+# rules whose typed `mem_mb` is per seed (each battle seed its own replay ring); elsewhere per job
+MEMORY_PER_SEED = ("battle_train",)
+
+
+def ask_mb(resources, projected_mb: float | None, rule: str, seeds: int = 1) -> int:
+    """Memory a job asks for: `mem_safety` × its projection, or the typed `mem_mb` (per seed for the
+    rules of MEMORY_PER_SEED, per job elsewhere)."""
+    return _ask(resources.mem_mb, resources.mem_safety, projected_mb, seeds if rule in MEMORY_PER_SEED else 1)
 
 
 def projected_minutes(job: Job, rule: str, cfg: SuiteConfig, bench: pd.DataFrame, measured: pd.DataFrame | None,
                       device: str = "cpu") -> float | None:
-    """A job's projected minutes: the rehearsal's measurement on CPU where it has the job (it includes
-    the evaluations and checkpoints a run makes), else the benchmarks' (`job_seconds`), else None."""
-    found = measured_projection(job, rule, cfg, measured) if device == "cpu" else None
+    """A job's projected minutes: the rehearsal's measurement where it has the job (it includes the
+    evaluations and checkpoints a run makes), else the benchmarks' (`job_seconds`), else None."""
+    found = measured_projection(job, rule, cfg, measured, device)
     if found is not None:
         return found[0]
     benched = job_seconds(job, cfg, bench, device)
@@ -186,14 +194,10 @@ def requested_minutes(resources, job: Job, cfg: SuiteConfig, bench: pd.DataFrame
     return ask_minutes(resources, projected_minutes(job, rule, cfg, bench, measured, device), len(job.seeds))
 
 
-# rules whose typed `mem_mb` is per seed (each battle seed its own replay ring); elsewhere per job
-MEMORY_PER_SEED = ("battle_train",)
-
-
 def requested_mb(resources, job: Job, cfg: SuiteConfig, rule: str, measured: pd.DataFrame | None, device: str = "cpu") -> int:
-    """The memory a job asks the scheduler for, in MB: `ask_mb` of the rehearsal's projection (CPU)."""
-    found = measured_projection(job, rule, cfg, measured) if device == "cpu" else None
-    return ask_mb(resources, None if found is None else found[1], len(job.seeds) if rule in MEMORY_PER_SEED else 1)
+    """The memory a job asks the scheduler for, in MB: `ask_mb` of the rehearsal's projection."""
+    found = measured_projection(job, rule, cfg, measured, device)
+    return ask_mb(resources, None if found is None else found[1], rule, len(job.seeds))
 
 
 COST_COLUMNS = ("cost_cpu_hours", "cost_cluster_hours", "cost_gpu_node_hours", "cost_basis")

@@ -46,12 +46,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from replication.analysis.cost import MEMORY_PER_SEED, Job, ask_mb, ask_minutes
+from replication.analysis.cost import Job, ask_mb, ask_minutes
 from replication.config import SuiteConfig
 from replication.experiments.seed_group import seed_jobs
 from replication.experiments.timing import TIMING
 
 COST_FILE = "cost.csv"
+EVALUATION_RULES = ("battle_tournament", "battle_scripted")   # the jobs that need every trained model
 COLUMNS = ["job", "rule", "task", "algo", "seeds", "unit", "units_timed", "measured_seconds_per_unit", "fixed_seconds",
            "paper_units", "paper_seeds", "paper_jobs", "threads", "projected_minutes", "requested_minutes", "peak_mb",
            "replay_mb", "projected_mb", "requested_mb"]
@@ -74,8 +75,10 @@ def _checkpoint_seconds(timing: pd.DataFrame) -> float:
     return float(written.iloc[-1]) if len(written) else 0.0
 
 
-def _wall_seconds(run_dir: Path) -> float:
-    return float(json.loads((run_dir / "provenance.json").read_text())["wall_seconds"])
+def _fixed_seconds(run_dir: Path, timing: pd.DataFrame) -> float:
+    """The run's wall time (its provenance.json) less its timed units and checkpoints."""
+    wall = float(json.loads((run_dir / "provenance.json").read_text())["wall_seconds"])
+    return wall - float(timing["seconds"].sum() + timing["checkpoint_seconds"].sum())
 
 
 def battle_training_rows(results: Path, cfg: SuiteConfig, paper: SuiteConfig) -> list[dict]:
@@ -86,7 +89,7 @@ def battle_training_rows(results: Path, cfg: SuiteConfig, paper: SuiteConfig) ->
             timing = pd.read_csv(run_dir / TIMING)
             timed = timing[timing["round"] > 1]
             per_round = float(timed["seconds"].mean()) / len(seeds)
-            fixed = _wall_seconds(run_dir) - float(timing["seconds"].sum() + timing["checkpoint_seconds"].sum())
+            fixed = _fixed_seconds(run_dir, timing)
             carries = _carries_ring(algo, paper)
             checkpoint = _checkpoint_seconds(timing) / len(seeds) * (_ring_scale(timing) if carries else 1.0)
             k = paper.battle.seeds_per_job
@@ -145,7 +148,7 @@ def semi_cooperative_rows(results: Path, cfg: SuiteConfig, paper: SuiteConfig) -
                 if switch and (timed["step"] > schedule.peer_warmup_steps).any():
                     timed = timed[timed["step"] > schedule.peer_warmup_steps]
                 per_seed_unit = float(timed["seconds"].mean()) / len(seeds)
-                fixed = _wall_seconds(run_dir) - float(timing["seconds"].sum() + timing["checkpoint_seconds"].sum())
+                fixed = _fixed_seconds(run_dir, timing)
                 k = len(seed_jobs(algo, paper)[0])
                 units = paper_schedule.steps // paper_schedule.eval_every
                 n_checkpoints = paper_schedule.steps // paper_schedule.checkpoint_every
@@ -181,7 +184,7 @@ def _row(job: Job, rule: str, unit: str, units_timed: int, per_unit: float, fixe
             "projected_minutes": projected_minutes,
             "requested_minutes": ask_minutes(resources, projected_minutes, paper_seeds),
             "peak_mb": peak_mb, "replay_mb": replay_mb, "projected_mb": projected_mb,
-            "requested_mb": ask_mb(resources, projected_mb, paper_seeds if rule in MEMORY_PER_SEED else 1)}
+            "requested_mb": ask_mb(resources, projected_mb, rule, paper_seeds)}
 
 
 def cost_table(results: str | Path, cfg: SuiteConfig, paper: SuiteConfig) -> pd.DataFrame:
@@ -210,14 +213,14 @@ def paper_cost_summary(table: pd.DataFrame, node_cores: int = 16) -> pd.DataFram
     cores, never below the longest job) and on a cluster with a core for every job (the longest
     training job, then the longest evaluation, which needs every model)."""
     parts = {"battle training": table["rule"] == "battle_train",
-             "battle evaluations": table["rule"].isin(["battle_tournament", "battle_scripted"]),
+             "battle evaluations": table["rule"].isin(EVALUATION_RULES),
              "paper B training": table["rule"] == "semi_cooperative_run"}
     rows = []
     for name, mask in [*parts.items(), ("all", table["rule"].notna())]:
         part = table[mask]
         cpu_hours = float((part["projected_minutes"] * part["threads"] * part["paper_jobs"]).sum() / 60)
         longest = float(part["projected_minutes"].max() / 60) if len(part) else 0.0
-        evaluating = part["rule"].isin(["battle_tournament", "battle_scripted"])
+        evaluating = part["rule"].isin(EVALUATION_RULES)
         training, evaluation = part.loc[~evaluating, "projected_minutes"], part.loc[evaluating, "projected_minutes"]
         cluster = (training.max() if len(training) else 0.0) / 60 + (evaluation.max() if len(evaluation) else 0.0) / 60
         rows.append({"part": name, "jobs": int(part["paper_jobs"].sum()), "cpu_hours": cpu_hours,

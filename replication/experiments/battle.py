@@ -37,9 +37,9 @@ from tqdm import tqdm
 
 from replication import checkpoints, io
 from replication.algorithms.battle import stacked
-from replication.experiments import timing
 from replication.algorithms.mean_action import peer_mean_action, team_mean_action
 from replication.config import BattleConfig, algorithm_config, job_settings
+from replication.experiments import timing
 from replication.nets import soft_update
 from replication.registry import BATTLE
 from replication.schedules import linear
@@ -49,7 +49,6 @@ from replication.tasks.neighbourhood import chebyshev_peers, euclidean_neighbour
 CHECKPOINT = "checkpoint.pt"
 FINAL_MODEL = "model.pt"
 TIMING = timing.TIMING   # seconds per round (experiments/timing.py)
-
 
 
 def training_settings(cfg: BattleConfig, algo: str) -> dict:
@@ -315,7 +314,8 @@ class SeedTraining:
         self.checkpoint_seconds.append(time.perf_counter() - t0)
 
     def finish(self) -> pd.DataFrame:
-        timing.write_timing(self.out / TIMING, "round", list(range(1, len(self.seconds) + 1)), self.seconds, self.checkpoint_seconds, self.main)
+        timing.write_timing(self.out / TIMING, "round", list(range(1, len(self.seconds) + 1)), self.seconds,
+                            self.checkpoint_seconds, self.main)
         checkpoints.save_progress(self.out / FINAL_MODEL, identity(self.algo, self.cfg), training_settings(self.cfg, self.algo),
                                   {"main": {k: m.state_dict() for k, m in self.main.networks().items()}})
         metrics = pd.DataFrame(self.rows, columns=["step", "metric", "value"])

@@ -19,8 +19,8 @@ TIMING = "timing.csv"
 
 def write_timing(path: Path, unit: str, units: list, seconds: list, checkpoint_seconds: list, learner) -> None:
     """A run's timing.csv: per `unit` (battle's round; paper B's step at the end of an evaluation
-    interval, the interval's training and its evaluation) the seconds this process took for it and for the checkpoint written after it (0 where none; NaN before a resume);
-    and, the same on every row, the process's peak resident memory and its learner's replay at
+    interval, the interval's training and its evaluation) the seconds this process took for it and
+    for the checkpoint written after it (0 where none; NaN before a resume); and, the same on every row, the process's peak resident memory and its learner's replay at
     capacity and as filled (`replay_memory_mb`). analysis/rehearsal.py projects a paper-length job
     from these. Kept out of metrics.csv, which must be identical run to run."""
     replay_mb, replay_filled_mb = replay_memory_mb(learner)

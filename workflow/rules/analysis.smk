@@ -120,7 +120,7 @@ rule rehearsal_cost:
         BATTLE_SCRIPTED,
         BATTLE_SCRIPTED_UNTRAINED,
         SEMI_COOPERATIVE_RUNS,
-        "workflow/config/paper.yaml",  # the requests it reports are paper.yaml's
+        PAPER_CONFIG_FILES,  # the lengths it projects to and the requests it reports
     output:
         **REHEARSAL_COST,
     log:
@@ -141,13 +141,15 @@ rule rehearsal_cost:
 # rehearsal's own unkilled run. Written to results/rehearsal/resume/<task>_<algo>.csv.
 RESUME_CHECKS = (
     {
-        "battle_il": ("battle", "il", [CFG.battle.seeds[0]], 2, 3.0),
-        "resource_sharing_ped_dqn": (
-            "resource_sharing",
-            "ped_dqn",
-            list(seed_jobs("ped_dqn", CFG)[0]),
-            1,
-            2.0,
+        "battle_il": dict(
+            task="battle", algo="il", seeds=CFG.battle.seeds[:1], after=2, delay=3.0
+        ),
+        "resource_sharing_ped_dqn": dict(
+            task="resource_sharing",
+            algo="ped_dqn",
+            seeds=list(seed_jobs("ped_dqn", CFG)[0]),
+            after=1,
+            delay=2.0,
         ),
     }
     if CFG.scale == "rehearsal"
@@ -158,9 +160,9 @@ RESUME_CHECKS = (
 rule rehearsal_resume_check:
     input:
         lambda wildcards: run_files(
-            RESUME_CHECKS[wildcards.check][0],
-            [RESUME_CHECKS[wildcards.check][1]],
-            seeds=RESUME_CHECKS[wildcards.check][2],
+            RESUME_CHECKS[wildcards.check]["task"],
+            [RESUME_CHECKS[wildcards.check]["algo"]],
+            seeds=RESUME_CHECKS[wildcards.check]["seeds"],
         ),
     output:
         f"{RESULTS}/resume/{{check}}.csv",
@@ -177,10 +179,14 @@ rule rehearsal_resume_check:
     params:
         config=CLI_CONFIG,
         job=lambda wildcards: RESUME_CHECKS[wildcards.check],
-        seeds=lambda wildcards: " ".join(map(str, RESUME_CHECKS[wildcards.check][2])),
-        reference=lambda wildcards: f"{RESULTS}/runs/{RESUME_CHECKS[wildcards.check][0]}/{RESUME_CHECKS[wildcards.check][1]}/seed{{seed}}",
+        seeds=lambda wildcards: " ".join(
+            map(str, RESUME_CHECKS[wildcards.check]["seeds"])
+        ),
+        reference=lambda wildcards: "{}/runs/{task}/{algo}/seed{{seed}}".format(
+            RESULTS, **RESUME_CHECKS[wildcards.check]
+        ),
         scratch=lambda wildcards: f"{RESULTS}/resume_runs/{wildcards.check}",
     shell:
-        "python -m replication resume-check --task {params.job[0]} --algo {params.job[1]} --seed {params.seeds} "
-        "--after {params.job[3]} --delay {params.job[4]} --reference {params.reference} --scratch {params.scratch} "
+        "python -m replication resume-check --task {params.job[task]} --algo {params.job[algo]} --seed {params.seeds} "
+        "--after {params.job[after]} --delay {params.job[delay]} --reference {params.reference} --scratch {params.scratch} "
         "--out {output} {params.config} > {log} 2>&1"
