@@ -239,6 +239,76 @@ def bench_battle(out: str | Path, threads: int = 1, device: str = "cpu", rounds:
     return frame
 
 
+SMALL_TEAMS = ((4, 16), (8, 20), (64, 40))   # agents per side, map size: paper A's smallest populations, and its own
+
+
+def module_calls(layers, x):
+    """A block of layers applied through nn.Module's call, as the battle networks applied them before
+    `nets.run_layers`."""
+    return layers(x)
+
+
+def pass_ms(net, inputs: tuple, calls, blocks: int = 30, repeats: int = 100) -> dict:
+    """Milliseconds of one forward pass of `net` over `inputs` for each way of applying its layers in
+    `calls` ({name: run}): blocks of `repeats` passes, the ways taking turns block by block (so a
+    slow spell of the machine falls on both), the median block."""
+    times = {name: [] for name in calls}
+    with torch.inference_mode():
+        for _ in range(blocks):
+            for name, run in calls.items():
+                times[name].append(1e3 * _timed(lambda: [net(*inputs, run=run) for _ in range(repeats)]) / repeats)
+    return {name: float(np.median(found)) for name, found in times.items()}
+
+
+def bench_small_teams(out: str | Path, threads: int = 1, rounds: int = 2, algos: list[str] | None = None) -> pd.DataFrame:
+    """Acting at a few agents per side (`bench battle --small-teams`), every other setting the paper's,
+    each map the smallest the reference formation fits: a team's forward pass with its layers applied
+    as the networks apply them (`nets.run_layers`) and through nn.Module calls (as before), the same
+    rows' arithmetic at the rate of a 512-row pass (where the per-call costs vanish), and a self-play
+    round's acting and learning seconds with ε = 1 (no agent trained to kill, so every round runs
+    its 400 steps) after one warm-up round."""
+    import dataclasses
+
+    from replication.nets import run_layers
+    torch.set_num_threads(threads)
+    paper = paper_settings().battle
+    rows = []
+    for algo in algos or ("mfq", "il", "mfac", "ac"):
+        for agents, map_size in SMALL_TEAMS:
+            cfg = dataclasses.replace(paper, agents_per_side=agents, map_size=map_size)
+            rng = np.random.default_rng(0)
+            env = battle_experiments.make_env(cfg, 0)
+            main, opponent = (battle_experiments.make_learner(algo, env, cfg, rng, "cpu") for _ in (0, 1))
+            net = main.networks()["q" if "q" in main.networks() else "net"]
+            env.reset()
+            obs = env.observe(0)
+            inputs = tuple(torch.as_tensor(x) for x in (obs.view, obs.features))
+            inputs += (torch.full((len(obs.ids), N_ACTIONS), 1 / N_ACTIONS),)
+            wide = tuple(x.repeat(512 // len(x), *[1] * (x.dim() - 1)) for x in inputs)
+            timed = pass_ms(net, inputs, {"run_layers": run_layers, "module_calls": module_calls})
+            arithmetic = pass_ms(net, wide, {"run_layers": run_layers}, blocks=3, repeats=5)["run_layers"] * len(obs.ids) / 512
+            found = {"acting_pass_ms": timed["run_layers"], "acting_pass_module_calls_ms": timed["module_calls"],
+                     "acting_pass_arithmetic_ms": arithmetic, "acting_pass_over_arithmetic": timed["run_layers"] / arithmetic}
+            if agents < 64:   # the paper's population: `bench battle`
+                spent = {"acting": 0.0, "learning": 0.0}
+                for r in range(rounds + 1):
+                    t0 = time.perf_counter()
+                    battle_experiments.play_round(env, (main, opponent), (1.0, 1.0), cfg, learn=True)
+                    t1 = time.perf_counter()
+                    main.train_round()
+                    if r:   # the first round is the warm-up
+                        spent["acting"] += (t1 - t0) / rounds
+                        spent["learning"] += (time.perf_counter() - t1) / rounds
+                found.update({f"round_{part}_seconds": value for part, value in spent.items()})
+            rows += [{"measure": measure, "algo": algo, "agents_per_side": agents, "map_size": map_size, "value": value}
+                     for measure, value in found.items()]
+    frame = pd.DataFrame(rows)
+    frame["threads"], frame["device"], frame["cpu"] = threads, "cpu", _cpu_name()
+    frame["platform"], frame["torch"] = platform.platform(), torch.__version__
+    io.write_csv(out, frame)
+    return frame
+
+
 def grouped_training(task: str, algo: str, cfg: SuiteConfig, n_seeds: int, steps: int) -> float:
     """Seed-steps/s of `n_seeds` seeds trained in one process (semi_cooperative.GroupRun):
     after a batch of warm-up steps past the peer warm-up, `steps` steps of act, store, reshape and

@@ -186,6 +186,8 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--device", choices=["auto", "cpu", "cuda"], default="cpu")
     bench.add_argument("--rounds", type=int, default=2, help="battle: rounds per acting measurement; paper B: episodes per measurement")
     bench.add_argument("--out", default=None, help="CSV path (default results/bench/<task>.csv)")
+    bench.add_argument("--small-teams", action="store_true",
+                       help="battle: acting at 4 and 8 agents per side against 64 (default out: results/bench/small_teams/battle.csv)")
     return parser
 
 
@@ -240,11 +242,17 @@ def main(argv: list[str] | None = None) -> int:
             from replication import bench, run
             if args.rounds < 1:
                 raise ConfigError(f"--rounds: must be at least 1, got {args.rounds}")
-            out = args.out or f"results/bench/{args.task}.csv"
+            if args.small_teams and args.task != "battle":
+                raise ConfigError(f"--small-teams: battle only, got task {args.task}")
+            out = args.out or f"results/bench/{'small_teams/' if args.small_teams else ''}{args.task}.csv"
             for algo in args.algos or ():
                 if algo not in algorithms_of(args.task):
                     raise ConfigError(f"--algos: {algo!r} is not an algorithm of task {args.task}; "
                                       f"choose from {', '.join(algorithms_of(args.task))}")
+            if args.small_teams:
+                frame = bench.bench_small_teams(out, args.threads, args.rounds, args.algos)
+                print(frame[["measure", "algo", "agents_per_side", "value"]].to_string(index=False))
+                return 0
             if args.task == "battle":
                 frame = bench.bench_battle(out, args.threads, run.resolve_device(args.device), args.rounds, args.algos)
             else:

@@ -307,12 +307,36 @@ def bench_paper_b(root: Path = ROOT) -> str:
         "seed_steps_per_second_k5": ("5 seeds in one job", ",.0f"), "group_speedup_k5": ("×", ".2f")}, by_task=True)
 
 
+def bench_small_teams(root: Path = ROOT) -> str:
+    """Acting at a few agents per side (`bench battle --small-teams`, results/bench/small_teams/battle.csv):
+    a team's forward pass with its layers applied through nn.Module calls (as before) and by
+    `nets.run_layers` (now), against its arithmetic, and a round's acting and learning."""
+    path = root / "results" / "bench" / "small_teams" / "battle.csv"
+    if not path.is_file():
+        return "No small-team benchmark is committed.\n"
+    frame = pd.read_csv(path)
+    value = frame.set_index(["algo", "agents_per_side", "measure"])["value"]
+    columns = {"acting_pass_module_calls_ms": ("pass, module calls (ms)", ".3f"), "acting_pass_ms": ("pass now (ms)", ".3f"),
+               "acting_pass_arithmetic_ms": ("its arithmetic (ms)", ".3f"), "acting_pass_over_arithmetic": ("now ÷ arithmetic", ".1f"),
+               "round_acting_seconds": ("a round's acting (s)", ".2f"), "round_learning_seconds": ("its learning (s)", ".2f")}
+    rows = ["| algorithm | agents per side | " + " | ".join(head for head, _ in columns.values()) + " | saved |",
+            "|---|---|" + "---|" * (len(columns) + 1)]
+    for (algo, agents), _ in frame.groupby(["algo", "agents_per_side"], sort=False):
+        cells = [format(value[(algo, agents, m)], fmt) if (algo, agents, m) in value else "–" for m, (_, fmt) in columns.items()]
+        before, now = value[(algo, agents, "acting_pass_module_calls_ms")], value[(algo, agents, "acting_pass_ms")]
+        rows.append(f"| {ALGO_LABELS.get(algo, algo)} | {agents} | {' | '.join(cells)} | {1 - now / before:.0%} |")
+    first = frame.iloc[0]
+    return ("\n".join(rows) + f"\n\n- `results/bench/small_teams/battle.csv`: {first['cpu']}, {int(first['threads'])} thread(s), "
+            f"torch {first['torch']}, committed {_last_change(root, path)}\n")
+
+
 BLOCKS = {"scales": scales_table, "verdicts": verdict_summary, "verdict-lists": verdict_lists,
           "pilot-choices": pilot_choices, "decisive-central": central_verdicts,
           "decisive-verdicts": lambda root=ROOT: verdict_summary(root, "decisive"),
           "paper-cost": paper_cost, "paper-cost-heading": paper_cost_heading,
           "rehearsal-made": rehearsal_made, "paper-jobs": paper_jobs,
-          "bench-battle": bench_battle, "bench-battle-grouped": bench_battle_grouped, "bench-paper-b": bench_paper_b}
+          "bench-battle": bench_battle, "bench-battle-grouped": bench_battle_grouped, "bench-paper-b": bench_paper_b,
+          "bench-small-teams": bench_small_teams}
 
 
 # What a measured figure looks like in prose: a number with a unit of time, memory, throughput or

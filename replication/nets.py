@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 
@@ -71,6 +72,25 @@ class SharedActor:
         soft_update(self.target, self.net, tau)
 
 
+def run_layers(layers: nn.Sequential, x: torch.Tensor) -> torch.Tensor:
+    """`layers(x)`, each layer's function called directly instead of through nn.Module's call
+    (hooks, which these networks never have): at a team of a few agents that call machinery costs as
+    much as a third of an acting pass (docs/benchmarks.md, "Acting at a few agents"). The same
+    kernels in the same order, so the outputs are the same to the byte (tested)."""
+    for layer in layers:
+        if isinstance(layer, nn.Linear):
+            x = F.linear(x, layer.weight, layer.bias)
+        elif isinstance(layer, nn.Conv2d) and layer.padding_mode == "zeros":
+            x = F.conv2d(x, layer.weight, layer.bias, layer.stride, layer.padding, layer.dilation, layer.groups)
+        elif isinstance(layer, nn.ReLU):
+            x = F.relu(x)
+        elif isinstance(layer, nn.Flatten):
+            x = x.flatten(layer.start_dim, layer.end_dim)
+        else:
+            x = layer(x)
+    return x
+
+
 def epsilon_greedy(q: torch.Tensor, epsilon: float, rng) -> torch.Tensor:
     """Greedy actions of every agent, each replaced by a uniform one with probability ε (numpy rng)."""
     n, n_actions = q.shape
@@ -99,11 +119,14 @@ class BattleQNet(nn.Module):
         self.head = nn.Sequential(nn.Linear(256 + 32 + (32 if mean_action else 0), 128), nn.ReLU(),
                                   nn.Linear(128, 64), nn.ReLU(), nn.Linear(64, n_actions))
 
-    def forward(self, view: torch.Tensor, features: torch.Tensor, mean_action: torch.Tensor | None = None) -> torch.Tensor:
-        parts = [self.view(view.permute(0, 3, 1, 2)), self.features(features)]
+    def forward(self, view: torch.Tensor, features: torch.Tensor, mean_action: torch.Tensor | None = None,
+                run=run_layers) -> torch.Tensor:
+        """Q(s, ·) (`run`: how a block of layers is applied; `bench battle --small-teams` times the
+        module calls, `lambda layers, x: layers(x)`, against `run_layers`)."""
+        parts = [run(self.view, view.permute(0, 3, 1, 2)), run(self.features, features)]
         if self.mean is not None:
-            parts.append(self.mean(mean_action))
-        return self.head(torch.cat(parts, dim=-1))
+            parts.append(run(self.mean, mean_action))
+        return run(self.head, torch.cat(parts, dim=-1))
 
 
 class BattleActorCritic(nn.Module):
@@ -120,8 +143,8 @@ class BattleActorCritic(nn.Module):
         self.critic = nn.Sequential(nn.Linear(512 + (32 if critic_mean_action else 0), 128), nn.ReLU(),
                                     nn.Linear(128, critic_outputs))
 
-    def forward(self, view, features, mean_action=None):
-        """Return (policy logits, critic output)."""
-        body = torch.cat([self.view(view), self.features(features)], dim=-1)
-        critic_in = body if self.mean is None else torch.cat([body, self.mean(mean_action)], dim=-1)
-        return self.policy(body), self.critic(critic_in)
+    def forward(self, view, features, mean_action=None, run=run_layers):
+        """Return (policy logits, critic output) (`run` as BattleQNet's)."""
+        body = torch.cat([run(self.view, view), run(self.features, features)], dim=-1)
+        critic_in = body if self.mean is None else torch.cat([body, run(self.mean, mean_action)], dim=-1)
+        return run(self.policy, body), run(self.critic, critic_in)

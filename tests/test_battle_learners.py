@@ -18,6 +18,7 @@ from replication.algorithms.battle.mfac import MeanFieldAC
 from replication.algorithms.battle.mfq import BattleMeanFieldDQN
 from replication.algorithms.battle.ped_dqn import BattlePeerEvaluationDualDQN
 from replication.config import BattleConfig, algorithm_config
+from replication.nets import BattleActorCritic, BattleQNet, run_layers
 from replication.replay import AgentTransitionRing
 from replication.tasks.battle import VIEW_RADIUS
 from replication.tasks.neighbourhood import chebyshev_peers
@@ -479,3 +480,38 @@ def test_the_stacked_step_is_captured_only_on_cuda():
     learners = [BattleIndependentDQN(VIEW, 1, 2, 4, _cfg("il", batch_size=8), np.random.default_rng(s), "cpu") for s in (0, 1)]
     update = StackedQUpdate(learners)
     assert capture(update, []) is update
+
+
+def test_run_layers_computes_what_the_module_calls_compute_to_the_byte():
+    """`nets.run_layers` calls each layer's function directly (acting at a few agents pays for
+    nn.Module's call machinery as much as for its arithmetic). By hand, on a 1×1×3×3 input
+    x = [[1, 2, 3], [4, 5, 6], [7, 8, 9]]: a 2×2 convolution of ones with bias −20, stride 1, no padding,
+    gives the window sums 12, 16, 24, 28 minus 20 = −8, −4, 4, 8; ReLU → 0, 0, 4, 8; flatten; a
+    dense layer with weights (1, 1, 1, 1) and bias 1 → 13. Then the battle networks' whole forward
+    passes, at 3 agents as a small team acts, equal their layers called as modules, to the byte, and
+    a layer run_layers does not know (Tanh) goes through its module call."""
+    conv = torch.nn.Conv2d(1, 1, 2)
+    dense = torch.nn.Linear(4, 1)
+    with torch.no_grad():
+        conv.weight.fill_(1.0), conv.bias.fill_(-20.0), dense.weight.fill_(1.0), dense.bias.fill_(1.0)
+    x = torch.arange(1.0, 10.0).view(1, 1, 3, 3)
+    layers = torch.nn.Sequential(conv, torch.nn.ReLU(), torch.nn.Flatten())
+    assert run_layers(layers, x).tolist() == [[0.0, 0.0, 4.0, 8.0]]
+    assert run_layers(torch.nn.Sequential(*layers, dense), x).item() == 13.0
+    assert run_layers(torch.nn.Sequential(torch.nn.Tanh()), torch.zeros(2)).tolist() == [0.0, 0.0]
+    strided = torch.nn.Conv2d(7, 4, 3, stride=2, padding=1)
+    image = torch.randn(3, 7, 13, 13)
+    assert torch.equal(run_layers(torch.nn.Sequential(strided), image), strided(image))
+
+    torch.manual_seed(0)
+    view, features, mean = torch.randn(3, *VIEW), torch.randn(3, 4), torch.softmax(torch.randn(3, 21), -1)
+    for mean_action in (False, True):
+        net = BattleQNet(VIEW, 4, 21, mean_action)
+        parts = [net.view(view.permute(0, 3, 1, 2)), net.features(features)] + ([net.mean(mean)] if mean_action else [])
+        assert torch.equal(net(view, features, mean), net.head(torch.cat(parts, dim=-1)))
+    for critic_mean_action in (False, True):
+        net = BattleActorCritic(VIEW, 4, 21, 21, critic_mean_action)
+        body = torch.cat([net.view(view), net.features(features)], dim=-1)
+        critic_in = torch.cat([body, net.mean(mean)], dim=-1) if critic_mean_action else body
+        logits, critic = net(view, features, mean)
+        assert torch.equal(logits, net.policy(body)) and torch.equal(critic, net.critic(critic_in))

@@ -101,6 +101,15 @@ def test_cli_rejects_bad_arguments_before_work(tmp_path, args, message):
     assert not out.exists()
 
 
+def test_bench_small_teams_is_battle_only_one_line_before_work(tmp_path):
+    """`bench --small-teams` times battle's networks; asked of another task it says so in one line
+    and writes nothing."""
+    proc = _cli("bench", "pursuit", "--small-teams", "--out", "small.csv", cwd=tmp_path)
+    assert proc.returncode == 2
+    assert "--small-teams: battle only, got task pursuit" in proc.stderr and proc.stderr.count("\n") == 1
+    assert not (tmp_path / "small.csv").exists()
+
+
 @pytest.mark.skipif(__import__("torch").cuda.is_available(), reason="a GPU is visible here")
 @pytest.mark.parametrize("command", [["run", "--task", "battle", "--algo", "mfq", "--seed", "0", "--out", "out"],
                                      ["tournament", "--rows", "mfq", "--results", "results"]])
