@@ -139,8 +139,9 @@ def load_measured(path: str | Path = MEASURED_COSTS) -> pd.DataFrame:
 
 def measured_projection(job: Job, rule: str, cfg: SuiteConfig, measured: pd.DataFrame | None,
                         device: str = "cpu") -> tuple[float, float] | None:
-    """(minutes, MB) of a paper-scale job as the rehearsal projects them (its cost table's row for the
-    same rule, task and algorithm, or tournament part), scaled to the job's seeds for a training job;
+    """(minutes, MB) of a paper-scale job as the rehearsals on record project them (the cost table's
+    row for the same rule, task and algorithm, or tournament part: its largest projection over the
+    rehearsal and the earlier ones kept beside it), scaled to the job's seeds for a training job;
     None for another scale or device (the rehearsal ran on CPU), or a job the rehearsal did not run."""
     if cfg.scale != BENCHED_SCALE or device != "cpu" or measured is None or measured.empty:
         return None
@@ -151,7 +152,9 @@ def measured_projection(job: Job, rule: str, cfg: SuiteConfig, measured: pd.Data
         return None
     row = rows.iloc[0]
     seeds = len(job.seeds) / row["paper_seeds"] if job.kind == "training" and row["paper_seeds"] > 0 else 1.0
-    return float(row["projected_minutes"]) * seeds, float(row["projected_mb"]) * seeds
+    # a table without the columns on record (one rehearsal) is its own record
+    minutes, mb = (float(row.get(f"{column}_on_record", row[column])) for column in ("projected_minutes", "projected_mb"))
+    return minutes * seeds, mb * seeds
 
 
 def _ask(typed: int, safety: float, projected: float | None, multiple: int) -> int:

@@ -29,9 +29,13 @@ each run; its runs and evaluations record what they took (experiments/timing.py)
   holds the checkpoint's copy while it refills its own.
 - `paper_jobs`: how many such jobs the paper scale has (battle: one per seed; paper B: one per
   learner and task), `threads`: the cores each asks for.
+- `projected_minutes_on_record`, `projected_mb_on_record`: the largest projection of the job over
+  this rehearsal and the earlier ones kept beside it (`earlier/cost-<commit>.csv`). The same job,
+  measured in two rehearsals on the same two cores beside different jobs, came out up to twice as
+  long in one as in the other (docs/slurm.md), so a request covers every measurement on record.
 - `requested_minutes`, `requested_mb`: what `paper.yaml` asks the scheduler for the job
-  (analysis/cost.py `ask_minutes`, `ask_mb`: the projection × the rule's safety factor, the
-  functions through which the Snakefile asks for every paper-scale job).
+  (analysis/cost.py `ask_minutes`, `ask_mb`: the projection on record × the rule's safety factor,
+  the functions through which the Snakefile asks for every paper-scale job).
 
 Not here: the Ising and Gaussian Squeeze jobs (their paper scale is the default scale's, measured in
 its provenance.csv) and the analysis jobs (minutes).
@@ -52,10 +56,11 @@ from replication.experiments.seed_group import seed_jobs
 from replication.experiments.timing import TIMING
 
 COST_FILE = "cost.csv"
+EARLIER = "earlier"   # earlier rehearsals' cost tables, kept as cost-<commit>.csv: the requests cover them too
 EVALUATION_RULES = ("battle_tournament", "battle_scripted")   # the jobs that need every trained model
 COLUMNS = ["job", "rule", "task", "algo", "seeds", "unit", "units_timed", "measured_seconds_per_unit", "fixed_seconds",
-           "paper_units", "paper_seeds", "paper_jobs", "threads", "projected_minutes", "requested_minutes", "peak_mb",
-           "replay_mb", "projected_mb", "requested_mb"]
+           "paper_units", "paper_seeds", "paper_jobs", "threads", "projected_minutes", "projected_minutes_on_record",
+           "requested_minutes", "peak_mb", "replay_mb", "projected_mb", "projected_mb_on_record", "requested_mb"]
 
 
 def _carries_ring(algo: str, cfg: SuiteConfig) -> bool:
@@ -187,12 +192,35 @@ def _row(job: Job, rule: str, unit: str, units_timed: int, per_unit: float, fixe
             "requested_mb": ask_mb(resources, projected_mb, rule, paper_seeds)}
 
 
+def earlier_tables(results: str | Path) -> list[Path]:
+    """The earlier rehearsals' cost tables kept in a rehearsal results folder."""
+    return sorted((Path(results) / EARLIER).glob("cost-*.csv"))
+
+
+def on_record(table: pd.DataFrame, earlier: list[pd.DataFrame], paper: SuiteConfig) -> pd.DataFrame:
+    """`table` (one rehearsal's rows, each asking from its own projection) with each job's largest
+    projected minutes and MB over it and the `earlier` tables (a job missing from them keeps its
+    own), and the requests `paper.yaml` makes from those."""
+    table = table.copy()
+    for column in ("projected_minutes", "projected_mb"):
+        largest = pd.concat([table, *earlier])[["job", column]].groupby("job")[column].max()
+        table[f"{column}_on_record"] = table["job"].map(largest)
+    for i, row in table.iterrows():
+        resources = getattr(paper.resources, row["rule"])
+        seeds = int(row["paper_seeds"])
+        table.loc[i, "requested_minutes"] = ask_minutes(resources, row["projected_minutes_on_record"], seeds)
+        table.loc[i, "requested_mb"] = ask_mb(resources, row["projected_mb_on_record"], row["rule"], seeds)
+    return table.astype({"requested_minutes": int, "requested_mb": int})
+
+
 def cost_table(results: str | Path, cfg: SuiteConfig, paper: SuiteConfig) -> pd.DataFrame:
-    """Every battle and paper-B job of a rehearsal results folder, measured and projected (module doc)."""
+    """Every battle and paper-B job of a rehearsal results folder, measured and projected, with its
+    projection on record and its requests (module doc)."""
     results = Path(results)
     rows = battle_training_rows(results, cfg, paper) + evaluation_rows(results, cfg, paper)
     rows += semi_cooperative_rows(results, cfg, paper)
-    return pd.DataFrame(rows, columns=COLUMNS)
+    table = pd.DataFrame(rows, columns=[c for c in COLUMNS if "on_record" not in c])
+    return on_record(table, [pd.read_csv(path) for path in earlier_tables(results)], paper)[COLUMNS]
 
 
 def write_cost_table(results: str | Path, cfg: SuiteConfig, paper: SuiteConfig) -> pd.DataFrame:

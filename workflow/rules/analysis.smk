@@ -110,6 +110,8 @@ REHEARSAL_COST = (
 PAPER_CONFIG_FILES = [
     path for path in CONFIG_FILES if Path(path).name != "rehearsal.yaml"
 ]
+# Earlier rehearsals' cost tables kept beside it: the requests cover their projections too.
+REHEARSAL_EARLIER = [str(path) for path in earlier_tables(RESULTS)]
 
 
 rule rehearsal_cost:
@@ -121,6 +123,7 @@ rule rehearsal_cost:
         BATTLE_SCRIPTED_UNTRAINED,
         SEMI_COOPERATIVE_RUNS,
         PAPER_CONFIG_FILES,  # the lengths it projects to and the requests it reports
+        REHEARSAL_EARLIER,
     output:
         **REHEARSAL_COST,
     log:

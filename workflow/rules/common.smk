@@ -6,6 +6,7 @@ from pathlib import Path
 
 from replication.analysis import cost
 from replication.analysis.audit import CLAIMS_DIR
+from replication.analysis.rehearsal import earlier_tables
 from replication.analysis.outputs import AUDIT_GROUP, FIGURES, REPORT_GROUPS, TABLES
 from replication.config import (
     ConfigError,
