@@ -128,9 +128,20 @@ def paper_cost(root: Path = ROOT) -> str:
                     f"{row.node_16_cores_hours:.1f} h | {row.cluster_hours:.1f} h | {row.requested_cpu_hours:.0f} | "
                     f"{row.largest_request_mb / 1000:.1f} GB |")
     source = f" ({made['date']}, {made['commit']}, {made['cpu']})" if made else ""
+    from replication.analysis.rehearsal import earlier_tables
+    earlier = []
+    for path in earlier_tables(root / "results" / "rehearsal"):
+        table = pd.read_csv(path)
+        total = paper_cost_summary(table).set_index("part").loc["all", "cpu_hours"]
+        ratios = (costs.set_index("job")["projected_minutes"] / table.set_index("job")["projected_minutes"]).dropna()
+        earlier.append(f"`{path.relative_to(root)}` projected {total:,.0f} CPU-hours; job by job, this rehearsal's "
+                       f"projections were {ratios.min():.2f}–{ratios.max():.2f} × its.")
+    record = (" The earlier rehearsals on record, on the same machine type: " + " ".join(earlier) + " Requests cover "
+              "each job's largest projection on record (`projected_minutes_on_record`, `projected_mb_on_record`)."
+              if earlier else "")
     return ("\n".join(rows) + f"\n\nProjected from `results/rehearsal/cost.csv`{source}: a cluster runs every "
             "training job at once, then the evaluations, which need every model; the Ising and Gaussian "
-            "Squeeze jobs (the default scale's, minutes) are left out.\n")
+            f"Squeeze jobs (the default scale's, minutes) are left out.{record}\n")
 
 
 def rehearsal_made(root: Path = ROOT) -> str:

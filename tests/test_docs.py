@@ -52,6 +52,26 @@ def test_a_scale_row_comes_from_its_provenance(tmp_path):
         docs.fill_blocks("<!-- generated: nope -->\n<!-- /generated -->", tmp_path)
 
 
+def test_the_paper_cost_names_the_earlier_rehearsals_on_record(tmp_path):
+    """Two battle seeds' training jobs: this rehearsal projects 600 and 60 min, the earlier one 1200
+    and 40. CPU-hours (one thread, one job each): now (600 + 60)/60 = 11, then (1200 + 40)/60 ≈ 21;
+    job by job now ÷ then: 0.50 and 1.50. Without an earlier table the sentence is left out."""
+    folder = tmp_path / "results" / "rehearsal"
+    (folder / "earlier").mkdir(parents=True)
+
+    def table(minutes):
+        return pd.DataFrame({"job": ["battle_train battle/mfq", "battle_train battle/ac"], "rule": ["battle_train"] * 2,
+                             "projected_minutes": minutes, "threads": [1, 1], "paper_jobs": [1, 1],
+                             "requested_minutes": [m * 1.5 for m in minutes], "requested_mb": [1000, 1000]})
+    table([600.0, 60.0]).to_csv(folder / "cost.csv", index=False)
+    assert "earlier rehearsals" not in docs.paper_cost(tmp_path)
+    table([1200.0, 40.0]).to_csv(folder / "earlier" / "cost-abc1234.csv", index=False)
+    text = docs.paper_cost(tmp_path)
+    assert "| all | 2 | 11 |" in text
+    assert "`results/rehearsal/earlier/cost-abc1234.csv` projected 21 CPU-hours" in text
+    assert "this rehearsal's projections were 0.50–1.50 × its" in text
+
+
 def test_the_references_name_every_command_and_setting():
     """Every subcommand of the parser has a section in the CLI reference; the configuration reference
     has `battle.checkpoint_replay` with its default, and `battle.rounds` with the paper's 2000."""
