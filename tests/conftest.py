@@ -37,3 +37,13 @@ def local_smoke_run(tmp_path_factory):
     proc = subprocess.run([sys.executable, "-m", "snakemake", "--cores", "2", "--configfile", "workflow/config/smoke.yaml"],
                           cwd=dest, capture_output=True, text=True, timeout=900)
     return dest, proc
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items):
+    """Under `pytest -n auto --dist loadgroup` (pytest-xdist, what CI runs), the tests that read
+    `local_smoke_run` go to one worker, which runs the smoke pipeline once for them all (a
+    session fixture is per worker); tryfirst: before xdist reads the group."""
+    for item in items:
+        if "local_smoke_run" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.xdist_group("local_smoke_run"))
