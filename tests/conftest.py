@@ -43,7 +43,10 @@ def local_smoke_run(tmp_path_factory):
 def pytest_collection_modifyitems(items):
     """Under `pytest -n auto --dist loadgroup` (pytest-xdist, what CI runs), the tests that read
     `local_smoke_run` go to one worker, which runs the smoke pipeline once for them all (a
-    session fixture is per worker); tryfirst: before xdist reads the group."""
+    session fixture is per worker), and the Slurm tests come first, so that the time-limit test
+    (minutes, most of them waiting on Slurm) starts beside the smoke run instead of after the rest
+    (a stable sort: the order is otherwise the files'); tryfirst: before xdist reads the group."""
     for item in items:
         if "local_smoke_run" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.xdist_group("local_smoke_run"))
+    items.sort(key=lambda item: item.get_closest_marker("slurm") is None)
