@@ -41,7 +41,7 @@ def local_smoke_run(tmp_path_factory):
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(items):
-    """Under `pytest -n auto --dist loadgroup` (pytest-xdist, what CI runs), the tests that read
+    """Under pytest-xdist (`-n auto --dist loadgroup`: pyproject.toml's addopts), the tests that read
     `local_smoke_run` go to one worker, which runs the smoke pipeline once for them all (a
     session fixture is per worker), and the Slurm tests come first, so that the time-limit test
     (minutes, most of them waiting on Slurm) starts beside the smoke run instead of after the rest
