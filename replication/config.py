@@ -28,7 +28,7 @@ COMPARABLE_TASKS = tuple(task for family in FAMILIES.values() if family is not B
 # rehearsal: the paper scale's settings over the first minutes of its runs (workflow/config/
 # rehearsal.yaml), so it ranks beside smoke, below every scale a claim names; workstation: the papers'
 # own training protocols, with the population shrunk where the paper says it does not matter (battle 8 v 8)
-SCALES = ("smoke", "rehearsal", "default", "decisive", "workstation", "paper")
+SCALES = ("smoke", "rehearsal", "default", "decisive", "workstation", "central", "paper")
 PRESET_DIR = Path(__file__).parent / "presets"
 
 
