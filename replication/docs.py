@@ -72,6 +72,8 @@ SCALE_PURPOSE = {
     "default": "what `snakemake` runs: Ising and Gaussian Squeeze at the paper's scale, battle and paper B reduced",
     "decisive": "the power rule's choice from its pilots; decides no central claim today",
     "workstation": "battle's central claims at the paper's 2000 rounds on 8 v 8, for a 16-core machine",
+    "central": "the four central claims at the papers' own training protocol (battle: workstation's settings; "
+               "pursuit and resource sharing: paper's), one seed per job, run here over many sittings",
     "paper": "the papers' own settings, for a cluster or a GPU node (its projected cost: the rehearsal's)",
 }
 

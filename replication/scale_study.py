@@ -34,7 +34,7 @@ import pandas as pd
 import yaml
 
 from replication import io
-from replication.analysis import audit, measures, power
+from replication.analysis import audit, learning, measures, power
 from replication.config import SuiteConfig, run_config
 from replication.registry import SEMI_COOPERATIVE
 
@@ -165,6 +165,7 @@ def pilot_claims(family: Family, folder: Path) -> tuple[list[power.PilotClaim], 
         if family.task == "battle":   # each learner the claim reads: its worse side against the stationary attacker
             for _, algos in audit.claim_reads(claim):
                 samples.update({f"trained:{algo}": measures.battle_worse_side_win_rate(folder, algo) for algo in algos})
+        learners = pilot_learners(family, folder, claim)
         spreads = {role: power.Spread.of(values.dropna()) for role, values in samples.items() if len(values.dropna())}
         # a learner with no scripted rounds has not shown that it is trained: it fails the check
         spreads.update({role: power.Spread(0.0, 0.0) for role in samples if role.startswith("trained:") and role not in spreads})
@@ -172,13 +173,39 @@ def pilot_claims(family: Family, folder: Path) -> tuple[list[power.PilotClaim], 
         # a claim whose measure is undefined for some pilot seed (a ranking step that decided no round:
         # ties only) is not resolvable at this budget: X without a value
         x = spreads["x"] if samples["x"].notna().all() and len(samples["x"]) else power.Spread(np.nan, np.nan)
-        cells.append(power.PilotClaim(claim, **{**{r: v for r, v in spreads.items() if ":" not in r}, "x": x}, trained=trained))
+        cells.append(power.PilotClaim(claim, **{**{r: v for r, v in spreads.items() if ":" not in r}, "x": x}, trained=trained,
+                                      learners=learners))
         names = {"x": claim.params.get("algo", " > ".join(claim.params.get("order", ["X"]))), "y": claim.versus.get("algo", "Y"),
                  "null_x": (null or {}).get("algo", "null model"), "null_y": (null or {}).get("algo", "null model")}
         names.update({role: role.split(":")[1] for role in samples if role.startswith("trained:")})
         rows += [{"claim": claim.id, "sample": role, "learner": names[role], "mean": spread.mean, "sd": spread.sd,
                   "seeds": int(len(samples[role].dropna()))} for role, spread in spreads.items()]
+        rows += [{"claim": claim.id, "sample": f"learner:{learner.algo}", "learner": learner.algo,
+                  "mean": float(np.mean(learner.values)) if learner.values else np.nan,
+                  "sd": power.Spread.of(learner.values).sd if learner.values else np.nan, "seeds": len(learner.values),
+                  "learned": str(learner.learned) if learner.learned else "no learning evidence"} for learner in learners]
     return cells, rows
+
+
+def pilot_learners(family: Family, folder: Path, claim: audit.Claim) -> tuple[power.PilotLearner, ...]:
+    """Each learner the claim reads, at one budget: its own per-seed performance and its untrained
+    networks' on the same measure (battle: the worse-side win rate against the stationary attacker;
+    paper B: the final greedy social welfare), and "learned k of n" from the runs' paired
+    evaluations (evidence.csv; None where the runs have none, which the rule reads as not learned)."""
+    found = []
+    for task, algos in audit.claim_reads(claim):
+        for algo in dict.fromkeys(algos):
+            if family.task == "battle":
+                values = measures.battle_worse_side_win_rate(folder, algo)
+                untrained = measures.battle_worse_side_win_rate_untrained(folder, algo) if (
+                    folder / "runs" / "battle" / "scripted_untrained.csv").is_file() else pd.Series(dtype=float)
+            else:
+                values = measures.semi_cooperative_final(folder, task, algo)
+                untrained = measures.semi_cooperative_untrained(folder, task, algo)
+            files = sorted((folder / "runs" / task / algo).glob(f"seed*/{learning.EVIDENCE}"))
+            learned = learning.learned_count(algo, [learning.read_evidence(f) for f in files]) if files else None
+            found.append(power.PilotLearner(algo, tuple(values.dropna()), tuple(untrained.dropna()), learned))
+    return tuple(found)
 
 
 def cost_function(family: Family, timings: dict[int, pd.DataFrame], pilot_seeds: int):

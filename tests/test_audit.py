@@ -44,7 +44,7 @@ def test_reduced_scale_is_inconclusive_even_when_values_match():
 
 
 def test_a_decisive_claim_is_judged_from_the_decisive_scale_on_and_labelled_with_its_scale(tmp_path):
-    """Scales in order smoke < rehearsal < default < decisive < workstation < paper. A claim with min_scale decisive and
+    """Scales in order smoke < rehearsal < default < decisive < workstation < central < paper. A claim with min_scale decisive and
     values 0.50, 0.50, 0.51, 0.49, 0.50 (all inside 0.5 ± 0.1): inconclusive for scale at default,
     reproduced at decisive and at paper. The audit's row and page name the scale each verdict was
     judged at, so a decisive-scale reproduction never reads as a paper-scale one."""
@@ -65,7 +65,7 @@ def test_a_decisive_claim_is_judged_from_the_decisive_scale_on_and_labelled_with
     assert (table.loc[0, "verdict"], table.loc[0, "judged_at"]) == ("reproduced", "decisive")
     page = audit.to_markdown(table, load_config([DEFAULT, DECISIVE]))
     assert "# Audit: decisive scale" in page and "| **reproduced** | decisive scale |" in page
-    assert "smoke < rehearsal < default < decisive < workstation < paper" in page
+    assert "smoke < rehearsal < default < decisive < workstation < central < paper" in page
     # the rehearsal's runs are the paper scale's first minutes: below every scale a claim names
     assert verdict(WITHIN, values, "rehearsal").cause == "scale"
 
@@ -382,3 +382,83 @@ def test_a_battle_claim_is_judged_on_the_untrained_networks_tournament_too(tmp_p
     assert start["verdict"] == learning["verdict"] == "reproduced"
     assert start["untrained_value"] == pytest.approx(0.75) and start["informative"] == "no" and "from the start" in start["reason"]
     assert learning["untrained_value"] == 0 and learning["informative"] == "yes" and "from learning" in learning["reason"]
+
+
+def test_lucky_starts_are_flagged_and_the_claim_judged_again_without_them(tmp_path):
+    """A-gs-n100-rec_fmq's case: "above 0.85". Rec-FMQ ends at 0.99, 0.98, 0.995, 0.9, 0.91 (mean
+    0.955: reproduced), but seeds 0, 2 and 4 scored 0.986, 0.999 and 0.99 untrained, past 0.85 before
+    any update: lucky starts. The untrained control on seed means (0.695, interval straddling 0.85)
+    does not pass, so before this rule the reason said "from learning". Without the lucky seeds two
+    seeds are left (0.98 and 0.9, mean 0.94): inconclusive (too few seeds), so the reproduction rests on lucky starts and is
+    not informative."""
+    _gs_runs(tmp_path, "rec_fmq", 100, [0.99, 0.98, 0.995, 0.9, 0.91], [0.986, 0.3, 0.999, 0.2, 0.99])
+    claim = Claim(id="rec", paper="A", figure="3", statement="s", paper_value=0.98, measure="gs_final_performance",
+                  params={"algo": "rec_fmq", "n_agents": 100}, rule="above", threshold=0.85)
+    row = audit.audit_table(tmp_path, "default", [claim]).iloc[0]
+    assert row["verdict"] == "reproduced" and row["untrained_verdict"] != "reproduced"
+    assert row["lucky_starts"] == "x: 0, 2, 4"
+    assert row["without_lucky_verdict"] == "inconclusive" and row["without_lucky_value"] == pytest.approx(0.94)
+    assert "rests on rec_fmq seeds 1, 3 and lucky start 0, 2, 4" in row["reason"]
+    assert row["informative"] == "no"
+
+
+def _gs_curves(root, algo: str, n_agents: int, reach: list[int], untrained: list[float]) -> None:
+    """Hand-made Gaussian Squeeze curves: seed k's greedy performance is 0.5 until step reach[k]
+    and 0.95 from it, logged at steps 0, 2, 4, …, 1000 with a loss from step 2 on (first gradient
+    step in the interval logged at 2); its untrained performance untrained[k]."""
+    for seed, (hit, start) in enumerate(zip(reach, untrained)):
+        folder = root / "runs" / "gaussian_squeeze" / algo / f"seed{seed}"
+        folder.mkdir(parents=True)
+        rows = [(0, "untrained_performance", start)]
+        for step in range(0, 1001, 2):
+            rows += [(step, "performance", 0.95 if step >= hit else 0.5), (step, "loss", float("nan") if step == 0 else 1.0)]
+        pd.DataFrame([{"task": "gaussian_squeeze", "algo": algo, "seed": seed, "n_agents": n_agents, "step": s,
+                       "metric": m, "value": v} for s, m, v in rows]).to_csv(folder / "metrics.csv", index=False)
+
+
+def test_a_time_to_level_claim_flags_a_seed_that_starts_at_the_level(tmp_path):
+    """A-gs-n500-mfq-first's case: "MF-Q reaches 0.9 before MF-AC". MF-Q's seed 2 scored 0.996
+    untrained and so reaches 0.9 at the first evaluation after its first gradient step (t = 4); its
+    other seeds reach it at 600, 700, 650, 800; MF-AC's at 500, 550, 600, 450, 700 (none lucky:
+    untrained 0.3). Seed 2 is flagged; without it MF-Q has 4 seeds: inconclusive (too few)."""
+    _gs_curves(tmp_path, "mfq", 500, [600, 700, 2, 650, 800], [0.3, 0.3, 0.996, 0.3, 0.3])
+    _gs_curves(tmp_path, "mfac", 500, [500, 550, 600, 450, 700], [0.3] * 5)
+    claim = Claim(id="first", paper="A", figure="3", statement="s", paper_value=float("nan"), measure="gs_time_to",
+                  params={"algo": "mfq", "n_agents": 500, "level": 0.9, "censor": True}, versus={"algo": "mfac"},
+                  rule="improves", better="lower")
+    assert audit.lucky_starts(tmp_path, claim) == {"x": [2], "y": []}
+    row = audit.audit_table(tmp_path, "default", [claim]).iloc[0]
+    assert row["lucky_starts"] == "x: 2"
+    assert "rests on mfq seeds 0, 1, 3, 4 and lucky start 2 v mfac seeds 0, 1, 2, 3, 4" in row["reason"]
+    assert row["without_lucky_verdict"] == "inconclusive" and "; without lucky starts: P(X < Y) = " in row["reason"]
+
+
+def test_learned_k_of_n_is_read_from_paired_evaluations(tmp_path):
+    """Prisoner's dilemma IDQN, five seeds with evidence.csv (four shared episodes each): seeds 0-3
+    return 10, 11, 12, 13 trained against 0 untrained and 1 null on every episode (learned); seed 4
+    returns 0, 1, 0, 1 against untrained 0, 1, 0, 1 (differences 0: not learned). The audit says
+    "idqn learned 4 of 5" in its column and reason."""
+    for seed in range(5):
+        folder = tmp_path / "runs" / "prisoners_dilemma" / "idqn" / f"seed{seed}"
+        folder.mkdir(parents=True)
+        pd.DataFrame([{"task": "prisoners_dilemma", "algo": "idqn", "seed": seed, "step": 100, "metric": "cooperation_rate",
+                       "value": 0.1}]).to_csv(folder / "metrics.csv", index=False)
+        trained = [10, 11, 12, 13] if seed < 4 else [0, 1, 0, 1]
+        untrained = [0] * 4 if seed < 4 else [0, 1, 0, 1]
+        pd.DataFrame([{"policy": p, "episode": k, "value": v} for p, values in
+                      (("trained", trained), ("untrained", untrained), ("null_model", [1] * 4)) for k, v in enumerate(values)]
+                     ).to_csv(folder / "evidence.csv", index=False)
+    claim = Claim(id="defects", paper="B", figure="pd", statement="s", paper_value=float("nan"), measure="semi_cooperative_final",
+                  params={"task": "prisoners_dilemma", "algo": "idqn", "metric": "cooperation_rate"}, rule="below", threshold=0.5)
+    row = audit.audit_table(tmp_path, "default", [claim]).iloc[0]
+    assert row["learned"] == "idqn learned 4 of 5" and row["reason"].endswith("; idqn learned 4 of 5")
+
+
+def test_a_claim_without_a_value_is_not_informative():
+    """No value (estimate NaN: a Curie point that never crossed) with a null model that does not pass:
+    before, "yes" (informative); now "" (cannot be told). A valued reproduction beside the same
+    null model is still "yes"."""
+    nan = float("nan")
+    null = audit.Judgement("not reproduced", "", 0.1, 0.0, 0.2, 5)
+    assert audit._informative(audit.Judgement("inconclusive", "", nan, nan, nan, 0), null) == ""
+    assert audit._informative(audit.Judgement("reproduced", "", 0.9, 0.88, 0.92, 5), null) == "yes"

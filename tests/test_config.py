@@ -25,7 +25,7 @@ def _with(tmp_path, **changes):
 
 
 @pytest.mark.parametrize("change, message", [
-    ({"scale": "huge"}, "scale: 'huge' is not allowed; choose one of smoke, rehearsal, default, decisive, workstation, paper"),
+    ({"scale": "huge"}, "scale: 'huge' is not allowed; choose one of smoke, rehearsal, default, decisive, workstation, central, paper"),
     ({"ising__mfq__steps": -5}, "ising.mfq.steps: must be positive, got -5"),
     ({"ising__mfq__steps": "many"}, "ising.mfq.steps: expected an integer, got 'many'"),
     ({"ising__mfq__learning_rate": 1.5}, "ising.mfq.learning_rate: must be at most 1, got 1.5"),

@@ -45,7 +45,7 @@ def test_a_scale_row_comes_from_its_provenance(tmp_path):
     assert (made["span"], round(made["cpu_hours"], 3), made["max_rss_mb"], made["commit"]) == ("20 min 00 s", 0.222, 900, "abcdef0")
     table = docs.scales_table(tmp_path)
     assert "| decisive |" in table and "20 min 00 s for 4 runs, 0.2 CPU-hours, peak 900 MB" in table
-    assert "| paper | the papers' own settings" in table and table.count("not committed") == 5   # smoke, rehearsal, default, workstation, paper
+    assert "| paper | the papers' own settings" in table and table.count("not committed") == 6   # smoke, rehearsal, default, workstation, central, paper
     page = "x\n<!-- generated: scales -->\nold\n<!-- /generated -->\ny\n"
     assert docs.fill_blocks(page, tmp_path) == f"x\n<!-- generated: scales -->\n{table}<!-- /generated -->\ny\n"
     with pytest.raises(KeyError, match="unknown generated block"):

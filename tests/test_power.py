@@ -3,8 +3,13 @@
 import pytest
 
 from replication.analysis.audit import Claim
-from replication.analysis.power import (PilotClaim, Spread, budget_reasons, choose_setting, clears_null,
+from replication.analysis.learning import LearnedCount
+from replication.analysis.power import (PilotClaim, PilotLearner, Spread, budget_reasons, choose_setting, clears_null,
                                         converged, expected_width, pilot_estimate, stated_effect)
+
+# a learner that learned on all 3 pilot seeds and sits at 0.8 at every budget (untrained at 0): its
+# own convergence never stands in the way, so these tests read the claim statistic's part of the rule
+FLAT_LEARNED = (PilotLearner("x", (0.8, 0.8, 0.8), (0.0, 0.0, 0.0), LearnedCount("x", 3, 3)),)
 
 
 def _claim(rule="above", **fields):
@@ -52,9 +57,9 @@ def _pilot(null_mean=0.0):
     converged (change 0 < 0.2); 900, the largest, cannot be judged converged."""
     claim = _claim()
     null = Spread(null_mean, 0.0)
-    return {100: [PilotClaim(claim, Spread(0.8, 1.0), null_x=null)],
-            300: [PilotClaim(claim, Spread(0.8, 0.02), null_x=null)],
-            900: [PilotClaim(claim, Spread(0.8, 0.02), null_x=null)]}
+    return {100: [PilotClaim(claim, Spread(0.8, 1.0), null_x=null, learners=FLAT_LEARNED)],
+            300: [PilotClaim(claim, Spread(0.8, 0.02), null_x=null, learners=FLAT_LEARNED)],
+            900: [PilotClaim(claim, Spread(0.8, 0.02), null_x=null, learners=FLAT_LEARNED)]}
 
 
 SECONDS = {100: 10.0, 300: 30.0, 900: 90.0, 2700: 270.0}   # one seed's runs at each budget
@@ -85,7 +90,7 @@ def test_a_family_that_cannot_afford_the_rule_runs_at_its_largest_affordable_bud
 def _curve(means, null_mean=0.0, sd=0.02):
     """The `above` claim (effect 0.4: converged means a change under 0.2) with X's pilot mean at
     budgets 100, 300, 900, 2700 in turn, sd 0.02 (resolvable at 5 seeds), null model at `null_mean`."""
-    return {b: [PilotClaim(_claim(), Spread(m, sd), null_x=Spread(null_mean, 0.0))]
+    return {b: [PilotClaim(_claim(), Spread(m, sd), null_x=Spread(null_mean, 0.0), learners=FLAT_LEARNED)]
             for b, m in zip((100, 300, 900, 2700), means)}
 
 
@@ -132,7 +137,8 @@ def test_a_battle_model_that_wins_from_one_side_only_is_not_trained():
     chosen at 5 seeds. Worse side 0.6 with sd 0.3: half its expected interval at 30 seeds
     (≈ 3.92 × 0.3 / √30 / 2 ≈ 0.107) exceeds the margin 0.1 at every n: not trained."""
     def pilot(trained):
-        return {b: [PilotClaim(_claim(), Spread(0.8, 0.02), null_x=Spread(0.0, 0.0), trained=trained)] for b in (300, 900)}
+        return {b: [PilotClaim(_claim(), Spread(0.8, 0.02), null_x=Spread(0.0, 0.0), trained=trained, learners=FLAT_LEARNED)]
+                for b in (300, 900)}
     assert choose_setting(pilot((Spread(0.0, 0.0),)), _cost, 10_000)["needs"] is None
     assert choose_setting(pilot((Spread(1.0, 0.0), Spread(1.0, 0.0))), _cost, 10_000)["needs"] == (300, 5)
     assert choose_setting(pilot((Spread(0.6, 0.3),)), _cost, 10_000)["needs"] is None
@@ -142,7 +148,7 @@ def test_a_claim_without_a_pilot_value_is_not_resolvable():
     """A ranking whose step decided no round (ties only) has no value for that seed; the scale study
     gives such a claim X = NaN. With X NaN at 300 and 900 nothing qualifies (not resolvable, and NaN
     against 900's NaN is no convergence)."""
-    pilot = {b: [PilotClaim(_claim(), Spread(float("nan"), float("nan")))] for b in (300, 900)}
+    pilot = {b: [PilotClaim(_claim(), Spread(float("nan"), float("nan")), learners=FLAT_LEARNED)] for b in (300, 900)}
     assert choose_setting(pilot, _cost, 10_000)["needs"] is None
     assert "not converged" in budget_reasons(pilot)[300][1]
 

@@ -90,7 +90,10 @@ def test_the_scale_study_writes_its_pilot_and_resumes_without_retraining(tmp_pat
         config = yaml.safe_load((out / f"budget{budget}/runs/resource_sharing/ped_dqn/seed1/config.yaml").read_text())
         assert config["resource_sharing"]["steps"] == budget
     pilot = pd.read_csv(out / "pilot.csv")
-    assert set(pilot["sample"]) == {"x", "y", "null_x", "null_y"} and set(pilot["budget"]) == {100, 200}
+    assert set(pilot["sample"]) == {"x", "y", "null_x", "null_y", "learner:ped_dqn", "learner:idqn"}
+    assert set(pilot["budget"]) == {100, 200}
+    # each learner's row says how many seeds learned: these runs have no paired evaluations
+    assert set(pilot.loc[pilot["sample"].str.startswith("learner:"), "learned"]) == {"no learning evidence"}
     assert set(pilot.loc[pilot["sample"] == "x", "learner"]) == {"ped_dqn"} and (pilot["seeds"] == 2).all()
     choice = json.loads((out / "choice.json").read_text())
     assert choice["seeds"] >= 5 and choice["decided"] is False and choice["needs"] is None
@@ -135,9 +138,12 @@ def test_the_battle_scale_study_times_training_by_its_rounds_and_plays_the_tourn
     assert rounds["round"].tolist() == [1, 2, 3] and timing["mfq"] == pytest.approx(rounds["seconds"].sum())
     pilot = pd.read_csv(out / "pilot.csv")
     mfq = pilot[(pilot["claim"] == "A-battle-mfq-beats-il") & (pilot["budget"] == 3)].set_index("sample")["learner"]
-    assert mfq.to_dict() == {"x": "mfq", "null_x": "random", "trained:mfq": "mfq", "trained:il": "il"}
+    assert mfq.to_dict() == {"x": "mfq", "null_x": "random", "trained:mfq": "mfq", "trained:il": "il",
+                             "learner:mfq": "mfq", "learner:il": "il"}
     ranking = set(pilot.loc[pilot["claim"] == "A-battle-ranking", "sample"])
-    assert ranking <= {"x", "trained:mfq", "trained:il", "trained:mfac", "trained:ac"} and ranking >= {f"trained:{a}" for a in ("mfq", "il", "mfac", "ac")}
+    algos = ("mfq", "il", "mfac", "ac")
+    assert ranking <= {"x", *(f"trained:{a}" for a in algos), *(f"learner:{a}" for a in algos)}
+    assert ranking >= {f"trained:{a}" for a in algos} | {f"learner:{a}" for a in algos}
     assert (out / "budget2/runs/battle/tournament.csv").exists() and (out / "scale_study.png").exists()
     sides = pd.read_csv(out / "scripted_sides.csv")
     assert set(sides["side"]) == {"left", "right"} and set(sides["budget"]) == {2, 3}

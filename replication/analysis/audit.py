@@ -29,7 +29,7 @@ import pandas as pd
 import yaml
 
 from replication import io
-from replication.analysis import cost
+from replication.analysis import cost, learning
 from replication.analysis.html import escape, page
 from replication.analysis.measures import MEASURES, bootstrap_ci, probability_of_improvement
 from replication.config import SCALES, ConfigError, SuiteConfig
@@ -213,11 +213,16 @@ def verdict(claim: Claim, values: pd.Series, scale: str, versus: pd.Series | Non
 ALGORITHM_PARAMS = ("algo", "baseline", "other", "opponent")   # params of a measure that name an algorithm's runs
 
 
+def _defaults(measure) -> dict:
+    """A measure's params that have a default, with it."""
+    return {name: p.default for name, p in inspect.signature(measure).parameters.items() if p.default is not p.empty}
+
+
 def claim_reads(claim: Claim) -> list[tuple[str, list[str]]]:
     """What a claim's measure reads, per sample (X, and Y for `improves`): its task and the
     algorithms whose runs it reads (the measure's params that name one, and a ranking's `order`)."""
     measure = MEASURES[claim.measure]
-    defaults = {name: p.default for name, p in inspect.signature(measure).parameters.items() if p.default is not p.empty}
+    defaults = _defaults(measure)
     samples = [claim.params] + ([{**claim.params, **claim.versus}] if claim.rule == "improves" else [])
     reads = []
     for params in ({**defaults, **sample} for sample in samples):
@@ -330,14 +335,92 @@ def untrained_judgement(results, claim: Claim) -> Judgement | None:
     return verdict(claim, values, claim.min_scale) if len(values) else None
 
 
+def _samples(claim: Claim) -> dict[str, dict]:
+    """The params of each sample a claim reads: "x", and "y" for `improves`."""
+    return {"x": claim.params, **({"y": {**claim.params, **claim.versus}} if claim.rule == "improves" else {})}
+
+
+def lucky_starts(results, claim: Claim) -> dict[str, list[int]]:
+    """Per sample ("x", "y"), the seeds whose untrained network already passes the claim's bar on
+    its own (`learning.lucky_seeds`): a time-to-level measure's (`start`) untrained value at or past
+    its level, or an `above`/`below`/`within` measure's untrained counterpart past the threshold or
+    inside the band. Empty where neither applies (a comparison of two learned quantities)."""
+    measure = MEASURES[claim.measure]
+    if measure.start:
+        start = MEASURES[measure.start]
+        accepted = inspect.signature(start).parameters
+        found = {}
+        for role, params in _samples(claim).items():
+            level = {**_defaults(measure), **params}["level"]
+            values = start(results, **{k: v for k, v in params.items() if k in accepted})
+            found[role] = learning.lucky_seeds(values.dropna().to_dict(), "above_or_at", threshold=level)
+        return found
+    if measure.untrained and claim.rule in ("above", "below", "within"):
+        values = MEASURES[measure.untrained](results, **claim.params)
+        return {"x": learning.lucky_seeds(values.dropna().to_dict(), claim.rule, threshold=claim.threshold,
+                                          paper_value=claim.paper_value, tolerance=claim.tolerance)}
+    return {}
+
+
+def without_lucky_starts(claim: Claim, values: pd.Series, versus: pd.Series | None, scale: str,
+                         lucky: dict[str, list[int]]) -> Judgement | None:
+    """The claim judged a second time without its lucky-start seeds; None where it has none."""
+    if not any(lucky.values()):
+        return None
+    kept = values.drop(lucky.get("x", []), errors="ignore")
+    kept_versus = versus.drop(lucky.get("y", []), errors="ignore") if versus is not None else None
+    return verdict(claim, kept, scale, kept_versus)
+
+
+def _lucky_text(claim: Claim, values: pd.Series, versus: pd.Series | None, lucky: dict[str, list[int]],
+                without: Judgement) -> str:
+    """Which seeds the value rests on, which of them started lucky, and the verdict without them."""
+    parts = []
+    for role, series in (("x", values), ("y", versus)):
+        if series is None or role not in lucky:
+            continue
+        algo = _samples(claim)[role].get("algo", role.upper())
+        seeds = [int(s) for s in series.dropna().index]
+        learned = [s for s in seeds if s not in lucky[role]]
+        parts.append(f"{algo} seeds {_seed_list(learned)}" + (f" and lucky start {_seed_list(lucky[role])}" if lucky[role] else ""))
+    statistic = (("P(X > Y)" if claim.better == "higher" else "P(X < Y)") + " = ") if claim.rule == "improves" else ""
+    return (f"; rests on {' v '.join(parts)} (a lucky start: its untrained network already passes the bar); "
+            f"without lucky starts: {statistic}{_fmt(without.estimate)} [{_fmt(without.ci_low)}, {_fmt(without.ci_high)}], "
+            f"{without.verdict}")
+
+
+def _seed_list(seeds) -> str:
+    return ", ".join(map(str, seeds)) if seeds else "none"
+
+
+def learned_counts(results, claim: Claim) -> list[learning.LearnedCount]:
+    """"learned k of n" for each learner the claim reads that has paired evaluations
+    (runs/<task>/<algo>/seed<k>/evidence.csv, `learning.read_evidence`)."""
+    counts = []
+    for task, algos in claim_reads(claim):
+        for algo in dict.fromkeys(algos):
+            files = sorted(Path(results, "runs", task, algo).glob(f"seed*/{learning.EVIDENCE}"),
+                           key=lambda path: int(path.parent.name[4:]))
+            if files and algo not in {c.algo for c in counts}:
+                counts.append(learning.learned_count(algo, [learning.read_evidence(path) for path in files]))
+    return counts
+
+
 def _tellable(control: Judgement | None) -> bool:
     return not (control is None or control.cause == "no runs" or (control.cause == "seeds" and control.n_seeds > 0))
 
 
-def _informative(null: Judgement | None, untrained: Judgement | None = None) -> str:
+def _informative(judged: Judgement, null: Judgement | None, untrained: Judgement | None = None,
+                 without_lucky: Judgement | None = None) -> str:
     """"no" when the null model or the untrained network satisfies the claim too (reproduced on its
-    values), "yes" when neither does (nor gives the measure a value: random spins have no Curie
-    point), "" when that cannot be told for either (no control, no runs of it, or too few seeds)."""
+    values), or a reproduction is lost without its lucky-start seeds; "yes" when none of that holds
+    (a control without a value counts as not passing: random spins have no Curie point); "" when it
+    cannot be told: the claim itself has no value, or no control can be read (none, no runs of it,
+    or too few seeds)."""
+    if np.isnan(judged.estimate):
+        return ""
+    if judged.verdict == "reproduced" and without_lucky is not None and without_lucky.verdict != "reproduced":
+        return "no"
     controls = [c for c in (null, untrained) if _tellable(c)]
     if not controls:
         return ""
@@ -373,6 +456,14 @@ def audit_table(results: str | Path, scale: str, claims: list[Claim] | None = No
         untrained = untrained_judgement(results, claim)
         if judged.verdict == "reproduced":
             judged = judged._replace(judged.verdict, judged.reason + _from_learning(untrained), judged.cause)
+        lucky = lucky_starts(results, claim)
+        without = without_lucky_starts(claim, values, versus, scale, lucky)
+        if without is not None:
+            judged = judged._replace(judged.verdict, judged.reason + _lucky_text(claim, values, versus, lucky, without),
+                                     judged.cause)
+        learned = learned_counts(results, claim)
+        if learned:
+            judged = judged._replace(judged.verdict, judged.reason + "; " + "; ".join(map(str, learned)), judged.cause)
         rows.append({
             "id": claim.id, "paper": claim.paper, "figure": claim.figure, "statement": claim.statement,
             "paper_value": claim.paper_value, "rule": claim.rule,
@@ -385,7 +476,13 @@ def audit_table(results: str | Path, scale: str, claims: list[Claim] | None = No
             "null_value": null.estimate if null else np.nan, "null_verdict": null.verdict if null else "",
             "untrained_value": untrained.estimate if untrained else np.nan,
             "untrained_verdict": untrained.verdict if untrained else "",
-            "informative": _informative(null, untrained),
+            "informative": _informative(judged, null, untrained, without),
+            "lucky_starts": "; ".join(f"{role}: {_seed_list(seeds)}" for role, seeds in lucky.items() if seeds),
+            "without_lucky_value": without.estimate if without else np.nan,
+            "without_lucky_low": without.ci_low if without else np.nan,
+            "without_lucky_high": without.ci_high if without else np.nan,
+            "without_lucky_verdict": without.verdict if without else "",
+            "learned": "; ".join(map(str, learned)),
             "note": claim.note, "runs": claim_runs(results, claim),
             "needs_scale": claim.min_scale if judged.cause == "scale" else "", **needs,
         })

@@ -23,15 +23,18 @@ CURIE_LEVEL = 0.5  # the Curie temperature is where ξ(τ) crosses 0.5 (paper A 
 MEASURES: dict[str, Callable[..., pd.Series]] = {}
 
 
-def measure(task: str | None, files: tuple[str, ...] = (), null: str | None = None, untrained: str | None = None):
+def measure(task: str | None, files: tuple[str, ...] = (), null: str | None = None, untrained: str | None = None,
+            start: str | None = None):
     """Register a function as a measure. `task`: the runs it reads (runs/<task>/<algo>/seed<k>/);
     None where the claim's params name the task. `files`: what else under runs/<task>/ it reads.
     `null`: the audit's null model for claims on this measure where it is not the family's (a
     learning claim's: the untrained learner). `untrained`: the measure that gives the same quantity
     for the same runs' networks untrained (their initial weights, acting as at the first
-    evaluation): the audit's untrained-network control."""
+    evaluation): the audit's untrained-network control. `start`: for a time-to-`level` measure,
+    the measure giving each seed's untrained value of the quantity it waits for (a seed already at
+    the level untrained is a lucky start: `analysis/learning.py`)."""
     def register(fn):
-        fn.task, fn.files, fn.null, fn.untrained = task, files, null, untrained
+        fn.task, fn.files, fn.null, fn.untrained, fn.start = task, files, null, untrained, start
         MEASURES[fn.__name__] = fn
         return fn
     return register
@@ -217,7 +220,7 @@ def first_step_reaching(performance: pd.DataFrame, loss: pd.DataFrame, level: fl
     return float(hit.min()) if len(hit) else np.nan
 
 
-@measure("gaussian_squeeze")
+@measure("gaussian_squeeze", start="gs_untrained_performance")
 def gs_time_to(results, algo: str, n_agents: int, level: float = 0.9, censor: bool = False) -> pd.Series:
     """First timestep at which the trained greedy performance reaches `level` (evaluations of the
     untrained network do not count; see `first_step_reaching`); NaN if never (or, with censor=True,

@@ -11,11 +11,18 @@ a few seeds each) the rule picks, per family, the cheapest setting (budget, seed
    the pilot gives one (battle), its *trained* check clears its bar the same way: a battle model
    wins more than half its rounds against the scripted stationary attacker from its worse side
    (`TRAINED_BAR`), so a model that wins from one side only is not a trained model; and
-3. every claim's pilot estimate has *converged* at that budget (added 2026-12-03, before the pilots
-   it judges): it differs from the estimate at every larger pilot budget by less than half the
-   stated effect (`converged`). The largest pilot budget has no larger one beside it, so it never
-   qualifies: a budget is chosen only where the pilot shows that training longer would not move the
-   claim's measure by as much as half the effect the verdict is about.
+3. every claim has *converged* at that budget (`converged`):
+   - (rule of 2026-12-07, `analysis/learning.py`) every learner the claim reads has learned on at
+     least 4 of 5 of its seeds (paired evaluations against its untrained network and the null model)
+     and its own per-seed performance has stopped improving: the change of its seed mean to the next
+     larger budget has a 95% bootstrap interval over seeds that holds 0 and lies within ±20% of its
+     gain over its untrained network (`learning.learner_converged`); a pilot without that evidence
+     has not converged;
+   - and (rule of 2026-12-03) the claim's pilot estimate differs from the estimate at every larger
+     pilot budget by less than half the stated effect.
+   The largest pilot budget has no larger one beside it, so it never qualifies: a budget is chosen
+   only where the pilot shows that training longer would move neither a learner nor the claim's
+   measure.
 
 The expected width is an average over simulated studies of n seeds per learner, drawn from normal
 distributions with the pilot's per-seed mean and spread at that budget (`expected_width`). Nothing
@@ -38,6 +45,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import norm
 
+from replication.analysis import learning
 from replication.analysis.audit import MIN_SEEDS, Claim
 from replication.analysis.measures import bootstrap_ci, probability_of_improvement
 
@@ -98,6 +106,17 @@ def clears_null(n: int, learner: Spread, null: Spread, higher: bool = True) -> b
 
 
 @dataclass(frozen=True)
+class PilotLearner:
+    """One learner a claim reads, at one pilot budget: its own per-seed performance (higher or lower
+    better as the claim), its networks untrained on the same measure, and how many seeds learned
+    (`learning.seed_evidence` on paired evaluation episodes; None: no evidence)."""
+    algo: str
+    values: tuple[float, ...]
+    untrained: tuple[float, ...]
+    learned: learning.LearnedCount | None = None
+
+
+@dataclass(frozen=True)
 class PilotClaim:
     """One central claim at one pilot budget: X's values (and Y's for a comparison) and their null
     models' (None where the claim has no null model)."""
@@ -107,6 +126,7 @@ class PilotClaim:
     null_x: Spread | None = None
     null_y: Spread | None = None
     trained: tuple[Spread, ...] = ()   # per learner the claim reads, its trained check (battle: worse-side win rate)
+    learners: tuple[PilotLearner, ...] = ()   # per learner the claim reads, its own performance and learning evidence
 
 
 def decided_at(n: int, pilot: list[PilotClaim]) -> bool:
@@ -139,14 +159,36 @@ def pilot_estimate(cell: PilotClaim) -> float:
     return float(norm.cdf(difference / scale))
 
 
-def converged(budget: float, pilot: dict[float, list[PilotClaim]]) -> tuple[bool, str]:
-    """Every claim's pilot estimate at `budget` within half its stated effect of its estimate at
-    every larger pilot budget (so a pilot that is flat for two budgets and rises at a third is not
-    converged at the flat ones); False for the largest budget, which has none beside it. Returns the
-    answer and, where it is no, why."""
+def learners_converged(budget: float, pilot: dict[float, list[PilotClaim]]) -> tuple[bool, str]:
+    """Every learner of every claim at `budget` learned and stopped improving by the next larger
+    pilot budget (`learning.learner_converged`); a claim without learners' evidence has not."""
     larger = [b for b in sorted(pilot) if b > budget]
     if not larger:
         return False, "no larger pilot budget to judge convergence by"
+    for cell in pilot[budget]:
+        if not cell.learners:
+            return False, f"{cell.claim.id}: no learning evidence for its learners"
+        following = {learner.algo: learner for c in pilot[larger[0]] if c.claim.id == cell.claim.id for learner in c.learners}
+        for learner in cell.learners:
+            there = following.get(learner.algo)
+            if there is None:
+                return False, f"{cell.claim.id}: {learner.algo} has no evidence at {larger[0]:g}"
+            ok, why = learning.learner_converged(learner.values, there.values, there.untrained,
+                                                 higher_is_better(cell.claim), learner.learned)
+            if not ok:
+                return False, f"{cell.claim.id}: {learner.algo} not converged: {why}"
+    return True, ""
+
+
+def converged(budget: float, pilot: dict[float, list[PilotClaim]]) -> tuple[bool, str]:
+    """Every learner converged (`learners_converged`, judged first), and every claim's pilot estimate at `budget`
+    within half its stated effect of its estimate at every larger pilot budget (so a pilot that is
+    flat for two budgets and rises at a third is not converged at the flat ones); False for the
+    largest budget, which has none beside it. Returns the answer and, where it is no, why."""
+    learners_ok, why = learners_converged(budget, pilot)
+    if not learners_ok:
+        return False, why
+    larger = [b for b in sorted(pilot) if b > budget]
     for cell in pilot[budget]:
         now, half = pilot_estimate(cell), stated_effect(cell.claim) / 2
         for later in larger:
