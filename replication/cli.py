@@ -15,6 +15,7 @@ Commands
   cost       the rehearsal's cost table: each job measured and projected to the paper scale
   resume-check SIGKILL a training job after a checkpoint, rerun it, compare with its unkilled run
   compare    two results folders' audits side by side (a re-run on another machine)
+  progress   the central scale's ledger: jobs done, CPU-hours against projected, calibration.csv
   docs       the generated parts of README.md and docs/ (numbers from committed files, references)
 """
 
@@ -107,6 +108,12 @@ def build_parser() -> argparse.ArgumentParser:
     resume.add_argument("--delay", type=float, default=2.0, help="seconds after that checkpoint (default 2)")
     resume.add_argument("--out", required=True, help="CSV to write the comparison to")
     _common(resume)
+    progress = sub.add_parser("progress", help="the central scale's ledger: jobs done, cost against projection",
+                              epilog=EPILOG, description="From the central scale's results folder, write progress.md "
+                              "(jobs done of the total, CPU-hours spent against projected, what runs next) and "
+                              "calibration.csv (each finished job's measured wall time and peak memory beside its projection).")
+    progress.add_argument("--results", default="results/central", help="the central scale's results folder")
+    _common(progress)
     compare = sub.add_parser("compare", help="two audits of the same scale side by side, claim by claim", epilog=EPILOG,
                              description="Compare two results folders' audits (e.g. the committed results and a re-run "
                                          "on another machine): per claim both verdicts and values, and whether each "
@@ -306,6 +313,13 @@ def main(argv: list[str] | None = None) -> int:
             resume_check.write_resume_check(args.out, [row])
             print(row)
             return 0 if row["metrics_identical"] and row["models_identical"] else 1
+        if args.command == "progress":
+            from replication.analysis import central
+            if cfg.scale != "central":
+                raise ConfigError(f"--config: progress reads the central scale (workflow/config/central.yaml), got scale {cfg.scale}")
+            table = central.write_progress(args.results, cfg)
+            print(f"{int(table['done'].sum())} of {len(table)} central jobs done; {args.results}/progress.md")
+            return 0
         if args.command == "cost":
             from replication.analysis import rehearsal
             paper = check_tasks(load_config(args.paper_config, args.preset))

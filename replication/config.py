@@ -17,7 +17,7 @@ from typing import Any, ClassVar, Literal
 
 import yaml
 
-from replication.registry import BATTLE, FAMILIES, SEMI_COOPERATIVE, SEMI_COOPERATIVE_TASKS, algorithms_of
+from replication.registry import BATTLE, FAMILIES, SEMI_COOPERATIVE, SEMI_COOPERATIVE_TASKS, TASKS, algorithms_of
 from replication.settings import ConfigError, constrained, fraction, non_negative, positive, tagged
 
 # Tasks whose runs `compare_tasks` can also make under the other variant: all but battle, whose
@@ -407,6 +407,12 @@ class SuiteConfig:
     # tasks the pipeline also runs under the other variant (preset reference_code when this one is
     # paper, and back), into results/<scale>[-<preset>]; the audit compares both (audit_variants.md)
     compare_tasks: list[Literal[COMPARABLE_TASKS]] = tagged([], role="audit")
+    # per task, the scale whose settings this scale's runs of that task equal (checked by a test:
+    # tests/test_central.py): the audit judges a claim on that task as at that scale. The central
+    # scale's: battle the workstation's, pursuit and resource sharing the paper's
+    protocol_of: dict[Literal[TASKS], Literal[SCALES]] = tagged({}, role="audit", since="2026-12-07")
+    # the claims this scale audits, by id ([]: every claim); the central scale audits its four
+    audit_claims: list[str] = tagged([], role="audit", since="2026-12-07")
     ising: IsingConfig = field(default_factory=IsingConfig)
     ising_toy: IsingToyConfig = field(default_factory=IsingToyConfig)
     gaussian_squeeze: GaussianSqueezeConfig = field(default_factory=GaussianSqueezeConfig)

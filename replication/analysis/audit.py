@@ -438,16 +438,19 @@ def _from_learning(untrained: Judgement | None) -> str:
 
 
 def audit_table(results: str | Path, scale: str, claims: list[Claim] | None = None,
-                bench: pd.DataFrame | None = None) -> pd.DataFrame:
+                bench: pd.DataFrame | None = None, protocol_of: dict[str, str] | None = None) -> pd.DataFrame:
     """One row per claim: our value, its interval and n, the verdict and why, the null model's value,
     the runs it came from, and for a claim inconclusive because of scale what that scale would take,
-    costed from the benchmark rows `bench` (default: those of results/bench beside the results folder)."""
+    costed from the benchmark rows `bench` (default: those of results/bench beside the results folder).
+    `protocol_of`: per task, the scale whose settings this scale's runs of it equal (the config's
+    `protocol_of`); a claim on such a task is judged as at that scale (column `settings_of`)."""
     benches = bench if bench is not None else cost.load_benches(Path(results).parent / "bench")
     rows = []
     for claim in claims or load_claims():
         values = MEASURES[claim.measure](results, **claim.params)
         versus = MEASURES[claim.measure](results, **{**claim.params, **claim.versus}) if claim.rule == "improves" else None
-        judged = verdict(claim, values, scale, versus)
+        settings_of = (protocol_of or {}).get(claim_reads(claim)[0][0], scale)
+        judged = verdict(claim, values, settings_of, versus)
         needs = scale_cost(claim, benches) if judged.cause == "scale" else dict.fromkeys(cost.COST_COLUMNS, np.nan)
         if not pd.isna(needs["cost_cpu_hours"]):
             judged = judged._replace(judged.verdict, f"{judged.reason} (≈ {needs['cost_cpu_hours']:,.0f} CPU-hours, "
@@ -472,7 +475,8 @@ def audit_table(results: str | Path, scale: str, claims: list[Claim] | None = No
             "statistic": ("P(X>Y)" if claim.better == "higher" else "P(X<Y)") if claim.rule == "improves" else "mean",
             "ours": judged.estimate, "ci_low": judged.ci_low, "ci_high": judged.ci_high,
             "n_seeds": judged.n_seeds, "n_seeds_versus": judged.n_versus if claim.rule == "improves" else np.nan,
-            "verdict": judged.verdict, "judged_at": scale, "inconclusive_because": judged.cause, "reason": judged.reason,
+            "verdict": judged.verdict, "judged_at": scale, "settings_of": settings_of,
+            "inconclusive_because": judged.cause, "reason": judged.reason,
             "null_value": null.estimate if null else np.nan, "null_verdict": null.verdict if null else "",
             "untrained_value": untrained.estimate if untrained else np.nan,
             "untrained_verdict": untrained.verdict if untrained else "",
@@ -487,6 +491,13 @@ def audit_table(results: str | Path, scale: str, claims: list[Claim] | None = No
             "needs_scale": claim.min_scale if judged.cause == "scale" else "", **needs,
         })
     return pd.DataFrame(rows)
+
+
+def _judged_at(r) -> str:
+    """"default scale", or where the scale runs a task at another scale's settings, "central scale
+    (paper settings)"."""
+    settings_of = getattr(r, "settings_of", r.judged_at)
+    return f"{r.judged_at} scale" + (f" ({settings_of} settings)" if settings_of != r.judged_at else "")
 
 
 def _fmt(x: float) -> str:
@@ -575,7 +586,7 @@ def to_markdown(table: pd.DataFrame, cfg: SuiteConfig, summary: pd.DataFrame | N
         for r in part.itertuples():
             ours, bound, n, null = _cells(r)
             lines.append(f"| {r.id} | {r.figure} | {r.statement} | {_fmt(r.paper_value)} | {ours} | {n} | {bound} | "
-                         f"**{r.verdict}** | {r.judged_at} scale | {null} | {r.reason} |")
+                         f"**{r.verdict}** | {_judged_at(r)} | {null} | {r.reason} |")
         lines.append("")
     if summary is not None and len(summary):
         lines += ["## What it would take", "", _scale_intro(summary), "", "| " + " | ".join(SCALE_COLUMNS) + " |",
@@ -602,7 +613,7 @@ def to_html(table: pd.DataFrame, cfg: SuiteConfig, summary: pd.DataFrame | None 
             parts.append(f"<tr class='{r.verdict.replace(' ', '-')}'><td>{escape(r.id)}</td><td>{escape(r.figure)}</td>"
                          f"<td>{escape(r.statement)}</td><td class='num'>{_fmt(r.paper_value)}</td>"
                          f"<td class='num'>{escape(ours)}</td><td class='num'>{n}</td><td class='num'>{escape(bound)}</td>"
-                         f"<td><b>{escape(r.verdict)}</b></td><td>{escape(r.judged_at)} scale</td><td class='num'>{escape(null)}</td><td>{escape(r.reason)}</td></tr>")
+                         f"<td><b>{escape(r.verdict)}</b></td><td>{escape(_judged_at(r))}</td><td class='num'>{escape(null)}</td><td>{escape(r.reason)}</td></tr>")
         parts.append("</table>")
     if summary is not None and len(summary):
         intro = escape(_scale_intro(summary))
@@ -646,11 +657,16 @@ def write_audit(results: str | Path, cfg: SuiteConfig, extra_claims: list[str] =
     own = [*cfg.claims, *extra_claims]
     claims = load_claims() + (load_claims(own) if own else [])
     _check_unique(claims)
+    if cfg.audit_claims:
+        unknown = sorted(set(cfg.audit_claims) - {claim.id for claim in claims})
+        if unknown:
+            raise ConfigError(f"audit_claims: no claim {unknown[0]!r} in the claims files")
+        claims = [claim for claim in claims if claim.id in cfg.audit_claims]
     other = variant_name(compare) if compare else None
     if other == cfg.preset:
         raise ConfigError(f"--compare: {compare} was made with preset {other}, the same as --results; compare the other variant")
     bench = cost.load_benches(Path(results).parent / "bench")
-    table = audit_table(results, cfg.scale, claims, bench)
+    table = audit_table(results, cfg.scale, claims, bench, cfg.protocol_of)
     summary = scale_summary(table, claims, bench)
     io.write_csv(Path(results) / "audit.csv", table)
     io.write_text(Path(results) / "audit.md", to_markdown(table, cfg, summary))

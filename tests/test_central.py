@@ -1,0 +1,131 @@
+"""The central scale (workflow/config/central.yaml) and its ledger (replication/analysis/central.py)."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from replication.analysis import central
+from replication.config import first_difference, load_config, run_config
+
+ROOT = Path(__file__).resolve().parents[1]
+CONFIG = ROOT / "workflow" / "config"
+DEFAULT, CENTRAL = CONFIG / "default.yaml", CONFIG / "central.yaml"
+
+
+def _central():
+    return load_config([DEFAULT, CENTRAL])
+
+
+def test_every_setting_a_central_claim_reads_is_its_protocol_scales():
+    """Battle's runs (MF-Q, IL, MF-AC, AC, seeds 0-4) resolve to the workstation overlay's (decisive
+    with workstation) and pursuit's and resource sharing's (PED-DQN, IDQN, random) to paper.yaml's,
+    setting for setting but the scale's name and, for paper B, seeds per job (1 here, 5 there: a
+    learner's seeds follow their runs alone to float precision only, so this is the one declared
+    departure). The battle evaluations' settings are the workstation's too."""
+    from replication.config import evaluation_config
+    cfg = _central()
+    workstation = load_config([DEFAULT, CONFIG / "decisive.yaml", CONFIG / "workstation.yaml"])
+    paper = load_config([DEFAULT, CONFIG / "paper.yaml"])
+    assert cfg.battle.algorithms == ["mfq", "il", "mfac", "ac"] and cfg.battle.seeds == [0, 1, 2, 3, 4]
+    for algo in cfg.battle.algorithms:
+        for seed in cfg.battle.seeds:
+            ours, theirs = run_config(cfg, "battle", algo, seed), run_config(workstation, "battle", algo, seed)
+            assert (ours.pop("scale"), theirs.pop("scale")) == ("central", "workstation")
+            assert first_difference(theirs, ours) is None, (algo, seed)
+    for job in ("tournament", "scripted"):
+        ours, theirs = evaluation_config(cfg, job), evaluation_config(workstation, job)
+        ours.pop("scale"), theirs.pop("scale")
+        assert first_difference(theirs, ours) is None, job
+    for task in ("pursuit", "resource_sharing"):
+        assert getattr(cfg, task).algorithms == ["ped_dqn", "idqn", "random"]
+        for algo in getattr(cfg, task).algorithms:
+            ours, theirs = run_config(cfg, task, algo, 0), run_config(paper, task, algo, 0)
+            ours.pop("scale"), theirs.pop("scale")
+            assert first_difference(theirs, ours) == ("semi_cooperative.seeds_per_job", 5, 1), (task, algo)
+            ours["semi_cooperative"]["seeds_per_job"] = 5
+            assert ours == theirs
+    assert cfg.seeds == [0, 1, 2, 3, 4] and cfg.battle.seeds_per_job == 1
+
+
+def test_the_central_projections_by_hand():
+    """Battle per seed from the pilot's largest budget (320 rounds, 3 seeds: MF-Q 1203.5825 s, IL
+    817.5431 s): 1203.5825 / (3 · 320) · 2000 / 60 = 41.791 min, IL 28.387 min. Paper B per seed from
+    the rehearsal on record: resource sharing's PED-DQN 333.0335 min for 5 seeds, 66.607 min a seed,
+    its peak 478.625 MB; pursuit's IDQN 489.8790 / 5 = 97.976 min. 20 battle trainings, 10 battle
+    evaluation parts, 15 jobs for each paper-B task: 60."""
+    jobs = {job.name: job for job in central.central_jobs(_central())}
+    assert len(jobs) == 60
+    assert jobs["battle mfq seed 3"].projected_minutes == pytest.approx(41.791, abs=1e-3)
+    assert jobs["battle il seed 0"].projected_minutes == pytest.approx(28.387, abs=1e-3)
+    assert jobs["resource_sharing ped_dqn seed 1"].projected_minutes == pytest.approx(66.607, abs=1e-3)
+    assert jobs["resource_sharing ped_dqn seed 1"].projected_mb == pytest.approx(478.625)
+    assert jobs["pursuit idqn seed 4"].projected_minutes == pytest.approx(97.976, abs=1e-3)
+    assert [j.family for j in jobs.values()] == ["battle"] * 30 + ["resource_sharing"] * 15 + ["pursuit"] * 15
+
+
+def test_the_ledger_counts_a_finished_job_and_calibrates_it(tmp_path):
+    """One finished MF-Q seed (wall 3000 s = 50 min, peak 900 MB) and one started IL seed (a
+    checkpoint only): 1 of 60 done; calibration.csv holds the MF-Q seed alone, its ratio
+    50 / 41.791 = 1.1964; progress.md says 0.83 CPU-hours spent against 0.70 projected for it, names
+    the started job and lists what runs next, in order."""
+    cfg = _central()
+    run = tmp_path / "runs" / "battle" / "mfq" / "seed0"
+    run.mkdir(parents=True)
+    (run / "metrics.csv").write_text("x\n")
+    (run / "provenance.json").write_text(json.dumps({"wall_seconds": 3000.0, "max_rss_mb": 900.0}))
+    started = tmp_path / "runs" / "battle" / "il" / "seed0"
+    started.mkdir(parents=True)
+    (started / "checkpoint.pt").write_bytes(b"")
+    table = central.write_progress(tmp_path, cfg)
+    assert int(table["done"].sum()) == 1
+    calibration = (tmp_path / "calibration.csv").read_text().splitlines()
+    assert len(calibration) == 2 and calibration[1].startswith("battle mfq seed 0,battle,50.0,")
+    row = table.set_index("job").loc["battle mfq seed 0"]
+    assert row["minutes_ratio"] == pytest.approx(50 / 41.791, abs=1e-4)
+    page = (tmp_path / "progress.md").read_text()
+    assert "**1 of 60 jobs done.**" in page and "| battle | 1 of 30 | 0.83 | 0.70 |" in page
+    assert "Started (a checkpoint in the work tree): battle il seed 0." in page
+    assert "Next, in order: battle mfq seed 1 (≈ 42 min); battle mfq seed 2" in page
+
+
+def _pursuit_runs(root, algo, welfare):
+    import pandas as pd
+    for seed, value in enumerate(welfare):
+        folder = root / "runs" / "pursuit" / algo / f"seed{seed}"
+        folder.mkdir(parents=True)
+        pd.DataFrame([{"task": "pursuit", "algo": algo, "seed": seed, "step": 1000, "metric": "social_welfare",
+                       "value": value}]).to_csv(folder / "metrics.csv", index=False)
+
+
+def test_a_central_claim_is_judged_as_at_the_scale_whose_settings_it_runs(tmp_path):
+    """B-pursuit-welfare-ped-vs-idqn needs the paper scale. Hand-made runs: PED-DQN's five seeds at
+    10…14, IDQN's at 0…4, so P(X > Y) = 1 on every resample. At the central scale with
+    `protocol_of: {pursuit: paper}` it is reproduced, judged at "central scale (paper settings)";
+    without it, central ranks below paper and the claim is inconclusive by scale."""
+    from replication.analysis import audit
+    _pursuit_runs(tmp_path, "ped_dqn", [10, 11, 12, 13, 14])
+    _pursuit_runs(tmp_path, "idqn", [0, 1, 2, 3, 4])
+    claim = next(c for c in audit.load_claims() if c.id == "B-pursuit-welfare-ped-vs-idqn")
+    row = audit.audit_table(tmp_path, "central", [claim], protocol_of={"pursuit": "paper"}).iloc[0]
+    assert (row["verdict"], row["settings_of"], row["ours"]) == ("reproduced", "paper", 1.0)
+    assert audit._judged_at(row) == "central scale (paper settings)"
+    row = audit.audit_table(tmp_path, "central", [claim]).iloc[0]
+    assert (row["verdict"], row["inconclusive_because"]) == ("inconclusive", "scale")
+
+
+def test_the_central_audit_reads_its_four_claims_only(tmp_path):
+    """central.yaml's audit_claims: the four central claims; an id no claims file holds is a
+    one-line config error."""
+    import dataclasses
+
+    from replication.analysis import audit
+    from replication.config import ConfigError
+    cfg = _central()
+    assert cfg.audit_claims == ["A-battle-mfq-beats-il", "A-battle-ranking", "B-pursuit-welfare-ped-vs-idqn",
+                                "B-resource-welfare-ped-vs-idqn"]
+    audit.write_audit(tmp_path, cfg)
+    import pandas as pd
+    assert sorted(pd.read_csv(tmp_path / "audit.csv")["id"]) == sorted(cfg.audit_claims)
+    with pytest.raises(ConfigError, match="audit_claims: no claim 'B-nonexistent'"):
+        audit.write_audit(tmp_path, dataclasses.replace(cfg, audit_claims=["B-nonexistent"]))
