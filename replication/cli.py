@@ -15,6 +15,7 @@ Commands
   cost       the rehearsal's cost table: each job measured and projected to the paper scale
   resume-check SIGKILL a training job after a checkpoint, rerun it, compare with its unkilled run
   compare    two results folders' audits side by side (a re-run on another machine)
+  evidence   a paper-B run, its networks untrained and the null model on the same episodes
   progress   the central scale's ledger: jobs done, CPU-hours against projected, calibration.csv
   docs       the generated parts of README.md and docs/ (numbers from committed files, references)
 """
@@ -108,6 +109,16 @@ def build_parser() -> argparse.ArgumentParser:
     resume.add_argument("--delay", type=float, default=2.0, help="seconds after that checkpoint (default 2)")
     resume.add_argument("--out", required=True, help="CSV to write the comparison to")
     _common(resume)
+    evidence = sub.add_parser("evidence", help="a paper-B run, its networks untrained and the null model on the same episodes",
+                              epilog=EPILOG, description="Play a finished paper-B run's trained networks (RUN/model.pt), "
+                              "the same networks untrained and the null model (uniformly random actions) greedily on the "
+                              "same evaluation episodes; write RUN/evidence.csv (per policy and episode, the social welfare) "
+                              "and RUN/actions.csv (each policy's greedy action distribution).")
+    evidence.add_argument("--task", required=True, choices=SEMI_COOPERATIVE_TASKS)
+    evidence.add_argument("--algo", required=True)
+    evidence.add_argument("--seed", required=True, type=int)
+    evidence.add_argument("--run", required=True, help="the run's folder (holding model.pt)")
+    _common(evidence)
     progress = sub.add_parser("progress", help="the central scale's ledger: jobs done, cost against projection",
                               epilog=EPILOG, description="From the central scale's results folder, write progress.md "
                               "(jobs done of the total, CPU-hours spent against projected, what runs next) and "
@@ -313,6 +324,15 @@ def main(argv: list[str] | None = None) -> int:
             resume_check.write_resume_check(args.out, [row])
             print(row)
             return 0 if row["metrics_identical"] and row["models_identical"] else 1
+        if args.command == "evidence":
+            from replication import evidence
+            from replication.run import check_request
+            check_request(args.task, args.algo, args.seed)
+            if args.algo == SEMI_COOPERATIVE.null:
+                raise ConfigError(f"--algo: {args.algo} is the null model itself; name a learner")
+            table = evidence.write_evidence(args.task, args.algo, args.seed, cfg, args.run)
+            print(table.groupby("policy", sort=False)["value"].mean().to_string())
+            return 0
         if args.command == "progress":
             from replication.analysis import central
             if cfg.scale != "central":

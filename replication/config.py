@@ -413,6 +413,11 @@ class SuiteConfig:
     protocol_of: dict[Literal[TASKS], Literal[SCALES]] = tagged({}, role="audit", since="2026-12-07")
     # the claims this scale audits, by id ([]: every claim); the central scale audits its four
     audit_claims: list[str] = tagged([], role="audit", since="2026-12-07")
+    # the tasks this scale runs ([]: every task); the central scale runs battle, pursuit and resource sharing
+    tasks: list[Literal[TASKS]] = tagged([], role="audit", since="2026-12-07")
+    # paper B: play each learner's run, its networks untrained and the null model on the same
+    # evaluation episodes (`python -m replication evidence`), the audit's "learned k of n"
+    paired_evaluations: bool = tagged(False, role="audit", since="2026-12-07")
     ising: IsingConfig = field(default_factory=IsingConfig)
     ising_toy: IsingToyConfig = field(default_factory=IsingToyConfig)
     gaussian_squeeze: GaussianSqueezeConfig = field(default_factory=GaussianSqueezeConfig)

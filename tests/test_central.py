@@ -129,3 +129,24 @@ def test_the_central_audit_reads_its_four_claims_only(tmp_path):
     assert sorted(pd.read_csv(tmp_path / "audit.csv")["id"]) == sorted(cfg.audit_claims)
     with pytest.raises(ConfigError, match="audit_claims: no claim 'B-nonexistent'"):
         audit.write_audit(tmp_path, dataclasses.replace(cfg, audit_claims=["B-nonexistent"]))
+
+
+def test_the_central_workflow_plans_its_tasks_their_paired_evaluations_and_no_other(tmp_path):
+    """`snakemake -n --configfile workflow/config/central.yaml` in a copy of the workflow with no
+    runs: 20 battle trainings (4 rules of seeds, one a job), the evaluations, 30 paper-B runs, 20
+    paired evaluations (PED-DQN and IDQN, 5 seeds, two tasks; none for the random null), the audit
+    and the ledger; no Ising or Gaussian Squeeze run, table or figure."""
+    import shutil
+    import subprocess
+    for name in ("Snakefile", "workflow", "replication", "results/bench", "results/rehearsal", "results/pilot/battle"):
+        source = ROOT / name
+        (shutil.copytree if source.is_dir() else shutil.copy)(source, tmp_path / name)
+    proc = subprocess.run(["snakemake", "-n", "--cores", "2", "--configfile", "workflow/config/central.yaml"],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    counts = dict(line.split() for line in proc.stdout.splitlines()
+                  if len(line.split()) == 2 and line.split()[1].isdigit())
+    assert sum(int(counts.get(f"battle_train_seeds_{s}", 0)) for s in range(5)) == 20
+    assert sum(int(counts.get(f"semi_cooperative_run_seeds_{s}", 0)) for s in range(5)) == 30
+    assert counts["semi_cooperative_evidence"] == "20" and counts["audit"] == "1" and counts["central_progress"] == "1"
+    assert not any(rule.startswith(("ising", "gaussian_squeeze", "tables", "figures")) for rule in counts)

@@ -4,13 +4,18 @@ ALL_RUNS = (
     ISING_RUNS
     + GS_RUNS
     + BATTLE_RUNS
-    + [
-        BATTLE_TOURNAMENT,
-        BATTLE_SCRIPTED,
-        BATTLE_TOURNAMENT_UNTRAINED,
-        BATTLE_SCRIPTED_UNTRAINED,
-    ]
+    + (
+        [
+            BATTLE_TOURNAMENT,
+            BATTLE_SCRIPTED,
+            BATTLE_TOURNAMENT_UNTRAINED,
+            BATTLE_SCRIPTED_UNTRAINED,
+        ]
+        if "battle" in RUN_TASKS
+        else []
+    )
     + SEMI_COOPERATIVE_RUNS
+    + EVIDENCE_FILES
 )
 
 
@@ -193,3 +198,47 @@ rule rehearsal_resume_check:
         "python -m replication resume-check --task {params.job[task]} --algo {params.job[algo]} --seed {params.seeds} "
         "--after {params.job[after]} --delay {params.job[delay]} --reference {params.reference} --scratch {params.scratch} "
         "--out {output} {params.config} > {log} 2>&1"
+
+
+# The central scale's ledger (analysis/central.py): jobs done, their cost against the projection.
+# It is remade by hand (`python -m replication progress`) as jobs finish; this rule makes the last.
+CENTRAL_FILES = (
+    [f"{RESULTS}/progress.md", f"{RESULTS}/calibration.csv"]
+    if CFG.scale == "central"
+    else []
+)
+
+
+rule central_progress:
+    input:
+        ALL_RUNS,
+    output:
+        CENTRAL_FILES,
+    log:
+        f"{RESULTS}/logs/progress.log",
+    conda:
+        CONDA_ENV
+    params:
+        config=CLI_CONFIG,
+        results=results_folder(0),
+    shell:
+        "python -m replication progress --results {params.results} {params.config} > {log} 2>&1"
+
+
+# What `snakemake` makes: a scale that runs some tasks only (config `tasks`: the central scale)
+# makes their runs, the audit and its ledger; every other scale the tables, figures and report too.
+if CFG.tasks:
+    ALL_TARGETS = (
+        ALL_RUNS + [f"{RESULTS}/audit.md", f"{RESULTS}/audit.csv"] + CENTRAL_FILES
+    )
+else:
+    ALL_TARGETS = (
+        TABLE_FILES
+        + [PROVENANCE_TABLE]
+        + FIGURE_FILES
+        + [BATTLE_ROUND_GIF]
+        + [f"{RESULTS}/audit.md", f"{RESULTS}/audit.html", f"{RESULTS}/audit.csv"]
+        + list(VARIANT_FILES.values())
+        + list(REHEARSAL_COST.values())
+        + expand(f"{RESULTS}/resume/{{check}}.csv", check=RESUME_CHECKS)
+    )

@@ -1,7 +1,11 @@
 # Paper A §5.3: MAgent battle, self-play training per algorithm and seed, then the cross-play tournament.
 
 BATTLE_ALGOS = CFG.battle.algorithms
-BATTLE_RUNS = run_files("battle", BATTLE_ALGOS, seeds=CFG.battle.seeds)
+BATTLE_RUNS = (
+    run_files("battle", BATTLE_ALGOS, seeds=CFG.battle.seeds)
+    if "battle" in RUN_TASKS
+    else []
+)
 BATTLE_TOURNAMENT = f"{RESULTS}/runs/battle/tournament.csv"
 # one part of it: the pairings one algorithm's models lead (replication.tournament.part_file)
 BATTLE_TOURNAMENT_PART = f"{RESULTS}/runs/battle/tournament/rows_{{algo}}.csv"

@@ -19,7 +19,13 @@ from replication.config import (
     run_config,
 )
 from replication.experiments.seed_group import seed_jobs
-from replication.registry import GAUSSIAN_SQUEEZE, ISING, SEMI_COOPERATIVE, family_of
+from replication.registry import (
+    GAUSSIAN_SQUEEZE,
+    ISING,
+    SEMI_COOPERATIVE,
+    TASKS,
+    family_of,
+)
 from replication.validation import check_tasks
 
 # Snakemake lists --configfile files first although they override the Snakefile's `configfile:`.
@@ -41,6 +47,8 @@ except ConfigError as err:
     sys.exit(f"config error: {err}")
 
 RESULTS = f"results/{CFG.results_name}"
+# the tasks this scale runs (config `tasks`; every task where it names none)
+RUN_TASKS = set(CFG.tasks) if CFG.tasks else set(TASKS)
 # every job's software: the package and its pinned dependencies (`snakemake --sdm conda` builds it
 # once, from this file's content, for every rule that names it; the pip route in the README is the
 # tested one). Relative to the rule files in workflow/rules/.

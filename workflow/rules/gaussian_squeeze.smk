@@ -1,6 +1,10 @@
 # Paper A §5.1: Gaussian Squeeze, six learners over N ∈ agent_counts (Fig. 3).
 
-GS_RUNS = run_files("gaussian_squeeze", configured_algorithms(CFG, "gaussian_squeeze"))
+GS_RUNS = (
+    run_files("gaussian_squeeze", configured_algorithms(CFG, "gaussian_squeeze"))
+    if "gaussian_squeeze" in RUN_TASKS
+    else []
+)
 
 
 rule gaussian_squeeze_run:

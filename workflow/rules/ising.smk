@@ -3,6 +3,7 @@
 ISING_RUNS = [
     path
     for task in ISING.tasks
+    if task in RUN_TASKS
     for path in run_files(task, configured_algorithms(CFG, task))
 ]
 

@@ -5,7 +5,17 @@
 SEMI_COOPERATIVE_RUNS = [
     path
     for task in SEMI_COOPERATIVE.tasks
+    if task in RUN_TASKS
     for path in run_files(task, configured_algorithms(CFG, task))
+]
+# config `paired_evaluations`: each learner's run (not the null model's) played beside its networks
+# untrained and the null model on the same episodes, for the audit's "learned k of n"
+EVIDENCE_FILES = [
+    str(Path(path).parent / name)
+    for path in SEMI_COOPERATIVE_RUNS
+    if Path(path).parent.parent.name != SEMI_COOPERATIVE.null
+    for name in ("evidence.csv", "actions.csv")
+    if CFG.paired_evaluations
 ]
 
 SEED_JOBS = seed_jobs_by_group()
@@ -55,3 +65,26 @@ for seeds, algos in SEED_JOBS.items():
         shell:
             "python -m replication run --task {wildcards.task} --algo {wildcards.algo} --seed {params.seeds} "
             "{params.config} --threads {threads} --stale restart --out {params.out} > {log} 2>&1"
+
+
+rule semi_cooperative_evidence:
+    input:
+        f"{RESULTS}/runs/{{task}}/{{algo}}/seed{{seed}}/metrics.csv",
+    output:
+        evidence=f"{RESULTS}/runs/{{task}}/{{algo}}/seed{{seed}}/evidence.csv",
+        actions=f"{RESULTS}/runs/{{task}}/{{algo}}/seed{{seed}}/actions.csv",
+    log:
+        f"{RESULTS}/logs/{{task}}/{{algo}}/evidence_seed{{seed}}.log",
+    wildcard_constraints:
+        task=one_of(SEMI_COOPERATIVE.tasks),
+        algo=one_of([a for a in SEMI_COOPERATIVE.names() if a != SEMI_COOPERATIVE.null]),
+        seed=r"\d+",
+    conda:
+        CONDA_ENV
+    params:
+        settings=run_settings(),
+        config=CLI_CONFIG,
+        run=lambda wildcards, output: str(Path(output.evidence).parent),
+    shell:
+        "python -m replication evidence --task {wildcards.task} --algo {wildcards.algo} --seed {wildcards.seed} "
+        "--run {params.run} {params.config} > {log} 2>&1"
