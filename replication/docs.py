@@ -514,6 +514,9 @@ def experiments_page(paper: str, root: Path = ROOT) -> str:
               f"{len(claims)} claims (`replication/claims/*.yaml`), by the figure or section they come from; "
               "their verdicts are in `results/<scale>/audit.md` ([Reading the audit](audit.md)).", "",
               "| from | claims |", "|---|---|", *(f"| {figure} | {n} |" for figure, n in counts.items()), ""]
+    notes = root / "docs" / "notes" / f"paper-{paper.lower()}.md"   # hand-written findings, kept as written
+    if notes.is_file():
+        lines += [notes.read_text().rstrip("\n"), ""]
     return "\n".join(lines)
 
 
