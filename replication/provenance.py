@@ -13,9 +13,11 @@ from datetime import datetime, timezone
 from importlib import metadata
 from pathlib import Path
 
+from replication import DISTRIBUTION
 from replication.config import config_hash
 
-PACKAGES = ("replication", "numpy", "torch", "pandas", "scipy", "magent2", "snakemake")
+# the suite itself under its distribution name (before 2026-12-07: "replication"), then its dependencies
+PACKAGES = (DISTRIBUTION, "numpy", "torch", "pandas", "scipy", "magent2", "snakemake")
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 

@@ -187,3 +187,13 @@ def test_layering():
         others = {m for m in imported if m.startswith("replication.algorithms.")} - shared - bases
         assert not others, (path, others)
     assert not any(m.startswith("replication.tasks") for m in _imports(package / "config.py"))
+
+
+def test_the_program_says_its_distribution_and_version():
+    """`python -m replication --version` prints the distribution name, which is not the public
+    registry's unrelated `replication`, and pyproject.toml's version."""
+    import tomllib
+    project = tomllib.loads((SMOKE.parent.parent.parent / "pyproject.toml").read_text())["project"]
+    assert project["name"] == "marl-replication-suite"
+    proc = _cli("--version", cwd=SMOKE.parent.parent.parent)
+    assert proc.returncode == 0 and proc.stdout.strip() == f"marl-replication-suite {project['version']}"
