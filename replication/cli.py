@@ -115,11 +115,14 @@ def build_parser() -> argparse.ArgumentParser:
                               epilog=EPILOG, description="Play a finished paper-B run's trained networks (RUN/model.pt), "
                               "the same networks untrained and the null model (uniformly random actions) greedily on the "
                               "same evaluation episodes; write RUN/evidence.csv (per policy and episode, the social welfare) "
-                              "and RUN/actions.csv (each policy's greedy action distribution).")
-    evidence.add_argument("--task", required=True, choices=SEMI_COOPERATIVE_TASKS)
-    evidence.add_argument("--algo", required=True)
-    evidence.add_argument("--seed", required=True, type=int)
-    evidence.add_argument("--run", required=True, help="the run's folder (holding model.pt)")
+                              "and RUN/actions.csv (each policy's greedy action distribution). Battle (--results): every "
+                              "run's evidence.csv from the scripted evaluations of the trained models, the networks "
+                              "untrained and the null model (scripted, scripted --untrained, scripted --null).")
+    evidence.add_argument("--task", required=True, choices=["battle", *SEMI_COOPERATIVE_TASKS])
+    evidence.add_argument("--algo", help="paper B: the learner")
+    evidence.add_argument("--seed", type=int, help="paper B: the run's seed")
+    evidence.add_argument("--run", help="paper B: the run's folder (holding model.pt)")
+    evidence.add_argument("--results", help="battle: the results folder whose scripted evaluations are read")
     _common(evidence)
     progress = sub.add_parser("progress", help="the central scale's ledger: jobs done, cost against projection",
                               epilog=EPILOG, description="From the central scale's results folder, write progress.md "
@@ -159,6 +162,9 @@ def build_parser() -> argparse.ArgumentParser:
                                           "attacker, balanced over side and group order; writes runs/battle/scripted.csv.")
     scripted.add_argument("--results", required=True, help="results folder of one scale, e.g. results/default")
     scripted.add_argument("--untrained", action="store_true", help=UNTRAINED_HELP.format(file="scripted_untrained.csv"))
+    scripted.add_argument("--null", action="store_true",
+                          help="play the null model (the scripted random team) in every model's place on the same rounds "
+                               "instead: the paired evaluations' third policy, written to runs/battle/scripted_null.csv")
     scripted.add_argument("--threads", type=int, default=1)
     scripted.add_argument("--no-progress", action="store_true")
     _common(scripted)
@@ -329,6 +335,14 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "evidence":
             from replication import evidence
             from replication.run import check_request
+            if args.task == "battle":
+                if args.results is None or any(v is not None for v in (args.algo, args.seed, args.run)):
+                    raise ConfigError("evidence --task battle: give --results (every run's evidence at once), not --algo/--seed/--run")
+                written = evidence.battle_evidence(args.results, cfg)
+                print(f"{len(written)} battle runs' evidence.csv written under {args.results}/runs/battle/")
+                return 0
+            if None in (args.algo, args.seed, args.run) or args.results is not None:
+                raise ConfigError(f"evidence --task {args.task}: give --algo, --seed and --run (one run), not --results")
             check_request(args.task, args.algo, args.seed)
             if args.algo == SEMI_COOPERATIVE.null:
                 raise ConfigError(f"--algo: {args.algo} is the null model itself; name a learner")
@@ -384,7 +398,7 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "scripted":
             from replication import tournament
             tournament.run_scripted_evaluation(args.results, cfg, args.threads, progress=not args.no_progress,
-                                               untrained=args.untrained)
+                                               untrained=args.untrained, null=args.null)
         elif args.command == "audit":
             from replication.analysis import audit
             for path in args.claims:

@@ -11,6 +11,13 @@ from. `python -m replication evidence` writes into the run's folder:
   episodes, so that a policy that collapsed onto one action shows.
 
 The number of episodes is the task's `eval_episodes` (the author code's evaluation size).
+
+Battle (`battle_evidence`): the scripted evaluation already plays every trained model and every
+network untrained against the scripted teams on the same maps with the same streams
+(`runs/battle/scripted.csv`, `scripted_untrained.csv`); `scripted --null` plays the null model, the
+scripted random team, in each model's place on those rounds (`scripted_null.csv`). A model's
+episodes are its rounds (against each scripted team, in round order), its value the team's total
+reward in the round; each run's `evidence.csv` is written beside its model.
 """
 
 from __future__ import annotations
@@ -81,3 +88,31 @@ def write_evidence(task: str, algo: str, seed: int, cfg: SuiteConfig, run: str |
     io.write_csv(Path(run) / ACTIONS, actions)
     io.write_csv(Path(run) / EVIDENCE, evidence)
     return evidence
+
+
+BATTLE_EVALUATIONS = {"trained": "scripted.csv", "untrained": "scripted_untrained.csv", "null_model": "scripted_null.csv"}
+
+
+def battle_evidence(results: str | Path, cfg: SuiteConfig) -> dict:
+    """Every configured battle run's evidence.csv from the three scripted evaluations; returns
+    {(algo, seed): evidence}. A round one evaluation lacks, or a missing evaluation, is a one-line error."""
+    from replication.config import ConfigError
+    folder = Path(results) / "runs" / "battle"
+    frames = {}
+    for policy, name in BATTLE_EVALUATIONS.items():
+        if not (folder / name).is_file():
+            raise ConfigError(f"evidence: {folder / name} is missing; play it first (python -m replication scripted"
+                              f"{' --untrained' if policy == 'untrained' else ' --null' if policy == 'null_model' else ''})")
+        frames[policy] = pd.read_csv(folder / name).set_index(["row_algo", "row_seed", "col_algo", "round"])["row_total_reward"]
+    written = {}
+    for algo in cfg.battle.algorithms:
+        for seed in cfg.battle.seeds:
+            rounds = {policy: frame.loc[(algo, seed)].sort_index() for policy, frame in frames.items()}
+            keys = rounds["trained"].index
+            if any(not r.index.equals(keys) for r in rounds.values()):
+                raise ConfigError(f"evidence: battle {algo} seed {seed}: the three scripted evaluations did not play the same rounds")
+            evidence = pd.DataFrame([{"policy": policy, "episode": k, "value": float(value)}
+                                     for policy, values in rounds.items() for k, value in enumerate(values.to_numpy())])
+            io.write_csv(folder / algo / f"seed{seed}" / EVIDENCE, evidence)
+            written[(algo, seed)] = evidence
+    return written

@@ -71,12 +71,29 @@ def untrained_models(cfg: SuiteConfig, device: str = "cpu") -> dict:
             for algo in cfg.battle.algorithms for seed in cfg.battle.seeds}
 
 
+NULL_STREAM = 11   # the null model's own actions: (0, NULL_STREAM, seed) for the seed whose place it takes
+
+
+def null_models(cfg: SuiteConfig) -> dict:
+    """The family's null model, battle's scripted random team, in the place of every configured
+    (algo, seed) model, each with a stream of its own: played over the same keys in the same order,
+    it meets the same maps and scripted opponents as the models (the maps' seeds are drawn in
+    round order whoever plays; `balanced_rounds`)."""
+    from replication.algorithms.battle.scripted import RandomTeam
+    from replication.tasks.battle import ATTACK_ACTIONS, N_ACTIONS
+    return {(algo, seed): RandomTeam(np.random.default_rng([0, NULL_STREAM, seed]), N_ACTIONS, ATTACK_ACTIONS)
+            for algo in cfg.battle.algorithms for seed in cfg.battle.seeds}
+
+
 def _evaluate(results, cfg: SuiteConfig, play, file: Path, threads: int, progress: bool, device: str = "cpu",
-              untrained: bool = False) -> Path:
+              untrained: bool = False, null: bool = False) -> Path:
     torch.set_num_threads(threads)
     out = Path(results) / file
     t0 = time.perf_counter()
-    models = untrained_models(cfg, device) if untrained else load_models(results, cfg, device)
+    if null:
+        models = null_models(cfg)
+    else:
+        models = untrained_models(cfg, device) if untrained else load_models(results, cfg, device)
     t1 = time.perf_counter()
     rounds = play(models, cfg.battle, seed=0, progress=progress)
     timing.write_evaluation_timing(out, len(rounds), t1 - t0, time.perf_counter() - t1)
@@ -114,9 +131,16 @@ def merge_tournament(results: str | Path, cfg: SuiteConfig, untrained: bool = Fa
     return out
 
 
+SCRIPTED_NULL_FILE = Path("runs", "battle", "scripted_null.csv")
+
+
 def run_scripted_evaluation(results: str | Path, cfg: SuiteConfig, threads: int = 1, progress: bool = True,
-                            untrained: bool = False) -> Path:
+                            untrained: bool = False, null: bool = False) -> Path:
     """Every trained model against the scripted teams → runs/battle/scripted.csv; `untrained`: every
-    network untrained → scripted_untrained.csv."""
-    return _evaluate(results, cfg, battle_experiments.scripted_evaluation, evaluation_path(SCRIPTED_FILE, untrained),
-                     threads, progress, untrained=untrained)
+    network untrained → scripted_untrained.csv; `null`: the null model (the scripted random team) in
+    every model's place, on the same rounds → scripted_null.csv (the paired evaluations' third policy)."""
+    if untrained and null:
+        raise ConfigError("scripted: --untrained and --null are two evaluations; ask for one")
+    file = SCRIPTED_NULL_FILE if null else evaluation_path(SCRIPTED_FILE, untrained)
+    return _evaluate(results, cfg, battle_experiments.scripted_evaluation, file, threads, progress,
+                     untrained=untrained, null=null)

@@ -97,3 +97,64 @@ def test_the_trained_policy_is_the_runs_saved_networks(tmp_path):
     untrained = policies["untrained"].networks()
     assert any(not torch.equal(t, untrained[name].state_dict()[key])
                for name, network in trained.items() for key, t in network.state_dict().items())
+
+
+def _scripted(folder, name, rows):
+    """A hand-made scripted evaluation file: (algo, seed, team, round, team total reward) rows."""
+    (folder / "runs" / "battle").mkdir(parents=True, exist_ok=True)
+    pd.DataFrame([{"row_algo": a, "row_seed": s, "col_algo": t, "col_seed": -1, "round": k, "row_total_reward": r}
+                  for a, s, t, k, r in rows]).to_csv(folder / "runs" / "battle" / name, index=False)
+
+
+def test_battle_evidence_pairs_each_models_rounds_by_hand(tmp_path):
+    """One IL model (seed 0), two rounds against each scripted team. Trained team rewards 10, 12
+    (random) and 8, 9 (stationary attacker); untrained 1, 2, 0, 1; null 0, 0, 1, 1. Episodes in
+    (team, round) order: random 0, random 1, stationary_attacker 0, 1; evidence.csv holds each
+    policy's four values in that order. A round missing from one evaluation is a one-line error."""
+    import dataclasses
+
+    from replication.config import ConfigError
+    cfg = load_config([DEFAULT, SMOKE])
+    cfg = dataclasses.replace(cfg, battle=dataclasses.replace(cfg.battle, algorithms=["il"], seeds=[0]))
+    values = {"scripted.csv": [10, 12, 8, 9], "scripted_untrained.csv": [1, 2, 0, 1], "scripted_null.csv": [0, 0, 1, 1]}
+    keys = [("random", 0), ("random", 1), ("stationary_attacker", 0), ("stationary_attacker", 1)]
+    for name, rewards in values.items():   # written shuffled: the pairing is by (team, round), not by row order
+        _scripted(tmp_path, name, [("il", 0, t, k, r) for (t, k), r in reversed(list(zip(keys, rewards)))])
+    evidence.battle_evidence(tmp_path, cfg)
+    table = pd.read_csv(tmp_path / "runs/battle/il/seed0/evidence.csv", keep_default_na=False)
+    wide = table.pivot(index="episode", columns="policy", values="value")
+    assert wide["trained"].tolist() == [10, 12, 8, 9] and wide["untrained"].tolist() == [1, 2, 0, 1]
+    assert wide["null_model"].tolist() == [0, 0, 1, 1]
+    assert learning.read_evidence(tmp_path / "runs/battle/il/seed0/evidence.csv").learned
+    _scripted(tmp_path, "scripted_null.csv", [("il", 0, t, k, r) for (t, k), r in zip(keys[:3], [0, 0, 1])])
+    with pytest.raises(ConfigError, match="did not play the same rounds"):
+        evidence.battle_evidence(tmp_path, cfg)
+
+
+def test_the_null_model_plays_the_scripted_evaluations_maps(tmp_path, monkeypatch):
+    """`scripted --null` and `scripted --untrained` over the same configured keys draw the same map
+    seeds in the same order (recorded from the engine's set_seed), and play the same rounds: same
+    keys, teams, round numbers, groups and sides."""
+    import dataclasses
+
+    from replication import tournament
+    from replication.tasks import battle as battle_task
+    cfg = load_config([DEFAULT, SMOKE])
+    cfg = dataclasses.replace(cfg, battle=dataclasses.replace(cfg.battle, algorithms=["il"], seeds=[0, 1]))
+    seeds = []
+    original = battle_task.Battle.__init__
+
+    def recording_init(self, *args, **kwargs):
+        original(self, *args, **kwargs)
+        set_seed = self.env.set_seed
+        self.env.set_seed = lambda value: (seeds.append(value), set_seed(value))[1]
+    monkeypatch.setattr(battle_task.Battle, "__init__", recording_init)
+    frames = {}
+    for flag in ("untrained", "null"):
+        seeds.append(flag)
+        path = tournament.run_scripted_evaluation(tmp_path, cfg, progress=False, **{flag: True})
+        frames[flag] = pd.read_csv(path)
+    split = seeds.index("null")
+    assert seeds[1:split] == seeds[split + 1:] and len(seeds[1:split]) == 2 * 2 * cfg.battle.scripted_rounds
+    columns = ["row_algo", "row_seed", "col_algo", "round", "row_group", "row_side"]
+    pd.testing.assert_frame_equal(frames["untrained"][columns], frames["null"][columns])

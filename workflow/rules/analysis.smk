@@ -16,10 +16,12 @@ ALL_RUNS = (
     )
     + SEMI_COOPERATIVE_RUNS
     + EVIDENCE_FILES
+    + BATTLE_EVIDENCE
 )
 
 
 localrules:
+    battle_evidence,
     tables,
     figures,
     audit,

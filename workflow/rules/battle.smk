@@ -245,6 +245,55 @@ rule battle_untrained_scripted:
         "python -m replication scripted --untrained --results {params.results} {params.config} --threads {threads} > {log} 2>&1"
 
 
+# Config `paired_evaluations`: the null model (the scripted random team) in every model's place on
+# the scripted evaluation's rounds, then each run's evidence.csv from the trained, untrained and null
+# rounds (replication/evidence.py), for the audit's "learned k of n".
+BATTLE_SCRIPTED_NULL = f"{RESULTS}/runs/battle/scripted_null.csv"
+BATTLE_EVIDENCE = (
+    run_files("battle", BATTLE_ALGOS, "evidence.csv", seeds=CFG.battle.seeds)
+    if CFG.paired_evaluations and "battle" in RUN_TASKS
+    else []
+)
+
+
+rule battle_null_scripted:
+    output:
+        BATTLE_SCRIPTED_NULL,
+    log:
+        f"{RESULTS}/logs/battle/scripted_null.log",
+    conda:
+        CONDA_ENV
+    threads: CFG.resources.battle_scripted.threads
+    resources:
+        mem_mb=job_mem_mb("battle_scripted", "battle", "scripted", untrained=True),
+        runtime=job_runtime("battle_scripted", "battle", "scripted", untrained=True),
+        slurm_extra=CFG.resources.battle_scripted.slurm_extra,
+    params:
+        settings=EVALUATION_SETTINGS["scripted"],
+        config=CLI_CONFIG,
+        results=results_folder(2),
+    shell:
+        "python -m replication scripted --null --results {params.results} {params.config} --threads {threads} > {log} 2>&1"
+
+
+rule battle_evidence:
+    input:
+        BATTLE_SCRIPTED,
+        BATTLE_SCRIPTED_UNTRAINED,
+        BATTLE_SCRIPTED_NULL,
+    output:
+        BATTLE_EVIDENCE,
+    log:
+        f"{RESULTS}/logs/battle/evidence.log",
+    conda:
+        CONDA_ENV
+    params:
+        config=CLI_CONFIG,
+        results=results_folder(2),
+    shell:
+        "python -m replication evidence --task battle --results {params.results} {params.config} > {log} 2>&1"
+
+
 # One round of the best MF-Q model against the best IL model (by tournament win rate), drawn as a GIF.
 BATTLE_ROUND_GIF = (
     [f"{RESULTS}/figures/battle_round.gif"]
