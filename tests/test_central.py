@@ -150,3 +150,26 @@ def test_the_central_workflow_plans_its_tasks_their_paired_evaluations_and_no_ot
     assert sum(int(counts.get(f"semi_cooperative_run_seeds_{s}", 0)) for s in range(5)) == 30
     assert counts["semi_cooperative_evidence"] == "20" and counts["audit"] == "1" and counts["central_progress"] == "1"
     assert not any(rule.startswith(("ising", "gaussian_squeeze", "tables", "figures")) for rule in counts)
+
+
+def test_the_readme_central_table_by_hand(tmp_path):
+    """Before any audit: each claim 'not yet judged' with its family's CPU-hours so far (battle: 30 +
+    60 minutes of finished jobs = 1.5); with an audit: pursuit's verdict, value and interval and
+    "learned k of n" as audit.csv has them, and the jobs done from progress.md."""
+    import pandas as pd
+
+    from replication import docs
+    folder = tmp_path / "results" / "central"
+    folder.mkdir(parents=True)
+    pd.DataFrame({"job": ["battle mfq seed 0", "battle il seed 0"], "family": ["battle", "battle"],
+                  "measured_minutes": [30.0, 60.0]}).to_csv(folder / "calibration.csv", index=False)
+    (folder / "progress.md").write_text("# x\n\n**2 of 60 jobs done.**\n")
+    table = docs.central_claims_table(tmp_path)
+    assert "| `A-battle-ranking` | not yet judged | – | 2000 self-play rounds, 8 v 8 (workstation settings) | – | 1.5 |" in table
+    assert "| `B-pursuit-welfare-ped-vs-idqn` | not yet judged | – | 1M steps (paper settings) | – | 0.0 |" in table
+    assert table.endswith("2 of 60 central jobs done (`results/central/progress.md`).\n")
+    pd.DataFrame({"id": ["B-pursuit-welfare-ped-vs-idqn"], "verdict": ["reproduced"], "ours": [0.84], "ci_low": [0.6],
+                  "ci_high": [1.0], "learned": ["ped_dqn learned 5 of 5; idqn learned 4 of 5"]}).to_csv(folder / "audit.csv", index=False)
+    table = docs.central_claims_table(tmp_path)
+    assert ("| `B-pursuit-welfare-ped-vs-idqn` | reproduced | 0.84 [0.60, 1.00] | 1M steps (paper settings) | "
+            "ped_dqn learned 5 of 5; idqn learned 4 of 5 | 0.0 |") in table
