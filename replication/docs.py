@@ -403,7 +403,8 @@ def unsourced_numbers(root: Path = ROOT) -> list[tuple[str, int, str]]:
     found = []
     for page in pages:
         text = page.read_text()
-        blank = lambda m: re.sub(r"[^\n]", " ", m.group())   # keep line numbers
+        def blank(m):   # a match replaced by spaces, its line breaks kept (so line numbers hold)
+            return re.sub(r"[^\n]", " ", m.group())
         text = inline.sub(blank, fence.sub(blank, BLOCK.sub(blank, text)))
         for m in MEASURED.finditer(text):
             found.append((str(page.relative_to(root)), text.count("\n", 0, m.start()) + 1, m.group().strip()))
@@ -424,7 +425,7 @@ def fill_blocks(text: str, root: Path = ROOT) -> str:
 
 def cli_reference(root: Path = ROOT) -> str:
     """Every subcommand of `python -m replication`, its description and its options (from the parser)."""
-    from replication.cli import build_parser
+    from replication.parser import build_parser
     parser = build_parser()
     sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
     lines = ["# CLI reference", "", "Generated from the parser (`python -m replication docs`); "

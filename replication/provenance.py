@@ -12,9 +12,13 @@ import time
 from datetime import datetime, timezone
 from importlib import metadata
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from replication import DISTRIBUTION
 from replication.config import config_hash
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 # the suite itself under its distribution name (before 2026-12-07: "replication"), then its dependencies
 PACKAGES = (DISTRIBUTION, "numpy", "torch", "pandas", "scipy", "magent2", "snakemake")

@@ -20,8 +20,16 @@ import yaml
 
 from replication import checkpoints
 from replication.checkpoints import CheckpointError
-from replication.config import (BattleConfig, ConfigError, PrisonersDilemmaConfig, PursuitConfig,
-                                ResourceSharingConfig, SemiCooperativeConfig, TigerDeerConfig, build_section)
+from replication.config import (
+    BattleConfig,
+    ConfigError,
+    PrisonersDilemmaConfig,
+    PursuitConfig,
+    ResourceSharingConfig,
+    SemiCooperativeConfig,
+    TigerDeerConfig,
+    build_section,
+)
 from replication.registry import BATTLE
 
 TASK_CONFIGS = {"prisoners_dilemma": PrisonersDilemmaConfig, "pursuit": PursuitConfig,

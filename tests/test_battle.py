@@ -6,11 +6,11 @@ import pytest
 import torch
 
 from replication.algorithms.mean_action import peer_mean_action, team_mean_action
-from replication.tasks.neighbourhood import euclidean_neighbours
 from replication.config import BattleConfig, ConfigError
 from replication.experiments import battle as battle_experiments
 from replication.replay import AgentTransitionRing
 from replication.tasks.battle import Battle, formation
+from replication.tasks.neighbourhood import euclidean_neighbours
 
 SMALL = BattleConfig(map_size=20, agents_per_side=8, max_steps=25, rounds=4, batch_size=16, replay_capacity=4000,
                      epsilon_decay_rounds=4, checkpoint_every=2, tournament_rounds=4, seeds=[0])
@@ -532,8 +532,8 @@ def test_a_batched_tournament_plays_the_same_schedule_in_fewer_forward_passes(mo
     per round to one per batch (a model playing both groups of a round, its pairing against itself,
     one per group). Played again, the batched tournament is the same to the byte (AC's π draws come
     from its pairing's stream in a fixed order)."""
-    from replication.algorithms.battle.il import BattleIndependentDQN
     from replication.algorithms.battle.ac import IndependentAC
+    from replication.algorithms.battle.il import BattleIndependentDQN
     cfg = BattleConfig(**{**SMALL.__dict__, "max_steps": 10, "tournament_rounds": 8, "evaluation_policy": "sample"})
     env = battle_experiments.make_env(cfg, 0)
 

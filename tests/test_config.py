@@ -5,10 +5,9 @@ import sys
 
 import pytest
 import yaml
+from conftest import SMOKE
 
 from replication.config import ConfigError, load_config
-
-from conftest import SMOKE
 
 
 def _with(tmp_path, **changes):

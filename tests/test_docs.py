@@ -75,7 +75,7 @@ def test_the_paper_cost_names_the_earlier_rehearsals_on_record(tmp_path):
 def test_the_references_name_every_command_and_setting():
     """Every subcommand of the parser has a section in the CLI reference; the configuration reference
     has `battle.checkpoint_replay` with its default, and `battle.rounds` with the paper's 2000."""
-    from replication.cli import build_parser
+    from replication.parser import build_parser
     cli = docs.cli_reference()
     sub = next(a for a in build_parser()._actions if hasattr(a, "choices") and isinstance(a.choices, dict))
     assert all(f"## {name}\n" in cli for name in sub.choices)

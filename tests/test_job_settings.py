@@ -11,12 +11,11 @@ import dataclasses
 import typing
 
 import pytest
+from conftest import SMOKE
 
 from replication import run
 from replication.config import analysis_config, config_hash, deep_merge, evaluation_config, load_config, run_config
 from replication.registry import algorithms_of
-
-from conftest import SMOKE
 
 DEFAULT = SMOKE.parent / "default.yaml"
 TINY = {"battle": {"rounds": 2, "max_steps": 20, "seeds": [0]}}

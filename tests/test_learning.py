@@ -6,8 +6,16 @@ import pytest
 
 from replication.analysis import learning
 from replication.analysis.audit import Claim
-from replication.analysis.learning import (LearnedCount, learned_count, learner_converged, lucky_seeds, may_decide,
-                                           paired_interval, required_learned, seed_evidence)
+from replication.analysis.learning import (
+    LearnedCount,
+    learned_count,
+    learner_converged,
+    lucky_seeds,
+    may_decide,
+    paired_interval,
+    required_learned,
+    seed_evidence,
+)
 from replication.analysis.power import PilotClaim, PilotLearner, Spread, budget_reasons, choose_setting, converged
 
 

@@ -316,7 +316,6 @@ def test_the_environment_files_hold_the_packages_pyproject_names():
     """workflow/envs/replication.yaml (every job's) holds each of pyproject.toml's dependencies,
     pinned (torch is conda's `pytorch`); environment.yml (a user's) holds them and the test extra."""
     import tomllib
-
     import yaml
     root = Path(__file__).resolve().parent.parent
     project = tomllib.loads((root / "pyproject.toml").read_text())["project"]

@@ -4,8 +4,18 @@ import pytest
 
 from replication.analysis.audit import Claim
 from replication.analysis.learning import LearnedCount
-from replication.analysis.power import (PilotClaim, PilotLearner, Spread, budget_reasons, choose_setting, clears_null,
-                                        converged, expected_width, pilot_estimate, stated_effect)
+from replication.analysis.power import (
+    PilotClaim,
+    PilotLearner,
+    Spread,
+    budget_reasons,
+    choose_setting,
+    clears_null,
+    converged,
+    expected_width,
+    pilot_estimate,
+    stated_effect,
+)
 
 # a learner that learned on all 3 pilot seeds and sits at 0.8 at every budget (untrained at 0): its
 # own convergence never stands in the way, so these tests read the claim statistic's part of the rule

@@ -7,14 +7,13 @@ from dataclasses import dataclass
 
 import pandas as pd
 import pytest
+from conftest import SMOKE
 
 from replication import cli, registry
 from replication.algorithms.iql import IndependentQ
 from replication.config import algorithm_config, load_config
 from replication.registry import Algorithm
 from replication.settings import non_negative
-
-from conftest import SMOKE
 
 DEFAULT = SMOKE.parent / "default.yaml"
 

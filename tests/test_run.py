@@ -7,8 +7,8 @@ import pytest
 import yaml
 
 from replication import run as run_module
-from replication.experiments import ising as ising_experiments
 from replication.config import ConfigError
+from replication.experiments import ising as ising_experiments
 
 
 def test_run_writes_outputs_and_provenance(tmp_path, smoke_cfg):

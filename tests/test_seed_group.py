@@ -7,14 +7,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+from conftest import SMOKE
 
 from replication.algorithms.semi_cooperative.dqn import DQN
 from replication.config import load_config
-from replication.experiments import semi_cooperative as sc
 from replication.experiments import seed_group
+from replication.experiments import semi_cooperative as sc
 from replication.replay import JointStepReplay
-
-from conftest import SMOKE
 
 DEFAULT = SMOKE.parent / "default.yaml"
 

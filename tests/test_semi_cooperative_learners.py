@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 import torch
 
+from replication.algorithms.semi_cooperative.dqn import AgentQNetwork
 from replication.algorithms.semi_cooperative.mfq import MeanFieldDQN
 from replication.algorithms.semi_cooperative.pe_dqn import PeerEvaluationDQN
-from replication.algorithms.semi_cooperative.dqn import AgentQNetwork
 from replication.algorithms.semi_cooperative.qmix import QMIX, Mixer
 from replication.config import algorithm_config
 from replication.tasks.prisoners_dilemma import PrisonersDilemma

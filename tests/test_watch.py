@@ -6,12 +6,11 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
+from conftest import SMOKE
 from PIL import Image
 
 from replication import cli, run, watch
 from replication.config import load_config
-
-from conftest import SMOKE
 
 DEFAULT = SMOKE.parent / "default.yaml"
 

@@ -14,8 +14,7 @@ import seaborn as sns  # noqa: E402
 
 from replication import io  # noqa: E402
 from replication.analysis import measures  # noqa: E402
-from replication.analysis.aggregate import (GS_LUCKY_START, gaussian_squeeze_composition, ising_xi_vs_tau,  # noqa: E402
-                                            paper_values, params_key)
+from replication.analysis.aggregate import GS_LUCKY_START, gaussian_squeeze_composition, ising_xi_vs_tau, paper_values, params_key  # noqa: E402
 from replication.config import SuiteConfig  # noqa: E402
 from replication.registry import BATTLE, GAUSSIAN_SQUEEZE, ISING, SEMI_COOPERATIVE  # noqa: E402
 from replication.tasks import ising  # noqa: E402

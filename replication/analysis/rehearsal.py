@@ -47,7 +47,6 @@ import json
 import math
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from replication.analysis.cost import Job, ask_mb, ask_minutes

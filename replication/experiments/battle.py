@@ -35,7 +35,7 @@ import pandas as pd
 import torch
 from tqdm import tqdm
 
-from replication import checkpoints, io
+from replication import checkpoints
 from replication.algorithms.battle import stacked
 from replication.algorithms.mean_action import peer_mean_action, team_mean_action
 from replication.config import BattleConfig, algorithm_config, job_settings

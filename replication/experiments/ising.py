@@ -24,7 +24,6 @@ from replication.streams import stacked_uniforms
 from replication.tasks import ising
 
 
-
 def _rng(seed: int, tau: float, algo: str) -> np.random.Generator:
     return np.random.default_rng([seed, int(round(tau * 1_000_000)), ISING[algo].stream_id])
 

@@ -17,9 +17,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
-
 import magent2
+import numpy as np
 from magent2.environments.battle.battle import get_config
 
 from replication.tasks.formation import check_fits, formation  # noqa: F401  (formation: re-exported for tests)

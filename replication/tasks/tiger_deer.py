@@ -10,9 +10,8 @@ dead tiger's row is inactive: zero observation, no action, no learning.
 
 from __future__ import annotations
 
-import numpy as np
-
 import magent2
+import numpy as np
 from magent2.environments.tiger_deer.tiger_deer import get_config
 
 from replication.tasks.gridworld import group_observation
