@@ -10,5 +10,5 @@ DISTRIBUTION = "marl-replication-suite"
 
 try:
     __version__ = metadata.version(DISTRIBUTION)
-except metadata.PackageNotFoundError:   # run from a source tree that was not installed
+except metadata.PackageNotFoundError:  # run from a source tree that was not installed
     __version__ = "unknown"

@@ -112,12 +112,17 @@ def training_round(algo: str, cfg: BattleConfig, rng, device: str) -> dict:
         batch = main.ring.batch(main.ring.usable_rows()[: cfg.batch_size])
         floor = _timed(lambda: [main.gradient_step(batch) for _ in range(steps)])
         batch_samples = steps * cfg.batch_size
-    return {"round_seconds": round_seconds, "acting_seconds": act_seconds, "gradient_steps": steps,
-            "gradient_floor_seconds": floor, "round_over_floor": round_seconds / floor,
-            "gradient_samples_per_second": batch_samples / floor}
+    return {
+        "round_seconds": round_seconds,
+        "acting_seconds": act_seconds,
+        "gradient_steps": steps,
+        "gradient_floor_seconds": floor,
+        "round_over_floor": round_seconds / floor,
+        "gradient_samples_per_second": batch_samples / floor,
+    }
 
 
-GROUP_SIZES = (1, 5)   # seeds per process the benches time (seed_steps_per_second_k<K>, seed_round_seconds_k<K>)
+GROUP_SIZES = (1, 5)  # seeds per process the benches time (seed_steps_per_second_k<K>, seed_round_seconds_k<K>)
 
 
 def seed_rounds(algo: str, cfg: BattleConfig, seeds: int, device: str, **settings) -> float:
@@ -126,6 +131,7 @@ def seed_rounds(algo: str, cfg: BattleConfig, seeds: int, device: str, **setting
     battle settings for the job (`stacked_update`, `env_threads`)."""
     import dataclasses
     import tempfile
+
     cfg = dataclasses.replace(cfg, rounds=2, checkpoint_every=2, **settings)
     with tempfile.TemporaryDirectory() as folder:
         outs = [Path(folder) / f"seed{seed}" for seed in range(seeds)]
@@ -141,8 +147,12 @@ def _learners_and_batch(algo: str, cfg: BattleConfig, seeds: int, device: str) -
     n, batch = cfg.batch_size, {}
     for key, shape in (("view", env.view_shape), ("features", (env.feature_size,)), ("mean_action", (N_ACTIONS,))):
         batch[key] = batch[f"next_{key}"] = torch.as_tensor(rng.random((n, *shape), np.float32), device=device)
-    batch.update(action=rng.integers(0, N_ACTIONS, n), reward=rng.normal(size=n).astype(np.float32),
-                 terminal=np.zeros(n, np.float32), reference_mask=np.ones(n, np.float32))
+    batch.update(
+        action=rng.integers(0, N_ACTIONS, n),
+        reward=rng.normal(size=n).astype(np.float32),
+        terminal=np.zeros(n, np.float32),
+        reference_mask=np.ones(n, np.float32),
+    )
     return learners, batch
 
 
@@ -151,9 +161,10 @@ def stacked_steps(algo: str, cfg: BattleConfig, seeds: int, device: str, repeats
     (`battle.stacked_update`, algorithms/battle/stacked.py) and one after another; each seed on a
     batch of random observations (only the arithmetic is timed)."""
     from replication.algorithms.battle.stacked import StackedQUpdate
+
     learners, b = _learners_and_batch(algo, cfg, seeds, device)
     stacked = StackedQUpdate(learners)
-    stacked.step([b] * seeds, [True] * seeds)   # warm-up
+    stacked.step([b] * seeds, [True] * seeds)  # warm-up
     one_by_one = _timed(lambda: [[learner.gradient_step(b) for learner in learners] for _ in range(repeats)]) / repeats
     together = _timed(lambda: [_synchronised(stacked.step([b] * seeds, [True] * seeds)) for _ in range(repeats)]) / repeats
     return together, one_by_one
@@ -170,6 +181,7 @@ def captured_floor(algo: str, cfg: BattleConfig, seeds: int, device: str, repeat
     """The CUDA-graph floor of one stacked gradient step of `seeds` seeds: seconds per replay of the
     captured step (`stacked.capture`), batch copied in; NaN where capture falls back to eager steps."""
     from replication.algorithms.battle.stacked import CapturedStep, StackedQUpdate, capture
+
     learners, b = _learners_and_batch(algo, cfg, seeds, device)
     stepper = capture(StackedQUpdate(learners), [b] * seeds)
     if not isinstance(stepper, CapturedStep):
@@ -178,19 +190,26 @@ def captured_floor(algo: str, cfg: BattleConfig, seeds: int, device: str, repeat
     return _timed(lambda: [_synchronised(stepper.step([b] * seeds, [True] * seeds)) for _ in range(repeats)]) / repeats
 
 
-TOURNAMENT_BATCHES = (1, 4)   # rounds of a pairing played at once (battle.tournament_batch) the bench times
+TOURNAMENT_BATCHES = (1, 4)  # rounds of a pairing played at once (battle.tournament_batch) the bench times
 
 
 def tournament_round_seconds(algo: str, cfg: BattleConfig, batch: int, device: str, rounds: int = 4) -> float:
     """Seconds per tournament round of an untrained model of `algo` against itself (`balanced_rounds`,
     evaluation policy as configured), `batch` rounds of the pairing at once."""
     import dataclasses
+
     env = battle_experiments.make_env(cfg, 0)
     model = battle_experiments.make_learner(algo, env, cfg, np.random.default_rng(0), device)
     batched = dataclasses.replace(cfg, tournament_batch=batch)
     envs = [battle_experiments.make_env(cfg, 0) for _ in range(batch)]
-    return _timed(lambda: battle_experiments.balanced_rounds(model, model, batched, envs, np.random.default_rng(0), rounds,
-                                                             battle_experiments.evaluation_epsilon(cfg))) / rounds
+    return (
+        _timed(
+            lambda: battle_experiments.balanced_rounds(
+                model, model, batched, envs, np.random.default_rng(0), rounds, battle_experiments.evaluation_epsilon(cfg)
+            )
+        )
+        / rounds
+    )
 
 
 def paper_settings() -> SuiteConfig:
@@ -199,17 +218,20 @@ def paper_settings() -> SuiteConfig:
     return resolve({"scale": "paper"})
 
 
-def bench_battle(out: str | Path, threads: int = 1, device: str = "cpu", rounds: int = 2,
-                 algos: list[str] | None = None) -> pd.DataFrame:
+def bench_battle(
+    out: str | Path, threads: int = 1, device: str = "cpu", rounds: int = 2, algos: list[str] | None = None
+) -> pd.DataFrame:
     torch.set_num_threads(threads)
     cfg = paper_settings().battle  # 40×40, 64 v 64, 400 steps, batch 128
     rng = np.random.default_rng(0)
     rows = [{"measure": "env_only_steps_per_second", "algo": "-", "value": env_only(cfg, rounds, rng)}]
     for algo in algos or cfg.algorithms:
         loop, floor = acting(algo, cfg, rounds, rng, device)
-        rows += [{"measure": "acting_steps_per_second", "algo": algo, "value": loop},
-                 {"measure": "acting_floor_steps_per_second", "algo": algo, "value": floor},
-                 {"measure": "acting_over_floor", "algo": algo, "value": floor / loop}]
+        rows += [
+            {"measure": "acting_steps_per_second", "algo": algo, "value": loop},
+            {"measure": "acting_floor_steps_per_second", "algo": algo, "value": floor},
+            {"measure": "acting_over_floor", "algo": algo, "value": floor / loop},
+        ]
         rows += [{"measure": k, "algo": algo, "value": v} for k, v in training_round(algo, cfg, rng, device).items()]
         largest = GROUP_SIZES[-1]
         grouped = {f"k{k}": seed_rounds(algo, cfg, k, device) for k in GROUP_SIZES}
@@ -219,19 +241,30 @@ def bench_battle(out: str | Path, threads: int = 1, device: str = "cpu", rounds:
             grouped[f"k{largest}_stacked"] = seed_rounds(algo, cfg, largest, device, stacked_update=True)
         rows += [{"measure": f"seed_round_seconds_{k}", "algo": algo, "value": v} for k, v in grouped.items()]
         rows += [{"measure": f"seed_rounds_per_second_{k}", "algo": algo, "value": 1 / v} for k, v in grouped.items()]
-        rows += [{"measure": f"group_speedup_{k}", "algo": algo, "value": grouped["k1"] / v}
-                 for k, v in grouped.items() if k != "k1"]
-        rows += [{"measure": f"tournament_round_seconds_batch{b}", "algo": algo,
-                  "value": tournament_round_seconds(algo, cfg, b, device)} for b in TOURNAMENT_BATCHES]
-        if algo in ("il", "mfq"):   # the Q-learners' step, stacked or seed by seed, and its CUDA-graph floor
+        rows += [
+            {"measure": f"group_speedup_{k}", "algo": algo, "value": grouped["k1"] / v} for k, v in grouped.items() if k != "k1"
+        ]
+        rows += [
+            {
+                "measure": f"tournament_round_seconds_batch{b}",
+                "algo": algo,
+                "value": tournament_round_seconds(algo, cfg, b, device),
+            }
+            for b in TOURNAMENT_BATCHES
+        ]
+        if algo in ("il", "mfq"):  # the Q-learners' step, stacked or seed by seed, and its CUDA-graph floor
             for k in GROUP_SIZES:
                 together, one_by_one = stacked_steps(algo, cfg, k, device)
-                rows += [{"measure": f"stacked_step_seconds_k{k}", "algo": algo, "value": together},
-                         {"measure": f"seed_by_seed_step_seconds_k{k}", "algo": algo, "value": one_by_one}]
+                rows += [
+                    {"measure": f"stacked_step_seconds_k{k}", "algo": algo, "value": together},
+                    {"measure": f"seed_by_seed_step_seconds_k{k}", "algo": algo, "value": one_by_one},
+                ]
                 if torch.device(device).type == "cuda":
                     floor = captured_floor(algo, cfg, k, device)
-                    rows += [{"measure": f"captured_step_seconds_k{k}", "algo": algo, "value": floor},
-                             {"measure": f"stacked_step_over_captured_floor_k{k}", "algo": algo, "value": together / floor}]
+                    rows += [
+                        {"measure": f"captured_step_seconds_k{k}", "algo": algo, "value": floor},
+                        {"measure": f"stacked_step_over_captured_floor_k{k}", "algo": algo, "value": together / floor},
+                    ]
     frame = pd.DataFrame(rows)
     frame["threads"], frame["device"], frame["cpu"] = threads, device, _cpu_name()
     frame["platform"], frame["torch"] = platform.platform(), torch.__version__
@@ -239,7 +272,7 @@ def bench_battle(out: str | Path, threads: int = 1, device: str = "cpu", rounds:
     return frame
 
 
-SMALL_TEAMS = ((4, 16), (8, 20), (64, 40))   # agents per side, map size: paper A's smallest populations, and its own
+SMALL_TEAMS = ((4, 16), (8, 20), (64, 40))  # agents per side, map size: paper A's smallest populations, and its own
 
 
 def module_calls(layers, x):
@@ -270,6 +303,7 @@ def bench_small_teams(out: str | Path, threads: int = 1, rounds: int = 2, algos:
     import dataclasses
 
     from replication.nets import run_layers
+
     torch.set_num_threads(threads)
     paper = paper_settings().battle
     rows = []
@@ -287,21 +321,27 @@ def bench_small_teams(out: str | Path, threads: int = 1, rounds: int = 2, algos:
             wide = tuple(x.repeat(512 // len(x), *[1] * (x.dim() - 1)) for x in inputs)
             timed = pass_ms(net, inputs, {"run_layers": run_layers, "module_calls": module_calls})
             arithmetic = pass_ms(net, wide, {"run_layers": run_layers}, blocks=3, repeats=5)["run_layers"] * len(obs.ids) / 512
-            found = {"acting_pass_ms": timed["run_layers"], "acting_pass_module_calls_ms": timed["module_calls"],
-                     "acting_pass_arithmetic_ms": arithmetic, "acting_pass_over_arithmetic": timed["run_layers"] / arithmetic}
-            if agents < 64:   # the paper's population: `bench battle`
+            found = {
+                "acting_pass_ms": timed["run_layers"],
+                "acting_pass_module_calls_ms": timed["module_calls"],
+                "acting_pass_arithmetic_ms": arithmetic,
+                "acting_pass_over_arithmetic": timed["run_layers"] / arithmetic,
+            }
+            if agents < 64:  # the paper's population: `bench battle`
                 spent = {"acting": 0.0, "learning": 0.0}
                 for r in range(rounds + 1):
                     t0 = time.perf_counter()
                     battle_experiments.play_round(env, (main, opponent), (1.0, 1.0), cfg, learn=True)
                     t1 = time.perf_counter()
                     main.train_round()
-                    if r:   # the first round is the warm-up
+                    if r:  # the first round is the warm-up
                         spent["acting"] += (t1 - t0) / rounds
                         spent["learning"] += (time.perf_counter() - t1) / rounds
                 found.update({f"round_{part}_seconds": value for part, value in spent.items()})
-            rows += [{"measure": measure, "algo": algo, "agents_per_side": agents, "map_size": map_size, "value": value}
-                     for measure, value in found.items()]
+            rows += [
+                {"measure": measure, "algo": algo, "agents_per_side": agents, "map_size": map_size, "value": value}
+                for measure, value in found.items()
+            ]
     frame = pd.DataFrame(rows)
     frame["threads"], frame["device"], frame["cpu"] = threads, "cpu", _cpu_name()
     frame["platform"], frame["torch"] = platform.platform(), torch.__version__
@@ -314,6 +354,7 @@ def grouped_training(task: str, algo: str, cfg: SuiteConfig, n_seeds: int, steps
     after a batch of warm-up steps past the peer warm-up, `steps` steps of act, store, reshape and
     one gradient step of every seed."""
     from replication.experiments import semi_cooperative as sc
+
     run = sc.GroupRun(task, algo, list(range(n_seeds)), cfg)
     start = getattr(cfg, task).peer_warmup_steps
 
@@ -328,12 +369,19 @@ def grouped_training(task: str, algo: str, cfg: SuiteConfig, n_seeds: int, steps
     return n_seeds * steps / _timed(lambda: advance(steps, start + cfg.semi_cooperative.batch_size))
 
 
-def bench_semi_cooperative(task: str, out: str | Path, threads: int = 1, episodes: int = 2,
-                           algos: list[str] | None = None, group_sizes: tuple[int, ...] = GROUP_SIZES) -> pd.DataFrame:
+def bench_semi_cooperative(
+    task: str,
+    out: str | Path,
+    threads: int = 1,
+    episodes: int = 2,
+    algos: list[str] | None = None,
+    group_sizes: tuple[int, ...] = GROUP_SIZES,
+) -> pd.DataFrame:
     """One of paper B's tasks at the author code's settings (pursuit: 10×10, 4 predators, 3 prey,
     100 steps; resource sharing: 8 agents, 30 steps), `episodes` episodes per measurement; for each
     learner, seed-steps/s with `group_sizes` seeds in one process."""
     from replication.experiments import semi_cooperative as sc
+
     torch.set_num_threads(threads)
     cfg = paper_settings()
     schedule = getattr(cfg, task)
@@ -358,7 +406,7 @@ def bench_semi_cooperative(task: str, out: str | Path, threads: int = 1, episode
                 if done:
                     episode.start()
 
-        def greedy_steps(n: int) -> None:   # as sc.evaluate plays its episodes
+        def greedy_steps(n: int) -> None:  # as sc.evaluate plays its episodes
             episode.start()
             for _ in range(n):
                 if episode.advance(learner.act(episode.obs, episode.mean_action, None))[1]:
@@ -369,14 +417,19 @@ def bench_semi_cooperative(task: str, out: str | Path, threads: int = 1, episode
         loop = _timed(lambda: train_steps(steps, warm + cfg.semi_cooperative.batch_size))
         floor = _timed(lambda: [learner.train_step() for _ in range(steps)])
         greedy = _timed(lambda: greedy_steps(steps))
-        rows += [{"measure": "training_steps_per_second", "algo": algo, "value": steps / loop},
-                 {"measure": "gradient_floor_steps_per_second", "algo": algo, "value": steps / floor},
-                 {"measure": "training_over_floor", "algo": algo, "value": loop / floor},
-                 {"measure": "evaluation_steps_per_second", "algo": algo, "value": steps / greedy}]
+        rows += [
+            {"measure": "training_steps_per_second", "algo": algo, "value": steps / loop},
+            {"measure": "gradient_floor_steps_per_second", "algo": algo, "value": steps / floor},
+            {"measure": "training_over_floor", "algo": algo, "value": loop / floor},
+            {"measure": "evaluation_steps_per_second", "algo": algo, "value": steps / greedy},
+        ]
         rates = {k: grouped_training(task, algo, cfg, k, steps) for k in group_sizes}
         rows += [{"measure": f"seed_steps_per_second_k{k}", "algo": algo, "value": rate} for k, rate in rates.items()]
-        rows += [{"measure": f"group_speedup_k{k}", "algo": algo, "value": rate / rates[group_sizes[0]]}
-                 for k, rate in rates.items() if k != group_sizes[0]]
+        rows += [
+            {"measure": f"group_speedup_k{k}", "algo": algo, "value": rate / rates[group_sizes[0]]}
+            for k, rate in rates.items()
+            if k != group_sizes[0]
+        ]
     frame = pd.DataFrame(rows)
     frame["threads"], frame["device"], frame["cpu"] = threads, "cpu", _cpu_name()
     frame["platform"], frame["torch"] = platform.platform(), torch.__version__

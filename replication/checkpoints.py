@@ -35,8 +35,9 @@ def restore(learner, states: dict) -> None:
         try:
             modules[key].load_state_dict(sd)
         except (KeyError, RuntimeError, ValueError) as err:
-            raise CheckpointError(f"checkpoint does not fit the {type(learner).__name__} networks: "
-                                  f"{str(err).splitlines()[0]}") from None
+            raise CheckpointError(
+                f"checkpoint does not fit the {type(learner).__name__} networks: {str(err).splitlines()[0]}"
+            ) from None
 
 
 def save(path: Path, state: dict) -> None:
@@ -79,8 +80,9 @@ def check_settings(path: Path, saved, current: dict, prefix: str = "") -> None:
     """Refuse to resume a checkpoint trained with other settings than this run's."""
     changed = first_difference(saved, current, prefix)
     if changed:
-        raise CheckpointError(f"checkpoint {path}: trained with {changed[0]} = {changed[1]!r}, not {changed[2]!r}",
-                              "delete it to train afresh")
+        raise CheckpointError(
+            f"checkpoint {path}: trained with {changed[0]} = {changed[1]!r}, not {changed[2]!r}", "delete it to train afresh"
+        )
 
 
 Stale = Literal["refuse", "restart"]

@@ -34,6 +34,7 @@ PRESET_DIR = Path(__file__).parent / "presets"
 
 # --- sections ------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class IsingMFQConfig:
     """Tabular MF-Q on the Ising lattice (paper A §5.2, Eq. 9 with γ = 0: the game is stateless)."""
@@ -65,8 +66,9 @@ class IsingConfig:
     lattice_size: int = positive(20)
     coupling: float = positive(1.0)  # λ
     magnetic_field: float = 0.0  # h
-    taus: list[float] = constrained([0.5, 0.6, 0.7, 0.8, 0.9, 1.0, 1.05, 1.1, 1.15, 1.2, 1.25, 1.3, 1.4, 1.5, 1.75, 2.0,
-                                      2.35, 2.7], minimum=0, exclusive=True)
+    taus: list[float] = constrained(
+        [0.5, 0.6, 0.7, 0.8, 0.9, 1.0, 1.05, 1.1, 1.15, 1.2, 1.25, 1.3, 1.4, 1.5, 1.75, 2.0, 2.35, 2.7], minimum=0, exclusive=True
+    )
     # every τ's final spins and ξ series are kept; these pick the ones Figs. 5 and 6 draw
     spin_map_taus: list[float] = constrained([0.9, 1.2, 2.0], minimum=0, exclusive=True, role="analysis")
     timeseries_taus: list[float] = constrained([0.8, 1.2], minimum=0, exclusive=True, role="analysis")
@@ -76,7 +78,9 @@ class IsingConfig:
 
     def check(self, path: str) -> None:
         if self.lattice_size % 2:
-            raise ConfigError(f"{path}.lattice_size: must be even (the checkerboard Metropolis sweep needs a bipartite periodic lattice), got {self.lattice_size}")
+            raise ConfigError(
+                f"{path}.lattice_size: must be even (the checkerboard Metropolis sweep needs a bipartite periodic lattice), got {self.lattice_size}"
+            )
         for key in ("spin_map_taus", "timeseries_taus"):
             missing = sorted(set(getattr(self, key)) - set(self.taus))
             if missing:
@@ -111,7 +115,7 @@ class GaussianSqueezeConfig:
     mu: float = positive(400.0)
     sigma: float = positive(200.0)
     n_actions: int = positive(10)
-    timesteps: int = positive(1000)           # Fig. 3's x-axis; one timestep = one joint action
+    timesteps: int = positive(1000)  # Fig. 3's x-axis; one timestep = one joint action
     gamma: float = constrained(0.95, minimum=0, exclusive=False, maximum=1)
     batch_size: int = positive(200)
     replay_samples: int = positive(1_000_000)
@@ -123,14 +127,14 @@ class GaussianSqueezeConfig:
     epsilon_start: float = constrained(1.0, minimum=0, exclusive=False, maximum=1)
     epsilon_end: float = constrained(0.05, minimum=0, exclusive=False, maximum=1)
     epsilon_decay_timesteps: int = positive(500)
-    normalise_reward: bool = True             # train on G(x)/G_max instead of G(x)
+    normalise_reward: bool = True  # train on G(x)/G_max instead of G(x)
     embedding_dim: int = positive(16)
     hidden: int = positive(64)
     fmq_s: float = positive(0.006, only=("fmq", "rec_fmq"))
     fmq_max_temperature: float = positive(1000.0, only=("fmq", "rec_fmq"))
     fmq_c: float = positive(5.0, only=("fmq", "rec_fmq"))
     log_every: int = positive(1)
-    measure_fraction: float = fraction(0.1)   # final performance = mean over this final share of timesteps
+    measure_fraction: float = fraction(0.1)  # final performance = mean over this final share of timesteps
 
     def check(self, path: str) -> None:
         if len(set(self.agent_counts)) != len(self.agent_counts):
@@ -139,9 +143,9 @@ class GaussianSqueezeConfig:
             raise ConfigError(f"{path}.agent_counts: need at least 2 agents, got {self.agent_counts}")
 
 
-Q_LEARNERS = ("il", "mfq", "ped_dqn")   # battle's Q-learning family (IL's update, MF-Q's and PED-DQN's build on it)
+Q_LEARNERS = ("il", "mfq", "ped_dqn")  # battle's Q-learning family (IL's update, MF-Q's and PED-DQN's build on it)
 ACTOR_CRITICS = ("ac", "mfac")
-STACKABLE = ("il", "mfq", "ac", "mfac", "ped_dqn")   # battle learners whose seeds `stacked_update` computes as one
+STACKABLE = ("il", "mfq", "ac", "mfac", "ped_dqn")  # battle learners whose seeds `stacked_update` computes as one
 
 
 @dataclass(frozen=True)
@@ -151,17 +155,19 @@ class BattleConfig:
     family: ClassVar[str] = "battle"  # + a sub-section per algorithm with settings of its own
 
     algorithms: list[Literal[BATTLE.names()]] = constrained(list(BATTLE.names()), role="selection")
-    seeds: list[int] = constrained([0, 1, 2, 3, 4], minimum=0, exclusive=False, role="selection")  # battle's own: it is the costly one
+    seeds: list[int] = constrained(
+        [0, 1, 2, 3, 4], minimum=0, exclusive=False, role="selection"
+    )  # battle's own: it is the costly one
     map_size: int = positive(40)
     agents_per_side: int = positive(64)
     max_steps: int = positive(400)
     minimap_mode: bool = True
-    rounds: int = positive(2000)                 # self-play training rounds
+    rounds: int = positive(2000)  # self-play training rounds
     learning_rate: float = positive(1e-4)
     gamma: float = constrained(0.95, minimum=0, exclusive=False, maximum=1)
     batch_size: int = positive(128)
-    replay_capacity: int = positive(500_000)     # agent-transitions
-    train_ratio: float = positive(2.0)           # gradient batches per round = ratio × new samples / batch
+    replay_capacity: int = positive(500_000)  # agent-transitions
+    train_ratio: float = positive(2.0)  # gradient batches per round = ratio × new samples / batch
     target_tau: float = fraction(0.005)
     exploration: Literal["epsilon_greedy", "greedy"] = "epsilon_greedy"
     epsilon_start: float = constrained(1.0, minimum=0, exclusive=False, maximum=1)
@@ -177,7 +183,7 @@ class BattleConfig:
     # Self-play (reference code, algo/tools.py `sp_op`): after a round main wins on total reward,
     # opponent ← (1 − opponent_keeps)·main + opponent_keeps·opponent, so the opponent nearly copies main.
     opponent_keeps: float = constrained(0.01, minimum=0, exclusive=False, maximum=1)
-    side: Literal["random", "left"] = "random"   # main's side each training round: drawn (reference) or always left
+    side: Literal["random", "left"] = "random"  # main's side each training round: drawn (reference) or always left
     checkpoint_every: int = positive(10, role="bookkeeping")
     # the replay ring (and PED-DQN's reshaped rewards) in the checkpoint, so a killed off-policy run
     # resumes to the byte; false: a resumed run refills the ring and its provenance says so (the
@@ -213,9 +219,13 @@ class BattleConfig:
             raise ConfigError(f"{path}.seeds: need distinct seeds, got {self.seeds}")
         for key in ("tournament_rounds", "scripted_rounds"):
             if getattr(self, key) % 4:
-                raise ConfigError(f"{path}.{key}: must be a multiple of 4 (each side × group order equally often), got {getattr(self, key)}")
+                raise ConfigError(
+                    f"{path}.{key}: must be a multiple of 4 (each side × group order equally often), got {getattr(self, key)}"
+                )
         if self.replay_capacity < 4 * self.agents_per_side:
-            raise ConfigError(f"{path}.replay_capacity: must hold at least 4 steps of a team ({4 * self.agents_per_side}), got {self.replay_capacity}")
+            raise ConfigError(
+                f"{path}.replay_capacity: must hold at least 4 steps of a team ({4 * self.agents_per_side}), got {self.replay_capacity}"
+            )
 
 
 @dataclass(frozen=True)
@@ -224,12 +234,14 @@ class SemiCooperativeConfig:
 
     family: ClassVar[str] = "semi_cooperative"  # + a sub-section per algorithm with settings of its own
 
-    beta: float = non_negative(1.0, only=("ped_dqn", "pe_dqn", "reward_sharing"))  # weight of the peer evaluation (and of reward sharing)
+    beta: float = non_negative(
+        1.0, only=("ped_dqn", "pe_dqn", "reward_sharing")
+    )  # weight of the peer evaluation (and of reward sharing)
     gamma: float = constrained(0.99, minimum=0, exclusive=False, maximum=1)
     action_learning_rate: float = positive(1e-4)  # PED-DQN's action network; also every single-network baseline
-    buffer_size: int = positive(20_000)           # joint steps, one FIFO per network
+    buffer_size: int = positive(20_000)  # joint steps, one FIFO per network
     batch_size: int = positive(32)
-    learning_starts: int = non_negative(128)      # env steps before the first gradient step
+    learning_starts: int = non_negative(128)  # env steps before the first gradient step
     epsilon_start: float = constrained(1.0, minimum=0, exclusive=False, maximum=1)
     epsilon_end: float = constrained(0.1, minimum=0, exclusive=False, maximum=1)
     # z's bootstrap: Q(o', π(o')) (paper) or max_u Q(o', u) (author code)
@@ -239,9 +251,10 @@ class SemiCooperativeConfig:
     # whose z a receives: the peers it observed when it acted (before the move) or those in its view
     # after the move, where the author code's pursuit reads them (`collect_incentives` reads the grid
     # `set_observations` set after the moves)
-    peers_seen: Literal["before_move", "after_move"] = tagged("before_move", only=("ped_dqn", "pe_dqn", "reward_sharing"),
-                                                              since="2026-12-03")
-    parameter_sharing: bool = False               # author code: one network per agent
+    peers_seen: Literal["before_move", "after_move"] = tagged(
+        "before_move", only=("ped_dqn", "pe_dqn", "reward_sharing"), since="2026-12-03"
+    )
+    parameter_sharing: bool = False  # author code: one network per agent
     # seeds of a learner trained together in one job (experiments/seed_group.py). Part of the runs'
     # settings: grouped seeds follow their runs alone only to float precision, and drift apart over
     # long runs (docs/benchmarks.md)
@@ -252,10 +265,10 @@ class SemiCooperativeConfig:
 class SemiCooperativeTask:
     """Schedule shared by the paper-B tasks: training length, exploration, warm-up, evaluation."""
 
-    authors_end_is_done: ClassVar[bool] = False   # whether the author code's task sets `done` at an episode's end
+    authors_end_is_done: ClassVar[bool] = False  # whether the author code's task sets `done` at an episode's end
 
     algorithms: list[Literal[SEMI_COOPERATIVE.names()]] = constrained(list(SEMI_COOPERATIVE.names()), role="selection")
-    steps: int = positive(1_000_000)              # training env steps
+    steps: int = positive(1_000_000)  # training env steps
     # a learner's own training length where it differs from `steps` (the rehearsal scale runs the
     # learners whose peer evaluations switch on past that switch, the others shorter); a run's
     # settings hold its own length only (`for_algo`)
@@ -265,13 +278,13 @@ class SemiCooperativeTask:
     # per env step to its floor, skipping the decrement on a step that ends an episode with `done`
     # (the step trainers' loop breaks before it; pursuit sets done at step 100, gems never does)
     epsilon_schedule: Literal["linear", "authors"] = tagged("linear", since="2026-12-03")
-    target_update_every: int = positive(5000)     # training steps between hard target (and peer copy) refreshes
+    target_update_every: int = positive(5000)  # training steps between hard target (and peer copy) refreshes
     # peer evaluations (and shared rewards) are added from this env step on
     peer_warmup_steps: int = non_negative(50_000, only=("ped_dqn", "pe_dqn", "reward_sharing"))
     eval_every: int = positive(4000)
     eval_episodes: int = positive(25)
     checkpoint_every: int = positive(50_000, role="bookkeeping")  # env steps between checkpoints
-    hidden: int = positive(64)                    # width of the Q-networks' two dense layers (author code: pursuit 64)
+    hidden: int = positive(64)  # width of the Q-networks' two dense layers (author code: pursuit 64)
     qmix_embedding: int = positive(32, only=("qmix",))  # QMIX mixing width (author code: pursuit 32)
 
     def check(self, path: str) -> None:
@@ -279,7 +292,9 @@ class SemiCooperativeTask:
             raise ConfigError(f"{path}.algorithms: need distinct algorithms, got {self.algorithms}")
         for name, steps in {"steps": self.steps, **{f"steps_of.{a}": n for a, n in self.steps_of.items()}}.items():
             if self.eval_every > steps:
-                raise ConfigError(f"{path}.eval_every: {self.eval_every} exceeds {path}.{name} = {steps}; no evaluation would run")
+                raise ConfigError(
+                    f"{path}.eval_every: {self.eval_every} exceeds {path}.{name} = {steps}; no evaluation would run"
+                )
 
     def for_algo(self, algo: str):
         """This schedule as `algo` trains on it: its own length (`steps_of`) in `steps`."""
@@ -291,6 +306,7 @@ class SemiCooperativeTask:
 @dataclass(frozen=True)
 class PrisonersDilemmaConfig(SemiCooperativeTask):
     """The schedule scaled down from pursuit's: the stateless game is learned in far fewer steps."""
+
     steps: int = positive(50_000)
     epsilon_decay_steps: int = positive(12_500)
     target_update_every: int = positive(250)
@@ -302,7 +318,7 @@ class PrisonersDilemmaConfig(SemiCooperativeTask):
 
 @dataclass(frozen=True)
 class PursuitConfig(SemiCooperativeTask):
-    authors_end_is_done: ClassVar[bool] = True    # battery_endless.py: done when the step count reaches 100
+    authors_end_is_done: ClassVar[bool] = True  # battery_endless.py: done when the step count reaches 100
     observation_timing: Literal["current", "reference"] = "current"  # reference: the author code's one-step-late features
     grid_size: int = positive(10)
     n_predators: int = positive(4)
@@ -316,22 +332,24 @@ class PursuitConfig(SemiCooperativeTask):
         super().check(path)
         cells = self.grid_size * self.grid_size
         if self.n_predators + self.n_prey > cells:
-            raise ConfigError(f"{path}.n_predators: {self.n_predators} predators and {self.n_prey} prey do not fit "
-                              f"the {cells} cells of a {self.grid_size}×{self.grid_size} grid")
+            raise ConfigError(
+                f"{path}.n_predators: {self.n_predators} predators and {self.n_prey} prey do not fit "
+                f"the {cells} cells of a {self.grid_size}×{self.grid_size} grid"
+            )
 
 
 @dataclass(frozen=True)
 class ResourceSharingConfig(SemiCooperativeTask):
     steps: int = positive(2_000_000)
-    eval_every: int = positive(5000)              # author code (gems): test_interval 5000, 80 test episodes
+    eval_every: int = positive(5000)  # author code (gems): test_interval 5000, 80 test episodes
     eval_episodes: int = positive(80)
-    hidden: int = positive(32)                    # author code (gems/agents/ind_dqn/dq_network.py)
+    hidden: int = positive(32)  # author code (gems/agents/ind_dqn/dq_network.py)
     qmix_embedding: int = positive(64, only=("qmix",))  # author code (gems/agents/qmix/dq_network.py)
     n_agents: int = positive(8)
     supply: int = non_negative(40)
     demand: int = positive(40)
     episode_length: int = positive(30)
-    mean_reward: bool = False                     # the author code's "mean" variants
+    mean_reward: bool = False  # the author code's "mean" variants
     global_success: Literal["all_satisfied", "reference"] = "all_satisfied"  # reference: the author code's logged measure
 
     def check(self, path: str) -> None:
@@ -344,8 +362,9 @@ class ResourceSharingConfig(SemiCooperativeTask):
 
 @dataclass(frozen=True)
 class TigerDeerConfig(SemiCooperativeTask):
-    algorithms: list[Literal[SEMI_COOPERATIVE.names()]] = constrained(list(SEMI_COOPERATIVE.names("tiger_deer")),
-                                                                        role="selection")
+    algorithms: list[Literal[SEMI_COOPERATIVE.names()]] = constrained(
+        list(SEMI_COOPERATIVE.names("tiger_deer")), role="selection"
+    )
     steps: int = positive(500_000)
     epsilon_decay_steps: int = positive(125_000)
     target_update_every: int = positive(2500)
@@ -355,7 +374,7 @@ class TigerDeerConfig(SemiCooperativeTask):
     n_tigers: int = positive(8)
     n_deer: int = positive(20)
     episode_length: int = positive(100)
-    tiger_step_recover: float = -0.1             # magent2's tiger_deer default: a tiger starves in 100 steps
+    tiger_step_recover: float = -0.1  # magent2's tiger_deer default: a tiger starves in 100 steps
     minimap_mode: bool = False
 
     def check(self, path: str) -> None:
@@ -365,8 +384,10 @@ class TigerDeerConfig(SemiCooperativeTask):
         if self.map_size < 10:
             raise ConfigError(f"{path}.map_size: magent2 needs at least 10, got {self.map_size}")
         if self.n_tigers + self.n_deer > (self.map_size - 2) ** 2 // 2:
-            raise ConfigError(f"{path}.n_tigers: {self.n_tigers} tigers and {self.n_deer} deer crowd a {self.map_size}×{self.map_size} map; "
-                              f"use at most {(self.map_size - 2) ** 2 // 2} together")
+            raise ConfigError(
+                f"{path}.n_tigers: {self.n_tigers} tigers and {self.n_deer} deer crowd a {self.map_size}×{self.map_size} map; "
+                f"use at most {(self.map_size - 2) ** 2 // 2} together"
+            )
 
 
 @dataclass(frozen=True)
@@ -375,7 +396,7 @@ class RuleResources:
 
     threads: int = positive(1)
     mem_mb: int = positive(1000)
-    runtime: int = positive(30)   # minutes (per seed for jobs that train several)
+    runtime: int = positive(30)  # minutes (per seed for jobs that train several)
     # > 0: each job asks for ⌈its projected minutes × runtime_safety⌉, projected by the rehearsal
     # (results/rehearsal/cost.csv) or else from the benchmarks in results/bench (analysis/cost.py
     # `projected_minutes`); a job neither times asks for `runtime`
@@ -383,8 +404,8 @@ class RuleResources:
     # > 0: each job asks for ⌈its projected peak MB × mem_safety⌉, projected by the rehearsal
     # (results/rehearsal/cost.csv, analysis/rehearsal.py); a job it did not run asks for `mem_mb`
     mem_safety: float = non_negative(0.0)
-    gpus: int = non_negative(0)   # > 0: the job runs its networks with --device cuda
-    slurm_extra: str = ""         # appended to sbatch, e.g. "--constraint=a100 --qos=long" (GPUs: use `gpus`)
+    gpus: int = non_negative(0)  # > 0: the job runs its networks with --device cuda
+    slurm_extra: str = ""  # appended to sbatch, e.g. "--constraint=a100 --qos=long" (GPUs: use `gpus`)
 
 
 @dataclass(frozen=True)
@@ -457,6 +478,7 @@ class SuiteConfig:
 # in its registry line; the section then gains a sub-section of the algorithm's name (YAML
 # `battle: {mfq: {boltzmann_temperature: 0.1}}`), tagged as determining that algorithm's runs alone.
 
+
 def with_algorithm_settings(section: type) -> type:
     """A family's section class with one sub-section per registered algorithm that has settings."""
     family = section.__dict__.get("family")
@@ -467,11 +489,16 @@ def with_algorithm_settings(section: type) -> type:
 
 @functools.cache
 def _composed_section(section: type, owners: tuple) -> type:
-    sub_sections = [(a.name, a.settings_class(), field(default_factory=a.settings_class(), metadata={"only": (a.name,)}))
-                    for a in owners]
-    return dataclasses.make_dataclass(section.__name__, sub_sections, bases=(section,), frozen=True,
-                                      namespace={"__doc__": section.__doc__, "__module__": section.__module__,
-                                                 "family_section": section})
+    sub_sections = [
+        (a.name, a.settings_class(), field(default_factory=a.settings_class(), metadata={"only": (a.name,)})) for a in owners
+    ]
+    return dataclasses.make_dataclass(
+        section.__name__,
+        sub_sections,
+        bases=(section,),
+        frozen=True,
+        namespace={"__doc__": section.__doc__, "__module__": section.__module__, "family_section": section},
+    )
 
 
 def algorithm_config(section, algo: str):
@@ -496,6 +523,7 @@ def _flat_config(section: type, settings: type) -> type:
 
 
 # --- building ------------------------------------------------------------------------------
+
 
 def _type_name(tp) -> str:
     return getattr(tp, "__name__", str(tp))
@@ -564,7 +592,7 @@ def _build(cls, data: dict, path: str = ""):
     for name, f in fields.items():
         if name in data:
             kwargs[name] = _convert(data[name], hints[name], prefix + name, dict(f.metadata))
-        elif dataclasses.is_dataclass(hints[name]):   # a section left out: its defaults, composed and checked
+        elif dataclasses.is_dataclass(hints[name]):  # a section left out: its defaults, composed and checked
             kwargs[name] = _build(hints[name], {}, prefix + name)
         elif f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
             raise ConfigError(f"{prefix}{name}: required key is missing")
@@ -674,14 +702,17 @@ def task_sections(cfg: SuiteConfig, task: str, algo: str | None = None, roles: t
 def run_config(cfg: SuiteConfig, task: str, algo: str, seed: int) -> dict:
     """Everything that determines one run's results: written to its config.yaml, hashed into the
     Snakemake rule's `settings` param (so an edit reruns exactly the runs it affects)."""
-    return {"scale": cfg.scale, "preset": cfg.preset, "task": task, "algo": algo, "seed": seed,
-            **task_sections(cfg, task, algo)}
+    return {"scale": cfg.scale, "preset": cfg.preset, "task": task, "algo": algo, "seed": seed, **task_sections(cfg, task, algo)}
 
 
 def evaluation_config(cfg: SuiteConfig, job: Literal["tournament", "scripted"]) -> dict:
     """What determines a battle evaluation job beyond the models it reads."""
-    return {"scale": cfg.scale, "preset": cfg.preset, "job": job,
-            **task_sections(cfg, "battle", None, (job, "evaluation", "selection"))}
+    return {
+        "scale": cfg.scale,
+        "preset": cfg.preset,
+        "job": job,
+        **task_sections(cfg, "battle", None, (job, "evaluation", "selection")),
+    }
 
 
 def _without_bookkeeping(value):
@@ -689,8 +720,11 @@ def _without_bookkeeping(value):
     how runs are kept and grouped into jobs, never what they compute), at every depth."""
     if not dataclasses.is_dataclass(value):
         return value
-    return {f.name: _without_bookkeeping(getattr(value, f.name)) for f in dataclasses.fields(value)
-            if f.metadata.get("role") != "bookkeeping" and not _left_out_at_default(f, getattr(value, f.name))}
+    return {
+        f.name: _without_bookkeeping(getattr(value, f.name))
+        for f in dataclasses.fields(value)
+        if f.metadata.get("role") != "bookkeeping" and not _left_out_at_default(f, getattr(value, f.name))
+    }
 
 
 def analysis_config(cfg: SuiteConfig, audit: bool = False) -> dict:

@@ -46,8 +46,11 @@ def run_policies(task: str, algo: str, seed: int, cfg: SuiteConfig, run: Path) -
     state = checkpoints.load_progress(model, {"task": task, "algo": algo}, training_settings(cfg, task, algo))
     trained = GroupRun(task, algo, [seed], cfg).learner
     checkpoints.restore(trained, state["main"])
-    return {"trained": trained, "untrained": GroupRun(task, algo, [seed], cfg).learner,
-            "null_model": GroupRun(task, SEMI_COOPERATIVE.null, [seed], cfg).learner}
+    return {
+        "trained": trained,
+        "untrained": GroupRun(task, algo, [seed], cfg).learner,
+        "null_model": GroupRun(task, SEMI_COOPERATIVE.null, [seed], cfg).learner,
+    }
 
 
 def play_greedy(learner, env) -> tuple[float, np.ndarray]:
@@ -61,8 +64,9 @@ def play_greedy(learner, env) -> tuple[float, np.ndarray]:
     return play.welfare, np.concatenate(chosen)
 
 
-def paired_evaluation(task: str, algo: str, seed: int, cfg: SuiteConfig, run: Path,
-                      episodes: int | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+def paired_evaluation(
+    task: str, algo: str, seed: int, cfg: SuiteConfig, run: Path, episodes: int | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """evidence.csv's and actions.csv's tables for one run."""
     schedule = getattr(cfg, task).for_algo(algo)
     episodes = episodes or schedule.eval_episodes
@@ -76,8 +80,13 @@ def paired_evaluation(task: str, algo: str, seed: int, cfg: SuiteConfig, run: Pa
             found = np.bincount(actions, minlength=env.n_actions)
             histogram = found if not len(histogram) else histogram + found
         counts[policy] = histogram
-    actions = pd.DataFrame([{"policy": policy, "action": a, "share": n / histogram.sum()}
-                            for policy, histogram in counts.items() for a, n in enumerate(histogram)])
+    actions = pd.DataFrame(
+        [
+            {"policy": policy, "action": a, "share": n / histogram.sum()}
+            for policy, histogram in counts.items()
+            for a, n in enumerate(histogram)
+        ]
+    )
     return pd.DataFrame(rows)[["policy", "episode", "value"]], actions
 
 
@@ -97,12 +106,15 @@ def battle_evidence(results: str | Path, cfg: SuiteConfig) -> dict:
     """Every configured battle run's evidence.csv from the three scripted evaluations; returns
     {(algo, seed): evidence}. A round one evaluation lacks, or a missing evaluation, is a one-line error."""
     from replication.config import ConfigError
+
     folder = Path(results) / "runs" / "battle"
     frames = {}
     for policy, name in BATTLE_EVALUATIONS.items():
         if not (folder / name).is_file():
-            raise ConfigError(f"evidence: {folder / name} is missing; play it first (python -m replication scripted"
-                              f"{' --untrained' if policy == 'untrained' else ' --null' if policy == 'null_model' else ''})")
+            raise ConfigError(
+                f"evidence: {folder / name} is missing; play it first (python -m replication scripted"
+                f"{' --untrained' if policy == 'untrained' else ' --null' if policy == 'null_model' else ''})"
+            )
         frames[policy] = pd.read_csv(folder / name).set_index(["row_algo", "row_seed", "col_algo", "round"])["row_total_reward"]
     written = {}
     for algo in cfg.battle.algorithms:
@@ -110,9 +122,16 @@ def battle_evidence(results: str | Path, cfg: SuiteConfig) -> dict:
             rounds = {policy: frame.loc[(algo, seed)].sort_index() for policy, frame in frames.items()}
             keys = rounds["trained"].index
             if any(not r.index.equals(keys) for r in rounds.values()):
-                raise ConfigError(f"evidence: battle {algo} seed {seed}: the three scripted evaluations did not play the same rounds")
-            evidence = pd.DataFrame([{"policy": policy, "episode": k, "value": float(value)}
-                                     for policy, values in rounds.items() for k, value in enumerate(values.to_numpy())])
+                raise ConfigError(
+                    f"evidence: battle {algo} seed {seed}: the three scripted evaluations did not play the same rounds"
+                )
+            evidence = pd.DataFrame(
+                [
+                    {"policy": policy, "episode": k, "value": float(value)}
+                    for policy, values in rounds.items()
+                    for k, value in enumerate(values.to_numpy())
+                ]
+            )
             io.write_csv(folder / algo / f"seed{seed}" / EVIDENCE, evidence)
             written[(algo, seed)] = evidence
     return written

@@ -19,8 +19,10 @@ class AgentMLP(nn.Module):
         super().__init__()
         self.embedding = nn.Embedding(n_agents, embedding_dim)
         self.body = nn.Sequential(
-            nn.Linear(embedding_dim + extra_dim, hidden), nn.ReLU(),
-            nn.Linear(hidden, hidden), nn.ReLU(),
+            nn.Linear(embedding_dim + extra_dim, hidden),
+            nn.ReLU(),
+            nn.Linear(hidden, hidden),
+            nn.ReLU(),
             nn.Linear(hidden, n_out),
         )
 
@@ -112,15 +114,27 @@ class BattleQNet(nn.Module):
         super().__init__()
         height, width, channels = view_shape
         self.view = nn.Sequential(
-            nn.Conv2d(channels, 32, 3), nn.ReLU(), nn.Conv2d(32, 32, 3), nn.ReLU(), nn.Flatten(),
-            nn.Linear(32 * (height - 4) * (width - 4), 256), nn.ReLU())
+            nn.Conv2d(channels, 32, 3),
+            nn.ReLU(),
+            nn.Conv2d(32, 32, 3),
+            nn.ReLU(),
+            nn.Flatten(),
+            nn.Linear(32 * (height - 4) * (width - 4), 256),
+            nn.ReLU(),
+        )
         self.features = nn.Sequential(nn.Linear(feature_size, 32), nn.ReLU())
         self.mean = nn.Sequential(nn.Linear(n_actions, 64), nn.ReLU(), nn.Linear(64, 32), nn.ReLU()) if mean_action else None
-        self.head = nn.Sequential(nn.Linear(256 + 32 + (32 if mean_action else 0), 128), nn.ReLU(),
-                                  nn.Linear(128, 64), nn.ReLU(), nn.Linear(64, n_actions))
+        self.head = nn.Sequential(
+            nn.Linear(256 + 32 + (32 if mean_action else 0), 128),
+            nn.ReLU(),
+            nn.Linear(128, 64),
+            nn.ReLU(),
+            nn.Linear(64, n_actions),
+        )
 
-    def forward(self, view: torch.Tensor, features: torch.Tensor, mean_action: torch.Tensor | None = None,
-                run=run_layers) -> torch.Tensor:
+    def forward(
+        self, view: torch.Tensor, features: torch.Tensor, mean_action: torch.Tensor | None = None, run=run_layers
+    ) -> torch.Tensor:
         """Q(s, ·) (`run`: how a block of layers is applied; `bench battle --small-teams` times the
         module calls, `lambda layers, x: layers(x)`, against `run_layers`)."""
         parts = [run(self.view, view.permute(0, 3, 1, 2)), run(self.features, features)]
@@ -139,9 +153,12 @@ class BattleActorCritic(nn.Module):
         self.view = nn.Sequential(nn.Flatten(), nn.Linear(int(np.prod(view_shape)), 256), nn.ReLU())
         self.features = nn.Sequential(nn.Linear(feature_size, 256), nn.ReLU())
         self.policy = nn.Sequential(nn.Linear(512, 128), nn.ReLU(), nn.Linear(128, n_actions))
-        self.mean = nn.Sequential(nn.Linear(n_actions, 64), nn.ReLU(), nn.Linear(64, 32), nn.ReLU()) if critic_mean_action else None
-        self.critic = nn.Sequential(nn.Linear(512 + (32 if critic_mean_action else 0), 128), nn.ReLU(),
-                                    nn.Linear(128, critic_outputs))
+        self.mean = (
+            nn.Sequential(nn.Linear(n_actions, 64), nn.ReLU(), nn.Linear(64, 32), nn.ReLU()) if critic_mean_action else None
+        )
+        self.critic = nn.Sequential(
+            nn.Linear(512 + (32 if critic_mean_action else 0), 128), nn.ReLU(), nn.Linear(128, critic_outputs)
+        )
 
     def forward(self, view, features, mean_action=None, run=run_layers):
         """Return (policy logits, critic output) (`run` as BattleQNet's)."""

@@ -93,8 +93,22 @@ def to_json(record: dict) -> str:
     return json.dumps(record, indent=2) + "\n"
 
 
-RUN_COLUMNS = ("task", "algo", "seed", "config_hash", "git_commit", "git_dirty", "start", "end", "wall_seconds",
-               "max_rss_mb", "cpu", "threads", "device", "torch")
+RUN_COLUMNS = (
+    "task",
+    "algo",
+    "seed",
+    "config_hash",
+    "git_commit",
+    "git_dirty",
+    "start",
+    "end",
+    "wall_seconds",
+    "max_rss_mb",
+    "cpu",
+    "threads",
+    "device",
+    "torch",
+)
 
 
 def run_table(results: str | Path) -> "pd.DataFrame":
@@ -103,11 +117,18 @@ def run_table(results: str | Path) -> "pd.DataFrame":
     algorithm and seed. Committed beside a scale's tables, it says how each number was made after the
     runs themselves are gone."""
     import pandas as pd
+
     rows = []
     for path in Path(results, "runs").glob("*/*/seed*/provenance.json"):
         record = json.loads(path.read_text())
         run = path.parent
-        rows.append({"task": run.parent.parent.name, "algo": run.parent.name, "seed": int(run.name[4:]),
-                     **{key: record.get(key) for key in RUN_COLUMNS[3:-1]},
-                     "torch": record.get("packages", {}).get("torch")})
+        rows.append(
+            {
+                "task": run.parent.parent.name,
+                "algo": run.parent.name,
+                "seed": int(run.name[4:]),
+                **{key: record.get(key) for key in RUN_COLUMNS[3:-1]},
+                "torch": record.get("packages", {}).get("torch"),
+            }
+        )
     return pd.DataFrame(rows, columns=list(RUN_COLUMNS)).sort_values(["task", "algo", "seed"], ignore_index=True)

@@ -67,8 +67,9 @@ class AgentTransitionRing:
     observations from the host; the bookkeeping (links, flags, actions, rewards) stays in numpy.
     """
 
-    def __init__(self, capacity: int, view_shape, feature_size: int, n_actions: int, max_agent_id: int,
-                 device: str | torch.device = "cpu"):
+    def __init__(
+        self, capacity: int, view_shape, feature_size: int, n_actions: int, max_agent_id: int, device: str | torch.device = "cpu"
+    ):
         self.capacity, self.device = capacity, torch.device(device)
         # left uninitialised (no memory is touched until used): a row is read only after it is written
         self.view = torch.empty((capacity, *view_shape), dtype=torch.float16, device=self.device)
@@ -117,7 +118,7 @@ class AgentTransitionRing:
         self.last_row[:] = -1
         return rows
 
-    ROW_ARRAYS = ("action", "reward", "terminal", "usable", "final_state", "next_row")   # bookkeeping per row
+    ROW_ARRAYS = ("action", "reward", "terminal", "usable", "final_state", "next_row")  # bookkeeping per row
 
     def memory_bytes(self) -> tuple[int, int]:
         """(bytes of the ring at capacity, bytes of its filled rows). The observations are allocated
@@ -135,16 +136,21 @@ class AgentTransitionRing:
         def rows(values):
             values = values if torch.is_tensor(values) else torch.from_numpy(values)
             return values.cpu() if n == self.capacity else values[:n].clone().cpu()
-        return {**{name: rows(getattr(self, name)) for name in ("view", "features", "mean_action", *self.ROW_ARRAYS)},
-                "last_row": torch.from_numpy(self.last_row.copy()),
-                "counters": torch.tensor([self.capacity, self.cursor, self.size, self.added], dtype=torch.int64)}
+
+        return {
+            **{name: rows(getattr(self, name)) for name in ("view", "features", "mean_action", *self.ROW_ARRAYS)},
+            "last_row": torch.from_numpy(self.last_row.copy()),
+            "counters": torch.tensor([self.capacity, self.cursor, self.size, self.added], dtype=torch.int64),
+        }
 
     def load_state_dict(self, state: dict) -> None:
         """Refill the ring from `state_dict()`'s output; a ring of another capacity or row shape is refused."""
         capacity, cursor, size, added = (int(v) for v in state["counters"])
         if capacity != self.capacity or state["view"].shape[1:] != self.view.shape[1:]:
-            raise ValueError(f"a replay ring of capacity {capacity} and rows {tuple(state['view'].shape[1:])} does not fit "
-                             f"this one (capacity {self.capacity}, rows {tuple(self.view.shape[1:])})")
+            raise ValueError(
+                f"a replay ring of capacity {capacity} and rows {tuple(state['view'].shape[1:])} does not fit "
+                f"this one (capacity {self.capacity}, rows {tuple(self.view.shape[1:])})"
+            )
         for name in ("view", "features", "mean_action"):
             getattr(self, name)[:size] = state[name].to(self.device)
         for name in self.ROW_ARRAYS:
@@ -155,7 +161,7 @@ class AgentTransitionRing:
     def usable_rows(self) -> np.ndarray:
         """Rows with a successor or a terminal flag. A successor is always newer than its row and the
         ring overwrites in insertion order, so a row still present always has its successor intact."""
-        return np.flatnonzero(self.usable[:self.size])
+        return np.flatnonzero(self.usable[: self.size])
 
     def batch(self, rows: np.ndarray) -> dict:
         """Rows and their successors: observations as float32 tensors on the ring's device, the rest numpy."""
@@ -163,9 +169,15 @@ class AgentTransitionRing:
         both, n = torch.as_tensor(np.concatenate([rows, nxt]), device=self.device), len(rows)
         view, features, mean_action = (store[both].float() for store in (self.view, self.features, self.mean_action))
         return {
-            "view": view[:n], "features": features[:n], "mean_action": mean_action[:n], "action": self.action[rows],
-            "reward": self.reward[rows], "terminal": self.terminal[rows].astype(np.float32),
-            "next_view": view[n:], "next_features": features[n:], "next_mean_action": mean_action[n:],
+            "view": view[:n],
+            "features": features[:n],
+            "mean_action": mean_action[:n],
+            "action": self.action[rows],
+            "reward": self.reward[rows],
+            "terminal": self.terminal[rows].astype(np.float32),
+            "next_view": view[n:],
+            "next_features": features[n:],
+            "next_mean_action": mean_action[n:],
             # the reference code's loss mask (`_flush` in mlii/mfrl algo/tools.py): neither a death nor an
             # agent's last transition of the round counts
             "reference_mask": (~self.terminal[rows] & ~self.final_state[nxt]).astype(np.float32),
@@ -191,15 +203,19 @@ class JointStepReplay:
     def state_dict(self) -> dict:
         """The filled rows of every field and the counters, as CPU tensors (a checkpoint loads with
         `weights_only=True`), so that a resumed run samples from the replay its unkilled run had."""
-        return {"fields": {name: torch.from_numpy(array[:self.size].copy()) for name, array in self.data.items()},
-                "counters": torch.tensor([self.capacity, self.cursor, self.size], dtype=torch.int64)}
+        return {
+            "fields": {name: torch.from_numpy(array[: self.size].copy()) for name, array in self.data.items()},
+            "counters": torch.tensor([self.capacity, self.cursor, self.size], dtype=torch.int64),
+        }
 
     def load_state_dict(self, state: dict) -> None:
         """Refill from `state_dict()`'s output; a replay of another capacity or fields is refused."""
         capacity, cursor, size = (int(v) for v in state["counters"])
         if capacity != self.capacity or set(state["fields"]) != set(self.data):
-            raise ValueError(f"a replay of capacity {capacity} and fields {sorted(state['fields'])} does not fit this one "
-                             f"(capacity {self.capacity}, fields {sorted(self.data)})")
+            raise ValueError(
+                f"a replay of capacity {capacity} and fields {sorted(state['fields'])} does not fit this one "
+                f"(capacity {self.capacity}, fields {sorted(self.data)})"
+            )
         for name, array in self.data.items():
             array[:size] = state["fields"][name].numpy()
         self.cursor, self.size = cursor, size

@@ -25,8 +25,16 @@ import torch
 from replication import io
 from replication.config import ConfigError
 
-COLUMNS = ["task", "algo", "seeds", "killed_after_seconds", "checkpoints_before_kill", "resumed_seconds",
-           "metrics_identical", "models_identical"]
+COLUMNS = [
+    "task",
+    "algo",
+    "seeds",
+    "killed_after_seconds",
+    "checkpoints_before_kill",
+    "resumed_seconds",
+    "metrics_identical",
+    "models_identical",
+]
 
 
 def _checkpoint_writes(path: Path, seen: list) -> int:
@@ -65,26 +73,51 @@ def same_outputs(mine: str, reference: str, seeds: list[int]) -> tuple[bool, boo
     return metrics, models
 
 
-def resume_check(task: str, algo: str, seeds: list[int], configs: list[str], reference: str, scratch: str | Path,
-                 after: int = 1, delay: float = 2.0, timeout: float = 3600.0) -> dict:
+def resume_check(
+    task: str,
+    algo: str,
+    seeds: list[int],
+    configs: list[str],
+    reference: str,
+    scratch: str | Path,
+    after: int = 1,
+    delay: float = 2.0,
+    timeout: float = 3600.0,
+) -> dict:
     """Kill the job after its `after`-th checkpoint write and `delay` s more, rerun it, and compare
     each seed's outputs with `reference` (a folder pattern holding {seed}, the unkilled runs)."""
     scratch = Path(scratch)
     shutil.rmtree(scratch, ignore_errors=True)
     out = str(scratch / "seed{seed}")
-    command = [sys.executable, "-m", "replication", "run", "--task", task, "--algo", algo, "--seed", *map(str, seeds),
-               *[arg for path in configs for arg in ("--config", path)], "--out", out if len(seeds) > 1 else out.format(seed=seeds[0]),
-               "--no-progress", "--stale", "restart"]
+    command = [
+        sys.executable,
+        "-m",
+        "replication",
+        "run",
+        "--task",
+        task,
+        "--algo",
+        algo,
+        "--seed",
+        *map(str, seeds),
+        *[arg for path in configs for arg in ("--config", path)],
+        "--out",
+        out if len(seeds) > 1 else out.format(seed=seeds[0]),
+        "--no-progress",
+        "--stale",
+        "restart",
+    ]
     checkpoint = Path(out.format(seed=seeds[0])) / "checkpoint.pt"
     scratch.mkdir(parents=True)
-    log = scratch / "killed.log"   # a file, not a pipe: a pipe nobody reads would stall a talkative job
+    log = scratch / "killed.log"  # a file, not a pipe: a pipe nobody reads would stall a talkative job
     start, seen = time.monotonic(), []
     with open(log, "w") as stderr:
         proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=stderr)
     while _checkpoint_writes(checkpoint, seen) < after:
         if proc.poll() is not None:
-            raise RuntimeError(f"resume-check: {task} {algo} ended (exit {proc.returncode}) before checkpoint {after}: "
-                               f"{log.read_text()[-500:]}")
+            raise RuntimeError(
+                f"resume-check: {task} {algo} ended (exit {proc.returncode}) before checkpoint {after}: {log.read_text()[-500:]}"
+            )
         if time.monotonic() - start > timeout:
             proc.kill()
             raise RuntimeError(f"resume-check: {task} {algo} wrote no checkpoint {after} in {timeout:.0f} s")
@@ -103,9 +136,16 @@ def resume_check(task: str, algo: str, seeds: list[int], configs: list[str], ref
         raise RuntimeError(f"resume-check: the resumed {task} {algo} failed: {rerun.stderr[-500:]}")
     resumed = time.monotonic() - t0
     metrics, models = same_outputs(out, reference, seeds)
-    return {"task": task, "algo": algo, "seeds": " ".join(map(str, seeds)), "killed_after_seconds": round(killed_after, 1),
-            "checkpoints_before_kill": after, "resumed_seconds": round(resumed, 1), "metrics_identical": metrics,
-            "models_identical": models}
+    return {
+        "task": task,
+        "algo": algo,
+        "seeds": " ".join(map(str, seeds)),
+        "killed_after_seconds": round(killed_after, 1),
+        "checkpoints_before_kill": after,
+        "resumed_seconds": round(resumed, 1),
+        "metrics_identical": metrics,
+        "models_identical": models,
+    }
 
 
 def write_resume_check(out: str | Path, rows: list[dict]) -> None:

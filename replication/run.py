@@ -29,6 +29,7 @@ BASE_COLUMNS = ["task", "algo", "seed", "step", "metric", "value"]
 def resolve_device(device: str) -> str:
     """auto → cuda when a GPU is visible, else cpu; cuda without a GPU is an error."""
     import torch
+
     if device == "auto":
         return "cuda" if torch.cuda.is_available() else "cpu"
     if device == "cuda" and not torch.cuda.is_available():
@@ -52,19 +53,30 @@ def partial_folder(out: Path, resolved: dict, stale: checkpoints.Stale) -> Path:
     partial, stamp = out / "partial", config_hash(resolved)
     marker = partial / "config_hash"
     if partial.exists() and (not marker.exists() or marker.read_text() != stamp):
-        err = checkpoints.CheckpointError(f"{partial}: partial results made with other settings than this run's",
-                                          "delete it to train afresh")
+        err = checkpoints.CheckpointError(
+            f"{partial}: partial results made with other settings than this run's", "delete it to train afresh"
+        )
         checkpoints.discard_stale(partial, err, stale)
     io.write_text(marker, stamp)
     return partial
 
 
-def run(task: str, algo: str, seed: int, cfg: SuiteConfig, out: str | Path, threads: int = 1, device: str = "cpu",
-        progress: bool = True, stale: checkpoints.Stale = "refuse") -> Path:
+def run(
+    task: str,
+    algo: str,
+    seed: int,
+    cfg: SuiteConfig,
+    out: str | Path,
+    threads: int = 1,
+    device: str = "cpu",
+    progress: bool = True,
+    stale: checkpoints.Stale = "refuse",
+) -> Path:
     check_request(task, algo, seed)
     out = Path(out)
     if task in TORCH_TASKS:
         import torch
+
         torch.set_num_threads(threads)
     device = resolve_device(device) if task == "battle" else "cpu"  # the other tasks' networks are tiny
     resolved = run_config(cfg, task, algo, seed)
@@ -98,24 +110,40 @@ def write_run(out: Path, task: str, algo: str, seed: int, metrics, resolved: dic
     metrics = metrics[BASE_COLUMNS + extras]
     io.write_yaml(out / "config.yaml", resolved)
     io.write_csv(out / "metrics.csv", metrics)
-    io.write_text(out / "provenance.json", to_json(provenance.finish(rows=len(metrics), **({"resumed": resumed} if resumed else {}))))
+    io.write_text(
+        out / "provenance.json", to_json(provenance.finish(rows=len(metrics), **({"resumed": resumed} if resumed else {})))
+    )
 
 
-def run_seeds(task: str, algo: str, seeds: list[int], cfg: SuiteConfig, out: str, threads: int = 1,
-              device: str = "cpu", progress: bool = True, stale: checkpoints.Stale = "refuse") -> list[Path]:
+def run_seeds(
+    task: str,
+    algo: str,
+    seeds: list[int],
+    cfg: SuiteConfig,
+    out: str,
+    threads: int = 1,
+    device: str = "cpu",
+    progress: bool = True,
+    stale: checkpoints.Stale = "refuse",
+) -> list[Path]:
     """Several seeds of one learner trained in one process: a paper-B learner's
     (`semi_cooperative.train_seeds`) or a battle algorithm's (`battle.train_seeds`). Each seed's
     outputs go to `out` with `{seed}` filled in."""
     for seed in seeds:
         check_request(task, algo, seed)
     if task not in (*SEMI_COOPERATIVE_TASKS, "battle"):
-        raise ConfigError(f"--seed: several seeds in one job are for battle and paper B's tasks "
-                          f"({', '.join(SEMI_COOPERATIVE_TASKS)}); run {task} one seed at a time")
+        raise ConfigError(
+            f"--seed: several seeds in one job are for battle and paper B's tasks "
+            f"({', '.join(SEMI_COOPERATIVE_TASKS)}); run {task} one seed at a time"
+        )
     if len(set(seeds)) != len(seeds):
         raise ConfigError(f"--seed: duplicate seeds in {seeds}")
     if "{seed}" not in out:
-        raise ConfigError(f"--out: with several seeds it must hold {{seed}}, e.g. results/default/runs/{task}/{algo}/seed{{seed}}; got {out}")
+        raise ConfigError(
+            f"--out: with several seeds it must hold {{seed}}, e.g. results/default/runs/{task}/{algo}/seed{{seed}}; got {out}"
+        )
     import torch
+
     torch.set_num_threads(threads)
     device = resolve_device(device) if task == "battle" else "cpu"
     outs = [Path(out.format(seed=seed)) for seed in seeds]

@@ -15,6 +15,7 @@ class ConfigError(ValueError):
 
 # --- declarative constraints, checked by `_build` -------------------------------------------
 
+
 def constrained(default, **rules):
     """A field whose value the config builder checks against `rules` (minimum, exclusive, maximum)
     and whose tags (`only`, `role`) say which jobs it determines."""

@@ -19,7 +19,7 @@ from replication.experiments import battle as battle_experiments
 from replication.experiments import timing
 
 TOURNAMENT_FILE = Path("runs", "battle", "tournament.csv")
-TOURNAMENT_PARTS = Path("runs", "battle", "tournament")   # rows_<algo>.csv: the pairings an algorithm's models lead
+TOURNAMENT_PARTS = Path("runs", "battle", "tournament")  # rows_<algo>.csv: the pairings an algorithm's models lead
 SCRIPTED_FILE = Path("runs", "battle", "scripted.csv")
 
 
@@ -38,12 +38,16 @@ def find_models(results: str | Path, cfg: SuiteConfig) -> dict:
     trained model is a one-line error."""
     models = {}
     for algo in cfg.battle.algorithms:
-        found = {seed: Path(results, "runs", "battle", algo, f"seed{seed}", battle_experiments.FINAL_MODEL)
-                 for seed in cfg.battle.seeds}
+        found = {
+            seed: Path(results, "runs", "battle", algo, f"seed{seed}", battle_experiments.FINAL_MODEL)
+            for seed in cfg.battle.seeds
+        }
         found = {seed: path for seed, path in found.items() if path.exists()}
         if not found:
-            raise ConfigError(f"tournament: algorithm {algo!r} has no trained model under {Path(results, 'runs', 'battle', algo)}; "
-                              f"train it first (python -m replication run --task battle --algo {algo} ...)")
+            raise ConfigError(
+                f"tournament: algorithm {algo!r} has no trained model under {Path(results, 'runs', 'battle', algo)}; "
+                f"train it first (python -m replication run --task battle --algo {algo} ...)"
+            )
         models.update({(algo, seed): path for seed, path in found.items()})
     return models
 
@@ -67,11 +71,14 @@ def untrained_models(cfg: SuiteConfig, device: str = "cpu") -> dict:
     weights it has before its first update), ready to play on `device`; nothing trained is read."""
     env = battle_experiments.make_env(cfg.battle, 0)
     policy_rng = _acting_stream()
-    return {(algo, seed): battle_experiments.initial_model(algo, seed, cfg.battle, env, policy_rng, device)
-            for algo in cfg.battle.algorithms for seed in cfg.battle.seeds}
+    return {
+        (algo, seed): battle_experiments.initial_model(algo, seed, cfg.battle, env, policy_rng, device)
+        for algo in cfg.battle.algorithms
+        for seed in cfg.battle.seeds
+    }
 
 
-NULL_STREAM = 11   # the null model's own actions: (0, NULL_STREAM, seed) for the seed whose place it takes
+NULL_STREAM = 11  # the null model's own actions: (0, NULL_STREAM, seed) for the seed whose place it takes
 
 
 def null_models(cfg: SuiteConfig) -> dict:
@@ -81,12 +88,25 @@ def null_models(cfg: SuiteConfig) -> dict:
     round order whoever plays; `balanced_rounds`)."""
     from replication.algorithms.battle.scripted import RandomTeam
     from replication.tasks.battle import ATTACK_ACTIONS, N_ACTIONS
-    return {(algo, seed): RandomTeam(np.random.default_rng([0, NULL_STREAM, seed]), N_ACTIONS, ATTACK_ACTIONS)
-            for algo in cfg.battle.algorithms for seed in cfg.battle.seeds}
+
+    return {
+        (algo, seed): RandomTeam(np.random.default_rng([0, NULL_STREAM, seed]), N_ACTIONS, ATTACK_ACTIONS)
+        for algo in cfg.battle.algorithms
+        for seed in cfg.battle.seeds
+    }
 
 
-def _evaluate(results, cfg: SuiteConfig, play, file: Path, threads: int, progress: bool, device: str = "cpu",
-              untrained: bool = False, null: bool = False) -> Path:
+def _evaluate(
+    results,
+    cfg: SuiteConfig,
+    play,
+    file: Path,
+    threads: int,
+    progress: bool,
+    device: str = "cpu",
+    untrained: bool = False,
+    null: bool = False,
+) -> Path:
     torch.set_num_threads(threads)
     out = Path(results) / file
     t0 = time.perf_counter()
@@ -101,8 +121,15 @@ def _evaluate(results, cfg: SuiteConfig, play, file: Path, threads: int, progres
     return out
 
 
-def run_tournament(results: str | Path, cfg: SuiteConfig, threads: int = 1, progress: bool = True,
-                   rows: str | None = None, device: str = "cpu", untrained: bool = False) -> Path:
+def run_tournament(
+    results: str | Path,
+    cfg: SuiteConfig,
+    threads: int = 1,
+    progress: bool = True,
+    rows: str | None = None,
+    device: str = "cpu",
+    untrained: bool = False,
+) -> Path:
     """Fig. 8's cross-play of every trained model pair → runs/battle/tournament.csv; with `rows`, only
     the pairings that algorithm's models lead → runs/battle/tournament/rows_<algo>.csv (a part).
     `untrained`: the same pairings and maps over the networks untrained → tournament_untrained.csv
@@ -115,6 +142,7 @@ def run_tournament(results: str | Path, cfg: SuiteConfig, threads: int = 1, prog
 
     def part(models, battle, seed, progress):
         return battle_experiments.tournament(models, battle, seed, progress, row_algos=[rows])
+
     return _evaluate(results, cfg, part, part_file(rows, untrained), threads, progress, device, untrained)
 
 
@@ -134,13 +162,15 @@ def merge_tournament(results: str | Path, cfg: SuiteConfig, untrained: bool = Fa
 SCRIPTED_NULL_FILE = Path("runs", "battle", "scripted_null.csv")
 
 
-def run_scripted_evaluation(results: str | Path, cfg: SuiteConfig, threads: int = 1, progress: bool = True,
-                            untrained: bool = False, null: bool = False) -> Path:
+def run_scripted_evaluation(
+    results: str | Path, cfg: SuiteConfig, threads: int = 1, progress: bool = True, untrained: bool = False, null: bool = False
+) -> Path:
     """Every trained model against the scripted teams → runs/battle/scripted.csv; `untrained`: every
     network untrained → scripted_untrained.csv; `null`: the null model (the scripted random team) in
     every model's place, on the same rounds → scripted_null.csv (the paired evaluations' third policy)."""
     if untrained and null:
         raise ConfigError("scripted: --untrained and --null are two evaluations; ask for one")
     file = SCRIPTED_NULL_FILE if null else evaluation_path(SCRIPTED_FILE, untrained)
-    return _evaluate(results, cfg, battle_experiments.scripted_evaluation, file, threads, progress,
-                     untrained=untrained, null=null)
+    return _evaluate(
+        results, cfg, battle_experiments.scripted_evaluation, file, threads, progress, untrained=untrained, null=null
+    )

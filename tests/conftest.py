@@ -34,8 +34,13 @@ def local_smoke_run(tmp_path_factory):
     """The smoke pipeline run once locally (`snakemake --cores 2`), shared by the integration
     test and the Slurm test that compares against it: (workflow copy, finished process)."""
     dest = copy_workflow(tmp_path_factory.mktemp("local") / "suite")
-    proc = subprocess.run([sys.executable, "-m", "snakemake", "--cores", "2", "--configfile", "workflow/config/smoke.yaml"],
-                          cwd=dest, capture_output=True, text=True, timeout=900)
+    proc = subprocess.run(
+        [sys.executable, "-m", "snakemake", "--cores", "2", "--configfile", "workflow/config/smoke.yaml"],
+        cwd=dest,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     return dest, proc
 
 

@@ -13,10 +13,17 @@ from replication.config import ConfigError, load_config
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT, DECISIVE = ROOT / "workflow/config/default.yaml", ROOT / "workflow/config/decisive.yaml"
-WITHIN = Claim(id="x", paper="A", figure="Fig. 4", statement="s", paper_value=0.5, measure="ising_equilibrium_xi",
-               tolerance=0.1)
-ABOVE = Claim(id="y", paper="A", figure="Fig. 3", statement="s", paper_value=0.9, measure="ising_equilibrium_xi",
-              rule="above", threshold=0.8)
+WITHIN = Claim(id="x", paper="A", figure="Fig. 4", statement="s", paper_value=0.5, measure="ising_equilibrium_xi", tolerance=0.1)
+ABOVE = Claim(
+    id="y",
+    paper="A",
+    figure="Fig. 3",
+    statement="s",
+    paper_value=0.9,
+    measure="ising_equilibrium_xi",
+    rule="above",
+    threshold=0.8,
+)
 
 
 def seeds(*values):
@@ -59,8 +66,17 @@ def test_a_decisive_claim_is_judged_from_the_decisive_scale_on_and_labelled_with
     assert verdict(workstation, values, "decisive").cause == "scale"
     assert verdict(workstation, values, "workstation").verdict == "reproduced"
     _ising_runs(tmp_path, "mcmc", {0.7: 0.99})
-    claim = Claim(id="cold", paper="A", figure="4", statement="s", paper_value=1.0, measure="ising_equilibrium_xi",
-                  params={"algo": "mcmc", "tau": 0.7}, tolerance=0.1, min_scale="decisive")
+    claim = Claim(
+        id="cold",
+        paper="A",
+        figure="4",
+        statement="s",
+        paper_value=1.0,
+        measure="ising_equilibrium_xi",
+        params={"algo": "mcmc", "tau": 0.7},
+        tolerance=0.1,
+        min_scale="decisive",
+    )
     table = audit.audit_table(tmp_path, "decisive", [claim])
     assert (table.loc[0, "verdict"], table.loc[0, "judged_at"]) == ("reproduced", "decisive")
     page = audit.to_markdown(table, load_config([DEFAULT, DECISIVE]))
@@ -133,8 +149,16 @@ def test_probability_of_improvement_by_hand():
     assert np.isnan(probability_of_improvement([], [1.0])[0])
 
 
-IMPROVES = Claim(id="z", paper="B", figure="f", statement="s", paper_value=np.nan, measure="semi_cooperative_final",
-                 rule="improves", versus={"algo": "idqn"})
+IMPROVES = Claim(
+    id="z",
+    paper="B",
+    figure="f",
+    statement="s",
+    paper_value=np.nan,
+    measure="semi_cooperative_final",
+    rule="improves",
+    versus={"algo": "idqn"},
+)
 
 
 def test_improves_rule_puts_each_verdict_on_its_side_of_one_half():
@@ -163,8 +187,11 @@ def test_registry_loads_and_every_claim_has_a_tolerance_or_threshold():
     claims = load_claims()
     assert len({c.id for c in claims}) == len(claims) > 20
     for c in claims:
-        assert ((c.rule == "within" and c.tolerance > 0) or (c.rule in ("above", "below") and c.threshold is not None)
-                or (c.rule == "improves" and c.versus))
+        assert (
+            (c.rule == "within" and c.tolerance > 0)
+            or (c.rule in ("above", "below") and c.threshold is not None)
+            or (c.rule == "improves" and c.versus)
+        )
 
 
 def _claims_file(tmp_path, claim: str) -> str:
@@ -173,18 +200,31 @@ def _claims_file(tmp_path, claim: str) -> str:
     return str(path)
 
 
-@pytest.mark.parametrize("claim, message", [
-    ("measure: xi, params: {algo: mcmc}, tolerance: 0.1",
-     "claim c1: unknown measure 'xi'; `python -m replication measures` lists them"),
-    ("measure: ising_equilibrium_xi, params: {algo: mcmc}, tolerance: 0.1",
-     "claim c1: params do not fit measure ising_equilibrium_xi: missing a required argument: 'tau'"),
-    ("measure: ising_equilibrium_xi, params: {algo: mcmc, tau: 2.0}, tolerence: 0.1",
-     "claim c1: unknown key 'tolerence'; allowed keys are id, figure"),
-    ("measure: ising_equilibrium_xi, params: {algo: mcmc, tau: 2.0}, rule: improves",
-     "claim c1: rule improves needs `versus`"),
-    ("measure: ising_equilibrium_xi, params: {algo: mcmc, tau: 2.0}, rule: below, threshold: low",
-     "claim c1: threshold must be a number"),
-])
+@pytest.mark.parametrize(
+    "claim, message",
+    [
+        (
+            "measure: xi, params: {algo: mcmc}, tolerance: 0.1",
+            "claim c1: unknown measure 'xi'; `python -m replication measures` lists them",
+        ),
+        (
+            "measure: ising_equilibrium_xi, params: {algo: mcmc}, tolerance: 0.1",
+            "claim c1: params do not fit measure ising_equilibrium_xi: missing a required argument: 'tau'",
+        ),
+        (
+            "measure: ising_equilibrium_xi, params: {algo: mcmc, tau: 2.0}, tolerence: 0.1",
+            "claim c1: unknown key 'tolerence'; allowed keys are id, figure",
+        ),
+        (
+            "measure: ising_equilibrium_xi, params: {algo: mcmc, tau: 2.0}, rule: improves",
+            "claim c1: rule improves needs `versus`",
+        ),
+        (
+            "measure: ising_equilibrium_xi, params: {algo: mcmc, tau: 2.0}, rule: below, threshold: low",
+            "claim c1: threshold must be a number",
+        ),
+    ],
+)
 def test_a_bad_claim_of_your_own_is_one_line_naming_file_claim_and_key(tmp_path, claim, message):
     path = _claims_file(tmp_path, claim)
     with pytest.raises(ConfigError) as err:
@@ -196,6 +236,7 @@ def test_the_example_claims_file_loads_and_may_not_reuse_an_id():
     """examples/claims.yaml (the README's worked example) loads beside the papers' claims; a
     claim that reuses a paper claim's id is refused."""
     from conftest import SMOKE
+
     example = SMOKE.parents[2] / "examples" / "claims.yaml"
     mine = load_claims([example])
     assert [c.rule for c in mine] == ["below", "improves"] and mine[1].versus == {"algo": "mcmc"}
@@ -217,9 +258,20 @@ def _ising_runs(root, algo: str, xi_by_tau: dict) -> None:
     for seed in range(5):
         folder = root / "runs" / "ising" / algo / f"seed{seed}"
         folder.mkdir(parents=True)
-        pd.DataFrame([{"task": "ising", "algo": algo, "seed": seed, "step": 100, "metric": "xi_equilibrium",
-                       "value": xi + 0.001 * seed, "tau": tau} for tau, xi in xi_by_tau.items()]
-                     ).to_csv(folder / "metrics.csv", index=False)
+        pd.DataFrame(
+            [
+                {
+                    "task": "ising",
+                    "algo": algo,
+                    "seed": seed,
+                    "step": 100,
+                    "metric": "xi_equilibrium",
+                    "value": xi + 0.001 * seed,
+                    "tau": tau,
+                }
+                for tau, xi in xi_by_tau.items()
+            ]
+        ).to_csv(folder / "metrics.csv", index=False)
 
 
 def test_a_claim_the_null_model_also_satisfies_is_flagged_uninformative(tmp_path):
@@ -229,8 +281,16 @@ def test_a_claim_the_null_model_also_satisfies_is_flagged_uninformative(tmp_path
     outside the band, so ours is informative. The toy's null model (untrained MF-Q) has no runs here: blank."""
     _ising_runs(tmp_path, "mcmc", {0.7: 0.99, 2.0: 0.08})
     _ising_runs(tmp_path, "random", {0.7: 0.04, 2.0: 0.04})
-    hot = Claim(id="hot", paper="A", figure="4", statement="s", paper_value=0.07, measure="ising_equilibrium_xi",
-                params={"algo": "mcmc", "tau": 2.0}, tolerance=0.1)
+    hot = Claim(
+        id="hot",
+        paper="A",
+        figure="4",
+        statement="s",
+        paper_value=0.07,
+        measure="ising_equilibrium_xi",
+        params={"algo": "mcmc", "tau": 2.0},
+        tolerance=0.1,
+    )
     cold = Claim(**{**hot.__dict__, "id": "cold", "paper_value": 1.0, "params": {"algo": "mcmc", "tau": 0.7}})
     toy = Claim(id="toy", paper="A", figure="2", statement="s", paper_value=2.0, measure="toy_converged_q", tolerance=0.05)
     table = audit.audit_table(tmp_path, "default", [hot, cold, toy]).set_index("id")
@@ -239,7 +299,10 @@ def test_a_claim_the_null_model_also_satisfies_is_flagged_uninformative(tmp_path
     assert table.loc["cold", "null_verdict"] == "not reproduced" and table.loc["cold", "informative"] == "yes"
     assert table.loc["toy", "informative"] == "" and np.isnan(table.loc["toy", "null_value"])
     summary = audit._summary(table.reset_index())
-    assert summary[0] == "2 reproduced (1 informative, 1 that a null model or the untrained network also passes, 0 without a null model)"
+    assert (
+        summary[0]
+        == "2 reproduced (1 informative, 1 that a null model or the untrained network also passes, 0 without a null model)"
+    )
 
 
 def test_a_learning_claim_is_judged_on_the_untrained_learner(tmp_path):
@@ -251,15 +314,41 @@ def test_a_learning_claim_is_judged_on_the_untrained_learner(tmp_path):
         for seed in range(5):
             folder = tmp_path / "runs" / "ising_toy" / algo / f"seed{seed}"
             folder.mkdir(parents=True)
-            pd.DataFrame([{"task": "ising_toy", "algo": algo, "seed": seed, "step": 500, "metric": "q_consensus",
-                           "value": q + (0.001 * seed if q else 0.0)}]).to_csv(folder / "metrics.csv", index=False)
+            pd.DataFrame(
+                [
+                    {
+                        "task": "ising_toy",
+                        "algo": algo,
+                        "seed": seed,
+                        "step": 500,
+                        "metric": "q_consensus",
+                        "value": q + (0.001 * seed if q else 0.0),
+                    }
+                ]
+            ).to_csv(folder / "metrics.csv", index=False)
     toy = Claim(id="toy", paper="A", figure="2", statement="s", paper_value=2.0, measure="toy_converged_q", tolerance=0.05)
     row = audit.audit_table(tmp_path, "default", [toy]).iloc[0]
     assert row["verdict"] == "reproduced" and row["null_value"] == 0.0 and row["informative"] == "yes"
-    xi = Claim(id="xi", paper="A", figure="4", statement="s", paper_value=0.07, measure="ising_equilibrium_xi",
-               params={"algo": "mcmc", "tau": 2.0}, tolerance=0.1)
-    fig5 = Claim(id="mse", paper="A", figure="5", statement="s", paper_value=0.03, measure="ising_final",
-                 params={"algo": "mfq", "tau": 0.8, "metric": "q_mse_final"}, tolerance=0.05)
+    xi = Claim(
+        id="xi",
+        paper="A",
+        figure="4",
+        statement="s",
+        paper_value=0.07,
+        measure="ising_equilibrium_xi",
+        params={"algo": "mcmc", "tau": 2.0},
+        tolerance=0.1,
+    )
+    fig5 = Claim(
+        id="mse",
+        paper="A",
+        figure="5",
+        statement="s",
+        paper_value=0.03,
+        measure="ising_final",
+        params={"algo": "mfq", "tau": 0.8, "metric": "q_mse_final"},
+        tolerance=0.05,
+    )
     assert audit.null_params(xi)["algo"] == "random" and audit.null_params(fig5)["algo"] == "untrained"
 
 
@@ -270,20 +359,47 @@ def test_battle_null_model_is_the_scripted_random_team_seen_from_its_side(tmp_pa
     reward −15 and −30. The audit judges a Fig. 8 win-rate claim of MF-Q against IL again with the
     random team in MF-Q's place: null value (0.5 + 0) / 2 = 0.25, from IL's two seeds."""
     from replication.analysis import measures
+
     rows = [("il", 0, 0, 3, 5, -10.0), ("il", 0, 1, 4, 4, -20.0), ("il", 1, 0, 6, 1, -30.0)]
-    frame = pd.DataFrame([{"row_algo": a, "row_seed": seed, "col_algo": "random", "col_seed": -1, "round": k,
-                           "row_group": 0, "row_side": "left", "row_kills": rk, "col_kills": ck,
-                           "row_kills_reference": rk, "col_kills_reference": ck, "row_total_reward": 0.0,
-                           "col_total_reward": reward, "win_rule": "exact"} for a, seed, k, rk, ck, reward in rows])
+    frame = pd.DataFrame(
+        [
+            {
+                "row_algo": a,
+                "row_seed": seed,
+                "col_algo": "random",
+                "col_seed": -1,
+                "round": k,
+                "row_group": 0,
+                "row_side": "left",
+                "row_kills": rk,
+                "col_kills": ck,
+                "row_kills_reference": rk,
+                "col_kills_reference": ck,
+                "row_total_reward": 0.0,
+                "col_total_reward": reward,
+                "win_rule": "exact",
+            }
+            for a, seed, k, rk, ck, reward in rows
+        ]
+    )
     (tmp_path / "runs" / "battle").mkdir(parents=True)
     frame.to_csv(tmp_path / "runs" / "battle" / "scripted.csv", index=False)
     assert measures.battle_win_rate(tmp_path, "random", "il").to_dict() == {0: 0.5, 1: 0.0}
     assert measures.battle_total_reward(tmp_path, "random", "il").to_dict() == {0: -15.0, 1: -30.0}
-    claim = Claim(id="w", paper="A", figure="8", statement="s", paper_value=0.6, measure="battle_win_rate",
-                  params={"algo": "mfq", "opponent": "il"}, tolerance=0.1, min_scale="paper")
+    claim = Claim(
+        id="w",
+        paper="A",
+        figure="8",
+        statement="s",
+        paper_value=0.6,
+        measure="battle_win_rate",
+        params={"algo": "mfq", "opponent": "il"},
+        tolerance=0.1,
+        min_scale="paper",
+    )
     row = audit.audit_table(tmp_path, "default", [claim]).iloc[0]
     assert row["null_value"] == pytest.approx(0.25) and row["null_verdict"] == "inconclusive"
-    assert row["informative"] == ""   # two seeds: too few to tell
+    assert row["informative"] == ""  # two seeds: too few to tell
 
 
 def test_two_variants_side_by_side_put_each_verdict_in_its_column():
@@ -292,18 +408,42 @@ def test_two_variants_side_by_side_put_each_verdict_in_its_column():
     inconclusive, reproduced; d not audited; e with no runs read; f reproduced): a is reproduced by both,
     b by the paper's variant only, c by the reference code's only; d, e and f are not compared
     (the reference audit lacks d, and one variant has no runs for e or f)."""
+
     def table(verdicts):
-        return pd.DataFrame([{"id": i, "paper": "A", "figure": "f", "statement": "s", "verdict": v,
-                              "runs": runs} for i, v, runs in verdicts])
+        return pd.DataFrame(
+            [{"id": i, "paper": "A", "figure": "f", "statement": "s", "verdict": v, "runs": runs} for i, v, runs in verdicts]
+        )
+
     run = "runs/ising/mcmc/seed0@0123456789abcdef"
-    ours = table([("a", "reproduced", run), ("b", "reproduced", run), ("c", "not reproduced", run),
-                  ("d", "inconclusive", run), ("e", "reproduced", run), ("f", "inconclusive", "")])
-    theirs = table([("a", "reproduced", run), ("b", "inconclusive", run), ("c", "reproduced", run),
-                    ("e", "inconclusive", ""), ("f", "reproduced", run)])
+    ours = table(
+        [
+            ("a", "reproduced", run),
+            ("b", "reproduced", run),
+            ("c", "not reproduced", run),
+            ("d", "inconclusive", run),
+            ("e", "reproduced", run),
+            ("f", "inconclusive", ""),
+        ]
+    )
+    theirs = table(
+        [
+            ("a", "reproduced", run),
+            ("b", "inconclusive", run),
+            ("c", "reproduced", run),
+            ("e", "inconclusive", ""),
+            ("f", "reproduced", run),
+        ]
+    )
     both = audit.variants_table({"paper": ours, "reference_code": theirs}).set_index("id")
     assert list(both["verdict_paper"]) == ["reproduced", "reproduced", "not reproduced", "inconclusive", "reproduced", "not run"]
-    assert list(both["verdict_reference_code"]) == ["reproduced", "inconclusive", "reproduced", "not audited", "not run",
-                                                    "reproduced"]
+    assert list(both["verdict_reference_code"]) == [
+        "reproduced",
+        "inconclusive",
+        "reproduced",
+        "not audited",
+        "not run",
+        "reproduced",
+    ]
     assert list(both["reproduced_by"]) == ["both", "paper", "reference_code", "not compared", "not compared", "not compared"]
 
 
@@ -312,10 +452,20 @@ def _gs_runs(root, algo: str, n_agents: int, final: list[float], untrained: list
     for seed, (end, start) in enumerate(zip(final, untrained)):
         folder = root / "runs" / "gaussian_squeeze" / algo / f"seed{seed}"
         folder.mkdir(parents=True)
-        pd.DataFrame([{"task": "gaussian_squeeze", "algo": algo, "seed": seed, "n_agents": n_agents, "step": step,
-                       "metric": metric, "value": value}
-                      for step, metric, value in ((1000, "final_performance", end), (0, "untrained_performance", start))]
-                     ).to_csv(folder / "metrics.csv", index=False)
+        pd.DataFrame(
+            [
+                {
+                    "task": "gaussian_squeeze",
+                    "algo": algo,
+                    "seed": seed,
+                    "n_agents": n_agents,
+                    "step": step,
+                    "metric": metric,
+                    "value": value,
+                }
+                for step, metric, value in ((1000, "final_performance", end), (0, "untrained_performance", start))
+            ]
+        ).to_csv(folder / "metrics.csv", index=False)
 
 
 def test_a_reproduction_the_untrained_network_also_gets_came_from_the_start(tmp_path):
@@ -326,17 +476,42 @@ def test_a_reproduction_the_untrained_network_also_gets_came_from_the_start(tmp_
     decides. An `improves` claim has no untrained control."""
     _gs_runs(tmp_path, "mfq", 500, [0.92 + 0.001 * k for k in range(5)], [0.92] * 5)
     _gs_runs(tmp_path, "mfac", 500, [0.99 + 0.001 * k for k in range(5)], [0.0] * 5)
-    lucky, learned = (Claim(id=algo, paper="A", figure="3", statement="s", paper_value=0.91, measure="gs_final_performance",
-                            params={"algo": algo, "n_agents": 500}, rule="above", threshold=0.85) for algo in ("mfq", "mfac"))
+    lucky, learned = (
+        Claim(
+            id=algo,
+            paper="A",
+            figure="3",
+            statement="s",
+            paper_value=0.91,
+            measure="gs_final_performance",
+            params={"algo": algo, "n_agents": 500},
+            rule="above",
+            threshold=0.85,
+        )
+        for algo in ("mfq", "mfac")
+    )
     table = audit.audit_table(tmp_path, "default", [lucky, learned]).set_index("id")
     assert list(table["verdict"]) == ["reproduced", "reproduced"]
     assert table.loc["mfq", "untrained_value"] == pytest.approx(0.92) and table.loc["mfq", "untrained_verdict"] == "reproduced"
-    assert table.loc["mfq", "informative"] == "no" and "from the start: the untrained network passes too" in table.loc["mfq", "reason"]
+    assert (
+        table.loc["mfq", "informative"] == "no"
+        and "from the start: the untrained network passes too" in table.loc["mfq", "reason"]
+    )
     assert table.loc["mfac", "untrained_verdict"] == "not reproduced" and table.loc["mfac", "informative"] == "yes"
     assert "from learning" in table.loc["mfac", "reason"]
     assert "untrained 0.92 (passes too)" in audit._cells(table.reset_index().iloc[0])[3]
-    first = Claim(id="first", paper="A", figure="3", statement="s", paper_value=float("nan"), measure="gs_time_to",
-                  params={"algo": "mfq", "n_agents": 500}, versus={"algo": "mfac"}, rule="improves", better="lower")
+    first = Claim(
+        id="first",
+        paper="A",
+        figure="3",
+        statement="s",
+        paper_value=float("nan"),
+        measure="gs_time_to",
+        params={"algo": "mfq", "n_agents": 500},
+        versus={"algo": "mfac"},
+        rule="improves",
+        better="lower",
+    )
     assert audit.untrained_judgement(tmp_path, first) is None
 
 
@@ -347,32 +522,71 @@ def test_a_paper_b_claim_is_judged_on_its_untrained_networks_too(tmp_path):
     for seed in range(5):
         folder = tmp_path / "runs" / "prisoners_dilemma" / "idqn" / f"seed{seed}"
         folder.mkdir(parents=True)
-        pd.DataFrame([{"task": "prisoners_dilemma", "algo": "idqn", "seed": seed, "step": step, "metric": metric, "value": value}
-                      for step, metric, value in ((0, "untrained_cooperation_rate", 0.2), (100, "cooperation_rate", 0.05 + 0.01 * seed))]
-                     ).to_csv(folder / "metrics.csv", index=False)
-    defects = Claim(id="defects", paper="B", figure="pd", statement="s", paper_value=float("nan"), measure="semi_cooperative_final",
-                    params={"task": "prisoners_dilemma", "algo": "idqn", "metric": "cooperation_rate"}, rule="below", threshold=0.5)
+        pd.DataFrame(
+            [
+                {"task": "prisoners_dilemma", "algo": "idqn", "seed": seed, "step": step, "metric": metric, "value": value}
+                for step, metric, value in ((0, "untrained_cooperation_rate", 0.2), (100, "cooperation_rate", 0.05 + 0.01 * seed))
+            ]
+        ).to_csv(folder / "metrics.csv", index=False)
+    defects = Claim(
+        id="defects",
+        paper="B",
+        figure="pd",
+        statement="s",
+        paper_value=float("nan"),
+        measure="semi_cooperative_final",
+        params={"task": "prisoners_dilemma", "algo": "idqn", "metric": "cooperation_rate"},
+        rule="below",
+        threshold=0.5,
+    )
     row = audit.audit_table(tmp_path, "default", [defects]).iloc[0]
     assert row["verdict"] == "reproduced" and row["untrained_value"] == pytest.approx(0.2)
     assert row["informative"] == "no" and "from the start" in row["reason"]
 
 
 def test_a_battle_claim_is_judged_on_the_untrained_networks_tournament_too(tmp_path):
-    """"MF-Q beats IL (win rate above 0.5)", five seeds. Trained: each MF-Q seed wins all 4 rounds
+    """ "MF-Q beats IL (win rate above 0.5)", five seeds. Trained: each MF-Q seed wins all 4 rounds
     against IL seed 0 (win rate 1): reproduced. Case 1, the untrained networks' tournament: MF-Q
     wins 3 of 4 against IL on every seed (0.75, above 0.5 too), so the reproduction came from the
     start: uninformative. Case 2: every untrained round is a 0–0 tie (win rate 0): from learning,
     informative. The claim's null model (battle's scripted random team) has no rounds here."""
+
     def rounds(kills):
-        return [{"row_algo": "mfq", "row_seed": seed, "col_algo": "il", "col_seed": 0, "round": k, "row_group": 0,
-                 "row_side": "left", "row_kills": rk, "col_kills": ck, "row_kills_reference": rk, "col_kills_reference": ck,
-                 "row_total_reward": 0.0, "col_total_reward": 0.0, "win_rule": "exact"}
-                for seed in range(5) for k, (rk, ck) in enumerate(kills)]
+        return [
+            {
+                "row_algo": "mfq",
+                "row_seed": seed,
+                "col_algo": "il",
+                "col_seed": 0,
+                "round": k,
+                "row_group": 0,
+                "row_side": "left",
+                "row_kills": rk,
+                "col_kills": ck,
+                "row_kills_reference": rk,
+                "col_kills_reference": ck,
+                "row_total_reward": 0.0,
+                "col_total_reward": 0.0,
+                "win_rule": "exact",
+            }
+            for seed in range(5)
+            for k, (rk, ck) in enumerate(kills)
+        ]
+
     battle = tmp_path / "runs" / "battle"
     battle.mkdir(parents=True)
     pd.DataFrame(rounds([(3, 0)] * 4)).to_csv(battle / "tournament.csv", index=False)
-    beats = Claim(id="beats", paper="A", figure="8", statement="s", paper_value=0.9, measure="battle_win_rate",
-                  params={"algo": "mfq", "opponent": "il"}, rule="above", threshold=0.5)
+    beats = Claim(
+        id="beats",
+        paper="A",
+        figure="8",
+        statement="s",
+        paper_value=0.9,
+        measure="battle_win_rate",
+        params={"algo": "mfq", "opponent": "il"},
+        rule="above",
+        threshold=0.5,
+    )
     verdicts = {}
     for case, untrained in (("start", [(1, 0)] * 3 + [(0, 1)]), ("learning", [(0, 0)] * 4)):
         pd.DataFrame(rounds(untrained)).to_csv(battle / "tournament_untrained.csv", index=False)
@@ -380,7 +594,9 @@ def test_a_battle_claim_is_judged_on_the_untrained_networks_tournament_too(tmp_p
         verdicts[case] = audit.audit_table(tmp_path, "default", [beats]).iloc[0]
     start, learning = verdicts["start"], verdicts["learning"]
     assert start["verdict"] == learning["verdict"] == "reproduced"
-    assert start["untrained_value"] == pytest.approx(0.75) and start["informative"] == "no" and "from the start" in start["reason"]
+    assert (
+        start["untrained_value"] == pytest.approx(0.75) and start["informative"] == "no" and "from the start" in start["reason"]
+    )
     assert learning["untrained_value"] == 0 and learning["informative"] == "yes" and "from learning" in learning["reason"]
 
 
@@ -392,8 +608,17 @@ def test_lucky_starts_are_flagged_and_the_claim_judged_again_without_them(tmp_pa
     seeds are left (0.98 and 0.9, mean 0.94): inconclusive (too few seeds), so the reproduction rests on lucky starts and is
     not informative."""
     _gs_runs(tmp_path, "rec_fmq", 100, [0.99, 0.98, 0.995, 0.9, 0.91], [0.986, 0.3, 0.999, 0.2, 0.99])
-    claim = Claim(id="rec", paper="A", figure="3", statement="s", paper_value=0.98, measure="gs_final_performance",
-                  params={"algo": "rec_fmq", "n_agents": 100}, rule="above", threshold=0.85)
+    claim = Claim(
+        id="rec",
+        paper="A",
+        figure="3",
+        statement="s",
+        paper_value=0.98,
+        measure="gs_final_performance",
+        params={"algo": "rec_fmq", "n_agents": 100},
+        rule="above",
+        threshold=0.85,
+    )
     row = audit.audit_table(tmp_path, "default", [claim]).iloc[0]
     assert row["verdict"] == "reproduced" and row["untrained_verdict"] != "reproduced"
     assert row["lucky_starts"] == "x: 0, 2, 4"
@@ -412,8 +637,12 @@ def _gs_curves(root, algo: str, n_agents: int, reach: list[int], untrained: list
         rows = [(0, "untrained_performance", start)]
         for step in range(0, 1001, 2):
             rows += [(step, "performance", 0.95 if step >= hit else 0.5), (step, "loss", float("nan") if step == 0 else 1.0)]
-        pd.DataFrame([{"task": "gaussian_squeeze", "algo": algo, "seed": seed, "n_agents": n_agents, "step": s,
-                       "metric": m, "value": v} for s, m, v in rows]).to_csv(folder / "metrics.csv", index=False)
+        pd.DataFrame(
+            [
+                {"task": "gaussian_squeeze", "algo": algo, "seed": seed, "n_agents": n_agents, "step": s, "metric": m, "value": v}
+                for s, m, v in rows
+            ]
+        ).to_csv(folder / "metrics.csv", index=False)
 
 
 def test_a_time_to_level_claim_flags_a_seed_that_starts_at_the_level(tmp_path):
@@ -423,9 +652,18 @@ def test_a_time_to_level_claim_flags_a_seed_that_starts_at_the_level(tmp_path):
     untrained 0.3). Seed 2 is flagged; without it MF-Q has 4 seeds: inconclusive (too few)."""
     _gs_curves(tmp_path, "mfq", 500, [600, 700, 2, 650, 800], [0.3, 0.3, 0.996, 0.3, 0.3])
     _gs_curves(tmp_path, "mfac", 500, [500, 550, 600, 450, 700], [0.3] * 5)
-    claim = Claim(id="first", paper="A", figure="3", statement="s", paper_value=float("nan"), measure="gs_time_to",
-                  params={"algo": "mfq", "n_agents": 500, "level": 0.9, "censor": True}, versus={"algo": "mfac"},
-                  rule="improves", better="lower")
+    claim = Claim(
+        id="first",
+        paper="A",
+        figure="3",
+        statement="s",
+        paper_value=float("nan"),
+        measure="gs_time_to",
+        params={"algo": "mfq", "n_agents": 500, "level": 0.9, "censor": True},
+        versus={"algo": "mfac"},
+        rule="improves",
+        better="lower",
+    )
     assert audit.lucky_starts(tmp_path, claim) == {"x": [2], "y": []}
     row = audit.audit_table(tmp_path, "default", [claim]).iloc[0]
     assert row["lucky_starts"] == "x: 2"
@@ -441,15 +679,29 @@ def test_learned_k_of_n_is_read_from_paired_evaluations(tmp_path):
     for seed in range(5):
         folder = tmp_path / "runs" / "prisoners_dilemma" / "idqn" / f"seed{seed}"
         folder.mkdir(parents=True)
-        pd.DataFrame([{"task": "prisoners_dilemma", "algo": "idqn", "seed": seed, "step": 100, "metric": "cooperation_rate",
-                       "value": 0.1}]).to_csv(folder / "metrics.csv", index=False)
+        pd.DataFrame(
+            [{"task": "prisoners_dilemma", "algo": "idqn", "seed": seed, "step": 100, "metric": "cooperation_rate", "value": 0.1}]
+        ).to_csv(folder / "metrics.csv", index=False)
         trained = [10, 11, 12, 13] if seed < 4 else [0, 1, 0, 1]
         untrained = [0] * 4 if seed < 4 else [0, 1, 0, 1]
-        pd.DataFrame([{"policy": p, "episode": k, "value": v} for p, values in
-                      (("trained", trained), ("untrained", untrained), ("null_model", [1] * 4)) for k, v in enumerate(values)]
-                     ).to_csv(folder / "evidence.csv", index=False)
-    claim = Claim(id="defects", paper="B", figure="pd", statement="s", paper_value=float("nan"), measure="semi_cooperative_final",
-                  params={"task": "prisoners_dilemma", "algo": "idqn", "metric": "cooperation_rate"}, rule="below", threshold=0.5)
+        pd.DataFrame(
+            [
+                {"policy": p, "episode": k, "value": v}
+                for p, values in (("trained", trained), ("untrained", untrained), ("null_model", [1] * 4))
+                for k, v in enumerate(values)
+            ]
+        ).to_csv(folder / "evidence.csv", index=False)
+    claim = Claim(
+        id="defects",
+        paper="B",
+        figure="pd",
+        statement="s",
+        paper_value=float("nan"),
+        measure="semi_cooperative_final",
+        params={"task": "prisoners_dilemma", "algo": "idqn", "metric": "cooperation_rate"},
+        rule="below",
+        threshold=0.5,
+    )
     row = audit.audit_table(tmp_path, "default", [claim]).iloc[0]
     assert row["learned"] == "idqn learned 4 of 5" and row["reason"].endswith("; idqn learned 4 of 5")
 

@@ -12,8 +12,18 @@ from replication.replay import AgentTransitionRing
 from replication.tasks.battle import Battle, formation
 from replication.tasks.neighbourhood import euclidean_neighbours
 
-SMALL = BattleConfig(map_size=20, agents_per_side=8, max_steps=25, rounds=4, batch_size=16, replay_capacity=4000,
-                     epsilon_decay_rounds=4, checkpoint_every=2, tournament_rounds=4, seeds=[0])
+SMALL = BattleConfig(
+    map_size=20,
+    agents_per_side=8,
+    max_steps=25,
+    rounds=4,
+    batch_size=16,
+    replay_capacity=4000,
+    epsilon_decay_rounds=4,
+    checkpoint_every=2,
+    tournament_rounds=4,
+    seeds=[0],
+)
 
 
 def test_adapter_matches_pettingzoo_battle_v4():
@@ -22,6 +32,7 @@ def test_adapter_matches_pettingzoo_battle_v4():
     PettingZoo's first step after reset sends red's actions to both teams (its team sizes are read
     before the map is filled), so step 0 gives both teams the same actions; later steps differ."""
     from magent2.environments import battle_v4
+
     pz = battle_v4.parallel_env(map_size=40, minimap_mode=True, max_cycles=400, seed=3)
     pz_obs, _ = pz.reset(seed=3)
     ours = Battle(40, 64, 400, minimap_mode=True, seed=3)
@@ -67,6 +78,7 @@ def test_a_wiped_out_team_is_observed_without_the_engine(monkeypatch):
 
     def engine_observation(handle):
         raise AssertionError("engine observation read for an empty group")
+
     monkeypatch.setattr(env.env, "get_observation", engine_observation)
     obs = env.observe(0)
     assert obs.view.shape == (0, *env.view_shape) and obs.features.shape == (0, env.feature_size)
@@ -83,11 +95,11 @@ def test_formation_is_the_reference_square():
 
 def test_neighbour_mean_action_by_hand():
     positions = np.array([[0, 0], [3, 4], [10, 10], [0, 6]])
-    previous = np.array([1, 2, 3, -1])      # agent 3 has not acted yet
+    previous = np.array([1, 2, 3, -1])  # agent 3 has not acted yet
     mean = peer_mean_action(euclidean_neighbours(positions, radius=6), previous, n_actions=4)
-    np.testing.assert_allclose(mean[0], [0, 0, 1, 0])   # (3,4) at distance 5; (0,6) has no action
-    np.testing.assert_allclose(mean[1], [0, 1, 0, 0])   # (0,0) at 5; (0,6) at √13 but no action
-    np.testing.assert_allclose(mean[2], [0, 0, 0, 0])   # nobody within 6
+    np.testing.assert_allclose(mean[0], [0, 0, 1, 0])  # (3,4) at distance 5; (0,6) has no action
+    np.testing.assert_allclose(mean[1], [0, 1, 0, 0])  # (0,0) at 5; (0,6) at √13 but no action
+    np.testing.assert_allclose(mean[2], [0, 0, 0, 0])  # nobody within 6
     np.testing.assert_allclose(mean[3], [0, 0.5, 0.5, 0])
 
 
@@ -103,12 +115,19 @@ def test_transition_ring_links_terminal_and_wraps():
 
     def step(value, alive=(True, True), who=ids):
         n = len(who)
-        return ring.add_step(who, np.full((n, 1, 1, 1), value), np.full((n, 1), value), np.zeros((n, 2)),
-                             np.array([1] * n), np.full(n, value, np.float32), np.array(alive[:n]))
+        return ring.add_step(
+            who,
+            np.full((n, 1, 1, 1), value),
+            np.full((n, 1), value),
+            np.zeros((n, 2)),
+            np.array([1] * n),
+            np.full(n, value, np.float32),
+            np.array(alive[:n]),
+        )
 
     r0 = step(0.0)
-    assert not ring.usable[r0].any()                      # no successor yet
-    r1 = step(1.0, alive=(True, False))                   # agent 1 dies at step 1
+    assert not ring.usable[r0].any()  # no successor yet
+    r1 = step(1.0, alive=(True, False))  # agent 1 dies at step 1
     assert ring.usable[r0].all() and ring.next_row[r0].tolist() == r1.tolist()
     assert ring.terminal[r1].tolist() == [False, True] and ring.usable[r1].tolist() == [False, True]
     r2 = step(2.0, who=np.array([0]))
@@ -150,7 +169,7 @@ def _killed_at_round(monkeypatch, round_to_die):
 @pytest.mark.parametrize("algo", ["ac", "il"])
 def test_killed_training_resumes_without_losing_or_repeating_rounds(tmp_path, monkeypatch, algo):
     reference = battle_experiments.train(algo, 0, SMALL, tmp_path / "ref", progress=False)
-    _killed_at_round(monkeypatch, 4)                       # dies in round 4, after the checkpoint of round 2
+    _killed_at_round(monkeypatch, 4)  # dies in round 4, after the checkpoint of round 2
     with pytest.raises(KeyboardInterrupt):
         battle_experiments.train(algo, 0, SMALL, tmp_path / "run", progress=False)
     assert not (tmp_path / "run" / "model.pt").exists()
@@ -163,8 +182,9 @@ def test_killed_training_resumes_without_losing_or_repeating_rounds(tmp_path, mo
         assert resumed.equals(reference)
 
 
-@pytest.mark.parametrize("algo,env_threads", [("il", 1), ("mfq", 1), ("ac", 1), ("mfac", 1), ("ped_dqn", 1),
-                                               ("mfq", 2), ("ac", 2)])
+@pytest.mark.parametrize(
+    "algo,env_threads", [("il", 1), ("mfq", 1), ("ac", 1), ("mfac", 1), ("ped_dqn", 1), ("mfq", 2), ("ac", 2)]
+)
 def test_seeds_trained_together_equal_their_runs_alone(tmp_path, monkeypatch, algo, env_threads):
     """Seeds 0 and 1 trained side by side in one process (`train_seeds`, `battle.seeds_per_job`) log
     every metric of their runs alone to the byte and end with the same weights: each seed keeps its
@@ -184,16 +204,17 @@ def test_seeds_trained_together_equal_their_runs_alone(tmp_path, monkeypatch, al
     together = battle_experiments.train_seeds(algo, [0, 1], cfg, [tmp_path / "g0", tmp_path / "g1"], progress=False)
     if env_threads == 1:
         assert mapped == []
-    else:   # 3 rounds of 25 steps in which both seeds play (the pool serves only when two rounds are on)
+    else:  # 3 rounds of 25 steps in which both seeds play (the pool serves only when two rounds are on)
         assert mapped.count("observe") == mapped.count("advance") >= 3 * 25 and set(mapped) == {"observe", "advance"}
     for seed, grouped in zip((0, 1), together):
         alone = battle_experiments.train(algo, seed, cfg, tmp_path / f"alone{seed}", progress=False)
         assert grouped.equals(alone)
         model_alone = torch.load(tmp_path / f"alone{seed}" / "model.pt", weights_only=True)["main"]
         model_grouped = torch.load(tmp_path / f"g{seed}" / "model.pt", weights_only=True)["main"]
-        assert all(torch.equal(model_alone[net][name], model_grouped[net][name])
-                   for net in model_alone for name in model_alone[net])
-    assert not together[0].equals(together[1])   # the two seeds did play different rounds
+        assert all(
+            torch.equal(model_alone[net][name], model_grouped[net][name]) for net in model_alone for name in model_alone[net]
+        )
+    assert not together[0].equals(together[1])  # the two seeds did play different rounds
 
 
 @pytest.mark.parametrize("algo", ["mfq", "ac", "ped_dqn"])
@@ -208,12 +229,16 @@ def test_stacked_updates_follow_each_seeds_run_alone_to_float_tolerance(tmp_path
     (measured for IL: 1.2e-4 after one round of 25 steps, 4.3e-4 after two; one step's exactness is
     test_battle_learners' stacked test). (Fails before `stacked_update` existed.)"""
     from replication.algorithms.battle import stacked
+
     calls, real = [], stacked.StackedRounds.__call__
-    monkeypatch.setattr(stacked.StackedRounds, "__call__",
-                        lambda self, learners: calls.append((len(learners), self)) or real(self, learners))
+    monkeypatch.setattr(
+        stacked.StackedRounds, "__call__", lambda self, learners: calls.append((len(learners), self)) or real(self, learners)
+    )
     cfg = BattleConfig(**{**SMALL.__dict__, "rounds": 2, "stacked_update": True})
     together = battle_experiments.train_seeds(algo, [0, 1], cfg, [tmp_path / "g0", tmp_path / "g1"], progress=False)
-    assert [n for n, _ in calls] == [2, 2] and calls[0][1] is calls[1][1]   # each round's updates of both seeds as one, by the job's one StackedRounds
+    assert [n for n, _ in calls] == [2, 2] and calls[0][1] is calls[1][
+        1
+    ]  # each round's updates of both seeds as one, by the job's one StackedRounds
     plain = BattleConfig(**{**SMALL.__dict__, "rounds": 2})
     for seed, grouped in zip((0, 1), together):
         alone = battle_experiments.train(algo, seed, plain, tmp_path / f"alone{seed}", progress=False)
@@ -225,8 +250,13 @@ def test_stacked_updates_follow_each_seeds_run_alone_to_float_tolerance(tmp_path
         model_alone = torch.load(tmp_path / f"alone{seed}" / "model.pt", weights_only=True)["main"]
         model_grouped = torch.load(tmp_path / f"g{seed}" / "model.pt", weights_only=True)["main"]
         steps = theirs.xs("gradient_steps", level="metric").sum()
-        gap = torch.cat([(model_grouped[net][name] - model_alone[net][name]).abs().flatten()
-                         for net in model_alone for name in model_alone[net]])
+        gap = torch.cat(
+            [
+                (model_grouped[net][name] - model_alone[net][name]).abs().flatten()
+                for net in model_alone
+                for name in model_alone[net]
+            ]
+        )
         assert gap.max() <= 2 * cfg.learning_rate * steps
 
 
@@ -248,8 +278,10 @@ def test_a_killed_grouped_job_resumes_each_seed_from_its_own_checkpoint(tmp_path
     with pytest.raises(KeyboardInterrupt):
         battle_experiments.train("il", 0, SMALL, tmp_path / "alone0", progress=False)
     monkeypatch.undo()
-    expected = [battle_experiments.train("il", 0, SMALL, tmp_path / "alone0", progress=False),
-                battle_experiments.train("il", 1, SMALL, tmp_path / "alone1", progress=False)]
+    expected = [
+        battle_experiments.train("il", 0, SMALL, tmp_path / "alone0", progress=False),
+        battle_experiments.train("il", 1, SMALL, tmp_path / "alone1", progress=False),
+    ]
     for metrics, alone, out in zip(resumed, expected, outs):
         assert all(steps == [1, 2, 3, 4] for steps in metrics.groupby("metric")["step"].apply(list))
         assert metrics.equals(alone)
@@ -264,6 +296,7 @@ def test_a_killed_stacked_job_resumes_each_seed_with_no_round_lost_or_doubled(tm
     plays seed 1 alone (a group of one is not stacked) for rounds 1–2 and both stacked for 3–4: every
     round of each seed is logged once."""
     from replication.algorithms.battle import stacked
+
     cfg = BattleConfig(**{**SMALL.__dict__, "stacked_update": True})
     whole = battle_experiments.train_seeds("ac", [0, 1], cfg, [tmp_path / "w0", tmp_path / "w1"], progress=False)
     outs = [tmp_path / "seed0", tmp_path / "seed1"]
@@ -282,10 +315,11 @@ def test_a_killed_stacked_job_resumes_each_seed_with_no_round_lost_or_doubled(tm
     monkeypatch.undo()
     (outs[1] / "checkpoint.pt").unlink()
     sizes, real = [], stacked.StackedRounds.__call__
-    monkeypatch.setattr(stacked.StackedRounds, "__call__",
-                        lambda self, learners: sizes.append(len(learners)) or real(self, learners))
+    monkeypatch.setattr(
+        stacked.StackedRounds, "__call__", lambda self, learners: sizes.append(len(learners)) or real(self, learners)
+    )
     resumed = battle_experiments.train_seeds("ac", [0, 1], cfg, outs, progress=False)
-    assert sizes == [2, 2]   # rounds 3 and 4; in rounds 1 and 2 seed 1 played alone, not stacked
+    assert sizes == [2, 2]  # rounds 3 and 4; in rounds 1 and 2 seed 1 played alone, not stacked
     for metrics, out in zip(resumed, outs):
         assert all(steps == [1, 2, 3, 4] for steps in metrics.groupby("metric")["step"].apply(list))
         assert pd.read_csv(out / "timing.csv")["round"].tolist() == [1, 2, 3, 4]
@@ -316,6 +350,7 @@ def test_checkpoint_loads_with_weights_only(tmp_path):
 
 def test_tournament_needs_every_algorithm(tmp_path, smoke_cfg):
     from replication.tournament import find_models
+
     with pytest.raises(ConfigError, match="algorithm 'mfq' has no trained model"):
         find_models(tmp_path, smoke_cfg)
 
@@ -323,15 +358,22 @@ def test_tournament_needs_every_algorithm(tmp_path, smoke_cfg):
 def test_seed_pairs_cover_every_ordered_pair():
     pairs = battle_experiments.seed_pairs([("a", 0), ("a", 1), ("b", 0)])
     assert (("a", 0), ("a", 0)) not in pairs and (("a", 0), ("a", 1)) in pairs
-    assert (("b", 0), ("b", 0)) in pairs                    # one seed only: plays itself
+    assert (("b", 0), ("b", 0)) in pairs  # one seed only: plays itself
     assert len(pairs) == 2 + 2 + 2 + 1
 
 
 # --- the reference protocol: self-play, sides, evaluation, win rule ---------------------------------
 
+
 def _scripted_result(main_reward, opponent_reward, kills=(0, 0), kills_reference=None):
-    return {"total_reward": [main_reward, opponent_reward], "initial": [8, 8], "alive": [8 - kills[1], 8 - kills[0]],
-            "kills": list(kills), "kills_reference": list(kills_reference or kills), "steps": 25}
+    return {
+        "total_reward": [main_reward, opponent_reward],
+        "initial": [8, 8],
+        "alive": [8 - kills[1], 8 - kills[0]],
+        "kills": list(kills),
+        "kills_reference": list(kills_reference or kills),
+        "steps": 25,
+    }
 
 
 def test_self_play_update_moves_the_opponent_almost_onto_main():
@@ -356,6 +398,7 @@ def test_training_updates_the_opponent_after_won_rounds_only(tmp_path, monkeypat
     (main's weights are set to 1 by the stubbed update). Round 2 main loses (1 < 2): the opponent
     stays as it was; round 3 is a tie on reward (3 = 3): no update either."""
     from replication.algorithms.battle.ac import IndependentAC
+
     outcomes = iter([(10.0, 5.0), (1.0, 2.0), (3.0, 3.0)])
     seen = []
 
@@ -400,7 +443,9 @@ def test_main_side_is_drawn_every_round_from_the_seeded_stream(tmp_path, monkeyp
     assert min(positions) < 10 < max(positions)
     again = battle_experiments.train("ac", 0, SMALL, tmp_path / "again", progress=False)
     assert again.equals(metrics)
-    left = battle_experiments.train("ac", 0, BattleConfig(**{**SMALL.__dict__, "side": "left"}), tmp_path / "left", progress=False)
+    left = battle_experiments.train(
+        "ac", 0, BattleConfig(**{**SMALL.__dict__, "side": "left"}), tmp_path / "left", progress=False
+    )
     assert set(left[left["metric"] == "main_left"]["value"]) == {1.0}
 
 
@@ -425,6 +470,7 @@ class _ScriptedEnv:
 
     def observe(self, team):
         from replication.tasks.battle import TeamObservation
+
         n = self.alive[team]
         return TeamObservation(np.zeros((n, 1)), np.zeros((n, 1)), np.arange(n) + 4 * team, np.zeros((n, 2), int))
 
@@ -454,6 +500,7 @@ def test_round_outcomes_exact_and_reference_rule():
     """Rounds (row kills, column kills): (3, 1), (2, 2), (0, 4). Exact: win, tie, loss. Reference:
     a tie counts as a win for both, so the row wins the first two and loses the third."""
     from replication.analysis.measures import round_outcomes
+
     exact = round_outcomes([3, 2, 0], [1, 2, 4], "exact")
     assert exact["win"].tolist() == [1, 0, 0] and exact["tie"].tolist() == [0, 1, 0] and exact["loss"].tolist() == [0, 0, 1]
     reference = round_outcomes([3, 2, 0], [1, 2, 4], "reference")
@@ -470,6 +517,7 @@ def test_tournament_schedule_outcomes_and_evaluation_policy(monkeypatch, policy,
     2–2: ties, which count as A's wins; its right rounds 0–2 are losses. Actor-critics sample when
     evaluation_policy is sample (ε = 0 to play_round), argmax when greedy (ε = None)."""
     from replication.analysis.measures import round_outcomes
+
     calls = []
 
     def scripted(env, sides, epsilons, cfg, learn=False, left_team=0):
@@ -487,7 +535,7 @@ def test_tournament_schedule_outcomes_and_evaluation_policy(monkeypatch, policy,
     assert all(eps == (epsilon, epsilon) for _, eps, _ in calls)
     a_vs_b = matches[(matches["row_algo"] == "a") & (matches["col_algo"] == "b")]
     assert a_vs_b["row_group"].tolist() == [0, 0, 1, 1] and a_vs_b["row_side"].tolist() == ["left", "right", "left", "right"]
-    assert [calls[i][0][g] for i, g in zip(range(4, 8), (0, 0, 1, 1))] == ["A"] * 4   # the row model sits in its group
+    assert [calls[i][0][g] for i, g in zip(range(4, 8), (0, 0, 1, 1))] == ["A"] * 4  # the row model sits in its group
     exact = round_outcomes(a_vs_b["row_kills"], a_vs_b["col_kills"], "exact")
     assert exact["win"].tolist() == [1, 0, 1, 0] and exact["loss"].tolist() == [0, 1, 0, 1] and exact["tie"].sum() == 0
     reference = round_outcomes(a_vs_b["row_kills_reference"], a_vs_b["col_kills_reference"], "reference")
@@ -502,21 +550,39 @@ def test_tournament_in_parts_is_the_whole_tournament_to_the_byte(tmp_path):
     from replication import io
     from replication.config import resolve
     from replication.tournament import TOURNAMENT_FILE, merge_tournament, part_file
-    cfg = resolve({"scale": "default", "battle": {"map_size": SMALL.map_size, "agents_per_side": SMALL.agents_per_side, "max_steps": 10,
-                              "algorithms": ["mfq", "ac"], "seeds": [0, 1], "tournament_rounds": 4,
-                              "evaluation_policy": "sample"}})
+
+    cfg = resolve(
+        {
+            "scale": "default",
+            "battle": {
+                "map_size": SMALL.map_size,
+                "agents_per_side": SMALL.agents_per_side,
+                "max_steps": 10,
+                "algorithms": ["mfq", "ac"],
+                "seeds": [0, 1],
+                "tournament_rounds": 4,
+                "evaluation_policy": "sample",
+            },
+        }
+    )
     env = battle_experiments.make_env(cfg.battle, 0)
 
     def models():
         rng = np.random.default_rng(0)
         torch.manual_seed(0)
-        return {(algo, seed): battle_experiments.make_learner(algo, env, cfg.battle, rng, "cpu")
-                for algo in ("ac", "mfq") for seed in (0, 1)}
+        return {
+            (algo, seed): battle_experiments.make_learner(algo, env, cfg.battle, rng, "cpu")
+            for algo in ("ac", "mfq")
+            for seed in (0, 1)
+        }
+
     whole = battle_experiments.tournament(models(), cfg.battle, progress=False)
     assert len(whole) == 48 and set(whole["row_algo"]) == {"ac", "mfq"}
-    shared = models()   # one process plays both parts, MF-Q's first: the streams must not carry over
+    shared = models()  # one process plays both parts, MF-Q's first: the streams must not carry over
     for algo in ("mfq", "ac"):
-        io.write_csv(tmp_path / part_file(algo), battle_experiments.tournament(shared, cfg.battle, progress=False, row_algos=[algo]))
+        io.write_csv(
+            tmp_path / part_file(algo), battle_experiments.tournament(shared, cfg.battle, progress=False, row_algos=[algo])
+        )
     merge_tournament(tmp_path, cfg)
     io.write_csv(tmp_path / "whole.csv", whole)
     assert (tmp_path / TOURNAMENT_FILE).read_bytes() == (tmp_path / "whole.csv").read_bytes()
@@ -534,6 +600,7 @@ def test_a_batched_tournament_plays_the_same_schedule_in_fewer_forward_passes(mo
     from its pairing's stream in a fixed order)."""
     from replication.algorithms.battle.ac import IndependentAC
     from replication.algorithms.battle.il import BattleIndependentDQN
+
     cfg = BattleConfig(**{**SMALL.__dict__, "max_steps": 10, "tournament_rounds": 8, "evaluation_policy": "sample"})
     env = battle_experiments.make_env(cfg, 0)
 
@@ -569,6 +636,7 @@ def test_actor_critic_samples_its_policy_unless_greedy():
     ε = 0 (the tournament's `sample`): inverse-CDF draws with the learner's uniforms u: u < 0.25 →
     action 0, else 1."""
     from replication.algorithms.battle.ac import IndependentAC
+
     learner = IndependentAC((5, 5, 1), 1, 2, 8, BattleConfig(), np.random.default_rng(0), "cpu", rows_per_round=8)
     with torch.no_grad():
         for p in learner.net.policy.parameters():
@@ -588,6 +656,7 @@ def test_scripted_teams():
     team uses all 21 actions."""
     from replication.algorithms.battle.scripted import RandomTeam, StationaryAttacker
     from replication.tasks.battle import ATTACK_ACTIONS, N_ACTIONS
+
     attacker = StationaryAttacker(np.random.default_rng(0), N_ACTIONS, ATTACK_ACTIONS)
     random_team = RandomTeam(np.random.default_rng(1), N_ACTIONS, ATTACK_ACTIONS)
     assert set(attacker.act(np.zeros(4000), None, None, None)) == set(range(13, 21))
@@ -622,8 +691,19 @@ def test_the_untrained_control_plays_the_network_each_run_starts_from(tmp_path, 
     a training run of that seed builds before its first round (SeedTraining), and two seeds differ."""
     from replication.config import resolve
     from replication.tournament import untrained_models
-    cfg = resolve({"scale": "default", "battle": {"map_size": SMALL.map_size, "agents_per_side": SMALL.agents_per_side,
-                                                  "algorithms": [algo], "seeds": [0, 1], "replay_capacity": 4000}})
+
+    cfg = resolve(
+        {
+            "scale": "default",
+            "battle": {
+                "map_size": SMALL.map_size,
+                "agents_per_side": SMALL.agents_per_side,
+                "algorithms": [algo],
+                "seeds": [0, 1],
+                "replay_capacity": 4000,
+            },
+        }
+    )
     untrained = untrained_models(cfg)
     assert sorted(untrained) == [(algo, 0), (algo, 1)]
     for seed in (0, 1):
@@ -643,15 +723,33 @@ def test_the_untrained_tournament_and_scripted_evaluation_need_no_trained_model(
     tournament still refuses to start."""
     from replication.config import ConfigError, resolve
     from replication.tournament import merge_tournament, run_scripted_evaluation, run_tournament
-    cfg = resolve({"scale": "default", "battle": {"map_size": SMALL.map_size, "agents_per_side": SMALL.agents_per_side, "max_steps": 10,
-                                                  "algorithms": ["mfq", "ac"], "seeds": [0], "tournament_rounds": 4,
-                                                  "scripted_rounds": 4}})
+
+    cfg = resolve(
+        {
+            "scale": "default",
+            "battle": {
+                "map_size": SMALL.map_size,
+                "agents_per_side": SMALL.agents_per_side,
+                "max_steps": 10,
+                "algorithms": ["mfq", "ac"],
+                "seeds": [0],
+                "tournament_rounds": 4,
+                "scripted_rounds": 4,
+            },
+        }
+    )
     for algo in ("mfq", "ac"):
-        assert run_tournament(tmp_path, cfg, progress=False, rows=algo, untrained=True) == \
-            tmp_path / "runs" / "battle" / "tournament_untrained" / f"rows_{algo}.csv"
+        assert (
+            run_tournament(tmp_path, cfg, progress=False, rows=algo, untrained=True)
+            == tmp_path / "runs" / "battle" / "tournament_untrained" / f"rows_{algo}.csv"
+        )
     whole = pd.read_csv(merge_tournament(tmp_path, cfg, untrained=True))
     assert len(whole) == 16 and sorted(set(zip(whole["row_algo"], whole["col_algo"]))) == [
-        ("ac", "ac"), ("ac", "mfq"), ("mfq", "ac"), ("mfq", "mfq")]
+        ("ac", "ac"),
+        ("ac", "mfq"),
+        ("mfq", "ac"),
+        ("mfq", "mfq"),
+    ]
     scripted = pd.read_csv(run_scripted_evaluation(tmp_path, cfg, progress=False, untrained=True))
     assert len(scripted) == 16 and (tmp_path / "runs" / "battle" / "scripted_untrained.csv").exists()
     with pytest.raises(ConfigError, match="no trained model"):
@@ -665,14 +763,22 @@ def test_the_replay_ring_round_trips_through_its_state(tmp_path):
     loaded into a fresh ring: every row, flag, link and counter is the same, so the same batch comes
     out. The unwrapped ring's saved view holds its 2 rows, not the capacity's 5. A ring of another
     capacity is refused."""
+
     def ring_after(steps):
         ring = AgentTransitionRing(5, (2, 2, 1), 1, 2, 4)
         for t in range(steps):
             ids = np.array([0, 1])
-            ring.add_step(ids, np.full((2, 2, 2, 1), t, np.float32), np.full((2, 1), t, np.float32),
-                          np.full((2, 2), 0.5, np.float32), np.array([t % 2, 1]), np.array([1.0, -1.0]) * t,
-                          np.array([True, t < 2]))
+            ring.add_step(
+                ids,
+                np.full((2, 2, 2, 1), t, np.float32),
+                np.full((2, 1), t, np.float32),
+                np.full((2, 2), 0.5, np.float32),
+                np.array([t % 2, 1]),
+                np.array([1.0, -1.0]) * t,
+                np.array([True, t < 2]),
+            )
         return ring
+
     for steps, size in ((3, 5), (1, 2)):
         ring = ring_after(steps)
         torch.save(ring.state_dict(), tmp_path / "ring.pt")
@@ -703,6 +809,7 @@ def test_a_killed_off_policy_run_resumes_to_the_byte_with_its_replay_ring(tmp_pa
     def config(replay):
         own = {"ped_dqn": {"peer_warmup_rounds": 1}} if algo == "ped_dqn" else {}
         return resolve({"scale": "default", "battle": {**SMALL.__dict__, "checkpoint_replay": replay, **own}}).battle
+
     reference = battle_experiments.train(algo, 0, config(True), tmp_path / "ref", progress=False)
     for replay, out in ((True, "run"), (False, "refilled")):
         run_cfg = config(replay)

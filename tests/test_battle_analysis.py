@@ -18,8 +18,9 @@ def fresh_cache():
 def _gs_run(folder, algo, seed, performance, loss, n_agents=500):
     rows = [(step + 1, "performance", v) for step, v in enumerate(performance)]
     rows += [(step + 1, "loss", v) for step, v in enumerate(loss)]
-    frame = pd.DataFrame(rows, columns=["step", "metric", "value"]).assign(task="gaussian_squeeze", algo=algo, seed=seed,
-                                                                            n_agents=n_agents)
+    frame = pd.DataFrame(rows, columns=["step", "metric", "value"]).assign(
+        task="gaussian_squeeze", algo=algo, seed=seed, n_agents=n_agents
+    )
     path = folder / "runs" / "gaussian_squeeze" / algo / f"seed{seed}" / "metrics.csv"
     path.parent.mkdir(parents=True, exist_ok=True)
     frame.to_csv(path, index=False)
@@ -43,10 +44,26 @@ def test_time_to_level_ignores_the_untrained_network(tmp_path):
 
 def _tournament(folder, cells):
     """cells: {(row, column): [(row_side, row_group, row_kills, col_kills), ...]} → tournament.csv."""
-    records = [{"row_algo": r, "row_seed": 0, "col_algo": c, "col_seed": 0, "round": k, "row_group": g, "row_side": side,
-                "row_kills": rk, "col_kills": ck, "row_kills_reference": rk, "col_kills_reference": ck,
-                "row_total_reward": 0.0, "col_total_reward": 0.0, "win_rule": "exact"}
-               for (r, c), rounds in cells.items() for k, (side, g, rk, ck) in enumerate(rounds)]
+    records = [
+        {
+            "row_algo": r,
+            "row_seed": 0,
+            "col_algo": c,
+            "col_seed": 0,
+            "round": k,
+            "row_group": g,
+            "row_side": side,
+            "row_kills": rk,
+            "col_kills": ck,
+            "row_kills_reference": rk,
+            "col_kills_reference": ck,
+            "row_total_reward": 0.0,
+            "col_total_reward": 0.0,
+            "win_rule": "exact",
+        }
+        for (r, c), rounds in cells.items()
+        for k, (side, g, rk, ck) in enumerate(rounds)
+    ]
     path = folder / "runs" / "battle" / "tournament.csv"
     path.parent.mkdir(parents=True, exist_ok=True)
     pd.DataFrame(records).to_csv(path, index=False)
@@ -101,8 +118,9 @@ def test_cross_play_split_by_side_and_group(tmp_path):
 
 def _cell(pairs: dict) -> pd.DataFrame:
     """Tournament rounds of one Fig. 8 cell: {(row seed, column seed): [win per round, …]}."""
-    return pd.DataFrame([{"row_seed": r, "col_seed": c, "win": w, "row_total_reward": 10.0 * w}
-                         for (r, c), wins in pairs.items() for w in wins])
+    return pd.DataFrame(
+        [{"row_seed": r, "col_seed": c, "win": w, "row_total_reward": 10.0 * w} for (r, c), wins in pairs.items() for w in wins]
+    )
 
 
 def test_fig8_interval_over_seed_pairs_and_rounds_by_hand():
@@ -124,11 +142,30 @@ def test_fig8_interval_over_seed_pairs_and_rounds_by_hand():
 def _seeded_tournament(folder, cells):
     """cells: {(row, column, row_seed): [(row_kills, col_kills), ...]} → tournament.csv (exact rule),
     every round on the left in group 0, against column seed 0."""
-    _tournament_records(folder, "tournament.csv", [
-        {"row_algo": r, "row_seed": seed, "col_algo": c, "col_seed": 0, "round": k, "row_group": 0, "row_side": "left",
-         "row_kills": rk, "col_kills": ck, "row_kills_reference": rk, "col_kills_reference": ck,
-         "row_total_reward": 0.0, "col_total_reward": 0.0, "win_rule": "exact"}
-        for (r, c, seed), rounds in cells.items() for k, (rk, ck) in enumerate(rounds)])
+    _tournament_records(
+        folder,
+        "tournament.csv",
+        [
+            {
+                "row_algo": r,
+                "row_seed": seed,
+                "col_algo": c,
+                "col_seed": 0,
+                "round": k,
+                "row_group": 0,
+                "row_side": "left",
+                "row_kills": rk,
+                "col_kills": ck,
+                "row_kills_reference": rk,
+                "col_kills_reference": ck,
+                "row_total_reward": 0.0,
+                "col_total_reward": 0.0,
+                "win_rule": "exact",
+            }
+            for (r, c, seed), rounds in cells.items()
+            for k, (rk, ck) in enumerate(rounds)
+        ],
+    )
 
 
 def _tournament_records(folder, name, records):
@@ -143,9 +180,15 @@ def test_the_ranking_margin_leaves_ties_out(tmp_path):
     (1/1, margin 0.5). Smallest: 0.25. Seed 1: a vs b 2 wins, 2 losses (0); b vs c ties only, so
     no round of that step was decided: no value (NaN), not −0.5 as two teams that never kill gave
     before."""
-    _seeded_tournament(tmp_path, {
-        ("a", "b", 0): [(2, 1)] * 3 + [(1, 2)] + [(0, 0)] * 4, ("b", "c", 0): [(1, 0), (0, 0)],
-        ("a", "b", 1): [(2, 1)] * 2 + [(1, 2)] * 2, ("b", "c", 1): [(0, 0)] * 4})
+    _seeded_tournament(
+        tmp_path,
+        {
+            ("a", "b", 0): [(2, 1)] * 3 + [(1, 2)] + [(0, 0)] * 4,
+            ("b", "c", 0): [(1, 0), (0, 0)],
+            ("a", "b", 1): [(2, 1)] * 2 + [(1, 2)] * 2,
+            ("b", "c", 1): [(0, 0)] * 4,
+        },
+    )
     margin = measures.battle_ranking_margin(tmp_path, ["a", "b", "c"])
     assert margin.iloc[0] == pytest.approx(0.25) and np.isnan(margin.iloc[1])
 
@@ -162,24 +205,66 @@ def test_the_worse_side_win_rate_against_the_stationary_attacker(tmp_path):
     """IL seed 0 wins 2 of 2 rounds from the left and 1 of 2 from the right (a tie, 3–3, is not
     won): worse side 0.5. Seed 1 wins both from the right and neither from the left: 0, although
     its overall rate is 0.5. The random team's rounds are not read."""
+
     def record(seed, side, rk, ck, col="stationary_attacker"):
-        return {"row_algo": "il", "row_seed": seed, "col_algo": col, "col_seed": -1, "round": 0, "row_group": 0,
-                "row_side": side, "row_kills": rk, "col_kills": ck, "row_kills_reference": rk,
-                "col_kills_reference": ck, "row_total_reward": 0.0, "col_total_reward": 0.0, "win_rule": "exact"}
-    _tournament_records(tmp_path, "scripted.csv", [
-        record(0, "left", 4, 0), record(0, "left", 4, 1), record(0, "right", 4, 2), record(0, "right", 3, 3),
-        record(1, "left", 0, 4), record(1, "left", 1, 4), record(1, "right", 4, 0), record(1, "right", 4, 0),
-        record(1, "left", 4, 0, col="random")])
+        return {
+            "row_algo": "il",
+            "row_seed": seed,
+            "col_algo": col,
+            "col_seed": -1,
+            "round": 0,
+            "row_group": 0,
+            "row_side": side,
+            "row_kills": rk,
+            "col_kills": ck,
+            "row_kills_reference": rk,
+            "col_kills_reference": ck,
+            "row_total_reward": 0.0,
+            "col_total_reward": 0.0,
+            "win_rule": "exact",
+        }
+
+    _tournament_records(
+        tmp_path,
+        "scripted.csv",
+        [
+            record(0, "left", 4, 0),
+            record(0, "left", 4, 1),
+            record(0, "right", 4, 2),
+            record(0, "right", 3, 3),
+            record(1, "left", 0, 4),
+            record(1, "left", 1, 4),
+            record(1, "right", 4, 0),
+            record(1, "right", 4, 0),
+            record(1, "left", 4, 0, col="random"),
+        ],
+    )
     assert measures.battle_worse_side_win_rate(tmp_path, "il").tolist() == [0.5, 0.0]
 
 
 def _seeded_rounds(cells, side="left"):
     """cells: {(row, column, row_seed): [(row_kills, col_kills), ...]} → rounds (exact rule), every
     one in group 0 on `side`, against column seed 0."""
-    return [{"row_algo": r, "row_seed": seed, "col_algo": c, "col_seed": 0 if c not in SCRIPTED_TEAMS else -1, "round": k,
-             "row_group": 0, "row_side": side, "row_kills": rk, "col_kills": ck, "row_kills_reference": rk,
-             "col_kills_reference": ck, "row_total_reward": float(rk), "col_total_reward": float(ck), "win_rule": "exact"}
-            for (r, c, seed), rounds in cells.items() for k, (rk, ck) in enumerate(rounds)]
+    return [
+        {
+            "row_algo": r,
+            "row_seed": seed,
+            "col_algo": c,
+            "col_seed": 0 if c not in SCRIPTED_TEAMS else -1,
+            "round": k,
+            "row_group": 0,
+            "row_side": side,
+            "row_kills": rk,
+            "col_kills": ck,
+            "row_kills_reference": rk,
+            "col_kills_reference": ck,
+            "row_total_reward": float(rk),
+            "col_total_reward": float(ck),
+            "win_rule": "exact",
+        }
+        for (r, c, seed), rounds in cells.items()
+        for k, (rk, ck) in enumerate(rounds)
+    ]
 
 
 SCRIPTED_TEAMS = ("random", "stationary_attacker")
@@ -192,13 +277,20 @@ def test_battle_measures_read_the_untrained_networks_rounds_from_their_own_files
     decided share 1/1, margin 0.5). Against the stationary attacker from the left and the right,
     untrained seed 0 wins 1 of 1 and 0 of 1: worse side 0. Each measure's registered untrained
     counterpart is the one that reads these files; the trained measures never read them."""
-    _tournament_records(tmp_path, "tournament.csv", _seeded_rounds(
-        {("mfq", "il", 0): [(2, 0), (2, 0)], ("mfq", "il", 1): [(2, 0), (0, 2)]}))
-    _tournament_records(tmp_path, "tournament_untrained.csv", _seeded_rounds(
-        {("mfq", "il", 0): [(0, 0), (0, 0)], ("mfq", "il", 1): [(1, 0), (0, 0)]}))
-    _tournament_records(tmp_path, "scripted_untrained.csv",
-                        _seeded_rounds({("mfq", "stationary_attacker", 0): [(3, 1)]}, "left")
-                        + _seeded_rounds({("mfq", "stationary_attacker", 0): [(0, 2)]}, "right"))
+    _tournament_records(
+        tmp_path, "tournament.csv", _seeded_rounds({("mfq", "il", 0): [(2, 0), (2, 0)], ("mfq", "il", 1): [(2, 0), (0, 2)]})
+    )
+    _tournament_records(
+        tmp_path,
+        "tournament_untrained.csv",
+        _seeded_rounds({("mfq", "il", 0): [(0, 0), (0, 0)], ("mfq", "il", 1): [(1, 0), (0, 0)]}),
+    )
+    _tournament_records(
+        tmp_path,
+        "scripted_untrained.csv",
+        _seeded_rounds({("mfq", "stationary_attacker", 0): [(3, 1)]}, "left")
+        + _seeded_rounds({("mfq", "stationary_attacker", 0): [(0, 2)]}, "right"),
+    )
     assert measures.battle_win_rate(tmp_path, "mfq", "il").tolist() == [1.0, 0.5]
     for name in ("battle_win_rate", "battle_total_reward", "battle_ranking_margin", "battle_worse_side_win_rate"):
         assert measures.MEASURES[name].untrained == f"{name}_untrained"
@@ -207,7 +299,7 @@ def test_battle_measures_read_the_untrained_networks_rounds_from_their_own_files
     margin = measures.battle_ranking_margin_untrained(tmp_path, ["mfq", "il"])
     assert np.isnan(margin.iloc[0]) and margin.iloc[1] == 0.5
     assert measures.battle_worse_side_win_rate_untrained(tmp_path, "mfq").tolist() == [0.0]
-    assert measures.battle_worse_side_win_rate(tmp_path, "mfq").empty      # no trained scripted rounds here
+    assert measures.battle_worse_side_win_rate(tmp_path, "mfq").empty  # no trained scripted rounds here
 
 
 def test_the_scripted_table_shows_the_untrained_networks_below_the_trained(tmp_path):

@@ -40,8 +40,16 @@ def _obs(n: int):
 
 def _store(learner, ids, actions, rewards, alive, positions=None):
     view, features, mean = _obs(len(ids))
-    learner.store(np.array(ids), view, features, mean, np.array(actions), np.array(rewards, np.float32),
-                  np.array(alive), None if positions is None else chebyshev_peers(np.array(positions), VIEW_RADIUS))
+    learner.store(
+        np.array(ids),
+        view,
+        features,
+        mean,
+        np.array(actions),
+        np.array(rewards, np.float32),
+        np.array(alive),
+        None if positions is None else chebyshev_peers(np.array(positions), VIEW_RADIUS),
+    )
 
 
 def _actor_critic(cls, algo, **overrides):
@@ -101,7 +109,7 @@ def test_ac_returns_advantages_and_loss_by_hand():
     np.testing.assert_allclose(returns[rows], [4, 3.5, 6, -1, 8])
     log_pi = torch.log(torch.tensor([[0.75, 0.25]] * 6))
     critic = torch.tensor([[1.0], [2.0], [0.0], [0.0], [2.0], [10.0]])
-    for pad in (0, 3):   # 3 rows of padding weighted 0 change nothing (the stacked update's padded seeds)
+    for pad in (0, 3):  # 3 rows of padding weighted 0 change nothing (the stacked update's padded seeds)
         loss, stats = _round_loss(learner, rows, index, log_pi, critic, pad)
         assert loss.item() == pytest.approx(4.179746, abs=1e-5)
         assert stats["entropy"].item() == pytest.approx(ENTROPY_3_1, abs=1e-6)
@@ -171,7 +179,9 @@ def test_battle_mfq_mean_field_value_by_hand():
     """Eq. 10 with the Boltzmann policy of Eq. 12 at temperature 0.1: the target network's row
     (1.0, 1.1) gives π ∝ (e^10, e^11) = (0.268941, 0.731059) and v^MF = 0.268941·1.0 + 0.731059·1.1
     = 1.073106 (the max would be 1.1)."""
-    learner = BattleMeanFieldDQN(VIEW, 1, 2, 4, _cfg("mfq", q_target="paper", boltzmann_temperature=0.1), np.random.default_rng(0), "cpu")
+    learner = BattleMeanFieldDQN(
+        VIEW, 1, 2, 4, _cfg("mfq", q_target="paper", boltzmann_temperature=0.1), np.random.default_rng(0), "cpu"
+    )
     learner.q_values = _TableQ(learner, [[0.0, 0.0]], [[1.0, 1.1]])
     assert learner.next_value(_batch(1)).item() == pytest.approx(1.073106, abs=1e-6)
 
@@ -196,7 +206,9 @@ def test_battle_ped_dqn_stores_each_peer_evaluation_with_its_own_transition():
     Step 1 (rows 3, 4, agents 0 and 2 only): rewards 10, 20; actions 1, 0.
       z0 = 10 + 1 − 2 = 9, z2 = 20 + 1 − 1 = 20; each sees only the other: r̂ = 10 + 20, 20 + 9 = 30, 29,
       stored at rows 3 and 4 when the round ends. The raw rewards stay in the ring for the mission network."""
-    learner = BattlePeerEvaluationDualDQN(VIEW, 1, 2, 4, _cfg("ped_dqn", peer_warmup_rounds=0, beta=1.0), np.random.default_rng(0), "cpu")
+    learner = BattlePeerEvaluationDualDQN(
+        VIEW, 1, 2, 4, _cfg("ped_dqn", peer_warmup_rounds=0, beta=1.0), np.random.default_rng(0), "cpu"
+    )
     _constant_output(learner.mission, [1.0, 2.0])
     _constant_output(learner.q, [0.0, 5.0])
     near = [[5, 5], [5, 6], [6, 5]]
@@ -236,6 +248,7 @@ def test_reference_loss_mask_leaves_out_deaths_and_last_transitions(mask, expect
 def test_soft_update_by_hand():
     """φ⁻ ← τ·φ + (1 − τ)·φ⁻ for every parameter at once: τ = 0.25, φ = 4, φ⁻ = 0 → 1 (weights and biases)."""
     from replication.nets import soft_update
+
     online, target = torch.nn.Linear(2, 2), torch.nn.Linear(2, 2)
     with torch.no_grad():
         for p in online.parameters():
@@ -252,11 +265,12 @@ def test_round_statistics_are_read_from_the_device_once_as_float64_means():
     without gradient steps has NaN. The IL learner's step returns its loss as a 0-d tensor and
     appends its batch's mean Q likewise."""
     from replication.algorithms.battle.il import round_mean
+
     values = [torch.tensor(1.0), torch.tensor(2.0), torch.tensor(4.0)]
     assert round_mean(values) == np.mean([1.0, 2.0, 4.0]) == 7 / 3
     assert math.isnan(round_mean([]))
     learner = BattleIndependentDQN(VIEW, 1, 2, 4, _cfg(), np.random.default_rng(0), "cpu")
-    _store(learner, [0], [1], [1.0], [False])     # one terminal transition: y = r = 1
+    _store(learner, [0], [1], [1.0], [False])  # one terminal transition: y = r = 1
     q_means = []
     loss = learner.gradient_step(learner.ring.batch(np.array([0])), q_means)
     assert loss.dim() == 0 and q_means[0].dim() == 0 and not loss.requires_grad
@@ -269,8 +283,16 @@ def _ring_round_trip(device):
     ids, alive = np.array([0, 1]), np.array([True, True])
 
     def step(value):
-        return ring.add_step(ids, np.full((2, 1, 1, 1), value, np.float32), np.full((2, 1), value, np.float32),
-                             np.full((2, 2), value, np.float32), np.array([0, 1]), np.zeros(2, np.float32), alive)
+        return ring.add_step(
+            ids,
+            np.full((2, 1, 1, 1), value, np.float32),
+            np.full((2, 1), value, np.float32),
+            np.full((2, 2), value, np.float32),
+            np.array([0, 1]),
+            np.zeros(2, np.float32),
+            alive,
+        )
+
     first = step(0.1)
     step(0.5)
     batch = ring.batch(first)
@@ -289,6 +311,7 @@ def test_the_transition_ring_keeps_observations_on_the_gpu_and_battle_trains_the
     """As on CPU, the ring's observations on the GPU; and two seeds of IL train side by side on it,
     logging every round (the CUDA path; its numbers differ from the CPU's in the last bits)."""
     from replication.experiments import battle as battle_experiments
+
     _ring_round_trip("cuda")
     cfg = BattleConfig(map_size=20, agents_per_side=8, max_steps=25, rounds=2, batch_size=16, replay_capacity=4000)
     metrics = battle_experiments.train_seeds("il", [0, 1], cfg, [tmp_path / "s0", tmp_path / "s1"], "cuda", progress=False)
@@ -302,9 +325,15 @@ def _random_round(learner, data: np.random.Generator, agents: int, steps: int):
     for t in range(steps):
         alive = np.ones(agents, bool)
         alive[0] = t < steps - 1
-        learner.store(ids, data.random((agents, *VIEW), np.float32), data.random((agents, 1), np.float32),
-                      data.random((agents, 2), np.float32), data.integers(0, 2, agents),
-                      data.normal(size=agents).astype(np.float32), alive)
+        learner.store(
+            ids,
+            data.random((agents, *VIEW), np.float32),
+            data.random((agents, 1), np.float32),
+            data.random((agents, 2), np.float32),
+            data.integers(0, 2, agents),
+            data.normal(size=agents).astype(np.float32),
+            alive,
+        )
     learner.end_round(ids[1:], *(_obs(agents - 1)))
 
 
@@ -327,9 +356,15 @@ def _two_seeds_two_rounds(make, stacked_rounds, data_seed: int):
         yield round_, group, alone, stats, [learner.train_round() for learner in alone]
 
 
-@pytest.mark.parametrize("cls,algo,q_target", [(BattleIndependentDQN, "il", "paper"), (BattleMeanFieldDQN, "mfq", "paper"),
-                                               (BattleMeanFieldDQN, "mfq", "double_q"),
-                                               (BattlePeerEvaluationDualDQN, "ped_dqn", "paper")])
+@pytest.mark.parametrize(
+    "cls,algo,q_target",
+    [
+        (BattleIndependentDQN, "il", "paper"),
+        (BattleMeanFieldDQN, "mfq", "paper"),
+        (BattleMeanFieldDQN, "mfq", "double_q"),
+        (BattlePeerEvaluationDualDQN, "ped_dqn", "paper"),
+    ],
+)
 def test_a_stacked_round_equals_each_seed_alone(cls, algo, q_target):
     """Two seeds of a learner (batch 8, train_ratio 2) with their own rings and streams: seed 0 stores
     3 agents × 4 steps = 12 rows (+2 final) and so takes ⌈2·12/8⌉ = 3 gradient steps, seed 1 stores
@@ -342,15 +377,18 @@ def test_a_stacked_round_equals_each_seed_alone(cls, algo, q_target):
     The job's `StackedRounds` builds its stacked update once and reloads it for round 2 (fails before
     it existed; PED-DQN's fails before it was stacked)."""
     from replication.algorithms.battle.stacked import StackedRounds, stackable
+
     cfg = _cfg(algo, batch_size=8, train_ratio=2.0, q_target=q_target)
     stacked_rounds, updates = StackedRounds(), []
-    make = lambda seed: cls(VIEW, 1, 2, 4, cfg, np.random.default_rng(seed), "cpu")   # noqa: E731
+    make = lambda seed: cls(VIEW, 1, 2, 4, cfg, np.random.default_rng(seed), "cpu")  # noqa: E731
     for round_, group, alone, stats, expected in _two_seeds_two_rounds(make, stacked_rounds, data_seed=10):
         updates.append(stacked_rounds.update)
         for ours, theirs, got, want, steps in zip(group, alone, stats, expected, (3, 6)):
             assert got["gradient_steps"] == want["gradient_steps"] == steps
-            assert got["loss"] == pytest.approx(want["loss"], rel=1e-5) and got["mean_q"] == pytest.approx(want["mean_q"], rel=1e-5, abs=1e-7)
-            for net in ours.networks():   # q, q_target (and PED-DQN's mission, mission_target)
+            assert got["loss"] == pytest.approx(want["loss"], rel=1e-5) and got["mean_q"] == pytest.approx(
+                want["mean_q"], rel=1e-5, abs=1e-7
+            )
+            for net in ours.networks():  # q, q_target (and PED-DQN's mission, mission_target)
                 for a, b in zip(ours.networks()[net].parameters(), theirs.networks()[net].parameters()):
                     torch.testing.assert_close(a, b, rtol=1e-5, atol=1e-6)
             for mine_opt, ref_opt in zip(ours.optimizers().values(), theirs.optimizers().values()):
@@ -360,9 +398,9 @@ def test_a_stacked_round_equals_each_seed_alone(cls, algo, q_target):
                     torch.testing.assert_close(mine["exp_avg"], ref["exp_avg"], rtol=1e-5, atol=1e-7)
                     torch.testing.assert_close(mine["exp_avg_sq"], ref["exp_avg_sq"], rtol=1e-5, atol=1e-9)
             assert ours.rng.bit_generator.state == theirs.rng.bit_generator.state
-    assert updates[0] is updates[1]   # kept for the job: round 2 reloaded the seeds into round 1's tensors
+    assert updates[0] is updates[1]  # kept for the job: round 2 reloaded the seeds into round 1's tensors
     stacked_rounds(group[::-1])
-    assert stacked_rounds.update is not updates[0]   # other learners: built anew
+    assert stacked_rounds.update is not updates[0]  # other learners: built anew
     assert stackable(group) and not stackable(group[:1])
 
 
@@ -376,6 +414,7 @@ def test_a_stacked_actor_critic_round_equals_each_seed_alone(cls, algo, critic):
     the job's one `StackedRounds` (the second starting from the first's Adam moments). (Fails before
     the actor-critics were stacked.)"""
     from replication.algorithms.battle.stacked import StackedACUpdate, StackedRounds, stackable
+
     overrides = {} if critic is None else {"critic": critic}
     stacked_rounds = StackedRounds()
     make = lambda seed: cls(VIEW, 1, 2, 4, _cfg(algo, **overrides), np.random.default_rng(seed), "cpu", rows_per_round=26)  # noqa: E731
@@ -396,8 +435,9 @@ def test_a_stacked_actor_critic_round_equals_each_seed_alone(cls, algo, critic):
             assert ours.round_rows == [] and theirs.round_rows == []
 
 
-@pytest.mark.parametrize("cls,algo", [(BattleIndependentDQN, "il"), (BattleMeanFieldDQN, "mfq"), (IndependentAC, "ac"),
-                                       (MeanFieldAC, "mfac")])
+@pytest.mark.parametrize(
+    "cls,algo", [(BattleIndependentDQN, "il"), (BattleMeanFieldDQN, "mfq"), (IndependentAC, "ac"), (MeanFieldAC, "mfac")]
+)
 def test_a_stacked_acting_pass_equals_each_seed_alone(cls, algo):
     """Three seeds' acting networks stacked (`StackedActing`, team of 4): seed 0 has 3 alive agents,
     seed 1 none, seed 2 all 4, and a fourth seed's round is over (None). One forward pass, padded to 4
@@ -406,6 +446,7 @@ def test_a_stacked_acting_pass_equals_each_seed_alone(cls, algo):
     with the seed's stream gives the actions its `act` gives alone (ε = 0.5: the same draws). After a
     seed's weights change, `load` brings the stack up to date."""
     from replication.algorithms.battle.stacked import StackedActing
+
     learners, alone = [], []
     for seed in range(4):
         torch.manual_seed(seed)
@@ -423,7 +464,7 @@ def test_a_stacked_acting_pass_equals_each_seed_alone(cls, algo):
             assert outputs[k].shape == want.shape == (len(obs[0]), 2)
             torch.testing.assert_close(outputs[k], want, rtol=1e-5, atol=1e-6)
             np.testing.assert_array_equal(learners[k].choose(outputs[k], 0.5), alone[k].act(*obs, 0.5))
-        for net in (learners[2], alone[2]):   # seed 2's weights change between rounds
+        for net in (learners[2], alone[2]):  # seed 2's weights change between rounds
             with torch.no_grad():
                 for p in net.networks()[next(iter(net.networks()))].parameters():
                     p.add_(0.1)
@@ -437,6 +478,7 @@ def test_a_captured_stacked_step_equals_the_eager_one_on_cuda():
     leaves every state tensor (weights, targets, Adam moments, step counts) as the eager steps do, to
     float tolerance, and the warm-up before capture leaves no step behind."""
     from replication.algorithms.battle.stacked import CapturedStep, StackedQUpdate, capture
+
     cfg = _cfg("mfq", batch_size=8)
     learners = []
     for seed in (0, 1):
@@ -462,6 +504,7 @@ def test_a_captured_acting_pass_equals_each_seed_alone_on_cuda():
     and replayed: two MF-Q seeds with 3 and 1 alive agents (team of 4), two steps with new observations,
     each seed's Q-values as its network's alone to float tolerance."""
     from replication.algorithms.battle.stacked import CapturedCall, StackedActing
+
     learners = [BattleMeanFieldDQN(VIEW, 1, 2, 4, _cfg("mfq"), np.random.default_rng(s), "cuda") for s in (0, 1)]
     acting = StackedActing(learners, agents=4)
     data = np.random.default_rng(4)
@@ -477,6 +520,7 @@ def test_a_captured_acting_pass_equals_each_seed_alone_on_cuda():
 def test_the_stacked_step_is_captured_only_on_cuda():
     """On CPU `capture` hands back the eager update: CUDA graphs are a GPU-only layer over it."""
     from replication.algorithms.battle.stacked import StackedQUpdate, capture
+
     learners = [BattleIndependentDQN(VIEW, 1, 2, 4, _cfg("il", batch_size=8), np.random.default_rng(s), "cpu") for s in (0, 1)]
     update = StackedQUpdate(learners)
     assert capture(update, []) is update

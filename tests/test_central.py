@@ -24,6 +24,7 @@ def test_every_setting_a_central_claim_reads_is_its_protocol_scales():
     learner's seeds follow their runs alone to float precision only, so this is the one declared
     departure). The battle evaluations' settings are the workstation's too."""
     from replication.config import evaluation_config
+
     cfg = _central()
     workstation = load_config([DEFAULT, CONFIG / "decisive.yaml", CONFIG / "workstation.yaml"])
     paper = load_config([DEFAULT, CONFIG / "paper.yaml"])
@@ -91,11 +92,13 @@ def test_the_ledger_counts_a_finished_job_and_calibrates_it(tmp_path):
 
 def _pursuit_runs(root, algo, welfare):
     import pandas as pd
+
     for seed, value in enumerate(welfare):
         folder = root / "runs" / "pursuit" / algo / f"seed{seed}"
         folder.mkdir(parents=True)
-        pd.DataFrame([{"task": "pursuit", "algo": algo, "seed": seed, "step": 1000, "metric": "social_welfare",
-                       "value": value}]).to_csv(folder / "metrics.csv", index=False)
+        pd.DataFrame(
+            [{"task": "pursuit", "algo": algo, "seed": seed, "step": 1000, "metric": "social_welfare", "value": value}]
+        ).to_csv(folder / "metrics.csv", index=False)
 
 
 def test_a_central_claim_is_judged_as_at_the_scale_whose_settings_it_runs(tmp_path):
@@ -104,6 +107,7 @@ def test_a_central_claim_is_judged_as_at_the_scale_whose_settings_it_runs(tmp_pa
     `protocol_of: {pursuit: paper}` it is reproduced, judged at "central scale (paper settings)";
     without it, central ranks below paper and the claim is inconclusive by scale."""
     from replication.analysis import audit
+
     _pursuit_runs(tmp_path, "ped_dqn", [10, 11, 12, 13, 14])
     _pursuit_runs(tmp_path, "idqn", [0, 1, 2, 3, 4])
     claim = next(c for c in audit.load_claims() if c.id == "B-pursuit-welfare-ped-vs-idqn")
@@ -121,11 +125,17 @@ def test_the_central_audit_reads_its_four_claims_only(tmp_path):
 
     from replication.analysis import audit
     from replication.config import ConfigError
+
     cfg = _central()
-    assert cfg.audit_claims == ["A-battle-mfq-beats-il", "A-battle-ranking", "B-pursuit-welfare-ped-vs-idqn",
-                                "B-resource-welfare-ped-vs-idqn"]
+    assert cfg.audit_claims == [
+        "A-battle-mfq-beats-il",
+        "A-battle-ranking",
+        "B-pursuit-welfare-ped-vs-idqn",
+        "B-resource-welfare-ped-vs-idqn",
+    ]
     audit.write_audit(tmp_path, cfg)
     import pandas as pd
+
     assert sorted(pd.read_csv(tmp_path / "audit.csv")["id"]) == sorted(cfg.audit_claims)
     with pytest.raises(ConfigError, match="audit_claims: no claim 'B-nonexistent'"):
         audit.write_audit(tmp_path, dataclasses.replace(cfg, audit_claims=["B-nonexistent"]))
@@ -138,14 +148,19 @@ def test_the_central_workflow_plans_its_tasks_their_paired_evaluations_and_no_ot
     and the ledger; no Ising or Gaussian Squeeze run, table or figure."""
     import shutil
     import subprocess
+
     for name in ("Snakefile", "workflow", "replication", "results/bench", "results/rehearsal", "results/pilot/battle"):
         source = ROOT / name
         (shutil.copytree if source.is_dir() else shutil.copy)(source, tmp_path / name)
-    proc = subprocess.run(["snakemake", "-n", "--cores", "2", "--configfile", "workflow/config/central.yaml"],
-                          cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    proc = subprocess.run(
+        ["snakemake", "-n", "--cores", "2", "--configfile", "workflow/config/central.yaml"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert proc.returncode == 0, proc.stderr[-2000:]
-    counts = dict(line.split() for line in proc.stdout.splitlines()
-                  if len(line.split()) == 2 and line.split()[1].isdigit())
+    counts = dict(line.split() for line in proc.stdout.splitlines() if len(line.split()) == 2 and line.split()[1].isdigit())
     assert sum(int(counts.get(f"battle_train_seeds_{s}", 0)) for s in range(5)) == 20
     assert sum(int(counts.get(f"semi_cooperative_run_seeds_{s}", 0)) for s in range(5)) == 30
     assert counts["semi_cooperative_evidence"] == "20" and counts["audit"] == "1" and counts["central_progress"] == "1"
@@ -159,17 +174,29 @@ def test_the_readme_central_table_by_hand(tmp_path):
     import pandas as pd
 
     from replication import docs
+
     folder = tmp_path / "results" / "central"
     folder.mkdir(parents=True)
-    pd.DataFrame({"job": ["battle mfq seed 0", "battle il seed 0"], "family": ["battle", "battle"],
-                  "measured_minutes": [30.0, 60.0]}).to_csv(folder / "calibration.csv", index=False)
+    pd.DataFrame(
+        {"job": ["battle mfq seed 0", "battle il seed 0"], "family": ["battle", "battle"], "measured_minutes": [30.0, 60.0]}
+    ).to_csv(folder / "calibration.csv", index=False)
     (folder / "progress.md").write_text("# x\n\n**2 of 60 jobs done.**\n")
     table = docs.central_claims_table(tmp_path)
     assert "| `A-battle-ranking` | not yet judged | – | 2000 self-play rounds, 8 v 8 (workstation settings) | – | 1.5 |" in table
     assert "| `B-pursuit-welfare-ped-vs-idqn` | not yet judged | – | 1M steps (paper settings) | – | 0.0 |" in table
     assert table.endswith("2 of 60 central jobs done (`results/central/progress.md`).\n")
-    pd.DataFrame({"id": ["B-pursuit-welfare-ped-vs-idqn"], "verdict": ["reproduced"], "ours": [0.84], "ci_low": [0.6],
-                  "ci_high": [1.0], "learned": ["ped_dqn learned 5 of 5; idqn learned 4 of 5"]}).to_csv(folder / "audit.csv", index=False)
+    pd.DataFrame(
+        {
+            "id": ["B-pursuit-welfare-ped-vs-idqn"],
+            "verdict": ["reproduced"],
+            "ours": [0.84],
+            "ci_low": [0.6],
+            "ci_high": [1.0],
+            "learned": ["ped_dqn learned 5 of 5; idqn learned 4 of 5"],
+        }
+    ).to_csv(folder / "audit.csv", index=False)
     table = docs.central_claims_table(tmp_path)
-    assert ("| `B-pursuit-welfare-ped-vs-idqn` | reproduced | 0.84 [0.60, 1.00] | 1M steps (paper settings) | "
-            "ped_dqn learned 5 of 5; idqn learned 4 of 5 | 0.0 |") in table
+    assert (
+        "| `B-pursuit-welfare-ped-vs-idqn` | reproduced | 0.84 [0.60, 1.00] | 1M steps (paper settings) | "
+        "ped_dqn learned 5 of 5; idqn learned 4 of 5 | 0.0 |"
+    ) in table

@@ -12,16 +12,40 @@ from replication.config import resolve
 
 
 def _bench(rows, device="cpu", task="battle", file="battle.csv"):
-    return pd.DataFrame([{"task": task, "file": file, "device": device, "threads": 1, "cpu": "test CPU",
-                          "algo": algo, "measure": measure, "value": value} for algo, measure, value in rows])
+    return pd.DataFrame(
+        [
+            {
+                "task": task,
+                "file": file,
+                "device": device,
+                "threads": 1,
+                "cpu": "test CPU",
+                "algo": algo,
+                "measure": measure,
+                "value": value,
+            }
+            for algo, measure, value in rows
+        ]
+    )
 
 
-SMALL = resolve({"scale": "paper", "seeds": [0, 1], "semi_cooperative": {"seeds_per_job": 1},
-                 "battle": {"algorithms": ["mfq", "il"], "seeds": [0, 1], "rounds": 10, "max_steps": 100,
-                            "tournament_rounds": 4},
-                 "pursuit": {"steps": 1000, "eval_every": 500, "eval_episodes": 2, "episode_length": 10}})
-BATTLE_BENCH = _bench([("mfq", "round_seconds", 3.0), ("il", "round_seconds", 1.0),
-                       ("mfq", "acting_steps_per_second", 50.0), ("il", "acting_steps_per_second", 100.0)])
+SMALL = resolve(
+    {
+        "scale": "paper",
+        "seeds": [0, 1],
+        "semi_cooperative": {"seeds_per_job": 1},
+        "battle": {"algorithms": ["mfq", "il"], "seeds": [0, 1], "rounds": 10, "max_steps": 100, "tournament_rounds": 4},
+        "pursuit": {"steps": 1000, "eval_every": 500, "eval_episodes": 2, "episode_length": 10},
+    }
+)
+BATTLE_BENCH = _bench(
+    [
+        ("mfq", "round_seconds", 3.0),
+        ("il", "round_seconds", 1.0),
+        ("mfq", "acting_steps_per_second", 50.0),
+        ("il", "acting_steps_per_second", 100.0),
+    ]
+)
 
 
 def test_battle_training_and_tournament_cost_by_hand():
@@ -33,18 +57,35 @@ def test_battle_training_and_tournament_cost_by_hand():
     32 s. CPU-hours (152 s at one thread) = 0.04222; CPU-cluster wall = the longest run 30 s + the
     longest part 40 s = 70 s; no cuda rows, so no GPU-node figure."""
     jobs = cost.claim_jobs("battle", ["mfq"], True, SMALL)
-    assert [(j.algo, j.seeds, j.rows) for j in jobs] == [("mfq", (0,), ""), ("mfq", (1,), ""), ("il", (0,), ""),
-                                                         ("il", (1,), ""), ("tournament", (), "il"), ("tournament", (), "mfq")]
+    assert [(j.algo, j.seeds, j.rows) for j in jobs] == [
+        ("mfq", (0,), ""),
+        ("mfq", (1,), ""),
+        ("il", (0,), ""),
+        ("il", (1,), ""),
+        ("tournament", (), "il"),
+        ("tournament", (), "mfq"),
+    ]
     assert [cost.job_seconds(job, SMALL, BATTLE_BENCH, "cpu")[0] for job in jobs[4:]] == pytest.approx([32, 40])
     found = cost.jobs_cost(jobs, SMALL, BATTLE_BENCH)
     assert found["cost_cpu_hours"] == pytest.approx(152 / 3600)
     assert found["cost_cluster_hours"] == pytest.approx(70 / 3600)
     assert np.isnan(found["cost_gpu_node_hours"])
-    assert found["cost_basis"] == ("4 battle runs (mfq, il; 2 seeds × 10 rounds) + the tournament (4 models, "
-                                   "4 rounds per pairing, 2 jobs); from battle.csv")
-    gpu = pd.concat([BATTLE_BENCH, _bench([(a, m, v / 10 if m == "round_seconds" else v * 10) for a, m, v in
-                                           BATTLE_BENCH[["algo", "measure", "value"]].itertuples(index=False)],
-                                          device="cuda", file="battle-cuda.csv")])
+    assert found["cost_basis"] == (
+        "4 battle runs (mfq, il; 2 seeds × 10 rounds) + the tournament (4 models, 4 rounds per pairing, 2 jobs); from battle.csv"
+    )
+    gpu = pd.concat(
+        [
+            BATTLE_BENCH,
+            _bench(
+                [
+                    (a, m, v / 10 if m == "round_seconds" else v * 10)
+                    for a, m, v in BATTLE_BENCH[["algo", "measure", "value"]].itertuples(index=False)
+                ],
+                device="cuda",
+                file="battle-cuda.csv",
+            ),
+        ]
+    )
     assert cost.jobs_cost(jobs, SMALL, gpu)["cost_gpu_node_hours"] == pytest.approx(15.2 / 3600)  # every time ÷ 10
 
 
@@ -53,8 +94,7 @@ def test_battle_jobs_of_seeds_trained_together_cost_by_hand():
     one seed alone 3 s a round, two side by side 2.5 s a seed-round: 10 × 2 × 2.5 = 50 s and 10 × 3
     = 30 s; 80 s = 0.02222 CPU-hours, the longest job 50 s. Without the k2 row the grouped job's row
     is named as missing. With stacked updates the grouped job reads the k2_stacked row instead."""
-    cfg = resolve({"scale": "paper", "battle": {"algorithms": ["mfq"], "seeds": [0, 1, 2], "seeds_per_job": 2,
-                                                "rounds": 10}})
+    cfg = resolve({"scale": "paper", "battle": {"algorithms": ["mfq"], "seeds": [0, 1, 2], "seeds_per_job": 2, "rounds": 10}})
     bench = _bench([("mfq", "round_seconds", 3.0), ("mfq", "seed_round_seconds_k2", 2.5)])
     jobs = cost.claim_jobs("battle", ["mfq"], False, cfg)
     assert [job.seeds for job in jobs] == [(0, 1), (2,)]
@@ -79,14 +119,17 @@ def test_the_battle_study_estimate_by_hand():
     bench = _bench([("mfq", "round_seconds", 3.0), ("il", "round_seconds", 1.0)])
     assert cost.study_estimate("battle", cfg, bench) == (
         "battle at this scale: 3.3 CPU-hours, about 50 min on one 16-core node (6 battle runs (mfq, il; 3 seeds × "
-        "1000 rounds); from battle.csv)")
+        "1000 rounds); from battle.csv)"
+    )
     # a GPU bench (rows with device cuda) of 0.3 s and 0.1 s a round: 3 × 1 000 × 0.4 = 1 200 s = 20 min, summed
     gpu = _bench([("mfq", "round_seconds", 0.3), ("il", "round_seconds", 0.1)]).assign(device="cuda")
     assert cost.study_estimate("battle", cfg, gpu).startswith(
-        "battle at this scale: about 20 min on one GPU node, its jobs one after another; ")
+        "battle at this scale: about 20 min on one GPU node, its jobs one after another; "
+    )
     assert cost.study_estimate("battle", cfg, pd.concat([bench, gpu])) == (
         "battle at this scale: 3.3 CPU-hours, about 50 min on one 16-core node, about 20 min on one GPU node, its "
-        "jobs one after another (6 battle runs (mfq, il; 3 seeds × 1000 rounds); from battle.csv)")
+        "jobs one after another (6 battle runs (mfq, il; 3 seeds × 1000 rounds); from battle.csv)"
+    )
 
 
 def test_paper_b_run_cost_counts_its_evaluation_episodes_and_names_a_missing_row():
@@ -111,11 +154,29 @@ def test_paper_b_jobs_of_seeds_trained_together_cost_by_hand():
     = 290 s a seed, 580 s a job). IDQN: 580 + 580 + 362 = 1522 s = 0.4228 CPU-hours; the longest job
     580 s. The study (the null model left out): on a 16-core node 1522 / 16 = 95 s, below the
     longest job, so 580 s ≈ 10 min. Without the k2 row the grouped jobs' row is named as missing."""
-    cfg = resolve({"scale": "paper", "seeds": [0, 1, 2, 3, 4], "semi_cooperative": {"seeds_per_job": 2},
-                   "pursuit": {"steps": 36_000, "eval_every": 18_000, "eval_episodes": 2, "episode_length": 10,
-                               "algorithms": ["idqn", "random"]}})
-    bench = _bench([("idqn", "training_steps_per_second", 100.0), ("idqn", "seed_steps_per_second_k2", 125.0),
-                    ("idqn", "evaluation_steps_per_second", 20.0)], task="pursuit", file="pursuit.csv")
+    cfg = resolve(
+        {
+            "scale": "paper",
+            "seeds": [0, 1, 2, 3, 4],
+            "semi_cooperative": {"seeds_per_job": 2},
+            "pursuit": {
+                "steps": 36_000,
+                "eval_every": 18_000,
+                "eval_episodes": 2,
+                "episode_length": 10,
+                "algorithms": ["idqn", "random"],
+            },
+        }
+    )
+    bench = _bench(
+        [
+            ("idqn", "training_steps_per_second", 100.0),
+            ("idqn", "seed_steps_per_second_k2", 125.0),
+            ("idqn", "evaluation_steps_per_second", 20.0),
+        ],
+        task="pursuit",
+        file="pursuit.csv",
+    )
     jobs = cost.claim_jobs("pursuit", ["idqn"], False, cfg)
     assert [job.seeds for job in jobs] == [(0, 1), (2, 3), (4,)]
     found = cost.jobs_cost(jobs, cfg, bench)
@@ -123,17 +184,22 @@ def test_paper_b_jobs_of_seeds_trained_together_cost_by_hand():
     assert found["cost_basis"] == "5 pursuit runs (idqn; 5 seeds × 36,000 steps, 3 jobs); from pursuit.csv"
     assert cost.study_estimate("pursuit", cfg, bench) == (
         "pursuit at this scale: 0.4 CPU-hours, about 10 min on one 16-core node (5 pursuit runs (idqn; 5 seeds × "
-        "36,000 steps, 3 jobs); from pursuit.csv)")
-    assert cost.jobs_cost(jobs, cfg, bench.iloc[[0, 2]])["cost_basis"].endswith("no bench row pursuit idqn seed_steps_per_second_k2")
+        "36,000 steps, 3 jobs); from pursuit.csv)"
+    )
+    assert cost.jobs_cost(jobs, cfg, bench.iloc[[0, 2]])["cost_basis"].endswith(
+        "no bench row pursuit idqn seed_steps_per_second_k2"
+    )
 
 
 def test_bench_files_are_read_by_task_with_their_device(tmp_path):
     """results/bench/<task>[-<anything>].csv: the task is the name up to its first '-'; a file without
     a device column (the CPU-only paper-B bench of old) is cpu."""
-    pd.DataFrame({"measure": ["round_seconds"], "algo": ["mfq"], "value": [2.0], "threads": [1], "cpu": ["x"],
-                  "device": ["cuda"]}).to_csv(tmp_path / "battle-cuda.csv", index=False)
-    pd.DataFrame({"measure": ["training_steps_per_second"], "algo": ["idqn"], "value": [9.0], "threads": [1],
-                  "cpu": ["x"]}).to_csv(tmp_path / "pursuit.csv", index=False)
+    pd.DataFrame(
+        {"measure": ["round_seconds"], "algo": ["mfq"], "value": [2.0], "threads": [1], "cpu": ["x"], "device": ["cuda"]}
+    ).to_csv(tmp_path / "battle-cuda.csv", index=False)
+    pd.DataFrame(
+        {"measure": ["training_steps_per_second"], "algo": ["idqn"], "value": [9.0], "threads": [1], "cpu": ["x"]}
+    ).to_csv(tmp_path / "pursuit.csv", index=False)
     bench = cost.load_benches(tmp_path)
     assert list(zip(bench["task"], bench["device"], bench["algo"])) == [("battle", "cuda", "mfq"), ("pursuit", "cpu", "idqn")]
     assert cost.load_benches(tmp_path / "none").empty
@@ -145,8 +211,17 @@ def test_an_audit_claim_inconclusive_for_scale_says_what_its_scale_would_take(tm
     seeds × 2000 rounds of MF-Q at 3 s a round = 30 000 s = 8.33 CPU-hours; the longest run 6 000 s =
     1.67 h) is in the cost columns and the reason. A claim that needs the default scale only is
     left without cost; one that needs the decisive scale names its config instead of a benchmark cost."""
-    plateau = Claim(id="plateau", paper="A", figure="7", statement="s", paper_value=250.0, tolerance=50.0,
-                    measure="battle_final_training_reward", params={"algo": "mfq"}, min_scale="paper")
+    plateau = Claim(
+        id="plateau",
+        paper="A",
+        figure="7",
+        statement="s",
+        paper_value=250.0,
+        tolerance=50.0,
+        measure="battle_final_training_reward",
+        params={"algo": "mfq"},
+        min_scale="paper",
+    )
     toy = Claim(id="toy", paper="A", figure="2", statement="s", paper_value=2.0, measure="toy_converged_q", tolerance=0.05)
     table = audit.audit_table(tmp_path, "default", [plateau, toy], BATTLE_BENCH).set_index("id")
     row = table.loc["plateau"]
@@ -169,6 +244,7 @@ def test_a_job_asks_for_its_measured_runtime_times_the_safety_factor():
     without a benchmark row for the job (AC), the typed runtime too. A factor below 1 still asks
     for the projection at least."""
     from replication.config import RuleResources
+
     measured, typed = RuleResources(runtime=7, runtime_safety=1.5), RuleResources(runtime=7)
     mfq, tournament = cost.Job("battle", "mfq", (0,)), cost.Job("battle", "tournament", rows="il")
     assert cost.requested_minutes(measured, mfq, SMALL, BATTLE_BENCH) == 1
@@ -190,19 +266,28 @@ def test_every_paper_scale_job_asks_for_at_least_its_projection():
 
     from replication.config import load_config
     from replication.experiments.seed_group import seed_jobs
+
     root = Path(__file__).resolve().parent.parent
     cfg = load_config([str(root / "workflow/config/default.yaml"), str(root / "workflow/config/paper.yaml")])
     bench = cost.load_benches(root / "results" / "bench")
     measured = cost.load_measured(root / cost.MEASURED_COSTS)
-    jobs = [("battle_train", cost.Job("battle", algo, tuple(seeds)))
-            for algo in cfg.battle.algorithms for seeds in seed_jobs(algo, cfg, "battle")]
+    jobs = [
+        ("battle_train", cost.Job("battle", algo, tuple(seeds)))
+        for algo in cfg.battle.algorithms
+        for seeds in seed_jobs(algo, cfg, "battle")
+    ]
     for untrained in (False, True):
-        jobs += [("battle_tournament", cost.Job("battle", "tournament", rows=algo, untrained=untrained))
-                 for algo in cfg.battle.algorithms]
+        jobs += [
+            ("battle_tournament", cost.Job("battle", "tournament", rows=algo, untrained=untrained))
+            for algo in cfg.battle.algorithms
+        ]
         jobs += [("battle_scripted", cost.Job("battle", "scripted", untrained=untrained))]
-    jobs += [("semi_cooperative_run", cost.Job(task, algo, tuple(seeds)))
-             for task in ("prisoners_dilemma", "pursuit", "resource_sharing", "tiger_deer")
-             for algo in getattr(cfg, task).algorithms for seeds in seed_jobs(algo, cfg, "semi_cooperative")]
+    jobs += [
+        ("semi_cooperative_run", cost.Job(task, algo, tuple(seeds)))
+        for task in ("prisoners_dilemma", "pursuit", "resource_sharing", "tiger_deer")
+        for algo in getattr(cfg, task).algorithms
+        for seeds in seed_jobs(algo, cfg, "semi_cooperative")
+    ]
     for rule, job in jobs:
         found = cost.measured_projection(job, rule, cfg, measured)
         assert found is not None, (rule, job)

@@ -36,16 +36,31 @@ def test_a_scale_row_comes_from_its_provenance(tmp_path):
     not committed. A block fills from it."""
     folder = tmp_path / "results" / "decisive"
     folder.mkdir(parents=True)
-    pd.DataFrame({"task": ["battle"] * 4, "algo": ["il", "il", "mfq", "mfq"],
-                  "start": ["2026-12-03T10:00:00+00:00", "2026-12-03T10:00:30+00:00"] + ["2026-12-03T10:01:00+00:00"] * 2,
-                  "end": ["2026-12-03T10:05:00+00:00", "2026-12-03T10:20:00+00:00"] + ["2026-12-03T10:10:00+00:00"] * 2,
-                  "wall_seconds": [100, 200, 300, 300], "threads": [1, 2, 1, 1], "max_rss_mb": [500, 900, 700, 700],
-                  "git_commit": ["abcdef0123"] * 4, "cpu": ["AMD EPYC"] * 4}).to_csv(folder / "provenance.csv", index=False)
+    pd.DataFrame(
+        {
+            "task": ["battle"] * 4,
+            "algo": ["il", "il", "mfq", "mfq"],
+            "start": ["2026-12-03T10:00:00+00:00", "2026-12-03T10:00:30+00:00"] + ["2026-12-03T10:01:00+00:00"] * 2,
+            "end": ["2026-12-03T10:05:00+00:00", "2026-12-03T10:20:00+00:00"] + ["2026-12-03T10:10:00+00:00"] * 2,
+            "wall_seconds": [100, 200, 300, 300],
+            "threads": [1, 2, 1, 1],
+            "max_rss_mb": [500, 900, 700, 700],
+            "git_commit": ["abcdef0123"] * 4,
+            "cpu": ["AMD EPYC"] * 4,
+        }
+    ).to_csv(folder / "provenance.csv", index=False)
     made = docs.scale_run(tmp_path, "decisive")
-    assert (made["span"], round(made["cpu_hours"], 3), made["max_rss_mb"], made["commit"]) == ("20 min 00 s", 0.222, 900, "abcdef0")
+    assert (made["span"], round(made["cpu_hours"], 3), made["max_rss_mb"], made["commit"]) == (
+        "20 min 00 s",
+        0.222,
+        900,
+        "abcdef0",
+    )
     table = docs.scales_table(tmp_path)
     assert "| decisive |" in table and "20 min 00 s for 4 runs, 0.2 CPU-hours, peak 900 MB" in table
-    assert "| paper | the papers' own settings" in table and table.count("not committed") == 6   # smoke, rehearsal, default, workstation, central, paper
+    assert (
+        "| paper | the papers' own settings" in table and table.count("not committed") == 6
+    )  # smoke, rehearsal, default, workstation, central, paper
     page = "x\n<!-- generated: scales -->\nold\n<!-- /generated -->\ny\n"
     assert docs.fill_blocks(page, tmp_path) == f"x\n<!-- generated: scales -->\n{table}<!-- /generated -->\ny\n"
     with pytest.raises(KeyError, match="unknown generated block"):
@@ -60,9 +75,18 @@ def test_the_paper_cost_names_the_earlier_rehearsals_on_record(tmp_path):
     (folder / "earlier").mkdir(parents=True)
 
     def table(minutes):
-        return pd.DataFrame({"job": ["battle_train battle/mfq", "battle_train battle/ac"], "rule": ["battle_train"] * 2,
-                             "projected_minutes": minutes, "threads": [1, 1], "paper_jobs": [1, 1],
-                             "requested_minutes": [m * 1.5 for m in minutes], "requested_mb": [1000, 1000]})
+        return pd.DataFrame(
+            {
+                "job": ["battle_train battle/mfq", "battle_train battle/ac"],
+                "rule": ["battle_train"] * 2,
+                "projected_minutes": minutes,
+                "threads": [1, 1],
+                "paper_jobs": [1, 1],
+                "requested_minutes": [m * 1.5 for m in minutes],
+                "requested_mb": [1000, 1000],
+            }
+        )
+
     table([600.0, 60.0]).to_csv(folder / "cost.csv", index=False)
     assert "earlier rehearsals" not in docs.paper_cost(tmp_path)
     table([1200.0, 40.0]).to_csv(folder / "earlier" / "cost-abc1234.csv", index=False)
@@ -76,6 +100,7 @@ def test_the_references_name_every_command_and_setting():
     """Every subcommand of the parser has a section in the CLI reference; the configuration reference
     has `battle.checkpoint_replay` with its default, and `battle.rounds` with the paper's 2000."""
     from replication.parser import build_parser
+
     cli = docs.cli_reference()
     sub = next(a for a in build_parser()._actions if hasattr(a, "choices") and isinstance(a.choices, dict))
     assert all(f"## {name}\n" in cli for name in sub.choices)
@@ -84,12 +109,19 @@ def test_the_references_name_every_command_and_setting():
     assert "| `battle.rounds` | int | `80` | `2000` | the runs that read it |" in config
 
 
-@pytest.mark.skipif(shutil.which("mkdocs") is None and subprocess.run([sys.executable, "-c", "import mkdocs"]).returncode,
-                    reason="mkdocs not installed (pip install -e '.[docs]'; CI installs it)")
+@pytest.mark.skipif(
+    shutil.which("mkdocs") is None and subprocess.run([sys.executable, "-c", "import mkdocs"]).returncode,
+    reason="mkdocs not installed (pip install -e '.[docs]'; CI installs it)",
+)
 def test_the_site_builds_strictly(tmp_path):
     """`mkdocs build --strict`: a broken link, a missing page or an image that is not there fails it."""
-    proc = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "-d", str(tmp_path / "site")],
-                          cwd=REPO, capture_output=True, text=True, timeout=300)
+    proc = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "-d", str(tmp_path / "site")],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert (tmp_path / "site" / "figures" / "fig3_gaussian_squeeze.png").is_file()
     assert "Paper A" in (tmp_path / "site" / "paper-a" / "index.html").read_text()
@@ -99,8 +131,17 @@ def test_a_local_runs_uncommitted_provenance_is_not_read(tmp_path):
     """In a git checkout, a smoke run's results/smoke/provenance.csv (ignored by git) leaves the
     smoke row "not committed", so running the smoke scale does not make the pages stale; the
     committed default's row is read."""
-    row = {"task": "ising", "algo": "mcmc", "start": "2026-12-03T10:00:00+00:00", "end": "2026-12-03T10:01:00+00:00",
-           "wall_seconds": 60, "threads": 1, "max_rss_mb": 100, "git_commit": "abcdef0123", "cpu": "AMD EPYC"}
+    row = {
+        "task": "ising",
+        "algo": "mcmc",
+        "start": "2026-12-03T10:00:00+00:00",
+        "end": "2026-12-03T10:01:00+00:00",
+        "wall_seconds": 60,
+        "threads": 1,
+        "max_rss_mb": 100,
+        "git_commit": "abcdef0123",
+        "cpu": "AMD EPYC",
+    }
     for scale in ("default", "smoke"):
         (tmp_path / "results" / scale).mkdir(parents=True)
         pd.DataFrame([row]).to_csv(tmp_path / "results" / scale / "provenance.csv", index=False)
@@ -121,10 +162,17 @@ def test_a_typed_measurement_is_caught(tmp_path):
     """A page with a typed wall time, a typed verdict count and a typed throughput is flagged on each
     line; the same figures in a generated block, in code or inside backticks are not."""
     (tmp_path / "docs").mkdir()
-    (tmp_path / "README.md").write_text("The default scale took 40 min 32 s.\n\n"
-                                        "<!-- generated: verdicts -->\n84 claims, 24 reproduced\n<!-- /generated -->\n\n"
-                                        "A budget of `2.5 h`.\n\n```bash\nsleep 10 s\n```\n")
+    (tmp_path / "README.md").write_text(
+        "The default scale took 40 min 32 s.\n\n"
+        "<!-- generated: verdicts -->\n84 claims, 24 reproduced\n<!-- /generated -->\n\n"
+        "A budget of `2.5 h`.\n\n```bash\nsleep 10 s\n```\n"
+    )
     (tmp_path / "docs" / "page.md").write_text("Intro.\n24 reproduced and 10 not reproduced.\nIt steps 3 185 steps/s.\n")
     found = docs.unsourced_numbers(tmp_path)
-    assert [(page, line) for page, line, _ in found] == [("README.md", 1), ("README.md", 1), ("docs/page.md", 2),
-                                                         ("docs/page.md", 2), ("docs/page.md", 3)]
+    assert [(page, line) for page, line, _ in found] == [
+        ("README.md", 1),
+        ("README.md", 1),
+        ("docs/page.md", 2),
+        ("docs/page.md", 2),
+        ("docs/page.md", 3),
+    ]

@@ -24,9 +24,11 @@ def short(tmp_path_factory):
     so each trained network is its untrained network. IDQN and PED-DQN, seed 0, 3 evaluation episodes."""
     folder = tmp_path_factory.mktemp("evidence")
     overlay = folder / "short.yaml"
-    overlay.write_text("resource_sharing:\n  steps: 100\n  eval_every: 50\n  eval_episodes: 3\n  checkpoint_every: 100\n"
-                       "  epsilon_decay_steps: 50\n  peer_warmup_steps: 10\n  target_update_every: 50\n"
-                       "semi_cooperative:\n  learning_starts: 200\n")
+    overlay.write_text(
+        "resource_sharing:\n  steps: 100\n  eval_every: 50\n  eval_episodes: 3\n  checkpoint_every: 100\n"
+        "  epsilon_decay_steps: 50\n  peer_warmup_steps: 10\n  target_update_every: 50\n"
+        "semi_cooperative:\n  learning_starts: 200\n"
+    )
     cfg = load_config([DEFAULT, SMOKE, overlay])
     for algo in ("idqn", "ped_dqn"):
         run("resource_sharing", algo, 0, cfg, folder / algo / "seed0", progress=False)
@@ -40,8 +42,9 @@ def test_an_untrained_run_has_not_learned_and_every_policy_meets_the_same_episod
     PED-DQN run. Episode k of the untrained policy is a fresh untrained learner's greedy episode on
     the task seeded (0, 9, k), played by hand here."""
     folder, cfg, _ = short
-    tables = {algo: evidence.write_evidence("resource_sharing", algo, 0, cfg, folder / algo / "seed0")
-              for algo in ("idqn", "ped_dqn")}
+    tables = {
+        algo: evidence.write_evidence("resource_sharing", algo, 0, cfg, folder / algo / "seed0") for algo in ("idqn", "ped_dqn")
+    }
     wide = tables["idqn"].pivot(index="episode", columns="policy", values="value")
     assert list(wide.index) == [0, 1, 2]
     assert (wide["trained"] == wide["untrained"]).all()
@@ -50,6 +53,7 @@ def test_an_untrained_run_has_not_learned_and_every_policy_meets_the_same_episod
     nulls = [t[t["policy"] == "null_model"].reset_index(drop=True) for t in tables.values()]
     pd.testing.assert_frame_equal(nulls[0], nulls[1])
     from replication.experiments.semi_cooperative import GroupRun, make_task
+
     schedule = cfg.resource_sharing.for_algo("idqn")
     for k in range(3):
         env = make_task("resource_sharing", schedule, np.random.default_rng([0, evidence.EVIDENCE_STREAM, k]))
@@ -70,8 +74,22 @@ def test_the_greedy_action_distribution_sums_to_one_per_policy(short):
 def test_the_evidence_command_refuses_the_null_model_and_a_missing_model(short, tmp_path):
     """One-line errors, exit 2: the null model named as the learner; a run folder without model.pt."""
     _, _, overlay = short
-    base = [sys.executable, "-m", "replication", "evidence", "--task", "resource_sharing", "--seed", "0",
-            "--config", str(DEFAULT), "--config", str(SMOKE), "--config", str(overlay)]
+    base = [
+        sys.executable,
+        "-m",
+        "replication",
+        "evidence",
+        "--task",
+        "resource_sharing",
+        "--seed",
+        "0",
+        "--config",
+        str(DEFAULT),
+        "--config",
+        str(SMOKE),
+        "--config",
+        str(overlay),
+    ]
     proc = subprocess.run(base + ["--algo", "random", "--run", str(tmp_path)], capture_output=True, text=True)
     assert proc.returncode == 2 and proc.stderr.strip().count("\n") == 0 and "null model itself" in proc.stderr
     proc = subprocess.run(base + ["--algo", "idqn", "--run", str(tmp_path)], capture_output=True, text=True)
@@ -84,6 +102,7 @@ def test_the_trained_policy_is_the_runs_saved_networks(tmp_path):
     import torch
 
     from replication import checkpoints
+
     overlay = tmp_path / "short.yaml"
     overlay.write_text("resource_sharing:\n  steps: 100\n  eval_every: 50\n  eval_episodes: 2\n  checkpoint_every: 100\n")
     cfg = load_config([DEFAULT, SMOKE, overlay])
@@ -95,15 +114,22 @@ def test_the_trained_policy_is_the_runs_saved_networks(tmp_path):
             assert torch.equal(tensor, saved[name][key]), (name, key)
     trained = policies["trained"].networks()
     untrained = policies["untrained"].networks()
-    assert any(not torch.equal(t, untrained[name].state_dict()[key])
-               for name, network in trained.items() for key, t in network.state_dict().items())
+    assert any(
+        not torch.equal(t, untrained[name].state_dict()[key])
+        for name, network in trained.items()
+        for key, t in network.state_dict().items()
+    )
 
 
 def _scripted(folder, name, rows):
     """A hand-made scripted evaluation file: (algo, seed, team, round, team total reward) rows."""
     (folder / "runs" / "battle").mkdir(parents=True, exist_ok=True)
-    pd.DataFrame([{"row_algo": a, "row_seed": s, "col_algo": t, "col_seed": -1, "round": k, "row_total_reward": r}
-                  for a, s, t, k, r in rows]).to_csv(folder / "runs" / "battle" / name, index=False)
+    pd.DataFrame(
+        [
+            {"row_algo": a, "row_seed": s, "col_algo": t, "col_seed": -1, "round": k, "row_total_reward": r}
+            for a, s, t, k, r in rows
+        ]
+    ).to_csv(folder / "runs" / "battle" / name, index=False)
 
 
 def test_battle_evidence_pairs_each_models_rounds_by_hand(tmp_path):
@@ -114,11 +140,12 @@ def test_battle_evidence_pairs_each_models_rounds_by_hand(tmp_path):
     import dataclasses
 
     from replication.config import ConfigError
+
     cfg = load_config([DEFAULT, SMOKE])
     cfg = dataclasses.replace(cfg, battle=dataclasses.replace(cfg.battle, algorithms=["il"], seeds=[0]))
     values = {"scripted.csv": [10, 12, 8, 9], "scripted_untrained.csv": [1, 2, 0, 1], "scripted_null.csv": [0, 0, 1, 1]}
     keys = [("random", 0), ("random", 1), ("stationary_attacker", 0), ("stationary_attacker", 1)]
-    for name, rewards in values.items():   # written shuffled: the pairing is by (team, round), not by row order
+    for name, rewards in values.items():  # written shuffled: the pairing is by (team, round), not by row order
         _scripted(tmp_path, name, [("il", 0, t, k, r) for (t, k), r in reversed(list(zip(keys, rewards)))])
     evidence.battle_evidence(tmp_path, cfg)
     table = pd.read_csv(tmp_path / "runs/battle/il/seed0/evidence.csv", keep_default_na=False)
@@ -139,6 +166,7 @@ def test_the_null_model_plays_the_scripted_evaluations_maps(tmp_path, monkeypatc
 
     from replication import tournament
     from replication.tasks import battle as battle_task
+
     cfg = load_config([DEFAULT, SMOKE])
     cfg = dataclasses.replace(cfg, battle=dataclasses.replace(cfg.battle, algorithms=["il"], seeds=[0, 1]))
     seeds = []
@@ -148,6 +176,7 @@ def test_the_null_model_plays_the_scripted_evaluations_maps(tmp_path, monkeypatc
         original(self, *args, **kwargs)
         set_seed = self.env.set_seed
         self.env.set_seed = lambda value: (seeds.append(value), set_seed(value))[1]
+
     monkeypatch.setattr(battle_task.Battle, "__init__", recording_init)
     frames = {}
     for flag in ("untrained", "null"):
@@ -155,6 +184,6 @@ def test_the_null_model_plays_the_scripted_evaluations_maps(tmp_path, monkeypatc
         path = tournament.run_scripted_evaluation(tmp_path, cfg, progress=False, **{flag: True})
         frames[flag] = pd.read_csv(path)
     split = seeds.index("null")
-    assert seeds[1:split] == seeds[split + 1:] and len(seeds[1:split]) == 2 * 2 * cfg.battle.scripted_rounds
+    assert seeds[1:split] == seeds[split + 1 :] and len(seeds[1:split]) == 2 * 2 * cfg.battle.scripted_rounds
     columns = ["row_algo", "row_seed", "col_algo", "round", "row_group", "row_side"]
     pd.testing.assert_frame_equal(frames["untrained"][columns], frames["null"][columns])

@@ -18,8 +18,9 @@ from replication.registry import GAUSSIAN_SQUEEZE
 from replication.replay import JointActionReplay, mean_action_excluding
 from replication.tasks.gaussian_squeeze import GaussianSqueeze
 
-TINY = GaussianSqueezeConfig(agent_counts=[4], mu=8.0, sigma=4.0, timesteps=30, batch_size=8,
-                             replay_samples=400, update_every_samples=4, log_every=5)
+TINY = GaussianSqueezeConfig(
+    agent_counts=[4], mu=8.0, sigma=4.0, timesteps=30, batch_size=8, replay_samples=400, update_every_samples=4, log_every=5
+)
 
 
 def test_squeeze_reward_by_hand():
@@ -27,7 +28,7 @@ def test_squeeze_reward_by_hand():
     assert env.squeeze(400) == pytest.approx(400.0)
     assert env.squeeze(600) == pytest.approx(600 * math.exp(-1))
     assert env.best_x == pytest.approx((400 + math.sqrt(400**2 + 2 * 200**2)) / 2)  # 444.95
-    assert env.g_max == pytest.approx(env.best_x * math.exp(-((env.best_x - 400) / 200) ** 2))
+    assert env.g_max == pytest.approx(env.best_x * math.exp(-(((env.best_x - 400) / 200) ** 2)))
     assert env.step(np.full(1000, 0)) == 0.0
     assert env.performance(np.array([9] * 44 + [8] + [0] * 955)) == pytest.approx(env.squeeze(404) / env.g_max)
     # G_max really is the maximum over integer totals
@@ -48,7 +49,7 @@ def test_replay_ring_wraps_around():
     for t in range(5):
         replay.add(np.array([t % 3, 2]), reward=float(t))
     assert replay.size == 3 and replay.cursor == 2
-    assert replay.rewards.tolist() == [3.0, 4.0, 2.0]          # timesteps 0 and 1 overwritten
+    assert replay.rewards.tolist() == [3.0, 4.0, 2.0]  # timesteps 0 and 1 overwritten
     assert replay.actions[0].tolist() == [0, 2] and replay.counts[1].tolist() == [0, 1, 1]
     batch = replay.sample(50, np.random.default_rng(0), with_joint=True)
     assert set(batch["reward"].tolist()) <= {2.0, 3.0, 4.0}
@@ -122,8 +123,8 @@ def test_fmq_frequency_of_the_best_reward_by_hand():
         assert learner.frequency()[0, 3] == pytest.approx(freq)
     assert learner.max_reward[0, 3] == 2.0
     bonus = (learner.expected_value() - learner.q_values(None))[0, 3].item()
-    assert bonus == pytest.approx(5.0 * 0.25 * 2.0)          # c · F · maxR
-    assert learner.temperature(0) == pytest.approx(1001.0)   # max_temp · e^0 + 1
+    assert bonus == pytest.approx(5.0 * 0.25 * 2.0)  # c · F · maxR
+    assert learner.temperature(0) == pytest.approx(1001.0)  # max_temp · e^0 + 1
 
 
 def test_rec_fmq_recursive_frequency_by_hand():
@@ -154,6 +155,7 @@ def test_uniform_random_null_model_never_learns():
     each of the 10 actions gets 800 ± 4σ (σ = √(8000·0.1·0.9) ≈ 27); its loss is never defined,
     so no timestep counts as trained and its performance is random play's."""
     from replication.algorithms.uniform_random import UniformRandomPolicy
+
     learner = UniformRandomPolicy(4, TINY, np.random.default_rng(0))
     draws = np.concatenate([learner.act(None, t, 0.0) for t in range(1000)] + [learner.greedy(None) for _ in range(1000)])
     counts = np.bincount(draws, minlength=TINY.n_actions)
@@ -174,7 +176,13 @@ def test_composition_of_a_joint_action_by_hand():
     assert sum(every_one[f"share_a{k}"] for k in range(10)) == 1
     assert env.performance(np.ones(500, dtype=np.int64)) == pytest.approx(0.9205, abs=1e-3)
     mixed = GaussianSqueeze(4).composition(np.array([0, 3, 3, 9]))
-    assert (mixed["x"], mixed["modal_share"], mixed["share_a0"], mixed["share_a3"], mixed["share_a9"]) == (15, 0.5, 0.25, 0.5, 0.25)
+    assert (mixed["x"], mixed["modal_share"], mixed["share_a0"], mixed["share_a3"], mixed["share_a9"]) == (
+        15,
+        0.5,
+        0.25,
+        0.5,
+        0.25,
+    )
 
 
 def test_a_run_logs_its_untrained_and_final_greedy_joint_action():
@@ -184,7 +192,9 @@ def test_a_run_logs_its_untrained_and_final_greedy_joint_action():
     cfg = GaussianSqueezeConfig(**{**TINY.__dict__, "log_every": 1})
     frame = run_population("mfq", 4, 0, cfg, progress=False).set_index(["step", "metric"])["value"]
     assert frame[(0, "untrained_performance")] == frame[(1, "performance")]
-    final = {metric: frame[(cfg.timesteps, f"final_{metric}")] for metric in ["x", "modal_share"] + [f"share_a{k}" for k in range(10)]}
+    final = {
+        metric: frame[(cfg.timesteps, f"final_{metric}")] for metric in ["x", "modal_share"] + [f"share_a{k}" for k in range(10)]
+    }
     assert sum(final[f"share_a{k}"] for k in range(10)) == pytest.approx(1.0)
     assert final["x"] == pytest.approx(sum(final[f"share_a{k}"] * k * 4 for k in range(10)))
     assert final["modal_share"] == max(final[f"share_a{k}"] for k in range(10))

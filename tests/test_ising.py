@@ -13,12 +13,15 @@ from replication.experiments.ising import run_toy
 from replication.tasks import ising
 
 # A drawn 4×4 periodic grid (+ = up, - = down)
-GRID = np.array([
-    [+1, +1, -1, +1],
-    [+1, +1, +1, -1],
-    [-1, +1, -1, -1],
-    [+1, -1, -1, +1],
-], dtype=np.int8)
+GRID = np.array(
+    [
+        [+1, +1, -1, +1],
+        [+1, +1, +1, -1],
+        [-1, +1, -1, -1],
+        [+1, -1, -1, +1],
+    ],
+    dtype=np.int8,
+)
 
 
 def test_neighbour_sum_wraps_around():
@@ -34,8 +37,8 @@ def test_neighbour_sum_wraps_around():
 
 def test_reward_is_half_coupling_times_alignment():
     r = ising.rewards(GRID, coupling=1.0, field=0.0)
-    assert r[0, 0] == 2.0           # up among four up neighbours
-    assert r[3, 3] == 0.0           # two agree, two disagree
+    assert r[0, 0] == 2.0  # up among four up neighbours
+    assert r[3, 3] == 0.0  # two agree, two disagree
     # (1,3) = -1 with neighbours (0,3)=+1, (2,3)=-1, (1,2)=+1, (1,0)=+1: Σ = 2 → r = 0.5·(−1)·2 = −1
     assert r[1, 3] == -1.0
     assert ising.rewards(GRID, coupling=1.0, field=0.5)[0, 0] == 2.5
@@ -44,8 +47,8 @@ def test_reward_is_half_coupling_times_alignment():
 def test_reward_table_matches_fig2_caption():
     # Fig. 2: staying with 0..4 neighbours in the same direction earns −2, −1, 0, 1, 2
     table = ising.reward_table(1.0, 0.0)
-    assert table[:, 1].tolist() == [-2, -1, 0, 1, 2]      # up, n_up = 0..4
-    assert table[::-1, 0].tolist() == [-2, -1, 0, 1, 2]   # down, n_down = 0..4
+    assert table[:, 1].tolist() == [-2, -1, 0, 1, 2]  # up, n_up = 0..4
+    assert table[::-1, 0].tolist() == [-2, -1, 0, 1, 2]  # down, n_down = 0..4
 
 
 def test_order_parameter():
@@ -77,7 +80,7 @@ def test_update_touches_only_the_used_entries():
 
 def test_temperature_is_floored_at_tau():
     assert annealed_temperature(0, 0.3, 0.99, 2000, 0.1) == pytest.approx(0.297)
-    assert annealed_temperature(4000, 0.3, 0.99, 2000, 0.1) == pytest.approx(0.3 * 0.99 ** 3)
+    assert annealed_temperature(4000, 0.3, 0.99, 2000, 0.1) == pytest.approx(0.3 * 0.99**3)
     assert annealed_temperature(0, 0.3, 0.99, 2000, 1.2) == 1.2
 
 
@@ -124,7 +127,7 @@ def test_temperatures_stepped_together_equal_each_alone(smoke_cfg, algo):
     together = at_temperatures(cfg, cfg.taus, rngs(cfg.taus))
     steps_run = set()
     for tau, (metrics, spins) in zip(cfg.taus, together):
-        (alone_metrics, alone_spins), = at_temperatures(cfg, [tau], rngs([tau]))
+        ((alone_metrics, alone_spins),) = at_temperatures(cfg, [tau], rngs([tau]))
         assert metrics.equals(alone_metrics) and np.array_equal(spins, alone_spins)
         steps_run.add(int(metrics["step"].max()))
     if algo == "mfq":
@@ -138,8 +141,9 @@ def test_random_spins_null_model_by_hand():
     draws from its own stream."""
     from replication.config import IsingConfig
     from replication.experiments.ising import random_at_temperatures
+
     cfg = dataclasses.replace(IsingConfig(), lattice_size=8, mcmc=dataclasses.replace(IsingConfig().mcmc, sweeps=4000))
-    exact = sum(math.comb(64, k) * abs(2 * k - 64) / 64 for k in range(65)) / 2 ** 64
+    exact = sum(math.comb(64, k) * abs(2 * k - 64) / 64 for k in range(65)) / 2**64
     assert exact == pytest.approx(0.0993, abs=1e-4)
     results = random_at_temperatures(cfg, [0.5, 2.0], [np.random.default_rng(0), np.random.default_rng(1)])
     xi = [m.loc[m["metric"] == "xi_equilibrium", "value"].item() for m, _ in results]
@@ -158,6 +162,6 @@ def test_untrained_mfq_null_model_keeps_its_start_q_table(smoke_cfg):
     metrics = run_toy(0, cfg, progress=False, algo="untrained")
     assert (metrics.loc[metrics["metric"].isin(["q", "q_consensus"]), "value"] == 0).all()
     sweep = dataclasses.replace(smoke_cfg.ising, taus=[0.8])
-    (result, _), = ising_experiments.untrained_at_temperatures(sweep, [0.8], [ising_experiments._rng(0, 0.8, "untrained")])
+    ((result, _),) = ising_experiments.untrained_at_temperatures(sweep, [0.8], [ising_experiments._rng(0, 0.8, "untrained")])
     assert result.loc[result["metric"] == "q_mse_final", "value"].item() == pytest.approx(1.0, abs=0.1)
     assert result.loc[result["metric"] == "xi_equilibrium", "value"].item() == pytest.approx(0.0993, abs=0.04)

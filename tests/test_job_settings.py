@@ -19,8 +19,12 @@ from replication.registry import algorithms_of
 
 DEFAULT = SMOKE.parent / "default.yaml"
 TINY = {"battle": {"rounds": 2, "max_steps": 20, "seeds": [0]}}
-SECTIONS = {"ising": ["ising"], "gaussian_squeeze": ["gaussian_squeeze"], "battle": ["battle"],
-            "prisoners_dilemma": ["semi_cooperative", "prisoners_dilemma"]}
+SECTIONS = {
+    "ising": ["ising"],
+    "gaussian_squeeze": ["gaussian_squeeze"],
+    "battle": ["battle"],
+    "prisoners_dilemma": ["semi_cooperative", "prisoners_dilemma"],
+}
 
 
 def _edited(value, tp):
@@ -55,8 +59,16 @@ def _untracked_settings():
                 if task == "prisoners_dilemma":
                     others = [a for a in others if a in ("idqn", "qmix", "mfq", "ped_dqn")]
                 for algo in others:
-                    cases.append(pytest.param(task, section_name, f.name, _edited(getattr(section, f.name), hints[f.name]),
-                                              algo, id=f"{section_name}.{f.name}-{algo}"))
+                    cases.append(
+                        pytest.param(
+                            task,
+                            section_name,
+                            f.name,
+                            _edited(getattr(section, f.name), hints[f.name]),
+                            algo,
+                            id=f"{section_name}.{f.name}-{algo}",
+                        )
+                    )
     return cases
 
 
@@ -65,6 +77,7 @@ _BASE: dict = {}
 
 def _metrics(tmp_path, name, task, algo, overrides):
     import yaml
+
     extra = tmp_path / f"{name}.yaml"
     extra.write_text(yaml.safe_dump(deep_merge(TINY, overrides)))
     out = tmp_path / name
@@ -91,17 +104,20 @@ def test_run_hash_follows_exactly_its_own_settings():
     base = load_config([DEFAULT, SMOKE])
 
     def hashes(cfg):
-        return {"il": config_hash(run_config(cfg, "gaussian_squeeze", "il", 0)),
-                "mfq": config_hash(run_config(cfg, "gaussian_squeeze", "mfq", 0)),
-                "battle_il": config_hash(run_config(cfg, "battle", "il", 0)),
-                "tournament": config_hash(evaluation_config(cfg, "tournament")),
-                "scripted": config_hash(evaluation_config(cfg, "scripted")),
-                "ising_mcmc": config_hash(run_config(cfg, "ising", "mcmc", 0)),
-                "analysis": config_hash(analysis_config(cfg))}
+        return {
+            "il": config_hash(run_config(cfg, "gaussian_squeeze", "il", 0)),
+            "mfq": config_hash(run_config(cfg, "gaussian_squeeze", "mfq", 0)),
+            "battle_il": config_hash(run_config(cfg, "battle", "il", 0)),
+            "tournament": config_hash(evaluation_config(cfg, "tournament")),
+            "scripted": config_hash(evaluation_config(cfg, "scripted")),
+            "ising_mcmc": config_hash(run_config(cfg, "ising", "mcmc", 0)),
+            "analysis": config_hash(analysis_config(cfg)),
+        }
 
     def changed(**sections):
-        edited = dataclasses.replace(base, **{name: dataclasses.replace(getattr(base, name), **values)
-                                              for name, values in sections.items()})
+        edited = dataclasses.replace(
+            base, **{name: dataclasses.replace(getattr(base, name), **values) for name, values in sections.items()}
+        )
         before, after = hashes(base), hashes(edited)
         return {k for k in before if before[k] != after[k]}
 

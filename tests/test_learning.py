@@ -21,8 +21,15 @@ from replication.analysis.power import PilotClaim, PilotLearner, Spread, budget_
 
 def _claim(rule="above", **fields):
     defaults = {"above": {"paper_value": 0.9, "threshold": 0.5}, "improves": {"paper_value": float("nan")}}
-    return Claim(id=f"test-{rule}", paper="test", figure="-", statement="-", measure="battle_win_rate", rule=rule,
-                 **{**defaults.get(rule, {}), **fields})
+    return Claim(
+        id=f"test-{rule}",
+        paper="test",
+        figure="-",
+        statement="-",
+        measure="battle_win_rate",
+        rule=rule,
+        **{**defaults.get(rule, {}), **fields},
+    )
 
 
 def test_the_paired_interval_by_hand():
@@ -100,8 +107,16 @@ def test_two_learners_rising_together_have_not_converged_though_p_stays_at_one_h
     pilot = {}
     for budget, level in ((100, 1.0), (300, 2.0), (900, 3.0)):
         values = (level, level + 0.1, level - 0.1)
-        pilot[budget] = [PilotClaim(claim, Spread.of(values), Spread.of(values), Spread(0.0, 0.0), Spread(0.0, 0.0),
-                                    learners=(_learner("x", values), _learner("y", values)))]
+        pilot[budget] = [
+            PilotClaim(
+                claim,
+                Spread.of(values),
+                Spread.of(values),
+                Spread(0.0, 0.0),
+                Spread(0.0, 0.0),
+                learners=(_learner("x", values), _learner("y", values)),
+            )
+        ]
     assert [converged(b, pilot)[0] for b in (100, 300)] == [False, False]
     why = converged(100, pilot)[1]
     assert "x not converged: still changing: change to the next budget 1 [" in why
@@ -126,8 +141,9 @@ def test_a_pilot_that_learned_and_then_flattened_picks_its_cheapest_flat_budget(
     seeds (sd 0.01), so (40, 5) is chosen. 80, the largest, is never judged converged."""
     claim = _claim()
     levels = {10: (0.1, 0.11, 0.09), 20: (0.5, 0.51, 0.49), 40: (0.8, 0.81, 0.79), 80: (0.8, 0.805, 0.795)}
-    pilot = {b: [PilotClaim(claim, Spread.of(v), null_x=Spread(0.0, 0.0), learners=(_learner("x", v),))]
-             for b, v in levels.items()}
+    pilot = {
+        b: [PilotClaim(claim, Spread.of(v), null_x=Spread(0.0, 0.0), learners=(_learner("x", v),))] for b, v in levels.items()
+    }
     assert [converged(b, pilot)[0] for b in (10, 20, 40, 80)] == [False, False, True, False]
     choice = choose_setting(pilot, lambda b, n: float(n * b), 10**6)
     assert (choice["budget"], choice["seeds"], choice["decided"]) == (40, 5, True)

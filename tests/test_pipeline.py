@@ -38,14 +38,18 @@ def test_smoke_pipeline_produces_every_target(local_smoke_run):
     run_dirs = list((results / "runs").glob("*/*/seed*"))
     for run_dir in run_dirs:
         assert {"metrics.csv", "config.yaml", "provenance.json"} <= {p.name for p in run_dir.iterdir()}
-    assert len(pd.read_csv(results / "provenance.csv")) == len(run_dirs)   # a row per run
+    assert len(pd.read_csv(results / "provenance.csv")) == len(run_dirs)  # a row per run
     assert any((results / "logs").rglob("*.log"))
 
 
 def test_paper_scale_plans(repo_copy):
     proc = subprocess.run(
         [sys.executable, "-m", "snakemake", "-n", "--cores", "2", "--configfile", "workflow/config/paper.yaml"],
-        cwd=repo_copy, capture_output=True, text=True, timeout=300)
+        cwd=repo_copy,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert "ising_run" in proc.stdout and "audit" in proc.stdout
 
@@ -75,7 +79,7 @@ def test_decisive_scale_validates_and_plans(repo_copy):
     for algo in ("mfq", "il", "mfac", "ac"):
         assert all(f"results/decisive/runs/battle/{algo}/seed{seed}/metrics.csv" in out for seed in range(5))
     assert "runs/battle/ped_dqn" not in out and "pursuit/ped_dqn/seed0" in runs
-    assert "pursuit/qmix" not in out and "resource_sharing/pe_dqn" not in out   # paper B: the learners the rule costed
+    assert "pursuit/qmix" not in out and "resource_sharing/pe_dqn" not in out  # paper B: the learners the rule costed
     counts = dict(re.findall(r"^(\S+)\s+(\d+)$", out, re.M))
     assert counts["battle_train_seeds_0_1_2_3_4"] == "4" and counts["battle_tournament_rows"] == "4"
 
@@ -92,15 +96,24 @@ def test_workstation_scale_plans_one_battle_seed_per_job(repo_copy):
 def test_unknown_override_is_rejected_before_any_job(repo_copy):
     proc = subprocess.run(
         [sys.executable, "-m", "snakemake", "-n", "--cores", "1", "--config", "scale=huge"],
-        cwd=repo_copy, capture_output=True, text=True, timeout=300)
+        cwd=repo_copy,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert proc.returncode != 0
     assert "config error: scale: 'huge' is not allowed" in proc.stdout + proc.stderr
 
 
 def _planned(suite, configfiles=("workflow/config/smoke.yaml",), options=()):
     """The jobs `snakemake -n` would run: run folders (task/algo/seedK) and other rules' names."""
-    proc = subprocess.run([sys.executable, "-m", "snakemake", "-n", *options, "--cores", "1", "--configfile", *configfiles],
-                          cwd=suite, capture_output=True, text=True, timeout=300)
+    proc = subprocess.run(
+        [sys.executable, "-m", "snakemake", "-n", *options, "--cores", "1", "--configfile", *configfiles],
+        cwd=suite,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert proc.returncode == 0, proc.stderr[-3000:]
     runs, rules = set(), set()
     for line in proc.stdout.splitlines():
@@ -113,8 +126,9 @@ def _planned(suite, configfiles=("workflow/config/smoke.yaml",), options=()):
 
 
 BATTLE_PARTS = {f"battle/tournament/rows_{algo}.csv" for algo in ("mfq", "il", "mfac", "ac", "ped_dqn")}
-UNTRAINED_TOURNAMENT = {"battle/tournament_untrained.csv"} | {f"battle/tournament_untrained/rows_{algo}.csv"
-                                                              for algo in ("mfq", "il", "mfac", "ac", "ped_dqn")}
+UNTRAINED_TOURNAMENT = {"battle/tournament_untrained.csv"} | {
+    f"battle/tournament_untrained/rows_{algo}.csv" for algo in ("mfq", "il", "mfac", "ac", "ped_dqn")
+}
 
 
 def test_config_edit_reruns_exactly_what_it_affects(local_smoke_run):
@@ -140,37 +154,77 @@ def test_config_edit_reruns_exactly_what_it_affects(local_smoke_run):
     finally:
         smoke.write_text(original)
     for overrides, expected_runs, expected_rules in (
-            ("gaussian_squeeze: {mfq: {boltzmann_temperature: 0.2}}", {"gaussian_squeeze/mfq/seed0", "gaussian_squeeze/mfq/seed1"},
-             {"gaussian_squeeze_run"} | analysis),
-            ("ising: {timeseries_taus: [0.8]}", set(), analysis),
-            # a claims file of your own: the audit alone
-            (f"claims: [{EXAMPLE_CLAIMS}]", set(), {"audit"}),
-            # paper B's seeds one job each instead of together: every paper-B run (QMIX's too)
-            ("semi_cooperative: {seeds_per_job: 1}",
-             {f"{run}/seed{seed}" for run in ("prisoners_dilemma/ped_dqn", "prisoners_dilemma/idqn", "pursuit/ped_dqn",
-                                              "resource_sharing/qmix", "tiger_deer/mfq") for seed in (0, 1)},
-             {"semi_cooperative_run_seeds_0", "semi_cooperative_run_seeds_1"} | analysis),
-            # battle's seeds one job each instead of two together: nothing (a seed's results are the same either way)
-            ("battle: {seeds_per_job: 1}", set(), set()),
-            # ... but with the seeds stacked (every battle learner), their seeds' results depend on the job's
-            # seeds: those runs (one job per seed now), then the evaluations and the analysis; the
-            # untrained networks' evaluations too, on the safe side: their settings are every battle
-            # setting (no tag sets apart those a network is built from)
-            ("battle: {seeds_per_job: 1, stacked_update: true}",
-             {f"battle/{algo}/seed{seed}" for algo in ("il", "mfq", "ac", "mfac", "ped_dqn") for seed in (0, 1)} | {"battle/tournament.csv", "battle/scripted.csv"}
-             | BATTLE_PARTS | UNTRAINED_TOURNAMENT | {"battle/scripted_untrained.csv"},
-             {"battle_train_seeds_0", "battle_train_seeds_1", "battle_tournament_rows", "battle_tournament", "battle_scripted",
-              "battle_render", "battle_untrained_tournament_rows", "battle_untrained_tournament", "battle_untrained_scripted"}
-             | analysis),
-            # the other variant of a task: its runs (in results/smoke-reference_code) and the audit
-            ("compare_tasks: [ising_toy]", {f"ising_toy/{algo}/seed{seed}" for algo in ("mfq", "untrained") for seed in (0, 1)},
-             {"other_variant_run", "audit"}),
-            # the GIF shows the tournament's best models, so it follows the tournament; the untrained
-            # networks' tournament is played again, their scripted evaluation is not
-            ("battle: {tournament_rounds: 8}",
-             {"battle/tournament.csv"} | BATTLE_PARTS | UNTRAINED_TOURNAMENT,
-             {"battle_tournament_rows", "battle_tournament", "battle_render", "battle_untrained_tournament_rows",
-              "battle_untrained_tournament"} | analysis)):
+        (
+            "gaussian_squeeze: {mfq: {boltzmann_temperature: 0.2}}",
+            {"gaussian_squeeze/mfq/seed0", "gaussian_squeeze/mfq/seed1"},
+            {"gaussian_squeeze_run"} | analysis,
+        ),
+        ("ising: {timeseries_taus: [0.8]}", set(), analysis),
+        # a claims file of your own: the audit alone
+        (f"claims: [{EXAMPLE_CLAIMS}]", set(), {"audit"}),
+        # paper B's seeds one job each instead of together: every paper-B run (QMIX's too)
+        (
+            "semi_cooperative: {seeds_per_job: 1}",
+            {
+                f"{run}/seed{seed}"
+                for run in (
+                    "prisoners_dilemma/ped_dqn",
+                    "prisoners_dilemma/idqn",
+                    "pursuit/ped_dqn",
+                    "resource_sharing/qmix",
+                    "tiger_deer/mfq",
+                )
+                for seed in (0, 1)
+            },
+            {"semi_cooperative_run_seeds_0", "semi_cooperative_run_seeds_1"} | analysis,
+        ),
+        # battle's seeds one job each instead of two together: nothing (a seed's results are the same either way)
+        ("battle: {seeds_per_job: 1}", set(), set()),
+        # ... but with the seeds stacked (every battle learner), their seeds' results depend on the job's
+        # seeds: those runs (one job per seed now), then the evaluations and the analysis; the
+        # untrained networks' evaluations too, on the safe side: their settings are every battle
+        # setting (no tag sets apart those a network is built from)
+        (
+            "battle: {seeds_per_job: 1, stacked_update: true}",
+            {f"battle/{algo}/seed{seed}" for algo in ("il", "mfq", "ac", "mfac", "ped_dqn") for seed in (0, 1)}
+            | {"battle/tournament.csv", "battle/scripted.csv"}
+            | BATTLE_PARTS
+            | UNTRAINED_TOURNAMENT
+            | {"battle/scripted_untrained.csv"},
+            {
+                "battle_train_seeds_0",
+                "battle_train_seeds_1",
+                "battle_tournament_rows",
+                "battle_tournament",
+                "battle_scripted",
+                "battle_render",
+                "battle_untrained_tournament_rows",
+                "battle_untrained_tournament",
+                "battle_untrained_scripted",
+            }
+            | analysis,
+        ),
+        # the other variant of a task: its runs (in results/smoke-reference_code) and the audit
+        (
+            "compare_tasks: [ising_toy]",
+            {f"ising_toy/{algo}/seed{seed}" for algo in ("mfq", "untrained") for seed in (0, 1)},
+            {"other_variant_run", "audit"},
+        ),
+        # the GIF shows the tournament's best models, so it follows the tournament; the untrained
+        # networks' tournament is played again, their scripted evaluation is not
+        (
+            "battle: {tournament_rounds: 8}",
+            {"battle/tournament.csv"} | BATTLE_PARTS | UNTRAINED_TOURNAMENT,
+            {
+                "battle_tournament_rows",
+                "battle_tournament",
+                "battle_render",
+                "battle_untrained_tournament_rows",
+                "battle_untrained_tournament",
+            }
+            | analysis,
+        ),
+    ):
         (suite / "edit.yaml").write_text(overrides + "\n")
         runs, rules, out = _planned(suite, ("workflow/config/smoke.yaml", "edit.yaml"))
         assert (runs, rules) == (expected_runs, expected_rules), (overrides, out[-2000:])
@@ -195,13 +249,28 @@ def test_a_claims_file_of_your_own_is_audited_against_the_smoke_results(local_sm
     import shutil
 
     from replication.analysis import measures
+
     suite, proc = local_smoke_run
     assert proc.returncode == 0, proc.stderr[-3000:]
     results = tmp_path / "results"
     shutil.copytree(suite / "results" / "smoke" / "runs" / "ising", results / "runs" / "ising")
-    cli = subprocess.run([sys.executable, "-m", "replication", "audit", "--results", str(results), "--config",
-                          str(suite / "workflow/config/smoke.yaml"), "--claims", str(EXAMPLE_CLAIMS)],
-                         capture_output=True, text=True, timeout=300)
+    cli = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "replication",
+            "audit",
+            "--results",
+            str(results),
+            "--config",
+            str(suite / "workflow/config/smoke.yaml"),
+            "--claims",
+            str(EXAMPLE_CLAIMS),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert cli.returncode == 0, cli.stderr[-3000:]
     audit = pd.read_csv(results / "audit.csv").set_index("id")
     mine = audit.loc[["example-mcmc-disordered-at-tau2", "example-mfq-more-ordered-than-mcmc-at-tau2"]]
@@ -212,12 +281,17 @@ def test_a_claims_file_of_your_own_is_audited_against_the_smoke_results(local_sm
     assert (mine["verdict"] == "inconclusive").all() and (mine["inconclusive_because"] == "scale").all()
     assert "example-mcmc-disordered-at-tau2" in (results / "audit.md").read_text()
     # traceability: the runs each value came from, with the config hash each run recorded
-    hashes = {run: json.loads((results / "runs/ising" / run / "provenance.json").read_text())["config_hash"]
-              for run in ("mcmc/seed0", "mcmc/seed1", "mfq/seed0", "mfq/seed1")}
-    assert mine.loc["example-mcmc-disordered-at-tau2", "runs"] == \
-        f"runs/ising/mcmc/seed0@{hashes['mcmc/seed0']}; runs/ising/mcmc/seed1@{hashes['mcmc/seed1']}"
+    hashes = {
+        run: json.loads((results / "runs/ising" / run / "provenance.json").read_text())["config_hash"]
+        for run in ("mcmc/seed0", "mcmc/seed1", "mfq/seed0", "mfq/seed1")
+    }
+    assert (
+        mine.loc["example-mcmc-disordered-at-tau2", "runs"]
+        == f"runs/ising/mcmc/seed0@{hashes['mcmc/seed0']}; runs/ising/mcmc/seed1@{hashes['mcmc/seed1']}"
+    )
     assert mine.loc["example-mfq-more-ordered-than-mcmc-at-tau2", "runs"] == "; ".join(
-        f"runs/ising/{run}@{hashes[run]}" for run in ("mfq/seed0", "mfq/seed1", "mcmc/seed0", "mcmc/seed1"))
+        f"runs/ising/{run}@{hashes[run]}" for run in ("mfq/seed0", "mfq/seed1", "mcmc/seed0", "mcmc/seed1")
+    )
 
 
 def test_the_other_variant_of_a_task_is_run_and_audited_beside_ours(local_smoke_run):
@@ -227,11 +301,17 @@ def test_the_other_variant_of_a_task_is_run_and_audited_beside_ours(local_smoke_
     audit writes audit_variants.csv: the toy's claims have a verdict under both variants (both
     inconclusive at smoke scale, so reproduced by none), every other claim is "not compared"."""
     import yaml
+
     suite, proc = local_smoke_run
     assert proc.returncode == 0, proc.stderr[-3000:]
     (suite / "variants.yaml").write_text("compare_tasks: [ising_toy]\n")
-    run = subprocess.run([sys.executable, "-m", "snakemake", "--cores", "2", "--configfile", "workflow/config/smoke.yaml",
-                          "variants.yaml"], cwd=suite, capture_output=True, text=True, timeout=600)
+    run = subprocess.run(
+        [sys.executable, "-m", "snakemake", "--cores", "2", "--configfile", "workflow/config/smoke.yaml", "variants.yaml"],
+        cwd=suite,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert run.returncode == 0, run.stderr[-3000:]
     other = suite / "results" / "smoke-reference_code" / "runs" / "ising_toy" / "mfq"
     assert sorted(p.name for p in other.iterdir()) == ["seed0", "seed1"]
@@ -242,23 +322,32 @@ def test_the_other_variant_of_a_task_is_run_and_audited_beside_ours(local_smoke_
     assert (both.loc[toy, "reproduced_by"] == "none").all()
     rest = both.drop(index=toy)
     assert (rest["verdict_reference_code"] == "not run").all() and (rest["reproduced_by"] == "not compared").all()
-    assert f"Reproduced by paper: 0, reference_code: 0, both: 0, none: {len(toy)}" in \
-        (suite / "results" / "smoke" / "audit_variants.md").read_text()
+    assert (
+        f"Reproduced by paper: 0, reference_code: 0, both: 0, none: {len(toy)}"
+        in (suite / "results" / "smoke" / "audit_variants.md").read_text()
+    )
 
 
 def test_report_holds_the_audit_every_figure_and_every_table(local_smoke_run):
     """`snakemake --report report.zip` after the smoke run: the audit page, every figure and every
     table are inside, each under its paper and experiment."""
     import zipfile
+
     suite, proc = local_smoke_run
     assert proc.returncode == 0, proc.stderr[-3000:]
-    report = subprocess.run([sys.executable, "-m", "snakemake", "--report", "report.zip", "--configfile",
-                             "workflow/config/smoke.yaml"], cwd=suite, capture_output=True, text=True, timeout=300)
+    report = subprocess.run(
+        [sys.executable, "-m", "snakemake", "--report", "report.zip", "--configfile", "workflow/config/smoke.yaml"],
+        cwd=suite,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert report.returncode == 0, report.stderr[-3000:]
     assert "ERROR" not in report.stderr, report.stderr[-3000:]  # a caption docutils cannot read
     names = {Path(n).name for n in zipfile.ZipFile(suite / "report.zip").namelist()}
-    expected = {"audit.html"} | {f"{n}.png" for ns in FIGURES.values() for n in ns} | {
-        f"{n}.html" for ns in TABLES.values() for n in ns}
+    expected = (
+        {"audit.html"} | {f"{n}.png" for ns in FIGURES.values() for n in ns} | {f"{n}.html" for ns in TABLES.values() for n in ns}
+    )
     assert expected <= names, expected - names
     page = zipfile.ZipFile(suite / "report.zip").read("report/report.html").decode()
     for category in ("Paper A: Mean Field MARL", "Paper B: PED-DQN", "Audit", "Gaussian Squeeze", "Battle"):
@@ -272,12 +361,18 @@ def test_report_holds_the_audit_every_figure_and_every_table(local_smoke_run):
 def test_workflow_is_lint_and_snakefmt_clean(repo_copy):
     """`snakemake --lint` finds nothing and exits 0 (every rule that runs a command names the one
     environment file, workflow/envs/replication.yaml), and snakefmt would change nothing."""
-    lint = subprocess.run([sys.executable, "-m", "snakemake", "--lint"], cwd=repo_copy, capture_output=True,
-                          text=True, timeout=300)
+    lint = subprocess.run(
+        [sys.executable, "-m", "snakemake", "--lint"], cwd=repo_copy, capture_output=True, text=True, timeout=300
+    )
     advice = [line.strip() for line in (lint.stdout + lint.stderr).splitlines() if line.strip().startswith("* ")]
     assert lint.returncode == 0 and not advice, lint.stdout[-2000:] + lint.stderr[-2000:]
-    fmt = subprocess.run([sys.executable, "-m", "snakefmt", "--check", "Snakefile", "workflow/rules"], cwd=repo_copy,
-                         capture_output=True, text=True, timeout=300)
+    fmt = subprocess.run(
+        [sys.executable, "-m", "snakefmt", "--check", "Snakefile", "workflow/rules"],
+        cwd=repo_copy,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert fmt.returncode == 0, fmt.stdout + fmt.stderr
 
 
@@ -297,6 +392,7 @@ def test_a_conda_run_plans_one_environment_for_every_job(repo_copy, tmp_path):
     """`snakemake --sdm conda -n` plans the smoke scale with one environment (the file every rule
     names, found from each rule file), to be built once. A rule naming a missing file fails the plan."""
     import os
+
     stub = tmp_path / "bin" / "conda"
     stub.parent.mkdir()
     stub.write_text(CONDA_STUB)
@@ -317,6 +413,7 @@ def test_the_environment_files_hold_the_packages_pyproject_names():
     pinned (torch is conda's `pytorch`); environment.yml (a user's) holds them and the test extra."""
     import tomllib
     import yaml
+
     root = Path(__file__).resolve().parent.parent
     project = tomllib.loads((root / "pyproject.toml").read_text())["project"]
 
@@ -334,6 +431,6 @@ def test_the_environment_files_hold_the_packages_pyproject_names():
 
     jobs = listed(root / "workflow" / "envs" / "replication.yaml")
     assert names(project["dependencies"]) <= set(jobs)
-    assert all(jobs[name] for name in names(project["dependencies"])), jobs   # pinned
+    assert all(jobs[name] for name in names(project["dependencies"])), jobs  # pinned
     user = listed(root / "environment.yml")
     assert names(project["dependencies"]) | names(project["optional-dependencies"]["test"]) <= set(user)

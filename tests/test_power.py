@@ -24,8 +24,15 @@ FLAT_LEARNED = (PilotLearner("x", (0.8, 0.8, 0.8), (0.0, 0.0, 0.0), LearnedCount
 
 def _claim(rule="above", **fields):
     defaults = {"above": {"paper_value": 0.9, "threshold": 0.5}, "improves": {"paper_value": float("nan")}}
-    return Claim(id=f"test-{rule}", paper="test", figure="-", statement="-", measure="battle_win_rate", rule=rule,
-                 **{**defaults.get(rule, {}), **fields})
+    return Claim(
+        id=f"test-{rule}",
+        paper="test",
+        figure="-",
+        statement="-",
+        measure="battle_win_rate",
+        rule=rule,
+        **{**defaults.get(rule, {}), **fields},
+    )
 
 
 def test_the_effect_the_paper_states_by_hand():
@@ -67,12 +74,14 @@ def _pilot(null_mean=0.0):
     converged (change 0 < 0.2); 900, the largest, cannot be judged converged."""
     claim = _claim()
     null = Spread(null_mean, 0.0)
-    return {100: [PilotClaim(claim, Spread(0.8, 1.0), null_x=null, learners=FLAT_LEARNED)],
-            300: [PilotClaim(claim, Spread(0.8, 0.02), null_x=null, learners=FLAT_LEARNED)],
-            900: [PilotClaim(claim, Spread(0.8, 0.02), null_x=null, learners=FLAT_LEARNED)]}
+    return {
+        100: [PilotClaim(claim, Spread(0.8, 1.0), null_x=null, learners=FLAT_LEARNED)],
+        300: [PilotClaim(claim, Spread(0.8, 0.02), null_x=null, learners=FLAT_LEARNED)],
+        900: [PilotClaim(claim, Spread(0.8, 0.02), null_x=null, learners=FLAT_LEARNED)],
+    }
 
 
-SECONDS = {100: 10.0, 300: 30.0, 900: 90.0, 2700: 270.0}   # one seed's runs at each budget
+SECONDS = {100: 10.0, 300: 30.0, 900: 90.0, 2700: 270.0}  # one seed's runs at each budget
 
 
 def _cost(budget, seeds):
@@ -100,8 +109,10 @@ def test_a_family_that_cannot_afford_the_rule_runs_at_its_largest_affordable_bud
 def _curve(means, null_mean=0.0, sd=0.02):
     """The `above` claim (effect 0.4: converged means a change under 0.2) with X's pilot mean at
     budgets 100, 300, 900, 2700 in turn, sd 0.02 (resolvable at 5 seeds), null model at `null_mean`."""
-    return {b: [PilotClaim(_claim(), Spread(m, sd), null_x=Spread(null_mean, 0.0), learners=FLAT_LEARNED)]
-            for b, m in zip((100, 300, 900, 2700), means)}
+    return {
+        b: [PilotClaim(_claim(), Spread(m, sd), null_x=Spread(null_mean, 0.0), learners=FLAT_LEARNED)]
+        for b, m in zip((100, 300, 900, 2700), means)
+    }
 
 
 def test_a_flat_then_rising_pilot_does_not_pick_the_flat_budget():
@@ -124,8 +135,13 @@ def test_a_converged_pilot_picks_its_cheapest_converged_budget():
     converged budget, 300 at 5 seeds (150 s), is chosen."""
     pilot = _curve([0.3, 0.78, 0.8, 0.81])
     assert [converged(b, pilot)[0] for b in (100, 300, 900, 2700)] == [False, True, True, False]
-    assert choose_setting(pilot, _cost, share_seconds=10_000) == {"budget": 300, "seeds": 5, "seconds": 150.0,
-                                                                  "decided": True, "needs": (300, 5)}
+    assert choose_setting(pilot, _cost, share_seconds=10_000) == {
+        "budget": 300,
+        "seeds": 5,
+        "seconds": 150.0,
+        "decided": True,
+        "needs": (300, 5),
+    }
 
 
 def test_a_pilot_whose_learners_never_leave_their_null_model_picks_nothing():
@@ -135,8 +151,10 @@ def test_a_pilot_whose_learners_never_leave_their_null_model_picks_nothing():
     number of seeds up to 30). No budget qualifies: undecided, needs None."""
     choice = choose_setting(_curve([0.005] * 4, sd=0.05), _cost, share_seconds=10_000)
     assert (choice["decided"], choice["needs"]) == (False, None)
-    assert all("not resolvable with every learner clear of its null model" in why
-               for _, why in budget_reasons(_curve([0.005] * 4, sd=0.05)).values())
+    assert all(
+        "not resolvable with every learner clear of its null model" in why
+        for _, why in budget_reasons(_curve([0.005] * 4, sd=0.05)).values()
+    )
 
 
 def test_a_battle_model_that_wins_from_one_side_only_is_not_trained():
@@ -146,9 +164,13 @@ def test_a_battle_model_that_wins_from_one_side_only_is_not_trained():
     not trained, so nothing qualifies. Worse side 1.0 for every seed (sd 0): trained, and 300 is
     chosen at 5 seeds. Worse side 0.6 with sd 0.3: half its expected interval at 30 seeds
     (≈ 3.92 × 0.3 / √30 / 2 ≈ 0.107) exceeds the margin 0.1 at every n: not trained."""
+
     def pilot(trained):
-        return {b: [PilotClaim(_claim(), Spread(0.8, 0.02), null_x=Spread(0.0, 0.0), trained=trained, learners=FLAT_LEARNED)]
-                for b in (300, 900)}
+        return {
+            b: [PilotClaim(_claim(), Spread(0.8, 0.02), null_x=Spread(0.0, 0.0), trained=trained, learners=FLAT_LEARNED)]
+            for b in (300, 900)
+        }
+
     assert choose_setting(pilot((Spread(0.0, 0.0),)), _cost, 10_000)["needs"] is None
     assert choose_setting(pilot((Spread(1.0, 0.0), Spread(1.0, 0.0))), _cost, 10_000)["needs"] == (300, 5)
     assert choose_setting(pilot((Spread(0.6, 0.3),)), _cost, 10_000)["needs"] is None
@@ -171,4 +193,8 @@ def test_the_pilot_estimate_by_hand():
     assert pilot_estimate(PilotClaim(improves, Spread(1.0, 0.6), Spread(0.0, 0.8))) == pytest.approx(0.8413, abs=1e-4)
     lower = _claim("improves", better="lower")
     assert pilot_estimate(PilotClaim(lower, Spread(1.0, 0.6), Spread(0.0, 0.8))) == pytest.approx(0.1587, abs=1e-4)
-    assert [pilot_estimate(PilotClaim(improves, Spread(a, 0.0), Spread(b, 0.0))) for a, b in ((2, 1), (1, 2), (1, 1))] == [1.0, 0.0, 0.5]
+    assert [pilot_estimate(PilotClaim(improves, Spread(a, 0.0), Spread(b, 0.0))) for a, b in ((2, 1), (1, 2), (1, 1))] == [
+        1.0,
+        0.0,
+        0.5,
+    ]

@@ -137,7 +137,7 @@ def test_rewards_only_at_the_last_step():
     env = _env(n_predators=4, n_prey=3, length=3)
     rewards = [env.step(np.zeros(4, int)) for _ in range(3)]
     assert [r.sum() for r, _ in rewards[:2]] == [0.0, 0.0] and [d for _, d in rewards] == [False, False, True]
-    assert rewards[2][0].tolist() == [100.0] * 4   # nobody moved: battery 100 > 50; no capture
+    assert rewards[2][0].tolist() == [100.0] * 4  # nobody moved: battery 100 > 50; no capture
 
 
 def _view(obs, agent, channel):

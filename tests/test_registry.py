@@ -22,7 +22,7 @@ DEFAULT = SMOKE.parent / "default.yaml"
 class CountingQSettings:
     """Config `gaussian_squeeze.counting_q`."""
 
-    learning_rate_scale: float = non_negative(1.0)   # × q_learning_rate
+    learning_rate_scale: float = non_negative(1.0)  # × q_learning_rate
 
 
 class CountingQ(IndependentQ):
@@ -50,8 +50,26 @@ def _run(monkeypatch, tmp_path, section: str):
     own = tmp_path / "counting_q.yaml"
     own.write_text(section)
     out = tmp_path / "run"
-    code = cli.main(["run", "--task", "gaussian_squeeze", "--algo", "counting_q", "--seed", "0", "--config", str(DEFAULT),
-                     "--config", str(SMOKE), "--config", str(own), "--out", str(out), "--no-progress"])
+    code = cli.main(
+        [
+            "run",
+            "--task",
+            "gaussian_squeeze",
+            "--algo",
+            "counting_q",
+            "--seed",
+            "0",
+            "--config",
+            str(DEFAULT),
+            "--config",
+            str(SMOKE),
+            "--config",
+            str(own),
+            "--out",
+            str(out),
+            "--no-progress",
+        ]
+    )
     return code, out
 
 
@@ -70,26 +88,41 @@ def test_a_registered_dummy_learner_runs_through_the_cli(monkeypatch, tmp_path):
     assert CountingQ.steps_taken > 0
     saved = (out / "config.yaml").read_text()
     assert "algo: counting_q" in saved and "counting_q:\n    learning_rate_scale: 0.0" in saved
-    assert "boltzmann_temperature" not in saved   # MF-Q's own section is not this run's
+    assert "boltzmann_temperature" not in saved  # MF-Q's own section is not this run's
 
 
 def test_a_bad_value_in_the_new_section_is_one_line(monkeypatch, tmp_path, capsys):
     code, out = _run(monkeypatch, tmp_path, "gaussian_squeeze: {counting_q: {learning_rate_scale: -1}}\n")
     assert code == 2 and not out.exists()
-    assert capsys.readouterr().err.strip() == \
-        "error: gaussian_squeeze.counting_q.learning_rate_scale: must be non-negative, got -1.0"
+    assert (
+        capsys.readouterr().err.strip()
+        == "error: gaussian_squeeze.counting_q.learning_rate_scale: must be non-negative, got -1.0"
+    )
 
 
 def test_unregistered_algorithm_is_refused_in_one_line(capsys, tmp_path):
-    code = cli.main(["run", "--task", "gaussian_squeeze", "--algo", "counting_q", "--seed", "0", "--config", str(DEFAULT),
-                     "--out", str(tmp_path)])
+    code = cli.main(
+        [
+            "run",
+            "--task",
+            "gaussian_squeeze",
+            "--algo",
+            "counting_q",
+            "--seed",
+            "0",
+            "--config",
+            str(DEFAULT),
+            "--out",
+            str(tmp_path),
+        ]
+    )
     assert code == 2
     assert "--algo: 'counting_q' is not an algorithm of task gaussian_squeeze" in capsys.readouterr().err
 
 
 @dataclass(frozen=True)
 class RepeatedGammaSettings:
-    gamma: float = non_negative(0.5)   # also a Gaussian Squeeze setting every learner shares
+    gamma: float = non_negative(0.5)  # also a Gaussian Squeeze setting every learner shares
 
 
 def test_a_setting_in_two_places_is_refused(monkeypatch):
@@ -108,6 +141,7 @@ def test_the_pursuit_bench_times_the_learners_not_the_null_model(tmp_path):
     noise: the bench has a training, a floor and a greedy evaluation row per learner of paper B and
     none for it; `algos` narrows it to the learners named."""
     from replication import bench
+
     frame = bench.bench_semi_cooperative("pursuit", tmp_path / "pursuit.csv", episodes=1)
     learners = set(registry.SEMI_COOPERATIVE.names()) - {"random"}
     for measure in ("training_steps_per_second", "gradient_floor_steps_per_second", "evaluation_steps_per_second"):

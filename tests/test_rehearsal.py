@@ -9,9 +9,11 @@ import pytest
 from replication.analysis import cost, rehearsal
 from replication.config import RuleResources, resolve
 
-PAPER_RESOURCES = {"battle_train": {"runtime_safety": 1.5, "mem_safety": 1.25},
-                   "battle_tournament": {"runtime_safety": 1.5, "mem_safety": 1.25},
-                   "semi_cooperative_run": {"runtime_safety": 1.5, "mem_safety": 1.25}}
+PAPER_RESOURCES = {
+    "battle_train": {"runtime_safety": 1.5, "mem_safety": 1.25},
+    "battle_tournament": {"runtime_safety": 1.5, "mem_safety": 1.25},
+    "semi_cooperative_run": {"runtime_safety": 1.5, "mem_safety": 1.25},
+}
 
 
 def _write(path, text):
@@ -28,11 +30,15 @@ def test_battle_training_job_projected_by_hand(tmp_path):
     capacity 1200 MB, and one more for the checkpoint a resumed job loads: 1000 − 150 + 2400 = 3250 MB,
     asking ⌈3250 × 1.25⌉ = 4063 MB. AC carries no ring: neither scaling applies."""
     cfg = resolve({"scale": "rehearsal", "battle": {"algorithms": ["il"], "seeds": [0], "seeds_per_job": 1}})
-    paper = resolve({"scale": "paper", "battle": {"algorithms": ["il"], "rounds": 2000, "checkpoint_every": 10},
-                     "resources": PAPER_RESOURCES})
+    paper = resolve(
+        {"scale": "paper", "battle": {"algorithms": ["il"], "rounds": 2000, "checkpoint_every": 10}, "resources": PAPER_RESOURCES}
+    )
     run = tmp_path / "runs/battle/il/seed0"
-    _write(run / "timing.csv", "round,seconds,checkpoint_seconds,peak_rss_mb,replay_mb,replay_filled_mb\n"
-                               "1,10,0.5,1000,1200,150\n2,4,1,1000,1200,150\n3,6,1,1000,1200,150\n")
+    _write(
+        run / "timing.csv",
+        "round,seconds,checkpoint_seconds,peak_rss_mb,replay_mb,replay_filled_mb\n"
+        "1,10,0.5,1000,1200,150\n2,4,1,1000,1200,150\n3,6,1,1000,1200,150\n",
+    )
     _write(run / "provenance.json", json.dumps({"wall_seconds": 30.0}))
     (row,) = rehearsal.battle_training_rows(tmp_path, cfg, paper)
     assert row["measured_seconds_per_unit"] == pytest.approx(5.0)
@@ -40,7 +46,7 @@ def test_battle_training_job_projected_by_hand(tmp_path):
     assert row["projected_minutes"] == pytest.approx((7.5 + 10000 + 200 * 8) / 60)
     assert row["requested_minutes"] == 291
     assert (row["peak_mb"], row["projected_mb"], row["requested_mb"]) == (1000, pytest.approx(3250), 4063)
-    assert (row["paper_jobs"], row["threads"]) == (5, 1)   # the paper's five seeds, one job each
+    assert (row["paper_jobs"], row["threads"]) == (5, 1)  # the paper's five seeds, one job each
 
     cfg_ac = resolve({"scale": "rehearsal", "battle": {"algorithms": ["ac"], "seeds": [0], "seeds_per_job": 1}})
     paper_ac = resolve({"scale": "paper", "battle": {"algorithms": ["ac"], "rounds": 2000, "checkpoint_every": 10}})
@@ -61,20 +67,36 @@ def test_paper_b_job_projected_by_hand(tmp_path):
     = 592 MB, asking ⌈740⌉ = 740. IDQN has no switch: every
     interval but the first counts, (2 + 5 + 7) / 3 / 2 = 2.333 s a seed-interval."""
     schedule = {"steps": 16, "eval_every": 4, "peer_warmup_steps": 8, "checkpoint_every": 50000}
-    cfg = resolve({"scale": "rehearsal", "seeds": [0, 1], "semi_cooperative": {"seeds_per_job": 2},
-                   **{task: {"algorithms": ["random"]} for task in ("prisoners_dilemma", "resource_sharing", "tiger_deer")},
-                   "pursuit": {"algorithms": ["ped_dqn", "idqn"], **schedule}})
-    paper = resolve({"scale": "paper", "resources": PAPER_RESOURCES,
-                     "pursuit": {"steps": 1_000_000, "eval_every": 4000, "checkpoint_every": 50000}})
+    cfg = resolve(
+        {
+            "scale": "rehearsal",
+            "seeds": [0, 1],
+            "semi_cooperative": {"seeds_per_job": 2},
+            **{task: {"algorithms": ["random"]} for task in ("prisoners_dilemma", "resource_sharing", "tiger_deer")},
+            "pursuit": {"algorithms": ["ped_dqn", "idqn"], **schedule},
+        }
+    )
+    paper = resolve(
+        {
+            "scale": "paper",
+            "resources": PAPER_RESOURCES,
+            "pursuit": {"steps": 1_000_000, "eval_every": 4000, "checkpoint_every": 50000},
+        }
+    )
     for algo in ("ped_dqn", "idqn"):
         run = tmp_path / f"runs/pursuit/{algo}/seed0"
-        _write(run / "timing.csv", "step,seconds,checkpoint_seconds,peak_rss_mb,replay_mb,replay_filled_mb\n"
-                                   "4,3,0,500,20,8\n8,2,0,500,20,8\n12,5,0.4,500,20,8\n16,7,0,500,20,8\n")
+        _write(
+            run / "timing.csv",
+            "step,seconds,checkpoint_seconds,peak_rss_mb,replay_mb,replay_filled_mb\n"
+            "4,3,0,500,20,8\n8,2,0,500,20,8\n12,5,0.4,500,20,8\n16,7,0,500,20,8\n",
+        )
         _write(run / "provenance.json", json.dumps({"wall_seconds": 25.0}))
     for task in ("prisoners_dilemma", "resource_sharing", "tiger_deer"):
         run = tmp_path / f"runs/{task}/random/seed0"
-        _write(run / "timing.csv", "step,seconds,checkpoint_seconds,peak_rss_mb,replay_mb,replay_filled_mb\n"
-                                   "1000,1,0,100,0,0\n2000,1,0,100,0,0\n")
+        _write(
+            run / "timing.csv",
+            "step,seconds,checkpoint_seconds,peak_rss_mb,replay_mb,replay_filled_mb\n1000,1,0,100,0,0\n2000,1,0,100,0,0\n",
+        )
         _write(run / "provenance.json", json.dumps({"wall_seconds": 3.0}))
     rows = {(row["task"], row["algo"]): row for row in rehearsal.semi_cooperative_rows(tmp_path, cfg, paper)}
     ped = rows["pursuit", "ped_dqn"]
@@ -92,16 +114,29 @@ def test_tournament_part_and_scripted_evaluation_projected_by_hand(tmp_path):
     5 models × 2 scripted teams × 8 rounds = 80 rounds at 3 s = 240 s + 1 s × 5 = 245 s. Their memory
     is their peak, unscaled; the scripted rule asks typed values (no safety factor)."""
     cfg = resolve({"scale": "rehearsal", "battle": {"algorithms": ["il"], "seeds": [0]}})
-    paper = resolve({"scale": "paper", "resources": {**PAPER_RESOURCES, "battle_scripted": {"mem_mb": 4000, "runtime": 240}},
-                     "battle": {"algorithms": ["il"], "seeds": [0, 1, 2, 3, 4], "tournament_rounds": 52, "scripted_rounds": 8}})
+    paper = resolve(
+        {
+            "scale": "paper",
+            "resources": {**PAPER_RESOURCES, "battle_scripted": {"mem_mb": 4000, "runtime": 240}},
+            "battle": {"algorithms": ["il"], "seeds": [0, 1, 2, 3, 4], "tournament_rounds": 52, "scripted_rounds": 8},
+        }
+    )
     for untrained, name in ((False, ""), (True, "_untrained")):
-        _write(tmp_path / f"runs/battle/tournament{name}/rows_il.timing.json",
-               json.dumps({"rounds": 4, "setup_seconds": 2.0, "seconds": 8.0, "peak_rss_mb": 700.0}))
-        _write(tmp_path / f"runs/battle/scripted{name}.timing.json",
-               json.dumps({"rounds": 8, "setup_seconds": 1.0, "seconds": 24.0, "peak_rss_mb": 600.0}))
+        _write(
+            tmp_path / f"runs/battle/tournament{name}/rows_il.timing.json",
+            json.dumps({"rounds": 4, "setup_seconds": 2.0, "seconds": 8.0, "peak_rss_mb": 700.0}),
+        )
+        _write(
+            tmp_path / f"runs/battle/scripted{name}.timing.json",
+            json.dumps({"rounds": 8, "setup_seconds": 1.0, "seconds": 24.0, "peak_rss_mb": 600.0}),
+        )
     rows = rehearsal.evaluation_rows(tmp_path, cfg, paper)
-    assert [row["job"] for row in rows] == ["battle_tournament battle/il", "battle_scripted battle/scripted",
-                                            "battle_tournament battle/il untrained", "battle_scripted battle/scripted untrained"]
+    assert [row["job"] for row in rows] == [
+        "battle_tournament battle/il",
+        "battle_scripted battle/scripted",
+        "battle_tournament battle/il untrained",
+        "battle_scripted battle/scripted untrained",
+    ]
     part, scripted = rows[0], rows[1]
     assert (part["paper_units"], part["projected_minutes"]) == (1040, pytest.approx(2090 / 60))
     assert (part["projected_mb"], part["requested_mb"]) == (700, 875)
@@ -114,13 +149,37 @@ def test_a_job_asks_for_the_rehearsals_projection_times_the_safety_factor():
     min and ⌈3750⌉ = 3750 MB; a job of two such seeds twice that; an untrained tournament part reads
     its own row, not the trained one's. Another scale (decisive) never reads the rehearsal; the rule
     without safety factors asks typed values, memory per seed for battle training only."""
-    measured = pd.DataFrame([
-        {"job": "battle_train battle/il", "rule": "battle_train", "task": "battle", "algo": "il", "paper_seeds": 1,
-         "projected_minutes": 100.2, "projected_mb": 3000.0},
-        {"job": "battle_tournament battle/il", "rule": "battle_tournament", "task": "battle", "algo": "il", "paper_seeds": 0,
-         "projected_minutes": 10.0, "projected_mb": 500.0},
-        {"job": "battle_tournament battle/il untrained", "rule": "battle_tournament", "task": "battle", "algo": "il",
-         "paper_seeds": 0, "projected_minutes": 20.0, "projected_mb": 400.0}])
+    measured = pd.DataFrame(
+        [
+            {
+                "job": "battle_train battle/il",
+                "rule": "battle_train",
+                "task": "battle",
+                "algo": "il",
+                "paper_seeds": 1,
+                "projected_minutes": 100.2,
+                "projected_mb": 3000.0,
+            },
+            {
+                "job": "battle_tournament battle/il",
+                "rule": "battle_tournament",
+                "task": "battle",
+                "algo": "il",
+                "paper_seeds": 0,
+                "projected_minutes": 10.0,
+                "projected_mb": 500.0,
+            },
+            {
+                "job": "battle_tournament battle/il untrained",
+                "rule": "battle_tournament",
+                "task": "battle",
+                "algo": "il",
+                "paper_seeds": 0,
+                "projected_minutes": 20.0,
+                "projected_mb": 400.0,
+            },
+        ]
+    )
     paper, decisive = resolve({"scale": "paper"}), resolve({"scale": "decisive"})
     safe, typed = RuleResources(runtime=7, mem_mb=900, runtime_safety=1.5, mem_safety=1.25), RuleResources(runtime=7, mem_mb=900)
     no_bench = cost.load_benches("/nonexistent")
@@ -145,6 +204,7 @@ def test_replay_memory_by_hand():
     import numpy as np
 
     from replication.replay import AgentTransitionRing, JointStepReplay
+
     fifo = JointStepReplay(10, {"obs": ((3,), np.float32), "action": ((), np.int64)})
     for _ in range(4):
         fifo.add({"obs": np.ones(3, np.float32), "action": 1})
@@ -166,12 +226,31 @@ def test_resume_check_kills_and_resumes_to_the_byte(tmp_path):
     over.write_text("battle: {rounds: 10, checkpoint_every: 1, epsilon_decay_rounds: 10}\n")
     configs = [str(root / "workflow/config/default.yaml"), str(root / "workflow/config/smoke.yaml"), str(over)]
     for seed in (0, 1):
-        subprocess.run([sys.executable, "-m", "replication", "run", "--task", "battle", "--algo", "il", "--seed", str(seed),
-                        *[a for c in configs for a in ("--config", c)], "--out", str(tmp_path / f"ref/seed{seed}"),
-                        "--no-progress"], check=True, capture_output=True)
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "replication",
+                "run",
+                "--task",
+                "battle",
+                "--algo",
+                "il",
+                "--seed",
+                str(seed),
+                *[a for c in configs for a in ("--config", c)],
+                "--out",
+                str(tmp_path / f"ref/seed{seed}"),
+                "--no-progress",
+            ],
+            check=True,
+            capture_output=True,
+        )
     from replication import resume_check
-    row = resume_check.resume_check("battle", "il", [0], configs, str(tmp_path / "ref/seed{seed}"), tmp_path / "scratch",
-                                    after=2, delay=0.1)
+
+    row = resume_check.resume_check(
+        "battle", "il", [0], configs, str(tmp_path / "ref/seed{seed}"), tmp_path / "scratch", after=2, delay=0.1
+    )
     assert row["metrics_identical"] and row["models_identical"], row
     assert resume_check.same_outputs(str(tmp_path / "ref/seed1"), str(tmp_path / "ref/seed{seed}"), [0]) == (False, False)
 
@@ -180,13 +259,34 @@ def test_paper_cost_summary_by_hand():
     """Five battle seeds of 600 min (one thread), a tournament part of 120 min on two threads, a
     paper-B job of 300 min: CPU-hours 50, 4 and 5, 59 in all. On a cluster the longest training job
     (10 h) then the longest evaluation (2 h): 12 h; on one 16-core node max(59 / 16, 12) = 12 h."""
-    table = pd.DataFrame([
-        {"rule": "battle_train", "projected_minutes": 600.0, "threads": 1, "paper_jobs": 5, "requested_minutes": 900,
-         "requested_mb": 4000},
-        {"rule": "battle_tournament", "projected_minutes": 120.0, "threads": 2, "paper_jobs": 1, "requested_minutes": 180,
-         "requested_mb": 900},
-        {"rule": "semi_cooperative_run", "projected_minutes": 300.0, "threads": 1, "paper_jobs": 1, "requested_minutes": 450,
-         "requested_mb": 700}])
+    table = pd.DataFrame(
+        [
+            {
+                "rule": "battle_train",
+                "projected_minutes": 600.0,
+                "threads": 1,
+                "paper_jobs": 5,
+                "requested_minutes": 900,
+                "requested_mb": 4000,
+            },
+            {
+                "rule": "battle_tournament",
+                "projected_minutes": 120.0,
+                "threads": 2,
+                "paper_jobs": 1,
+                "requested_minutes": 180,
+                "requested_mb": 900,
+            },
+            {
+                "rule": "semi_cooperative_run",
+                "projected_minutes": 300.0,
+                "threads": 1,
+                "paper_jobs": 1,
+                "requested_minutes": 450,
+                "requested_mb": 700,
+            },
+        ]
+    )
     summary = rehearsal.paper_cost_summary(table).set_index("part")
     assert list(summary["cpu_hours"]) == pytest.approx([50, 4, 5, 59])
     assert list(summary["jobs"]) == [5, 1, 1, 7]
@@ -205,11 +305,32 @@ def test_requests_cover_every_rehearsal_on_record(tmp_path):
     read through analysis/cost.py, as the Snakefile asks, is the same; a table without the columns on
     record (one rehearsal) is read as its own record."""
     paper = resolve({"scale": "paper", "resources": PAPER_RESOURCES})
-    this = pd.DataFrame([
-        {"job": "battle_train battle/il", "rule": "battle_train", "task": "battle", "algo": "il", "paper_seeds": 1,
-         "projected_minutes": 200.0, "projected_mb": 2000.0, "requested_minutes": 300, "requested_mb": 2500},
-        {"job": "battle_train battle/ac", "rule": "battle_train", "task": "battle", "algo": "ac", "paper_seeds": 1,
-         "projected_minutes": 10.0, "projected_mb": 100.0, "requested_minutes": 15, "requested_mb": 125}])
+    this = pd.DataFrame(
+        [
+            {
+                "job": "battle_train battle/il",
+                "rule": "battle_train",
+                "task": "battle",
+                "algo": "il",
+                "paper_seeds": 1,
+                "projected_minutes": 200.0,
+                "projected_mb": 2000.0,
+                "requested_minutes": 300,
+                "requested_mb": 2500,
+            },
+            {
+                "job": "battle_train battle/ac",
+                "rule": "battle_train",
+                "task": "battle",
+                "algo": "ac",
+                "paper_seeds": 1,
+                "projected_minutes": 10.0,
+                "projected_mb": 100.0,
+                "requested_minutes": 15,
+                "requested_mb": 125,
+            },
+        ]
+    )
     earlier = pd.DataFrame([{"job": "battle_train battle/il", "projected_minutes": 300.0, "projected_mb": 3000.0}])
     table = rehearsal.on_record(this, [earlier], paper)
     il, ac = table.iloc[0], table.iloc[1]

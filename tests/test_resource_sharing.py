@@ -60,7 +60,7 @@ def test_observation_of_a_hand_built_state():
     obs = env.observe()
     assert obs.shape == (8, 5)
     np.testing.assert_allclose(obs[2], [0.075, 0.125, 0.5, 1.0, 0.0])
-    np.testing.assert_allclose(obs[0], [1 / 40, 5 / 40, 0.0, 0.5, 1.0])    # agent 0's left is agent 7 (asked)
+    np.testing.assert_allclose(obs[0], [1 / 40, 5 / 40, 0.0, 0.5, 1.0])  # agent 0's left is agent 7 (asked)
     np.testing.assert_allclose(env.state()[6:9], [0.075, 0.125, 0.5])
 
 

@@ -28,8 +28,14 @@ def test_a_budget_scales_paper_b_schedules_in_the_base_proportions():
     cfg = load_config([str(DEFAULT)])
     pursuit = budget_config(cfg, FAMILIES["pursuit"], 10_000, 3)
     p = pursuit.pursuit
-    assert (p.steps, p.epsilon_decay_steps, p.peer_warmup_steps, p.target_update_every, p.eval_every,
-            p.checkpoint_every) == (10_000, 2_500, 500, 500, 1_000, 5_000)
+    assert (p.steps, p.epsilon_decay_steps, p.peer_warmup_steps, p.target_update_every, p.eval_every, p.checkpoint_every) == (
+        10_000,
+        2_500,
+        500,
+        500,
+        1_000,
+        5_000,
+    )
     assert list(p.algorithms) == ["ped_dqn", "idqn", "random"]
     assert pursuit.seeds == [0, 1, 2] and pursuit.semi_cooperative.seeds_per_job == 3
     battle = budget_config(cfg, FAMILIES["battle"], 40, 3).battle
@@ -64,6 +70,7 @@ def test_a_central_claim_needs_the_decisive_scale_only_where_its_pilot_decided_i
     training protocol for them (battle: workstation; paper B: paper), so that no verdict comes from
     a budget the pilot did not show converged."""
     from replication.analysis.audit import load_claims
+
     claims = {claim.id: claim for claim in load_claims()}
     for name, family in FAMILIES.items():
         decided = json.loads((ROOT / "results" / "pilot" / name / "choice.json").read_text())["decided"]
@@ -72,9 +79,31 @@ def test_a_central_claim_needs_the_decisive_scale_only_where_its_pilot_decided_i
 
 
 def _study(out, *extra):
-    return subprocess.run([sys.executable, "-m", "replication", "scale-study", "resource_sharing", "--config", str(DEFAULT),
-                           "--config", str(SMOKE), "--budgets", "100", "200", "--seeds", "2", "--out", str(out),
-                           "--no-progress", *extra], capture_output=True, text=True, cwd=out.parent)
+    return subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "replication",
+            "scale-study",
+            "resource_sharing",
+            "--config",
+            str(DEFAULT),
+            "--config",
+            str(SMOKE),
+            "--budgets",
+            "100",
+            "200",
+            "--seeds",
+            "2",
+            "--out",
+            str(out),
+            "--no-progress",
+            *extra,
+        ],
+        capture_output=True,
+        text=True,
+        cwd=out.parent,
+    )
 
 
 def test_the_scale_study_writes_its_pilot_and_resumes_without_retraining(tmp_path):
@@ -114,8 +143,10 @@ def test_the_pilot_cost_of_battle_grows_with_its_tournament_pairings():
     + 20 = 520 s. Paper B's cost is its training alone: 3 seeds of PED-DQN 60 s, IDQN 30 s, the null
     model 3 s → 6 seeds 186 s."""
     from replication.scale_study import cost_function
-    battle = pd.DataFrame({"job": ["mfq", "il", "mfac", "ac", "tournament", "scripted"],
-                           "seconds": [30.0, 30.0, 6.0, 6.0, 132.0, 12.0], "seeds": 3})
+
+    battle = pd.DataFrame(
+        {"job": ["mfq", "il", "mfac", "ac", "tournament", "scripted"], "seconds": [30.0, 30.0, 6.0, 6.0, 132.0, 12.0], "seeds": 3}
+    )
     assert cost_function(FAMILIES["battle"], {40: battle}, 3)(40, 5) == pytest.approx(520.0)
     pursuit = pd.DataFrame({"job": ["ped_dqn", "idqn", "random"], "seconds": [60.0, 30.0, 3.0], "seeds": 3})
     assert cost_function(FAMILIES["pursuit"], {3000: pursuit}, 3)(3000, 6) == pytest.approx(186.0)
@@ -128,9 +159,30 @@ def test_the_battle_scale_study_times_training_by_its_rounds_and_plays_the_tourn
     ranking's margin; a training job's seconds are its rounds' own (timing.csv of its runs, which
     a resumed job keeps), so they add up to the first seed's per-round times."""
     out = tmp_path / "pilot"
-    proc = subprocess.run([sys.executable, "-m", "replication", "scale-study", "battle", "--config", str(DEFAULT),
-                           "--config", str(SMOKE), "--budgets", "2", "3", "--seeds", "2", "--out", str(out), "--no-progress"],
-                          capture_output=True, text=True, cwd=tmp_path)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "replication",
+            "scale-study",
+            "battle",
+            "--config",
+            str(DEFAULT),
+            "--config",
+            str(SMOKE),
+            "--budgets",
+            "2",
+            "3",
+            "--seeds",
+            "2",
+            "--out",
+            str(out),
+            "--no-progress",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+    )
     assert proc.returncode == 0, proc.stderr[-2000:]
     timing = pd.read_csv(out / "budget3" / "timing.csv").set_index("job")["seconds"]
     assert set(timing.index) == {"mfq", "il", "mfac", "ac", "tournament", "scripted"}
@@ -138,8 +190,14 @@ def test_the_battle_scale_study_times_training_by_its_rounds_and_plays_the_tourn
     assert rounds["round"].tolist() == [1, 2, 3] and timing["mfq"] == pytest.approx(rounds["seconds"].sum())
     pilot = pd.read_csv(out / "pilot.csv")
     mfq = pilot[(pilot["claim"] == "A-battle-mfq-beats-il") & (pilot["budget"] == 3)].set_index("sample")["learner"]
-    assert mfq.to_dict() == {"x": "mfq", "null_x": "random", "trained:mfq": "mfq", "trained:il": "il",
-                             "learner:mfq": "mfq", "learner:il": "il"}
+    assert mfq.to_dict() == {
+        "x": "mfq",
+        "null_x": "random",
+        "trained:mfq": "mfq",
+        "trained:il": "il",
+        "learner:mfq": "mfq",
+        "learner:il": "il",
+    }
     ranking = set(pilot.loc[pilot["claim"] == "A-battle-ranking", "sample"])
     algos = ("mfq", "il", "mfac", "ac")
     assert ranking <= {"x", *(f"trained:{a}" for a in algos), *(f"learner:{a}" for a in algos)}
@@ -161,6 +219,7 @@ def test_a_resumed_battle_study_replays_its_evaluations_when_a_model_is_retraine
     from replication import run, tournament
     from replication.config import run_config
     from replication.scale_study import run_budget
+
     calls = []
 
     def train(task, algo, seeds, cfg, pattern, progress, stale):
@@ -177,6 +236,7 @@ def test_a_resumed_battle_study_replays_its_evaluations_when_a_model_is_retraine
             target = folder / getattr(tournament, f"{job.upper()}_FILE")
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text("played\n")
+
         return play
 
     monkeypatch.setattr(run, "run_seeds", train)
@@ -204,8 +264,14 @@ def test_the_cost_of_the_papers_protocol_by_hand():
     job and the ten 400-s jobs go to the six others, four of which take a second (800 s): the
     makespan is 2000 s; the evaluation in 4 parts adds 100 s: 2100 s = 0.583 h."""
     from replication.scale_study import makespan, protocol_cost
-    timing = pd.DataFrame({"job": ["mfq", "il", "mfac", "ac", "tournament", "scripted"],
-                           "seconds": [300.0, 300.0, 60.0, 60.0, 132.0, 12.0], "seeds": 3})
+
+    timing = pd.DataFrame(
+        {
+            "job": ["mfq", "il", "mfac", "ac", "tournament", "scripted"],
+            "seconds": [300.0, 300.0, 60.0, 60.0, 132.0, 12.0],
+            "seeds": 3,
+        }
+    )
     cost = protocol_cost(FAMILIES["battle"], timing, 100, 3)
     assert cost["core_hours"] == pytest.approx(24_400 / 3600)
     assert cost["wall_hours_2_cores"] == pytest.approx(12_200 / 3600)
@@ -224,5 +290,9 @@ def test_the_workstation_scale_is_the_battle_pilots_setting_at_the_papers_protoc
     protocol = budget_config(load_config([str(ROOT / path) for path in choice["configs"]]), FAMILIES["battle"], 2000, 5).battle
     assert workstation.scale == "workstation"
     assert workstation.battle == dataclasses.replace(protocol, checkpoint_every=20, seeds_per_job=1)
-    assert (workstation.battle.rounds, workstation.battle.epsilon_decay_rounds, workstation.battle.agents_per_side) == (2000, 2000, 8)
+    assert (workstation.battle.rounds, workstation.battle.epsilon_decay_rounds, workstation.battle.agents_per_side) == (
+        2000,
+        2000,
+        8,
+    )
     assert workstation.pursuit == decisive.pursuit and workstation.resource_sharing == decisive.resource_sharing

@@ -56,7 +56,7 @@ def test_a_seed_in_a_group_takes_the_gradient_step_it_takes_alone(view_shape):
     for k, part in enumerate(seed_group.split_states(group.online.state_dict(), 2)):
         for name, tensor in part.items():
             assert torch.allclose(tensor, alone[k].online.state_dict()[name], atol=1e-6), name
-            assert not torch.equal(tensor, states[k][name]), name   # it did move
+            assert not torch.equal(tensor, states[k][name]), name  # it did move
     assert group.agent_loss.reshape(2, 3).sum(dim=1).tolist() == pytest.approx(losses, rel=1e-6)
 
 
@@ -64,8 +64,9 @@ def test_seed_streams_split_each_request_by_seed():
     """A request of 6 values from two seeds' streams: 3 from seed 0's stream, then 3 from seed 1's,
     the draws each stream gives alone."""
     streams = seed_group.SeedStreams([np.random.default_rng(0), np.random.default_rng(1)])
-    assert np.array_equal(streams.random(6), np.concatenate([np.random.default_rng(0).random(3),
-                                                             np.random.default_rng(1).random(3)]))
+    assert np.array_equal(
+        streams.random(6), np.concatenate([np.random.default_rng(0).random(3), np.random.default_rng(1).random(3)])
+    )
     with pytest.raises(ValueError, match="does not split over 2 seeds"):
         streams.integers(0, 4, 5)
 
@@ -91,16 +92,26 @@ def test_joined_steps_see_no_other_seed():
     """Seed 0 (2 agents observing each other) and seed 1 (2 agents, agent 0 sees agent 1): the
     joined peer matrix is block-diagonal, [[0,1,0,0],[1,0,0,0],[0,0,0,1],[0,0,0,0]]; per-agent arrays
     sit side by side; a missing state stays missing."""
-    steps = [{"peers": np.array([[0, 1], [1, 0]], bool), "reward": np.array([1.0, 2.0]), "state": None},
-             {"peers": np.array([[0, 1], [0, 0]], bool), "reward": np.array([3.0, 4.0]), "state": None}]
+    steps = [
+        {"peers": np.array([[0, 1], [1, 0]], bool), "reward": np.array([1.0, 2.0]), "state": None},
+        {"peers": np.array([[0, 1], [0, 0]], bool), "reward": np.array([3.0, 4.0]), "state": None},
+    ]
     joined = seed_group.join_steps(steps)
     assert joined["peers"].astype(int).tolist() == [[0, 1, 0, 0], [1, 0, 0, 0], [0, 0, 0, 1], [0, 0, 0, 0]]
     assert joined["reward"].tolist() == [1.0, 2.0, 3.0, 4.0] and joined["state"] is None
 
 
-@pytest.mark.parametrize("task, algo, shared", [("pursuit", "idqn", False), ("prisoners_dilemma", "ped_dqn", False),
-                                                ("resource_sharing", "reward_sharing", False), ("pursuit", "random", False),
-                                                ("resource_sharing", "qmix", False), ("pursuit", "idqn", True)])
+@pytest.mark.parametrize(
+    "task, algo, shared",
+    [
+        ("pursuit", "idqn", False),
+        ("prisoners_dilemma", "ped_dqn", False),
+        ("resource_sharing", "reward_sharing", False),
+        ("pursuit", "random", False),
+        ("resource_sharing", "qmix", False),
+        ("pursuit", "idqn", True),
+    ],
+)
 def test_grouped_training_gives_each_seed_its_run_alone(task, algo, shared):
     """Seeds 0 and 1 trained together at smoke scale (pursuit 200 steps with the convolutional
     network; the prisoner's dilemma with PED-DQN's peer evaluation; resource sharing with shared
@@ -108,8 +119,11 @@ def test_grouped_training_gives_each_seed_its_run_alone(task, algo, shared):
     one shared network per seed) log what each logs alone, evaluation by evaluation: every metric
     equal to the last bit but the loss, whose per-seed sum is added up in another order (relative 1e-5)."""
     cfg = load_config([DEFAULT, SMOKE])
-    cfg = dataclasses.replace(cfg, **{task: dataclasses.replace(getattr(cfg, task), steps=200, eval_every=100)},
-                              semi_cooperative=dataclasses.replace(cfg.semi_cooperative, parameter_sharing=shared))
+    cfg = dataclasses.replace(
+        cfg,
+        **{task: dataclasses.replace(getattr(cfg, task), steps=200, eval_every=100)},
+        semi_cooperative=dataclasses.replace(cfg.semi_cooperative, parameter_sharing=shared),
+    )
     with tempfile.TemporaryDirectory() as out:
         grouped = sc.train_seeds(task, algo, [0, 1], cfg, [Path(out, "0"), Path(out, "1")], progress=False)
     for seed, group_metrics in zip((0, 1), grouped):
@@ -143,6 +157,7 @@ def test_a_grouped_job_resumes_and_refuses_another_groups_checkpoint(tmp_path):
     resumes from the group's checkpoint (in seed 0's folder) to the same finished metrics; the same
     folder for a group of other seeds is refused, naming the difference."""
     from replication.checkpoints import CheckpointError
+
     cfg = load_config([DEFAULT, SMOKE])
     outs = [tmp_path / "seed0", tmp_path / "seed1"]
     first = sc.train_seeds("prisoners_dilemma", "ped_dqn", [0, 1], cfg, outs, progress=False)
@@ -156,8 +171,13 @@ def test_a_grouped_job_resumes_and_refuses_another_groups_checkpoint(tmp_path):
 def _cli(*args, cwd):
     import subprocess
     import sys
-    return subprocess.run([sys.executable, "-m", "replication", "run", *args, "--config", str(DEFAULT), "--config",
-                           str(SMOKE), "--no-progress"], capture_output=True, text=True, cwd=cwd)
+
+    return subprocess.run(
+        [sys.executable, "-m", "replication", "run", *args, "--config", str(DEFAULT), "--config", str(SMOKE), "--no-progress"],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+    )
 
 
 def test_the_cli_runs_several_seeds_in_one_job_and_rejects_bad_requests(tmp_path):
@@ -165,19 +185,26 @@ def test_the_cli_runs_several_seeds_in_one_job_and_rejects_bad_requests(tmp_path
     and provenance.json; several seeds outside battle and paper B, an --out without {seed} and a repeated seed
     are each one line before any work."""
     import yaml
-    proc = _cli("--task", "prisoners_dilemma", "--algo", "idqn", "--seed", "0", "1", "--out", str(tmp_path / "seed{seed}"),
-                cwd=tmp_path)
+
+    proc = _cli(
+        "--task", "prisoners_dilemma", "--algo", "idqn", "--seed", "0", "1", "--out", str(tmp_path / "seed{seed}"), cwd=tmp_path
+    )
     assert proc.returncode == 0, proc.stderr
     for seed in (0, 1):
         folder = tmp_path / f"seed{seed}"
         assert {"metrics.csv", "config.yaml", "provenance.json"} <= {p.name for p in folder.iterdir()}
         assert yaml.safe_load((folder / "config.yaml").read_text())["seed"] == seed
-    for args, message in ((("--task", "ising", "--algo", "mfq", "--seed", "0", "1", "--out", "x{seed}"),
-                           "--seed: several seeds in one job are for battle and paper B's tasks"),
-                          (("--task", "pursuit", "--algo", "idqn", "--seed", "0", "1", "--out", "x"),
-                           "--out: with several seeds it must hold {seed}"),
-                          (("--task", "pursuit", "--algo", "idqn", "--seed", "0", "0", "--out", "x{seed}"),
-                           "--seed: duplicate seeds in [0, 0]")):
+    for args, message in (
+        (
+            ("--task", "ising", "--algo", "mfq", "--seed", "0", "1", "--out", "x{seed}"),
+            "--seed: several seeds in one job are for battle and paper B's tasks",
+        ),
+        (
+            ("--task", "pursuit", "--algo", "idqn", "--seed", "0", "1", "--out", "x"),
+            "--out: with several seeds it must hold {seed}",
+        ),
+        (("--task", "pursuit", "--algo", "idqn", "--seed", "0", "0", "--out", "x{seed}"), "--seed: duplicate seeds in [0, 0]"),
+    ):
         proc = _cli(*args, cwd=tmp_path)
         assert proc.returncode == 2 and message in proc.stderr and proc.stderr.count("\n") == 1, proc.stderr
 

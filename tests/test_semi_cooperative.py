@@ -26,9 +26,14 @@ def test_peer_evaluation_is_the_td_error_by_hand():
 
 def test_reshaped_reward_with_and_without_peers_in_view():
     reward, z = np.array([1.0, 2.0, 3.0], np.float32), np.array([0.5, -1.0, 4.0], np.float32)
-    peers = np.array([[0, 1, 1],    # agent 0 sees 1 and 2: Z = (−1 + 4)/2 = 1.5
-                      [0, 0, 0],    # agent 1 sees nobody: Z = 0
-                      [1, 0, 0]], bool)  # agent 2 sees 0: Z = 0.5
+    peers = np.array(
+        [
+            [0, 1, 1],  # agent 0 sees 1 and 2: Z = (−1 + 4)/2 = 1.5
+            [0, 0, 0],  # agent 1 sees nobody: Z = 0
+            [1, 0, 0],
+        ],
+        bool,
+    )  # agent 2 sees 0: Z = 0.5
     assert np.allclose(peer_mean(z, peers), [1.5, 0.0, 0.5])
     assert np.allclose(reshaped_reward(reward, z, peers, beta=2.0), [1 + 3.0, 2.0, 3 + 1.0])
     assert np.allclose(shared_reward(reward, peers, beta=1.0), [1 + 2.5, 2.0, 3 + 1.0])
@@ -42,19 +47,29 @@ def _constant_q(network, values):
         network.layers[-1].bias.copy_(torch.tensor(values, dtype=torch.float32)[:, None, :])
 
 
-@pytest.mark.parametrize("bootstrap, expected_z", [("policy", [5 + 0.99 * 1 - 2, 0 + 0.99 * 0.5 - 0.5]),
-                                                   ("max", [5 + 0.99 * 2 - 2, 0 + 0.99 * 3 - 0.5])])
+@pytest.mark.parametrize(
+    "bootstrap, expected_z",
+    [("policy", [5 + 0.99 * 1 - 2, 0 + 0.99 * 0.5 - 0.5]), ("max", [5 + 0.99 * 2 - 2, 0 + 0.99 * 3 - 0.5])],
+)
 def test_ped_dqn_stores_the_reshaped_reward_of_a_hand_example(smoke_cfg, bootstrap, expected_z):
-    cfg = dataclasses.replace(algorithm_config(smoke_cfg.semi_cooperative, "ped_dqn"), peer_bootstrap=bootstrap, beta=1.0,
-                              gamma=0.99)
+    cfg = dataclasses.replace(
+        algorithm_config(smoke_cfg.semi_cooperative, "ped_dqn"), peer_bootstrap=bootstrap, beta=1.0, gamma=0.99
+    )
     schedule = dataclasses.replace(smoke_cfg.prisoners_dilemma, peer_warmup_steps=10)
     env = PrisonersDilemma(10, np.random.default_rng(0))
     learner = PeerEvaluationDualDQN(env, cfg, schedule, np.random.default_rng(0))
     _constant_q(learner.mission.online, [[1.0, 2.0], [0.5, 3.0]])  # mission Q of agents 0 and 1
-    _constant_q(learner.q.online, [[1.0, 0.0], [1.0, 0.0]])       # the action networks' policy: cooperate
+    _constant_q(learner.q.online, [[1.0, 0.0], [1.0, 0.0]])  # the action networks' policy: cooperate
     obs = env.observe()
-    step = {"obs": obs, "next_obs": obs, "action": np.array([1, 0]), "reward": np.array([5.0, 0.0], np.float32),
-            "terminal": np.zeros(2, np.float32), "active": np.ones(2, np.float32), "peers": env.peers()}
+    step = {
+        "obs": obs,
+        "next_obs": obs,
+        "action": np.array([1, 0]),
+        "reward": np.array([5.0, 0.0], np.float32),
+        "terminal": np.zeros(2, np.float32),
+        "active": np.ones(2, np.float32),
+        "peers": env.peers(),
+    }
     assert np.allclose(learner.peer.signals(step), expected_z)
     # each player's only peer is the other: r̂_0 = 5 + z_1, r̂_1 = 0 + z_0; before the warm-up, r̂ = r
     assert np.allclose(learner.learning_reward(step, 10), [5 + expected_z[1], expected_z[0]])
@@ -74,7 +89,7 @@ def test_resource_sharing_gives_to_asking_neighbours():
     # agent 0 gives; its left (3) does nothing, its right (1) asks: one unit 0 → 1
     rewards, _ = env.step(np.array([GIVE, ASK, NONE, NONE]))
     assert env.has.tolist() == [2, 1, 1, 4]
-    assert rewards.tolist() == [-1 - 1, -1 - 1, 0, 0]   # −|has − need| − |Δhas|
+    assert rewards.tolist() == [-1 - 1, -1 - 1, 0, 0]  # −|has − need| − |Δhas|
     env.mean_reward = True
     rewards, _ = env.step(np.array([GIVE, ASK, NONE, NONE]))
     # has [1, 2, 1, 4] against need [1, 2, 1, 4]: rewards −1, −1, 0, 0 → every agent gets the mean, −0.5
@@ -126,8 +141,9 @@ def test_a_run_killed_after_a_checkpoint_resumes_to_the_byte(smoke_cfg, tmp_path
 
     def save_then_die(*args, **kwargs):
         saved(*args, **kwargs)
-        if args[4] > 100:       # next_step: the first checkpoint after step 100
+        if args[4] > 100:  # next_step: the first checkpoint after step 100
             raise Killed
+
     monkeypatch.setattr(experiments, "save_checkpoint", save_then_die)
     outs = [tmp_path / "killed" / f"seed{seed}" for seed in seeds]
     with pytest.raises(Killed):
@@ -158,6 +174,7 @@ def test_uniform_random_null_model_never_learns(smoke_cfg, tmp_path):
     agents: each action 2 000 ± 4σ, σ = √(4000·¼) ≈ 32), greedy evaluation included, and a training
     run takes no gradient step (every logged loss undefined) and saves no network."""
     from replication.algorithms.semi_cooperative.uniform_random import UniformRandomAgents
+
     env = PrisonersDilemma(10, np.random.default_rng(0))
     learner = UniformRandomAgents(env, smoke_cfg.semi_cooperative, smoke_cfg.prisoners_dilemma, np.random.default_rng(0))
     draws = np.concatenate([learner.act(None, None, eps) for eps in [0.5] * 1000 + [None] * 1000])
@@ -174,6 +191,7 @@ def test_the_authors_epsilon_decrement_by_hand():
     0.100004). Resource sharing (gems never sets done) reaches it at t = 225 000. The paper's linear
     schedule (ε 1 → 0.1 over 250 000 steps) is at 1 − 0.9·225 000/250 000 = 0.19 there."""
     from replication.config import PursuitConfig, ResourceSharingConfig, SemiCooperativeConfig
+
     learner = SemiCooperativeConfig()
     pursuit = PursuitConfig(epsilon_schedule="authors")
     gems = ResourceSharingConfig(epsilon_schedule="authors")
@@ -188,6 +206,7 @@ def test_the_authors_epsilon_decrement_by_hand():
 
 class _MovingPeers:
     """A task of two agents that see each other only after the first step's move."""
+
     n_agents, n_actions = 2, 2
 
     def reset(self):
@@ -223,14 +242,16 @@ def test_a_run_logs_its_untrained_networks_greedy_evaluation_first(smoke_cfg, tm
     seeded (seed, 8, 0); the uniform random null model has no network and logs none."""
     from replication import run
     from replication.experiments.semi_cooperative import GroupRun, evaluate_seeds, make_task
+
     run.run("prisoners_dilemma", "idqn", 0, smoke_cfg, tmp_path / "idqn")
     metrics = pd.read_csv(tmp_path / "idqn" / "metrics.csv")
     logged = metrics[metrics["metric"].str.startswith("untrained_")].set_index("metric")
     assert set(logged["step"]) == {0}
     group = GroupRun("prisoners_dilemma", "idqn", [0], smoke_cfg)
     schedule = smoke_cfg.prisoners_dilemma
-    expected = evaluate_seeds(group.learner, [make_task("prisoners_dilemma", schedule, np.random.default_rng([0, 8, 0]))],
-                              schedule.eval_episodes)[0]
-    assert {m[len("untrained_"):]: v for m, v in logged["value"].items()} == pytest.approx(expected)
+    expected = evaluate_seeds(
+        group.learner, [make_task("prisoners_dilemma", schedule, np.random.default_rng([0, 8, 0]))], schedule.eval_episodes
+    )[0]
+    assert {m[len("untrained_") :]: v for m, v in logged["value"].items()} == pytest.approx(expected)
     run.run("prisoners_dilemma", "random", 0, smoke_cfg, tmp_path / "random")
     assert not pd.read_csv(tmp_path / "random" / "metrics.csv")["metric"].str.startswith("untrained_").any()

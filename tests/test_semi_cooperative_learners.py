@@ -60,9 +60,20 @@ def test_qmix_target_and_loss_by_hand(smoke_cfg):
     _constant_q(learner.q.online, [[0.5, 1.0], [2.0, -1.0]])
     _constant_q(learner.q.target, [[1.0, 3.0], [2.0, 0.0]])
     obs, state = env.observe(), env.state()
-    learner.store({"obs": obs, "next_obs": obs, "action": np.array([1, 0]), "reward": np.array([1.0, 3.0], np.float32),
-                   "terminal": np.zeros(2, np.float32), "active": np.ones(2, np.float32), "peers": env.peers(),
-                   "state": state, "next_state": state}, 0)
+    learner.store(
+        {
+            "obs": obs,
+            "next_obs": obs,
+            "action": np.array([1, 0]),
+            "reward": np.array([1.0, 3.0], np.float32),
+            "terminal": np.zeros(2, np.float32),
+            "active": np.ones(2, np.float32),
+            "peers": env.peers(),
+            "state": state,
+            "next_state": state,
+        },
+        0,
+    )
     assert learner.train_step() == pytest.approx(56.25)
 
 
@@ -80,8 +91,15 @@ def test_pe_dqn_evaluates_with_its_own_single_network(smoke_cfg, peer_network, e
     _constant_q(learner.q.online, [[1.0, 2.0], [0.5, 3.0]])
     _constant_q(learner.q.target, [[4.0, 0.0], [0.0, 4.0]])
     obs = env.observe()
-    step = {"obs": obs, "next_obs": obs, "action": np.array([1, 0]), "reward": np.array([5.0, 0.0], np.float32),
-            "terminal": np.zeros(2, np.float32), "active": np.ones(2, np.float32), "peers": env.peers()}
+    step = {
+        "obs": obs,
+        "next_obs": obs,
+        "action": np.array([1, 0]),
+        "reward": np.array([5.0, 0.0], np.float32),
+        "terminal": np.zeros(2, np.float32),
+        "active": np.ones(2, np.float32),
+        "peers": env.peers(),
+    }
     np.testing.assert_allclose(learner.peer.signals(step), expected_z, rtol=1e-6)
 
 
@@ -89,16 +107,28 @@ def test_paper_b_mfq_boltzmann_target_by_hand(smoke_cfg):
     """MF-Q's target bootstraps with v^MF = Σ_u softmax(Q⁻/T)·Q⁻ (paper A, Eqs. 10, 12). Target rows
     (1.0, 1.1) for both agents at T = 0.1: π = (0.268941, 0.731059), v^MF = 1.073106. Rewards 1,
     γ = 0.5: y = 1.536553. Online Q(o, action 0) = 2 for both: loss Σ (2 − 1.536553)² = 2·0.214783 = 0.429567."""
-    cfg = dataclasses.replace(algorithm_config(smoke_cfg.semi_cooperative, "mfq"), gamma=0.5, batch_size=1,
-                              boltzmann_temperature=0.1)
+    cfg = dataclasses.replace(
+        algorithm_config(smoke_cfg.semi_cooperative, "mfq"), gamma=0.5, batch_size=1, boltzmann_temperature=0.1
+    )
     env = PrisonersDilemma(10, np.random.default_rng(0))
     learner = MeanFieldDQN(env, cfg, smoke_cfg.prisoners_dilemma, np.random.default_rng(0))
     _constant_q(learner.q.online, [[2.0, 0.0], [2.0, 0.0]])
     _constant_q(learner.q.target, [[1.0, 1.1], [1.0, 1.1]])
     obs, mean = env.observe(), np.zeros((2, 2), np.float32)
-    learner.store({"obs": obs, "next_obs": obs, "action": np.array([0, 0]), "reward": np.ones(2, np.float32),
-                   "terminal": np.zeros(2, np.float32), "active": np.ones(2, np.float32), "peers": env.peers(),
-                   "mean_action": mean, "next_mean_action": mean}, 0)
+    learner.store(
+        {
+            "obs": obs,
+            "next_obs": obs,
+            "action": np.array([0, 0]),
+            "reward": np.ones(2, np.float32),
+            "terminal": np.zeros(2, np.float32),
+            "active": np.ones(2, np.float32),
+            "peers": env.peers(),
+            "mean_action": mean,
+            "next_mean_action": mean,
+        },
+        0,
+    )
     assert learner.train_step() == pytest.approx(0.429567, abs=1e-5)
 
 
@@ -121,10 +151,10 @@ def test_pursuit_network_is_the_authors_convolution_per_agent():
     torch.testing.assert_close(moved[:, 0], q[:, 0])
     assert not torch.allclose(moved[:, 1], q[:, 1])
     conv = torch.nn.Conv2d(3, 32, 3)
-    with torch.no_grad():   # patch features in (channel, row, column) order, as Conv2d's weights
+    with torch.no_grad():  # patch features in (channel, row, column) order, as Conv2d's weights
         conv.weight.copy_(net.conv.weight[2].T.reshape(32, 3, 3, 3)), conv.bias.copy_(net.conv.bias[2, 0])
     view = x[:, 2, :147].reshape(2, 7, 7, 3).permute(0, 3, 1, 2)
-    expected = torch.relu(conv(view)).permute(0, 2, 3, 1).reshape(2, 800)    # (row, column, filter) order
+    expected = torch.relu(conv(view)).permute(0, 2, 3, 1).reshape(2, 800)  # (row, column, filter) order
     torch.testing.assert_close(net._view_features(x[..., :147].transpose(0, 1))[2], expected)
     single = AgentQNetwork(1, 150, 5, 64, shared=False, view_shape=(7, 7, 3))
     with torch.no_grad():
@@ -158,6 +188,7 @@ def test_reward_sharing_starts_after_the_warm_up(smoke_cfg):
     Rewards (5, 1), each the other's peer, β = 1: before the warm-up r̂ = r = (5, 1); from step 10 on
     r̂ = (5 + 1, 1 + 5) = (6, 6)."""
     from replication.algorithms.semi_cooperative.reward_sharing import RewardSharingDQN
+
     cfg = dataclasses.replace(smoke_cfg.semi_cooperative, beta=1.0)
     schedule = dataclasses.replace(smoke_cfg.prisoners_dilemma, peer_warmup_steps=10)
     env = PrisonersDilemma(10, np.random.default_rng(0))

@@ -28,6 +28,7 @@ def test_gaussian_squeeze_stream_survives_a_reordered_registry(monkeypatch):
     """MF-Q sits at index 4 of the registry's seven. Reversed, its index would be 2 (Rec-FMQ's) and a
     stream taken from the position would change its run; with the fixed id the run is identical."""
     from tests.test_gaussian_squeeze import TINY
+
     before = gaussian_squeeze.run_population("mfq", 4, 0, TINY, progress=False)
     monkeypatch.setattr(gaussian_squeeze, "GAUSSIAN_SQUEEZE", _reversed(registry.GAUSSIAN_SQUEEZE))
     assert gaussian_squeeze.GAUSSIAN_SQUEEZE.names().index("mfq") == 2

@@ -26,10 +26,12 @@ def _train(tmp_path, task, algo, name, **section):
 @pytest.fixture(scope="module")
 def models(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("models")
-    return {"mfq": _train(tmp, "battle", "mfq", "mfq", rounds=1, max_steps=12),
-            "il": _train(tmp, "battle", "il", "il", rounds=1, max_steps=12),
-            "il_small": _train(tmp, "battle", "il", "il_small", rounds=1, max_steps=12, map_size=16, agents_per_side=4),
-            "pursuit": _train(tmp, "pursuit", "ped_dqn", "pursuit", steps=100, eval_every=100, episode_length=30)}
+    return {
+        "mfq": _train(tmp, "battle", "mfq", "mfq", rounds=1, max_steps=12),
+        "il": _train(tmp, "battle", "il", "il", rounds=1, max_steps=12),
+        "il_small": _train(tmp, "battle", "il", "il_small", rounds=1, max_steps=12, map_size=16, agents_per_side=4),
+        "pursuit": _train(tmp, "pursuit", "ped_dqn", "pursuit", steps=100, eval_every=100, episode_length=30),
+    }
 
 
 def test_battle_summary_by_hand():
@@ -37,10 +39,18 @@ def test_battle_summary_by_hand():
     (0, 4) loss, (5, 0) win. Left: 1 win, 1 loss, model kills (3 + 0)/2 = 1.5, opponent (1 + 4)/2 = 2.5;
     right: 1 win, 1 tie, model kills 3.5, opponent 1; all: 2 wins, 1 loss, 1 tie, model reward
     (1 + 0 − 2 + 4)/4 = 0.75."""
-    rounds = pd.DataFrame({"row_side": ["left", "right", "left", "right"], "row_kills": [3, 2, 0, 5],
-                           "col_kills": [1, 2, 4, 0], "row_kills_reference": [3, 2, 0, 5], "col_kills_reference": [1, 2, 4, 0],
-                           "row_total_reward": [1.0, 0.0, -2.0, 4.0], "col_total_reward": [0.0, 0.0, 1.0, -1.0],
-                           "win_rule": "exact"})
+    rounds = pd.DataFrame(
+        {
+            "row_side": ["left", "right", "left", "right"],
+            "row_kills": [3, 2, 0, 5],
+            "col_kills": [1, 2, 4, 0],
+            "row_kills_reference": [3, 2, 0, 5],
+            "col_kills_reference": [1, 2, 4, 0],
+            "row_total_reward": [1.0, 0.0, -2.0, 4.0],
+            "col_total_reward": [0.0, 0.0, 1.0, -1.0],
+            "win_rule": "exact",
+        }
+    )
     summary = watch.battle_summary(rounds).set_index("split")
     assert summary.loc["model left", ["rounds", "wins", "losses", "ties"]].tolist() == [2, 1, 1, 0]
     assert summary.loc["model left", ["model_kills", "opponent_kills"]].tolist() == [1.5, 2.5]
@@ -52,8 +62,24 @@ def test_evaluate_battle_alternates_sides(models, capsys, tmp_path):
     """Six rounds against another trained model: the model plays left in rounds 0, 2, 4 and right in
     1, 3, 5 (the tournament's schedule), and the printed summary counts every round once."""
     out = tmp_path / "rounds.csv"
-    assert cli.main(["evaluate", "--task", "battle", "--model", str(models["mfq"]), "--opponent", str(models["il"]),
-                     "--rounds", "6", "--out", str(out)]) == 0
+    assert (
+        cli.main(
+            [
+                "evaluate",
+                "--task",
+                "battle",
+                "--model",
+                str(models["mfq"]),
+                "--opponent",
+                str(models["il"]),
+                "--rounds",
+                "6",
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
     rounds = pd.read_csv(out)
     assert rounds["row_side"].tolist() == ["left", "right", "left", "right", "left", "right"]
     assert rounds["row_group"].tolist() == [0, 0, 1, 1, 0, 0]
@@ -66,22 +92,40 @@ def test_evaluate_is_reproducible(models, tmp_path):
     """Same model, opponent and seed: the same rounds, byte for byte."""
     paths = [tmp_path / f"{k}.csv" for k in range(2)]
     for path in paths:
-        cli.main(["evaluate", "--task", "battle", "--model", str(models["mfq"]), "--opponent", "random", "--rounds", "4",
-                  "--out", str(path)])
+        cli.main(
+            [
+                "evaluate",
+                "--task",
+                "battle",
+                "--model",
+                str(models["mfq"]),
+                "--opponent",
+                "random",
+                "--rounds",
+                "4",
+                "--out",
+                str(path),
+            ]
+        )
     assert paths[0].read_bytes() == paths[1].read_bytes()
 
 
-@pytest.mark.parametrize("argv, message", [
-    (["--task", "battle", "--model", "missing.pt"], "--model: missing.pt does not exist"),
-    (["--task", "battle", "--model", "{pursuit}"], "a pursuit model (ped_dqn), not a battle one"),
-    (["--task", "pursuit", "--model", "{mfq}"], "a battle model (mfq), not a pursuit one"),
-    (["--task", "battle", "--model", "{mfq}", "--opponent", "{il_small}"],
-     "trained on a 16×16 map with 4 agents per side, the model on 20×20 with 8"),
-    (["--task", "battle", "--model", "{mfq}", "--rounds", "0"], "--rounds: must be at least 1"),
-    (["--task", "pursuit", "--model", "{pursuit}", "--opponent", "random"], "--opponent is for battle"),
-    (["--task", "battle", "--model", "best:mfq"], "needs --results"),
-    (["--task", "battle", "--model", "{garbage}"], "cannot be read safely"),
-])
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["--task", "battle", "--model", "missing.pt"], "--model: missing.pt does not exist"),
+        (["--task", "battle", "--model", "{pursuit}"], "a pursuit model (ped_dqn), not a battle one"),
+        (["--task", "pursuit", "--model", "{mfq}"], "a battle model (mfq), not a pursuit one"),
+        (
+            ["--task", "battle", "--model", "{mfq}", "--opponent", "{il_small}"],
+            "trained on a 16×16 map with 4 agents per side, the model on 20×20 with 8",
+        ),
+        (["--task", "battle", "--model", "{mfq}", "--rounds", "0"], "--rounds: must be at least 1"),
+        (["--task", "pursuit", "--model", "{pursuit}", "--opponent", "random"], "--opponent is for battle"),
+        (["--task", "battle", "--model", "best:mfq"], "needs --results"),
+        (["--task", "battle", "--model", "{garbage}"], "cannot be read safely"),
+    ],
+)
 def test_evaluate_bad_input_is_one_line(models, tmp_path, capsys, argv, message):
     garbage = tmp_path / "garbage.pt"
     garbage.write_text("not a checkpoint")
@@ -99,8 +143,12 @@ def test_render_battle_gif(models, tmp_path):
     assert len(frames) == 13 and [f["step"] for f in frames] == list(range(13))
     assert frames[0]["teams"][0][:, 0].max() < model.settings.map_size // 2 < frames[0]["teams"][1][:, 0].min()
     out = tmp_path / "battle.gif"
-    assert cli.main(["render", "--task", "battle", "--model", str(models["mfq"]), "--opponent", str(models["il"]),
-                     "--out", str(out)]) == 0
+    assert (
+        cli.main(
+            ["render", "--task", "battle", "--model", str(models["mfq"]), "--opponent", str(models["il"]), "--out", str(out)]
+        )
+        == 0
+    )
     gif = Image.open(out)
     assert gif.format == "GIF" and gif.n_frames == 13 and out.stat().st_size < 2_000_000
 
@@ -121,10 +169,27 @@ def test_render_pursuit_marks_every_capture(models, tmp_path):
 def test_best_model_is_the_seed_with_the_highest_win_rate(tmp_path):
     """MF-Q seed 0 wins 1 of 2 rounds, seed 1 wins 2 of 2 (IL wins none): best:mfq is seed 1."""
     rows = [("mfq", 0, 3, 1), ("mfq", 0, 0, 2), ("mfq", 1, 2, 1), ("mfq", 1, 4, 0), ("il", 0, 0, 1), ("il", 0, 1, 1)]
-    frame = pd.DataFrame([{"row_algo": a, "row_seed": s, "col_algo": "x", "col_seed": 0, "round": 0, "row_group": 0,
-                           "row_side": "left", "row_kills": rk, "col_kills": ck, "row_kills_reference": rk,
-                           "col_kills_reference": ck, "row_total_reward": 0.0, "col_total_reward": 0.0, "win_rule": "exact"}
-                          for a, s, rk, ck in rows])
+    frame = pd.DataFrame(
+        [
+            {
+                "row_algo": a,
+                "row_seed": s,
+                "col_algo": "x",
+                "col_seed": 0,
+                "round": 0,
+                "row_group": 0,
+                "row_side": "left",
+                "row_kills": rk,
+                "col_kills": ck,
+                "row_kills_reference": rk,
+                "col_kills_reference": ck,
+                "row_total_reward": 0.0,
+                "col_total_reward": 0.0,
+                "win_rule": "exact",
+            }
+            for a, s, rk, ck in rows
+        ]
+    )
     (tmp_path / "runs" / "battle").mkdir(parents=True)
     frame.to_csv(tmp_path / "runs" / "battle" / "tournament.csv", index=False)
     assert watch.best_model(tmp_path, "mfq") == tmp_path / "runs" / "battle" / "mfq" / "seed1" / "model.pt"

@@ -20,8 +20,7 @@ class IndependentQ:
     def __init__(self, n_agents: int, cfg, rng: np.random.Generator):
         self.cfg, self.rng = cfg, rng
         self.agents = torch.arange(n_agents)
-        kwargs = dict(extra_dim=cfg.n_actions if self.uses_mean_action else 0,
-                      embedding_dim=cfg.embedding_dim, hidden=cfg.hidden)
+        kwargs = dict(extra_dim=cfg.n_actions if self.uses_mean_action else 0, embedding_dim=cfg.embedding_dim, hidden=cfg.hidden)
         self.q = AgentMLP(n_agents, cfg.n_actions, **kwargs)
         self.q_target = AgentMLP(n_agents, cfg.n_actions, **kwargs)
         self.q_target.load_state_dict(self.q.state_dict())

@@ -37,8 +37,13 @@ def checkerboard(size: int) -> np.ndarray:
     return (rows + cols) % 2
 
 
-def sweep(spins: np.ndarray, taus: np.ndarray, agent_rewards: Callable[[np.ndarray], np.ndarray],
-          rngs: list[np.random.Generator], parity: np.ndarray) -> None:
+def sweep(
+    spins: np.ndarray,
+    taus: np.ndarray,
+    agent_rewards: Callable[[np.ndarray], np.ndarray],
+    rngs: list[np.random.Generator],
+    parity: np.ndarray,
+) -> None:
     """One sweep in place of K lattices (K, L, L) at temperatures taus (K,), lattice k drawing from
     rngs[k]: update the even sub-lattice, then the odd one. `agent_rewards(spins)` is the game's r^j
     of every agent (the task's reward)."""

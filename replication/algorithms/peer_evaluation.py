@@ -51,7 +51,7 @@ class PeerEvaluation:
         with torch.no_grad():
             q = net(self.inputs(step["obs"][None]))[0]
             q_next = net(self.inputs(step["next_obs"][None]))[0]
-            if self.cfg.peer_bootstrap == "policy":   # π(o'): the action network's greedy action
+            if self.cfg.peer_bootstrap == "policy":  # π(o'): the action network's greedy action
                 policy = self.actor.values(self.inputs(step["next_obs"][None]))[0].argmax(dim=-1)
                 next_value = q_next.gather(-1, policy[:, None]).squeeze(-1)
             else:

@@ -42,5 +42,6 @@ class RecursiveFMQ(FrequencyMaximumQ):
         best, freq = self.max_reward[idx], self.recursive_frequency[idx]
         alpha = self.cfg.alpha
         self.recursive_frequency[idx] = np.where(
-            reward > best, 1.0, np.where(reward == best, (1 - alpha) * freq + alpha, (1 - alpha) * freq))
+            reward > best, 1.0, np.where(reward == best, (1 - alpha) * freq + alpha, (1 - alpha) * freq)
+        )
         self.max_reward[idx] = np.maximum(best, reward)

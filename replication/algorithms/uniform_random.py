@@ -25,4 +25,4 @@ class UniformRandomPolicy:
         pass
 
     def train(self, batch: dict) -> float:
-        return float("nan")   # nothing to learn: its loss is never defined, so it never counts as trained
+        return float("nan")  # nothing to learn: its loss is never defined, so it never counts as trained

@@ -44,8 +44,10 @@ def ising_xi_vs_tau(results, cfg: SuiteConfig) -> pd.DataFrame:
 
 def ising_curie(results, cfg: SuiteConfig) -> pd.DataFrame:
     paper = paper_values("ising_curie_temperature")
-    rows = [{**_ci_row(measures.ising_curie_temperature(results, algo), algo=algo), "paper": paper.get(params_key(algo=algo))}
-            for algo in ISING.names("ising")]
+    rows = [
+        {**_ci_row(measures.ising_curie_temperature(results, algo), algo=algo), "paper": paper.get(params_key(algo=algo))}
+        for algo in ISING.names("ising")
+    ]
     return pd.DataFrame(rows)
 
 
@@ -62,7 +64,7 @@ def ising_toy(results, cfg: SuiteConfig) -> pd.DataFrame:
     return per_seed
 
 
-GS_LUCKY_START = 0.85   # the Fig. 3 claims' threshold: an untrained start at or above it already "reaches ≈ 0.9"
+GS_LUCKY_START = 0.85  # the Fig. 3 claims' threshold: an untrained start at or above it already "reaches ≈ 0.9"
 
 
 def _mean_or_none(values: pd.Series):
@@ -81,15 +83,23 @@ def gaussian_squeeze(results, cfg: SuiteConfig) -> pd.DataFrame:
             row = _ci_row(measures.gs_final_performance(results, algo, n), n_agents=n, algo=algo)
             reach = measures.gs_time_to(results, algo, n, 0.9)
             untrained = measures.gs_untrained_performance(results, algo, n)
-            composition = {f"{when}_{part}": _mean_or_none(measures.gs_composition(results, algo, n, part, when))
-                           for when in ("final", "untrained") for part in ("x", "modal_share")}
-            rows.append({**row, "paper": paper.get(params_key(algo=algo, n_agents=n)),
-                         "seeds_reaching_0.9": int(reach.notna().sum()),
-                         "mean_time_to_0.9": reach.mean() if reach.notna().any() else None,
-                         "final_modal_action": _modal_action(results, algo, n, "final", cfg.gaussian_squeeze.n_actions),
-                         **composition,
-                         "untrained_performance": _mean_or_none(untrained),
-                         f"seeds_untrained_at_{GS_LUCKY_START}": int((untrained >= GS_LUCKY_START).sum()) if len(untrained) else None})
+            composition = {
+                f"{when}_{part}": _mean_or_none(measures.gs_composition(results, algo, n, part, when))
+                for when in ("final", "untrained")
+                for part in ("x", "modal_share")
+            }
+            rows.append(
+                {
+                    **row,
+                    "paper": paper.get(params_key(algo=algo, n_agents=n)),
+                    "seeds_reaching_0.9": int(reach.notna().sum()),
+                    "mean_time_to_0.9": reach.mean() if reach.notna().any() else None,
+                    "final_modal_action": _modal_action(results, algo, n, "final", cfg.gaussian_squeeze.n_actions),
+                    **composition,
+                    "untrained_performance": _mean_or_none(untrained),
+                    f"seeds_untrained_at_{GS_LUCKY_START}": int((untrained >= GS_LUCKY_START).sum()) if len(untrained) else None,
+                }
+            )
     return pd.DataFrame(rows)
 
 
@@ -103,8 +113,10 @@ def _modal_action(results, algo: str, n_agents: int, when: str, n_actions: int):
 
 def gs_composition_long(results, algo: str, n_agents: int, when: str, n_actions: int) -> pd.DataFrame:
     """Each action's share of the greedy joint action per seed (columns seed, action, share)."""
-    frames = [measures.gs_composition(results, algo, n_agents, f"share_a{k}", when).rename("share").reset_index()
-              .assign(action=k) for k in range(n_actions)]
+    frames = [
+        measures.gs_composition(results, algo, n_agents, f"share_a{k}", when).rename("share").reset_index().assign(action=k)
+        for k in range(n_actions)
+    ]
     frames = [f for f in frames if len(f)]
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["seed", "share", "action"])
 
@@ -115,13 +127,25 @@ def gaussian_squeeze_composition(results, cfg: SuiteConfig) -> pd.DataFrame:
     rows = []
     for n in cfg.gaussian_squeeze.agent_counts:
         for algo in GAUSSIAN_SQUEEZE.names():
-            for when, score in (("untrained", measures.gs_untrained_performance(results, algo, n)),
-                                ("final", measures.gs_final_performance(results, algo, n))):
-                parts = {part: measures.gs_composition(results, algo, n, part, when)
-                         for part in ["x", "modal_share"] + [f"share_a{k}" for k in range(cfg.gaussian_squeeze.n_actions)]}
+            for when, score in (
+                ("untrained", measures.gs_untrained_performance(results, algo, n)),
+                ("final", measures.gs_final_performance(results, algo, n)),
+            ):
+                parts = {
+                    part: measures.gs_composition(results, algo, n, part, when)
+                    for part in ["x", "modal_share"] + [f"share_a{k}" for k in range(cfg.gaussian_squeeze.n_actions)]
+                }
                 for seed in parts["x"].index:
-                    rows.append({"n_agents": n, "algo": algo, "seed": int(seed), "network": when,
-                                 "performance": score.get(seed), **{part: v.get(seed) for part, v in parts.items()}})
+                    rows.append(
+                        {
+                            "n_agents": n,
+                            "algo": algo,
+                            "seed": int(seed),
+                            "network": when,
+                            "performance": score.get(seed),
+                            **{part: v.get(seed) for part, v in parts.items()},
+                        }
+                    )
     return pd.DataFrame(rows)
 
 
@@ -140,14 +164,26 @@ def battle_cross_play(results, cfg: SuiteConfig) -> pd.DataFrame:
             reward = measures.bootstrap_ci(measures.battle_total_reward(results, row, col).to_numpy())
             _, win_low, win_high = measures.pair_round_interval(m, "win")
             _, reward_low, reward_high = measures.pair_round_interval(m, "row_total_reward")
-            rows.append({**win, "rounds": len(m), "wins": int(m["win"].sum()), "losses": int(m["loss"].sum()),
-                         "ties": int(m["tie"].sum()), "tie_rate": m["tie"].mean() if len(m) else None,
-                         # over seed pairs and their rounds (ci_low/ci_high: over the row algorithm's seeds, as the audit)
-                         "win_rate_pairs_rounds_low": win_low, "win_rate_pairs_rounds_high": win_high,
-                         "paper_win_rate": paper_win.get(key), "total_reward": reward[0],
-                         "total_reward_ci_low": reward[1], "total_reward_ci_high": reward[2],
-                         "total_reward_pairs_rounds_low": reward_low, "total_reward_pairs_rounds_high": reward_high,
-                         "paper_total_reward": paper_reward.get(key)})
+            rows.append(
+                {
+                    **win,
+                    "rounds": len(m),
+                    "wins": int(m["win"].sum()),
+                    "losses": int(m["loss"].sum()),
+                    "ties": int(m["tie"].sum()),
+                    "tie_rate": m["tie"].mean() if len(m) else None,
+                    # over seed pairs and their rounds (ci_low/ci_high: over the row algorithm's seeds, as the audit)
+                    "win_rate_pairs_rounds_low": win_low,
+                    "win_rate_pairs_rounds_high": win_high,
+                    "paper_win_rate": paper_win.get(key),
+                    "total_reward": reward[0],
+                    "total_reward_ci_low": reward[1],
+                    "total_reward_ci_high": reward[2],
+                    "total_reward_pairs_rounds_low": reward_low,
+                    "total_reward_pairs_rounds_high": reward_high,
+                    "paper_total_reward": paper_reward.get(key),
+                }
+            )
     return pd.DataFrame(rows).rename(columns={"mean": "win_rate"})
 
 
@@ -157,8 +193,9 @@ PAPER_A_BATTLE = tuple(a.name for a in BATTLE.algorithms if a.paper == "A")  # F
 def ranking(cross: pd.DataFrame, algorithms) -> pd.DataFrame:
     """Algorithms ranked by their mean win rate against the other `algorithms` (the diagonal excluded)."""
     off = cross[(cross["row"] != cross["column"]) & cross["row"].isin(algorithms) & cross["column"].isin(algorithms)]
-    table = off.groupby("row", sort=False).agg(mean_win_rate=("win_rate", "mean"), mean_tie_rate=("tie_rate", "mean"),
-                                               paper_mean_win_rate=("paper_win_rate", "mean"))
+    table = off.groupby("row", sort=False).agg(
+        mean_win_rate=("win_rate", "mean"), mean_tie_rate=("tie_rate", "mean"), paper_mean_win_rate=("paper_win_rate", "mean")
+    )
     table["rank"] = table["mean_win_rate"].rank(ascending=False, method="min")
     table["paper_rank"] = table["paper_mean_win_rate"].rank(ascending=False, method="min")
     return table.reset_index().rename(columns={"row": "algo"}).sort_values("rank")
@@ -179,13 +216,23 @@ def split_by_side_and_group(matches: pd.DataFrame, keys: list[str]) -> pd.DataFr
     and by its group (0 moves first in magent2): rounds, wins, losses, ties, win rate, mean kills."""
     rows = []
     for key, m in matches.groupby(keys, sort=False):
-        for split, part in [*((f"side {side}", m[m["row_side"] == side]) for side in ("left", "right")),
-                            *((f"group {g}", m[m["row_group"] == g]) for g in (0, 1))]:
-            rows.append({**dict(zip(keys, key)), "split": split, "rounds": len(part), "wins": int(part["win"].sum()),
-                         "losses": int(part["loss"].sum()), "ties": int(part["tie"].sum()),
-                         "win_rate": part["win"].mean() if len(part) else None,
-                         "row_kills": part["row_kills"].mean() if len(part) else None,
-                         "col_kills": part["col_kills"].mean() if len(part) else None})
+        for split, part in [
+            *((f"side {side}", m[m["row_side"] == side]) for side in ("left", "right")),
+            *((f"group {g}", m[m["row_group"] == g]) for g in (0, 1)),
+        ]:
+            rows.append(
+                {
+                    **dict(zip(keys, key)),
+                    "split": split,
+                    "rounds": len(part),
+                    "wins": int(part["win"].sum()),
+                    "losses": int(part["loss"].sum()),
+                    "ties": int(part["tie"].sum()),
+                    "win_rate": part["win"].mean() if len(part) else None,
+                    "row_kills": part["row_kills"].mean() if len(part) else None,
+                    "col_kills": part["col_kills"].mean() if len(part) else None,
+                }
+            )
     return pd.DataFrame(rows, columns=[*keys, "split", "rounds", "wins", "losses", "ties", "win_rate", "row_kills", "col_kills"])
 
 
@@ -200,16 +247,25 @@ def battle_vs_scripted(results, cfg: SuiteConfig) -> pd.DataFrame:
     """Every trained model (algorithm, seed) against each scripted team, split by side and group;
     below them the same networks untrained (`network`: trained, untrained), where they were played."""
     keys = ["row_algo", "row_seed", "col_algo"]
-    split = pd.concat([split_by_side_and_group(measures.scripted_matches(results, untrained), keys).assign(network=network)
-                       for network, untrained in (("trained", False), ("untrained", True))], ignore_index=True)
+    split = pd.concat(
+        [
+            split_by_side_and_group(measures.scripted_matches(results, untrained), keys).assign(network=network)
+            for network, untrained in (("trained", False), ("untrained", True))
+        ],
+        ignore_index=True,
+    )
     split = split[["network", *split.columns.drop("network")]]
     return split.rename(columns={"row_algo": "algo", "row_seed": "seed", "col_algo": "opponent"})
 
 
 def battle_training(results, cfg: SuiteConfig) -> pd.DataFrame:
     """Fig. 7's end: the main side's total reward per round over the last 10% of training rounds."""
-    return pd.DataFrame([{**_ci_row(measures.battle_final_training_reward(results, algo), algo=algo),
-                          "rounds": cfg.battle.rounds} for algo in cfg.battle.algorithms])
+    return pd.DataFrame(
+        [
+            {**_ci_row(measures.battle_final_training_reward(results, algo), algo=algo), "rounds": cfg.battle.rounds}
+            for algo in cfg.battle.algorithms
+        ]
+    )
 
 
 SEMI_COOPERATIVE_METRICS = {
@@ -227,24 +283,40 @@ def ped_dqn_final(results, cfg: SuiteConfig) -> pd.DataFrame:
     for task, metrics in SEMI_COOPERATIVE_METRICS.items():
         for algo in getattr(cfg, task).algorithms:
             for metric in metrics:
-                rows.append({**_ci_row(measures.semi_cooperative_final(results, task, algo, metric),
-                                       task=task, algo=algo, metric=metric), "steps": getattr(cfg, task).for_algo(algo).steps})
+                rows.append(
+                    {
+                        **_ci_row(
+                            measures.semi_cooperative_final(results, task, algo, metric), task=task, algo=algo, metric=metric
+                        ),
+                        "steps": getattr(cfg, task).for_algo(algo).steps,
+                    }
+                )
     return pd.DataFrame(rows)
 
 
-BUILDERS = {"ped_dqn_final": ped_dqn_final, "battle_cross_play": battle_cross_play, "battle_ranking": battle_ranking,
-            "battle_ranking_all": battle_ranking_all, "battle_cross_play_by_side": battle_cross_play_by_side,
-            "battle_vs_scripted": battle_vs_scripted,
-            "battle_training": battle_training, "gaussian_squeeze": gaussian_squeeze,
-            "gaussian_squeeze_composition": gaussian_squeeze_composition, "ising_xi_vs_tau": ising_xi_vs_tau, "ising_curie": ising_curie, "ising_toy": ising_toy}
+BUILDERS = {
+    "ped_dqn_final": ped_dqn_final,
+    "battle_cross_play": battle_cross_play,
+    "battle_ranking": battle_ranking,
+    "battle_ranking_all": battle_ranking_all,
+    "battle_cross_play_by_side": battle_cross_play_by_side,
+    "battle_vs_scripted": battle_vs_scripted,
+    "battle_training": battle_training,
+    "gaussian_squeeze": gaussian_squeeze,
+    "gaussian_squeeze_composition": gaussian_squeeze_composition,
+    "ising_xi_vs_tau": ising_xi_vs_tau,
+    "ising_curie": ising_curie,
+    "ising_toy": ising_toy,
+}
 
 
-PROVENANCE_FILE = "provenance.csv"   # every run's provenance, one row each (provenance.run_table)
+PROVENANCE_FILE = "provenance.csv"  # every run's provenance, one row each (provenance.run_table)
 
 
 def write_tables(results: str | Path, cfg: SuiteConfig) -> None:
     from replication.analysis.html import table_page
     from replication.analysis.outputs import TABLES
+
     folder = Path(results) / "tables"
     for names in TABLES.values():
         for name in names:

@@ -37,7 +37,7 @@ from replication.registry import family_of
 
 CLAIMS_DIR = Path(__file__).resolve().parent.parent / "claims"
 RULES = ("within", "above", "below", "improves")
-MIN_SEEDS = 5   # a decisive verdict needs this many seeds with a defined value (of each sample for `improves`)
+MIN_SEEDS = 5  # a decisive verdict needs this many seeds with a defined value (of each sample for `improves`)
 VERDICTS = ("reproduced", "not reproduced", "inconclusive")
 
 
@@ -53,8 +53,8 @@ class Claim:
     rule: str = "within"
     tolerance: float = 0.0
     threshold: float | None = None
-    versus: dict = field(default_factory=dict)   # `improves`: the params that make the measure Y's (e.g. {algo: idqn})
-    better: str = "higher"                       # `improves`: whether X should score higher or lower than Y
+    versus: dict = field(default_factory=dict)  # `improves`: the params that make the measure Y's (e.g. {algo: idqn})
+    better: str = "higher"  # `improves`: whether X should score higher or lower than Y
     min_scale: str = "default"
     note: str = ""
 
@@ -118,8 +118,10 @@ def _check_claim(claim: Claim, where: str) -> None:
     if claim.rule in ("above", "below") and claim.threshold is None:
         raise ConfigError(f"{where}: rule {claim.rule} needs a threshold")
     if claim.rule == "improves" and (not claim.versus or claim.better not in ("higher", "lower")):
-        raise ConfigError(f"{where}: rule improves needs `versus` (the params that make the measure the other "
-                          "algorithm's) and `better` (higher or lower)")
+        raise ConfigError(
+            f"{where}: rule improves needs `versus` (the params that make the measure the other "
+            "algorithm's) and `better` (higher or lower)"
+        )
 
 
 def _check_unique(claims: list[Claim]) -> None:
@@ -134,7 +136,7 @@ def describe_measures() -> str:
     """The registry of measures, one line each: name(parameters): what it gives per seed."""
     lines = []
     for name, measure in MEASURES.items():
-        params = list(inspect.signature(measure).parameters.values())[1:]   # after `results`
+        params = list(inspect.signature(measure).parameters.values())[1:]  # after `results`
         shown = [f"{p.name}: {p.annotation}" + ("" if p.default is p.empty else f" = {p.default!r}") for p in params]
         doc = (inspect.getdoc(measure) or "").split("\n\n")[0].replace("\n", " ")
         lines.append(f"{name}({', '.join(shown)}): {doc}")
@@ -145,12 +147,12 @@ def describe_measures() -> str:
 class Judgement:
     verdict: str
     reason: str
-    estimate: float          # mean over seeds; P(X > Y) (or P(X < Y)) for `improves`
+    estimate: float  # mean over seeds; P(X > Y) (or P(X < Y)) for `improves`
     ci_low: float
     ci_high: float
-    n_seeds: int             # seeds with a defined value (X's for `improves`)
-    n_versus: int = 0        # Y's seeds with a defined value, for `improves`
-    cause: str = ""          # why inconclusive: scale, no runs, seeds or interval
+    n_seeds: int  # seeds with a defined value (X's for `improves`)
+    n_versus: int = 0  # Y's seeds with a defined value, for `improves`
+    cause: str = ""  # why inconclusive: scale, no runs, seeds or interval
 
     def _replace(self, verdict: str, reason: str, cause: str = "") -> "Judgement":
         return dataclasses.replace(self, verdict=verdict, reason=reason, cause=cause)
@@ -172,7 +174,9 @@ def verdict(claim: Claim, values: pd.Series, scale: str, versus: pd.Series | Non
         judged = Judgement("", "", *bootstrap_ci(x.to_numpy()), len(x))
         runs = len(values) > 0
     if SCALES.index(scale) < SCALES.index(claim.min_scale):
-        return judged._replace("inconclusive", f"run at {scale} scale; this claim needs at least {claim.min_scale} scale", "scale")
+        return judged._replace(
+            "inconclusive", f"run at {scale} scale; this claim needs at least {claim.min_scale} scale", "scale"
+        )
     if not runs:
         return judged._replace("inconclusive", "no runs for this claim", "no runs")
     counts = [len(values)] + ([len(versus)] if claim.rule == "improves" else [])
@@ -180,8 +184,11 @@ def verdict(claim: Claim, values: pd.Series, scale: str, versus: pd.Series | Non
     undefined = "".join(f"; undefined for {c - d} of {c} seeds" for c, d in zip(counts, defined) if d < c)
     if min(defined) < MIN_SEEDS:
         have = " and ".join(map(str, defined))
-        return judged._replace("inconclusive", f"too few seeds: {have} with a defined value, a decisive verdict needs "
-                                               f"{MIN_SEEDS}" + undefined, "seeds")
+        return judged._replace(
+            "inconclusive",
+            f"too few seeds: {have} with a defined value, a decisive verdict needs {MIN_SEEDS}" + undefined,
+            "seeds",
+        )
     low, high = judged.ci_low, judged.ci_high
     if np.isnan(low) or np.isnan(high):
         return judged._replace("inconclusive", "the interval is undefined for these values" + undefined, "interval")
@@ -191,7 +198,9 @@ def verdict(claim: Claim, values: pd.Series, scale: str, versus: pd.Series | Non
             return judged._replace("reproduced", f"95% CI inside paper ± {claim.tolerance:g}" + undefined)
         if high < band_low or low > band_high:
             return judged._replace("not reproduced", f"95% CI outside paper ± {claim.tolerance:g}" + undefined)
-        return judged._replace("inconclusive", f"95% CI straddles the edge of paper ± {claim.tolerance:g}" + undefined, "interval")
+        return judged._replace(
+            "inconclusive", f"95% CI straddles the edge of paper ± {claim.tolerance:g}" + undefined, "interval"
+        )
     if claim.rule == "improves":
         chance = "P(X > Y)" if claim.better == "higher" else "P(X < Y)"
         if low > 0.5:
@@ -210,7 +219,7 @@ def verdict(claim: Claim, values: pd.Series, scale: str, versus: pd.Series | Non
     return judged._replace("inconclusive", f"95% CI straddles {claim.threshold:g}" + undefined, "interval")
 
 
-ALGORITHM_PARAMS = ("algo", "baseline", "other", "opponent")   # params of a measure that name an algorithm's runs
+ALGORITHM_PARAMS = ("algo", "baseline", "other", "opponent")  # params of a measure that name an algorithm's runs
 
 
 def _defaults(measure) -> dict:
@@ -250,6 +259,7 @@ def scale_jobs(claim: Claim) -> list[cost.Job] | None:
     if claim.min_scale != cost.BENCHED_SCALE:
         return None
     from replication.bench import paper_settings
+
     reads = claim_reads(claim)
     algos = [algo for _, sample in reads for algo in sample]
     return cost.claim_jobs(reads[0][0], algos, "tournament.csv" in MEASURES[claim.measure].files, paper_settings())
@@ -259,14 +269,16 @@ def scale_cost(claim: Claim, bench: pd.DataFrame) -> dict:
     """What the scale the claim needs would take, costed from the benchmarks, or why it cannot be."""
     jobs = scale_jobs(claim)
     if jobs is None:
-        basis = {"decisive": "the decisive scale: `--configfile workflow/config/decisive.yaml`, its measured wall time in "
-                             "the README's scales table",
-                 "workstation": "the workstation scale: `--configfile workflow/config/decisive.yaml "
-                                "workflow/config/workstation.yaml`, its cost measured by the battle pilot "
-                                "(results/pilot/battle/choice.json, `protocol_cost`)"}.get(
-            claim.min_scale, f"the benchmarks time the {cost.BENCHED_SCALE} scale's settings only")
+        basis = {
+            "decisive": "the decisive scale: `--configfile workflow/config/decisive.yaml`, its measured wall time in "
+            "the README's scales table",
+            "workstation": "the workstation scale: `--configfile workflow/config/decisive.yaml "
+            "workflow/config/workstation.yaml`, its cost measured by the battle pilot "
+            "(results/pilot/battle/choice.json, `protocol_cost`)",
+        }.get(claim.min_scale, f"the benchmarks time the {cost.BENCHED_SCALE} scale's settings only")
         return {**dict.fromkeys(cost.COST_COLUMNS[:3], np.nan), "cost_basis": basis}
     from replication.bench import paper_settings
+
     return cost.jobs_cost(jobs, paper_settings(), bench)
 
 
@@ -274,6 +286,7 @@ def scale_summary(table: pd.DataFrame, claims: list[Claim], bench: pd.DataFrame)
     """The cost of deciding the claims inconclusive for scale, per task and all together: the union
     of their jobs, so that runs several claims share are counted once."""
     from replication.bench import paper_settings
+
     scale_ids = set(table.loc[table["inconclusive_because"] == "scale", "id"])
     by_task = {}
     for claim in (c for c in claims if c.id in scale_ids):
@@ -285,8 +298,9 @@ def scale_summary(table: pd.DataFrame, claims: list[Claim], bench: pd.DataFrame)
     groups = [(task, entry["claims"], list(entry["jobs"])) for task, entry in by_task.items()]
     if len(groups) > 1:
         groups.append(("all together", sum(n for _, n, _ in groups), [job for _, _, jobs in groups for job in jobs]))
-    return pd.DataFrame([{"task": task, "claims": n, **cost.jobs_cost(jobs, paper_settings(), bench)}
-                         for task, n, jobs in groups])
+    return pd.DataFrame(
+        [{"task": task, "claims": n, **cost.jobs_cost(jobs, paper_settings(), bench)} for task, n, jobs in groups]
+    )
 
 
 def _recorded_hash(run: Path) -> str:
@@ -305,9 +319,12 @@ def null_params(claim: Claim) -> dict | None:
     family = family_of(task)
     null = measure.null or (family.null if family else None)
     declared = inspect.signature(measure).parameters.get("algo")
-    algo = claim.params.get("algo", declared.default if declared else None)   # the claim's, or the measure's default
-    if (null is None or (null in family.names() and null not in family.names(task))
-            or algo in (null, None, inspect.Parameter.empty)):
+    algo = claim.params.get("algo", declared.default if declared else None)  # the claim's, or the measure's default
+    if (
+        null is None
+        or (null in family.names() and null not in family.names(task))
+        or algo in (null, None, inspect.Parameter.empty)
+    ):
         return None
     return {**claim.params, "algo": null}
 
@@ -357,13 +374,21 @@ def lucky_starts(results, claim: Claim) -> dict[str, list[int]]:
         return found
     if measure.untrained and claim.rule in ("above", "below", "within"):
         values = MEASURES[measure.untrained](results, **claim.params)
-        return {"x": learning.lucky_seeds(values.dropna().to_dict(), claim.rule, threshold=claim.threshold,
-                                          paper_value=claim.paper_value, tolerance=claim.tolerance)}
+        return {
+            "x": learning.lucky_seeds(
+                values.dropna().to_dict(),
+                claim.rule,
+                threshold=claim.threshold,
+                paper_value=claim.paper_value,
+                tolerance=claim.tolerance,
+            )
+        }
     return {}
 
 
-def without_lucky_starts(claim: Claim, values: pd.Series, versus: pd.Series | None, scale: str,
-                         lucky: dict[str, list[int]]) -> Judgement | None:
+def without_lucky_starts(
+    claim: Claim, values: pd.Series, versus: pd.Series | None, scale: str, lucky: dict[str, list[int]]
+) -> Judgement | None:
     """The claim judged a second time without its lucky-start seeds; None where it has none."""
     if not any(lucky.values()):
         return None
@@ -372,8 +397,9 @@ def without_lucky_starts(claim: Claim, values: pd.Series, versus: pd.Series | No
     return verdict(claim, kept, scale, kept_versus)
 
 
-def _lucky_text(claim: Claim, values: pd.Series, versus: pd.Series | None, lucky: dict[str, list[int]],
-                without: Judgement) -> str:
+def _lucky_text(
+    claim: Claim, values: pd.Series, versus: pd.Series | None, lucky: dict[str, list[int]], without: Judgement
+) -> str:
     """Which seeds the value rests on, which of them started lucky, and the verdict without them."""
     parts = []
     for role, series in (("x", values), ("y", versus)):
@@ -382,11 +408,15 @@ def _lucky_text(claim: Claim, values: pd.Series, versus: pd.Series | None, lucky
         algo = _samples(claim)[role].get("algo", role.upper())
         seeds = [int(s) for s in series.dropna().index]
         learned = [s for s in seeds if s not in lucky[role]]
-        parts.append(f"{algo} seeds {_seed_list(learned)}" + (f" and lucky start {_seed_list(lucky[role])}" if lucky[role] else ""))
+        parts.append(
+            f"{algo} seeds {_seed_list(learned)}" + (f" and lucky start {_seed_list(lucky[role])}" if lucky[role] else "")
+        )
     statistic = (("P(X > Y)" if claim.better == "higher" else "P(X < Y)") + " = ") if claim.rule == "improves" else ""
-    return (f"; rests on {' v '.join(parts)} (a lucky start: its untrained network already passes the bar); "
-            f"without lucky starts: {statistic}{_fmt(without.estimate)} [{_fmt(without.ci_low)}, {_fmt(without.ci_high)}], "
-            f"{without.verdict}")
+    return (
+        f"; rests on {' v '.join(parts)} (a lucky start: its untrained network already passes the bar); "
+        f"without lucky starts: {statistic}{_fmt(without.estimate)} [{_fmt(without.ci_low)}, {_fmt(without.ci_high)}], "
+        f"{without.verdict}"
+    )
 
 
 def _seed_list(seeds) -> str:
@@ -394,13 +424,14 @@ def _seed_list(seeds) -> str:
 
 
 def learned_counts(results, claim: Claim) -> list[learning.LearnedCount]:
-    """"learned k of n" for each learner the claim reads that has paired evaluations
+    """ "learned k of n" for each learner the claim reads that has paired evaluations
     (runs/<task>/<algo>/seed<k>/evidence.csv, `learning.read_evidence`)."""
     counts = []
     for task, algos in claim_reads(claim):
         for algo in dict.fromkeys(algos):
-            files = sorted(Path(results, "runs", task, algo).glob(f"seed*/{learning.EVIDENCE}"),
-                           key=lambda path: int(path.parent.name[4:]))
+            files = sorted(
+                Path(results, "runs", task, algo).glob(f"seed*/{learning.EVIDENCE}"), key=lambda path: int(path.parent.name[4:])
+            )
             if files and algo not in {c.algo for c in counts}:
                 counts.append(learning.learned_count(algo, [learning.read_evidence(path) for path in files]))
     return counts
@@ -410,9 +441,10 @@ def _tellable(control: Judgement | None) -> bool:
     return not (control is None or control.cause == "no runs" or (control.cause == "seeds" and control.n_seeds > 0))
 
 
-def _informative(judged: Judgement, null: Judgement | None, untrained: Judgement | None = None,
-                 without_lucky: Judgement | None = None) -> str:
-    """"no" when the null model or the untrained network satisfies the claim too (reproduced on its
+def _informative(
+    judged: Judgement, null: Judgement | None, untrained: Judgement | None = None, without_lucky: Judgement | None = None
+) -> str:
+    """ "no" when the null model or the untrained network satisfies the claim too (reproduced on its
     values), or a reproduction is lost without its lucky-start seeds; "yes" when none of that holds
     (a control without a value counts as not passing: random spins have no Curie point); "" when it
     cannot be told: the claim itself has no value, or no control can be read (none, no runs of it,
@@ -437,8 +469,13 @@ def _from_learning(untrained: Judgement | None) -> str:
     return f"; from learning: the untrained network does not pass ({_fmt(untrained.estimate)})"
 
 
-def audit_table(results: str | Path, scale: str, claims: list[Claim] | None = None,
-                bench: pd.DataFrame | None = None, protocol_of: dict[str, str] | None = None) -> pd.DataFrame:
+def audit_table(
+    results: str | Path,
+    scale: str,
+    claims: list[Claim] | None = None,
+    bench: pd.DataFrame | None = None,
+    protocol_of: dict[str, str] | None = None,
+) -> pd.DataFrame:
     """One row per claim: our value, its interval and n, the verdict and why, the null model's value,
     the runs it came from, and for a claim inconclusive because of scale what that scale would take,
     costed from the benchmark rows `bench` (default: those of results/bench beside the results folder).
@@ -453,8 +490,12 @@ def audit_table(results: str | Path, scale: str, claims: list[Claim] | None = No
         judged = verdict(claim, values, settings_of, versus)
         needs = scale_cost(claim, benches) if judged.cause == "scale" else dict.fromkeys(cost.COST_COLUMNS, np.nan)
         if not pd.isna(needs["cost_cpu_hours"]):
-            judged = judged._replace(judged.verdict, f"{judged.reason} (≈ {needs['cost_cpu_hours']:,.0f} CPU-hours, "
-                                     f"{cost.format_hours(needs['cost_cluster_hours'])} on a CPU cluster)", judged.cause)
+            judged = judged._replace(
+                judged.verdict,
+                f"{judged.reason} (≈ {needs['cost_cpu_hours']:,.0f} CPU-hours, "
+                f"{cost.format_hours(needs['cost_cluster_hours'])} on a CPU cluster)",
+                judged.cause,
+            )
         null = null_judgement(results, claim, null_params(claim), versus)
         untrained = untrained_judgement(results, claim)
         if judged.verdict == "reproduced":
@@ -462,39 +503,55 @@ def audit_table(results: str | Path, scale: str, claims: list[Claim] | None = No
         lucky = lucky_starts(results, claim)
         without = without_lucky_starts(claim, values, versus, scale, lucky)
         if without is not None:
-            judged = judged._replace(judged.verdict, judged.reason + _lucky_text(claim, values, versus, lucky, without),
-                                     judged.cause)
+            judged = judged._replace(
+                judged.verdict, judged.reason + _lucky_text(claim, values, versus, lucky, without), judged.cause
+            )
         learned = learned_counts(results, claim)
         if learned:
             judged = judged._replace(judged.verdict, judged.reason + "; " + "; ".join(map(str, learned)), judged.cause)
-        rows.append({
-            "id": claim.id, "paper": claim.paper, "figure": claim.figure, "statement": claim.statement,
-            "paper_value": claim.paper_value, "rule": claim.rule,
-            "tolerance": claim.tolerance if claim.rule == "within" else np.nan,
-            "threshold": claim.threshold if claim.threshold is not None else (0.5 if claim.rule == "improves" else np.nan),
-            "statistic": ("P(X>Y)" if claim.better == "higher" else "P(X<Y)") if claim.rule == "improves" else "mean",
-            "ours": judged.estimate, "ci_low": judged.ci_low, "ci_high": judged.ci_high,
-            "n_seeds": judged.n_seeds, "n_seeds_versus": judged.n_versus if claim.rule == "improves" else np.nan,
-            "verdict": judged.verdict, "judged_at": scale, "settings_of": settings_of,
-            "inconclusive_because": judged.cause, "reason": judged.reason,
-            "null_value": null.estimate if null else np.nan, "null_verdict": null.verdict if null else "",
-            "untrained_value": untrained.estimate if untrained else np.nan,
-            "untrained_verdict": untrained.verdict if untrained else "",
-            "informative": _informative(judged, null, untrained, without),
-            "lucky_starts": "; ".join(f"{role}: {_seed_list(seeds)}" for role, seeds in lucky.items() if seeds),
-            "without_lucky_value": without.estimate if without else np.nan,
-            "without_lucky_low": without.ci_low if without else np.nan,
-            "without_lucky_high": without.ci_high if without else np.nan,
-            "without_lucky_verdict": without.verdict if without else "",
-            "learned": "; ".join(map(str, learned)),
-            "note": claim.note, "runs": claim_runs(results, claim),
-            "needs_scale": claim.min_scale if judged.cause == "scale" else "", **needs,
-        })
+        rows.append(
+            {
+                "id": claim.id,
+                "paper": claim.paper,
+                "figure": claim.figure,
+                "statement": claim.statement,
+                "paper_value": claim.paper_value,
+                "rule": claim.rule,
+                "tolerance": claim.tolerance if claim.rule == "within" else np.nan,
+                "threshold": claim.threshold if claim.threshold is not None else (0.5 if claim.rule == "improves" else np.nan),
+                "statistic": ("P(X>Y)" if claim.better == "higher" else "P(X<Y)") if claim.rule == "improves" else "mean",
+                "ours": judged.estimate,
+                "ci_low": judged.ci_low,
+                "ci_high": judged.ci_high,
+                "n_seeds": judged.n_seeds,
+                "n_seeds_versus": judged.n_versus if claim.rule == "improves" else np.nan,
+                "verdict": judged.verdict,
+                "judged_at": scale,
+                "settings_of": settings_of,
+                "inconclusive_because": judged.cause,
+                "reason": judged.reason,
+                "null_value": null.estimate if null else np.nan,
+                "null_verdict": null.verdict if null else "",
+                "untrained_value": untrained.estimate if untrained else np.nan,
+                "untrained_verdict": untrained.verdict if untrained else "",
+                "informative": _informative(judged, null, untrained, without),
+                "lucky_starts": "; ".join(f"{role}: {_seed_list(seeds)}" for role, seeds in lucky.items() if seeds),
+                "without_lucky_value": without.estimate if without else np.nan,
+                "without_lucky_low": without.ci_low if without else np.nan,
+                "without_lucky_high": without.ci_high if without else np.nan,
+                "without_lucky_verdict": without.verdict if without else "",
+                "learned": "; ".join(map(str, learned)),
+                "note": claim.note,
+                "runs": claim_runs(results, claim),
+                "needs_scale": claim.min_scale if judged.cause == "scale" else "",
+                **needs,
+            }
+        )
     return pd.DataFrame(rows)
 
 
 def _judged_at(r) -> str:
-    """"default scale", or where the scale runs a task at another scale's settings, "central scale
+    """ "default scale", or where the scale runs a task at another scale's settings, "central scale
     (paper settings)"."""
     settings_of = getattr(r, "settings_of", r.judged_at)
     return f"{r.judged_at} scale" + (f" ({settings_of} settings)" if settings_of != r.judged_at else "")
@@ -506,21 +563,23 @@ def _fmt(x: float) -> str:
 
 def _rule_text(bold, code) -> str:
     """How to read a verdict, for both pages; `bold` and `code` mark up a word."""
-    return (f"Each claim of the papers, our value with its 95% interval over seeds and its number of seeds n, and a verdict. "
-            f"Rule, fixed before looking at results and the same for every claim: {bold('reproduced')} when the whole "
-            f"interval lies inside paper ± tolerance (or wholly on the claimed side of a threshold), {bold('not reproduced')} "
-            f"when it lies wholly outside, {bold('inconclusive')} when it straddles the edge, the scale is smaller than the "
-            f"claim needs, or fewer than {MIN_SEEDS} seeds have a defined value. The interval of a mean is the BCa "
-            f"bootstrap; a claim that one algorithm beats another is judged on the probability of improvement P(X > Y) "
-            f"over their seeds (stratified bootstrap interval), reproduced when the interval lies above 0.5. Tolerances "
-            f"live in {code('replication/claims/*.yaml')} with their reasons. Beside each claim, the same measure on a "
-            f"null model that learns nothing (random spins, uniformly random actions), judged by the same rule: a "
-            f"reproduction the null model also gets is marked (passes too) and says nothing about learning. Where a claim reads "
-            f"a learned network (Gaussian Squeeze's final performance), it is also judged on the same runs' networks "
-            f"untrained (their initial weights, acting as at the first evaluation): a reproduction the untrained network "
-            f"also gets came from the start, not from learning, and counts as uninformative too. A paper value of – means the paper's number was "
-            f"not recovered: the claim is judged on its direction only. Each verdict names the scale it was judged at "
-            f"({' < '.join(SCALES)}): a verdict below the paper scale is that scale's, not a reproduction at the papers' own.")
+    return (
+        f"Each claim of the papers, our value with its 95% interval over seeds and its number of seeds n, and a verdict. "
+        f"Rule, fixed before looking at results and the same for every claim: {bold('reproduced')} when the whole "
+        f"interval lies inside paper ± tolerance (or wholly on the claimed side of a threshold), {bold('not reproduced')} "
+        f"when it lies wholly outside, {bold('inconclusive')} when it straddles the edge, the scale is smaller than the "
+        f"claim needs, or fewer than {MIN_SEEDS} seeds have a defined value. The interval of a mean is the BCa "
+        f"bootstrap; a claim that one algorithm beats another is judged on the probability of improvement P(X > Y) "
+        f"over their seeds (stratified bootstrap interval), reproduced when the interval lies above 0.5. Tolerances "
+        f"live in {code('replication/claims/*.yaml')} with their reasons. Beside each claim, the same measure on a "
+        f"null model that learns nothing (random spins, uniformly random actions), judged by the same rule: a "
+        f"reproduction the null model also gets is marked (passes too) and says nothing about learning. Where a claim reads "
+        f"a learned network (Gaussian Squeeze's final performance), it is also judged on the same runs' networks "
+        f"untrained (their initial weights, acting as at the first evaluation): a reproduction the untrained network "
+        f"also gets came from the start, not from learning, and counts as uninformative too. A paper value of – means the paper's number was "
+        f"not recovered: the claim is judged on its direction only. Each verdict names the scale it was judged at "
+        f"({' < '.join(SCALES)}): a verdict below the paper scale is that scale's, not a reproduction at the papers' own."
+    )
 
 
 def _summary(table: pd.DataFrame) -> list[str]:
@@ -528,24 +587,31 @@ def _summary(table: pd.DataFrame) -> list[str]:
     inconclusive verdicts are."""
     counts = table["verdict"].value_counts()
     reproduced = table.loc[table["verdict"] == "reproduced", "informative"].value_counts()
-    null = (f" ({reproduced.get('yes', 0)} informative, {reproduced.get('no', 0)} that a null model or the untrained network also passes, "
-            f"{reproduced.get('', 0)} without a null model)")
+    null = (
+        f" ({reproduced.get('yes', 0)} informative, {reproduced.get('no', 0)} that a null model or the untrained network also passes, "
+        f"{reproduced.get('', 0)} without a null model)"
+    )
     causes = table.loc[table["verdict"] == "inconclusive", "inconclusive_because"].value_counts()
     why = ", ".join(f"{n} {CAUSE_WORDS[c]}" for c, n in causes.items())
-    return [f"{counts.get(v, 0)} {v}" + (null if v == "reproduced" else "") + (f" ({why})" if v == "inconclusive" and why else "")
-            for v in VERDICTS]
+    return [
+        f"{counts.get(v, 0)} {v}" + (null if v == "reproduced" else "") + (f" ({why})" if v == "inconclusive" and why else "")
+        for v in VERDICTS
+    ]
 
 
-CAUSE_WORDS = {"scale": "need a larger scale", "seeds": "have too few seeds", "interval": "straddle the band",
-               "no runs": "have no runs"}
+CAUSE_WORDS = {
+    "scale": "need a larger scale",
+    "seeds": "have too few seeds",
+    "interval": "straddle the band",
+    "no runs": "have no runs",
+}
 
 
 def _cells(r) -> tuple[str, str, str, str]:
     """Our value with its interval, the bound it is judged against, n, and the null model's value."""
     prefix = f"{r.statistic} = " if r.rule == "improves" else ""
     ours = f"{prefix}{_fmt(r.ours)} [{_fmt(r.ci_low)}, {_fmt(r.ci_high)}]"
-    bound = f"± {r.tolerance:g}" if r.rule == "within" else (
-        "above 0.5" if r.rule == "improves" else f"{r.rule} {r.threshold:g}")
+    bound = f"± {r.tolerance:g}" if r.rule == "within" else ("above 0.5" if r.rule == "improves" else f"{r.rule} {r.threshold:g}")
     n = f"{r.n_seeds} v {int(r.n_seeds_versus)}" if r.rule == "improves" else f"{r.n_seeds}"
     if pd.isna(r.null_value):
         null = "undefined" if r.informative == "yes" and pd.isna(r.untrained_value) else "–"
@@ -560,37 +626,65 @@ SCALE_COLUMNS = ("task", "claims", "CPU-hours", "CPU cluster, wall", "one GPU no
 
 
 def _scale_intro(summary: pd.DataFrame) -> str:
-    gpu = ("" if summary["cost_gpu_node_hours"].notna().any() else
-           " No GPU benchmark exists yet: `python -m replication bench battle --device cuda --out results/bench/battle-cuda.csv` on a GPU node adds that column.")
-    return ("The claims inconclusive because of scale, costed at the scale they need from the benchmarks in "
-            "`results/bench/` (`python -m replication bench <task>`; every file names its machine and threads), counting "
-            "runs that several claims share once: CPU-hours at the benchmark's threads; the wall time on a CPU cluster "
-            "with a core for every job (the longest training run, then the longest part of the tournament, which needs "
-            "every model and is played in one job per row algorithm); one GPU "
-            "node: every job one after another on a benchmark with device cuda. Each claim's own figures are in "
-            "`audit.csv` (columns `cost_*`); a missing bench row leaves the cost empty and is named." + gpu)
+    gpu = (
+        ""
+        if summary["cost_gpu_node_hours"].notna().any()
+        else " No GPU benchmark exists yet: `python -m replication bench battle --device cuda --out results/bench/battle-cuda.csv` on a GPU node adds that column."
+    )
+    return (
+        "The claims inconclusive because of scale, costed at the scale they need from the benchmarks in "
+        "`results/bench/` (`python -m replication bench <task>`; every file names its machine and threads), counting "
+        "runs that several claims share once: CPU-hours at the benchmark's threads; the wall time on a CPU cluster "
+        "with a core for every job (the longest training run, then the longest part of the tournament, which needs "
+        "every model and is played in one job per row algorithm); one GPU "
+        "node: every job one after another on a benchmark with device cuda. Each claim's own figures are in "
+        "`audit.csv` (columns `cost_*`); a missing bench row leaves the cost empty and is named." + gpu
+    )
 
 
 def _scale_cells(r) -> list[str]:
-    return [r["task"], str(r["claims"]), "–" if pd.isna(r["cost_cpu_hours"]) else f"{r['cost_cpu_hours']:,.0f}",
-            cost.format_hours(r["cost_cluster_hours"]), cost.format_hours(r["cost_gpu_node_hours"]), r["cost_basis"]]
+    return [
+        r["task"],
+        str(r["claims"]),
+        "–" if pd.isna(r["cost_cpu_hours"]) else f"{r['cost_cpu_hours']:,.0f}",
+        cost.format_hours(r["cost_cluster_hours"]),
+        cost.format_hours(r["cost_gpu_node_hours"]),
+        r["cost_basis"],
+    ]
 
 
 def to_markdown(table: pd.DataFrame, cfg: SuiteConfig, summary: pd.DataFrame | None = None) -> str:
-    lines = [f"# Audit: {cfg.results_name} scale", "", _rule_text(lambda w: f"**{w}**", lambda w: f"`{w}`"), "",
-             "Summary: " + ", ".join(_summary(table)), ""]
+    lines = [
+        f"# Audit: {cfg.results_name} scale",
+        "",
+        _rule_text(lambda w: f"**{w}**", lambda w: f"`{w}`"),
+        "",
+        "Summary: " + ", ".join(_summary(table)),
+        "",
+    ]
     for paper, part in table.groupby("paper", sort=False):
-        lines += [f"## {paper}", "",
-                  "| claim | figure | statement | paper | ours [95% CI] | n | tol./threshold | verdict | judged at | null model; untrained network | reason |",
-                  "|---|---|---|---|---|---|---|---|---|---|---|"]
+        lines += [
+            f"## {paper}",
+            "",
+            "| claim | figure | statement | paper | ours [95% CI] | n | tol./threshold | verdict | judged at | null model; untrained network | reason |",
+            "|---|---|---|---|---|---|---|---|---|---|---|",
+        ]
         for r in part.itertuples():
             ours, bound, n, null = _cells(r)
-            lines.append(f"| {r.id} | {r.figure} | {r.statement} | {_fmt(r.paper_value)} | {ours} | {n} | {bound} | "
-                         f"**{r.verdict}** | {_judged_at(r)} | {null} | {r.reason} |")
+            lines.append(
+                f"| {r.id} | {r.figure} | {r.statement} | {_fmt(r.paper_value)} | {ours} | {n} | {bound} | "
+                f"**{r.verdict}** | {_judged_at(r)} | {null} | {r.reason} |"
+            )
         lines.append("")
     if summary is not None and len(summary):
-        lines += ["## What it would take", "", _scale_intro(summary), "", "| " + " | ".join(SCALE_COLUMNS) + " |",
-                  "|" + "---|" * len(SCALE_COLUMNS)]
+        lines += [
+            "## What it would take",
+            "",
+            _scale_intro(summary),
+            "",
+            "| " + " | ".join(SCALE_COLUMNS) + " |",
+            "|" + "---|" * len(SCALE_COLUMNS),
+        ]
         lines += ["| " + " | ".join(_scale_cells(r)) + " |" for _, r in summary.iterrows()] + [""]
     return "\n".join(lines)
 
@@ -602,23 +696,34 @@ def to_html(table: pd.DataFrame, cfg: SuiteConfig, summary: pd.DataFrame | None 
     rule = escape(_rule_text(lambda w: f"\x01{w}\x02", lambda w: f"\x03{w}\x04"))
     for mark, tag in marks.items():
         rule = rule.replace(mark, tag)
-    parts = [f"<p>{rule}</p>", "<p class='summary'>" + "".join(
-        f"<span class='{v.replace(' ', '-')}'>{text}</span>" for v, text in zip(VERDICTS, _summary(table))) + "</p>"]
+    parts = [
+        f"<p>{rule}</p>",
+        "<p class='summary'>"
+        + "".join(f"<span class='{v.replace(' ', '-')}'>{text}</span>" for v, text in zip(VERDICTS, _summary(table)))
+        + "</p>",
+    ]
     for paper, part in table.groupby("paper", sort=False):
-        parts += [f"<h2>{escape(paper)}</h2><table><tr><th>claim</th><th>figure</th><th>statement</th><th>paper</th>"
-                  "<th>ours [95% CI]</th><th>n</th><th>tol./threshold</th><th>verdict</th><th>judged at</th><th>null model; untrained network</th>"
-                  "<th>reason</th></tr>"]
+        parts += [
+            f"<h2>{escape(paper)}</h2><table><tr><th>claim</th><th>figure</th><th>statement</th><th>paper</th>"
+            "<th>ours [95% CI]</th><th>n</th><th>tol./threshold</th><th>verdict</th><th>judged at</th><th>null model; untrained network</th>"
+            "<th>reason</th></tr>"
+        ]
         for r in part.itertuples():
             ours, bound, n, null = _cells(r)
-            parts.append(f"<tr class='{r.verdict.replace(' ', '-')}'><td>{escape(r.id)}</td><td>{escape(r.figure)}</td>"
-                         f"<td>{escape(r.statement)}</td><td class='num'>{_fmt(r.paper_value)}</td>"
-                         f"<td class='num'>{escape(ours)}</td><td class='num'>{n}</td><td class='num'>{escape(bound)}</td>"
-                         f"<td><b>{escape(r.verdict)}</b></td><td>{escape(_judged_at(r))}</td><td class='num'>{escape(null)}</td><td>{escape(r.reason)}</td></tr>")
+            parts.append(
+                f"<tr class='{r.verdict.replace(' ', '-')}'><td>{escape(r.id)}</td><td>{escape(r.figure)}</td>"
+                f"<td>{escape(r.statement)}</td><td class='num'>{_fmt(r.paper_value)}</td>"
+                f"<td class='num'>{escape(ours)}</td><td class='num'>{n}</td><td class='num'>{escape(bound)}</td>"
+                f"<td><b>{escape(r.verdict)}</b></td><td>{escape(_judged_at(r))}</td><td class='num'>{escape(null)}</td><td>{escape(r.reason)}</td></tr>"
+            )
         parts.append("</table>")
     if summary is not None and len(summary):
         intro = escape(_scale_intro(summary))
-        parts += [f"<h2>What it would take</h2><p>{intro}</p><table><tr>"
-                  + "".join(f"<th>{escape(c)}</th>" for c in SCALE_COLUMNS) + "</tr>"]
+        parts += [
+            f"<h2>What it would take</h2><p>{intro}</p><table><tr>"
+            + "".join(f"<th>{escape(c)}</th>" for c in SCALE_COLUMNS)
+            + "</tr>"
+        ]
         parts += ["<tr>" + "".join(f"<td>{escape(c)}</td>" for c in _scale_cells(r)) + "</tr>" for _, r in summary.iterrows()]
         parts.append("</table>")
     wide = "td:first-child { white-space: nowrap; } td:nth-child(3) { min-width: 18em; } td:last-child { min-width: 16em; }"
@@ -631,10 +736,13 @@ def variants_table(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
     runs for it, "not audited" where its audit lacks the claim) and which variants reproduce it
     (`reproduced_by`: one of them, both, none, or "not compared" unless both variants ran it)."""
     (first, ours), (second, theirs) = tables.items()
-    shown = {name: table.assign(verdict=table["verdict"].where(table["runs"].fillna("") != "", "not run"))
-             for name, table in tables.items()}
+    shown = {
+        name: table.assign(verdict=table["verdict"].where(table["runs"].fillna("") != "", "not run"))
+        for name, table in tables.items()
+    }
     both = shown[first][["id", "paper", "figure", "statement", "verdict"]].merge(
-        shown[second][["id", "verdict"]], on="id", how="left", suffixes=(f"_{first}", f"_{second}"))
+        shown[second][["id", "verdict"]], on="id", how="left", suffixes=(f"_{first}", f"_{second}")
+    )
     both[f"verdict_{second}"] = both[f"verdict_{second}"].fillna("not audited")
     by = [(both[f"verdict_{name}"] == "reproduced") for name in (first, second)]
     compared = ~both[[f"verdict_{name}" for name in (first, second)]].isin(["not run", "not audited"]).any(axis=1)
@@ -675,10 +783,19 @@ def write_audit(results: str | Path, cfg: SuiteConfig, extra_claims: list[str] =
         both = variants_table({cfg.preset: table, other: audit_table(compare, cfg.scale, claims, bench)})
         io.write_csv(Path(results) / "audit_variants.csv", both)
         counts = both["reproduced_by"].value_counts()
-        lines = [f"# Audit of two variants: {cfg.preset} ({results}) and {other} ({compare})", "",
-                 "Reproduced by " + ", ".join(f"{name}: {counts.get(name, 0)}" for name in (cfg.preset, other, "both", "none"))
-                 + f"; not compared (a variant not run): {counts.get('not compared', 0)}",
-                 "", f"| claim | figure | statement | {cfg.preset} | {other} | reproduced by |", "|---|---|---|---|---|---|"]
-        lines += [f"| {r['id']} | {r['figure']} | {r['statement']} | {r[f'verdict_{cfg.preset}']} | {r[f'verdict_{other}']} | "
-                  f"{r['reproduced_by']} |" for _, r in both.iterrows()]
+        lines = [
+            f"# Audit of two variants: {cfg.preset} ({results}) and {other} ({compare})",
+            "",
+            "Reproduced by "
+            + ", ".join(f"{name}: {counts.get(name, 0)}" for name in (cfg.preset, other, "both", "none"))
+            + f"; not compared (a variant not run): {counts.get('not compared', 0)}",
+            "",
+            f"| claim | figure | statement | {cfg.preset} | {other} | reproduced by |",
+            "|---|---|---|---|---|---|",
+        ]
+        lines += [
+            f"| {r['id']} | {r['figure']} | {r['statement']} | {r[f'verdict_{cfg.preset}']} | {r[f'verdict_{other}']} | "
+            f"{r['reproduced_by']} |"
+            for _, r in both.iterrows()
+        ]
         io.write_text(Path(results) / "audit_variants.md", "\n".join(lines) + "\n")

@@ -27,7 +27,7 @@ from replication import io
 from replication.config import SuiteConfig
 
 ROOT = Path(__file__).resolve().parents[2]
-FAMILY_ORDER = ("battle", "resource_sharing", "pursuit")   # the order the central jobs run in (issue 40)
+FAMILY_ORDER = ("battle", "resource_sharing", "pursuit")  # the order the central jobs run in (issue 40)
 EVALUATIONS = ("tournament", "scripted")
 
 
@@ -35,6 +35,7 @@ EVALUATIONS = ("tournament", "scripted")
 class CentralJob:
     """One job of the central scale: its name, family, the output that marks it done (relative to
     the results folder), the provenance files that time it, and its projection per seed."""
+
     name: str
     family: str
     done_file: str
@@ -54,6 +55,7 @@ def _battle_pilot(root: Path) -> tuple[pd.Series, int, int]:
 
 def _pairings(algos: list[str], seeds: int) -> int:
     from replication.experiments.battle import seed_pairs
+
     return len(seed_pairs([(algo, seed) for algo in algos for seed in range(seeds)]))
 
 
@@ -67,26 +69,60 @@ def central_jobs(cfg: SuiteConfig, root: Path = ROOT) -> list[CentralJob]:
     for algo in algos:
         for seed in seeds:
             run = f"runs/battle/{algo}/seed{seed}"
-            jobs.append(CentralJob(f"battle {algo} seed {seed}", "battle", f"{run}/metrics.csv", (f"{run}/provenance.json",),
-                                   seconds[algo] / (pilot_seeds * budget) * cfg.battle.rounds / 60, np.nan, basis))
+            jobs.append(
+                CentralJob(
+                    f"battle {algo} seed {seed}",
+                    "battle",
+                    f"{run}/metrics.csv",
+                    (f"{run}/provenance.json",),
+                    seconds[algo] / (pilot_seeds * budget) * cfg.battle.rounds / 60,
+                    np.nan,
+                    basis,
+                )
+            )
     grow = _pairings(algos, len(seeds)) / _pairings(algos, pilot_seeds)
     for untrained in (False, True):
         suffix = "_untrained" if untrained else ""
         for algo in algos:
-            jobs.append(CentralJob(f"battle tournament{suffix} rows {algo}", "battle",
-                                   f"runs/battle/tournament{suffix}/rows_{algo}.csv", (),
-                                   seconds["tournament"] * grow / len(algos) / 60, np.nan, basis))
-        jobs.append(CentralJob(f"battle scripted{suffix}", "battle", f"runs/battle/scripted{suffix}.csv", (),
-                               seconds["scripted"] * len(seeds) / pilot_seeds / 60, np.nan, basis))
+            jobs.append(
+                CentralJob(
+                    f"battle tournament{suffix} rows {algo}",
+                    "battle",
+                    f"runs/battle/tournament{suffix}/rows_{algo}.csv",
+                    (),
+                    seconds["tournament"] * grow / len(algos) / 60,
+                    np.nan,
+                    basis,
+                )
+            )
+        jobs.append(
+            CentralJob(
+                f"battle scripted{suffix}",
+                "battle",
+                f"runs/battle/scripted{suffix}.csv",
+                (),
+                seconds["scripted"] * len(seeds) / pilot_seeds / 60,
+                np.nan,
+                basis,
+            )
+        )
     costs = pd.read_csv(root / "results" / "rehearsal" / "cost.csv")
     for task in FAMILY_ORDER[1:]:
         for algo in getattr(cfg, task).algorithms:
             row = costs[(costs["task"] == task) & (costs["algo"] == algo)].iloc[0]
             for seed in cfg.seeds:
                 run = f"runs/{task}/{algo}/seed{seed}"
-                jobs.append(CentralJob(f"{task} {algo} seed {seed}", task, f"{run}/metrics.csv", (f"{run}/provenance.json",),
-                                       row["projected_minutes_on_record"] / row["paper_seeds"], row["projected_mb_on_record"],
-                                       "rehearsal (results/rehearsal/cost.csv, on record)"))
+                jobs.append(
+                    CentralJob(
+                        f"{task} {algo} seed {seed}",
+                        task,
+                        f"{run}/metrics.csv",
+                        (f"{run}/provenance.json",),
+                        row["projected_minutes_on_record"] / row["paper_seeds"],
+                        row["projected_mb_on_record"],
+                        "rehearsal (results/rehearsal/cost.csv, on record)",
+                    )
+                )
     return jobs
 
 
@@ -111,37 +147,63 @@ def ledger(results: str | Path, cfg: SuiteConfig, root: Path = ROOT) -> pd.DataF
         minutes, peak = _measured(results, job) if done else (np.nan, np.nan)
         # a training job with a checkpoint and no output yet has started (here, or in a kept work tree)
         started = not done and any((results / name).parent.joinpath("checkpoint.pt").is_file() for name in job.provenance)
-        rows.append({"order": order, "job": job.name, "family": job.family, "done": done, "started": started,
-                     "measured_minutes": minutes, "projected_minutes": job.projected_minutes,
-                     "minutes_ratio": minutes / job.projected_minutes, "measured_mb": peak,
-                     "projected_mb": job.projected_mb, "mb_ratio": peak / job.projected_mb, "basis": job.basis})
+        rows.append(
+            {
+                "order": order,
+                "job": job.name,
+                "family": job.family,
+                "done": done,
+                "started": started,
+                "measured_minutes": minutes,
+                "projected_minutes": job.projected_minutes,
+                "minutes_ratio": minutes / job.projected_minutes,
+                "measured_mb": peak,
+                "projected_mb": job.projected_mb,
+                "mb_ratio": peak / job.projected_mb,
+                "basis": job.basis,
+            }
+        )
     return pd.DataFrame(rows)
 
 
 def progress_page(table: pd.DataFrame, cfg: SuiteConfig, next_jobs: int = 4) -> str:
     """progress.md: done of total (per family), CPU-hours spent against projected, what runs next."""
     done = table[table["done"]]
-    lines = ["# Central scale: progress", "",
-             "Generated by `python -m replication progress` from the runs under `results/central/runs/`; "
-             "a job counts once its output is committed here.", "",
-             f"**{len(done)} of {len(table)} jobs done.**", "",
-             "| family | jobs done | CPU-hours spent | projected for those jobs | projected for all its jobs |",
-             "|---|---|---|---|---|"]
+    lines = [
+        "# Central scale: progress",
+        "",
+        "Generated by `python -m replication progress` from the runs under `results/central/runs/`; "
+        "a job counts once its output is committed here.",
+        "",
+        f"**{len(done)} of {len(table)} jobs done.**",
+        "",
+        "| family | jobs done | CPU-hours spent | projected for those jobs | projected for all its jobs |",
+        "|---|---|---|---|---|",
+    ]
     for family in FAMILY_ORDER:
         rows = table[table["family"] == family]
         finished = rows[rows["done"]]
         spent = finished["measured_minutes"].sum() / 60
-        lines.append(f"| {family} | {len(finished)} of {len(rows)} | {spent:.2f} | "
-                     f"{finished['projected_minutes'].sum() / 60:.2f} | {rows['projected_minutes'].sum() / 60:.2f} |")
+        lines.append(
+            f"| {family} | {len(finished)} of {len(rows)} | {spent:.2f} | "
+            f"{finished['projected_minutes'].sum() / 60:.2f} | {rows['projected_minutes'].sum() / 60:.2f} |"
+        )
     spent = done["measured_minutes"].sum() / 60
-    lines += ["", f"In all: {spent:.2f} CPU-hours spent on the finished jobs, projected {done['projected_minutes'].sum() / 60:.2f} "
-              f"for them; {table['projected_minutes'].sum() / 60:.1f} projected for every job (one core a job).", ""]
+    lines += [
+        "",
+        f"In all: {spent:.2f} CPU-hours spent on the finished jobs, projected {done['projected_minutes'].sum() / 60:.2f} "
+        f"for them; {table['projected_minutes'].sum() / 60:.1f} projected for every job (one core a job).",
+        "",
+    ]
     started = table[table["started"]]
     waiting = table[~table["done"] & ~table["started"]].head(next_jobs)
     if len(started):
         lines += ["Started (a checkpoint in the work tree): " + "; ".join(r.job for r in started.itertuples()) + ".", ""]
     if len(waiting):
-        lines += ["Next, in order: " + "; ".join(f"{r.job} (≈ {r.projected_minutes:.0f} min)" for r in waiting.itertuples()) + ".", ""]
+        lines += [
+            "Next, in order: " + "; ".join(f"{r.job} (≈ {r.projected_minutes:.0f} min)" for r in waiting.itertuples()) + ".",
+            "",
+        ]
     elif not len(started):
         lines += ["Every job is done.", ""]
     return "\n".join(lines)

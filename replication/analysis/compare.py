@@ -17,14 +17,28 @@ import pandas as pd
 
 from replication.config import ConfigError
 
-COLUMNS = ["id", "verdict_a", "verdict_b", "same_verdict", "ours_a", "ci_low_a", "ci_high_a", "ours_b", "ci_low_b",
-           "ci_high_b", "a_inside_b", "b_inside_a"]
+COLUMNS = [
+    "id",
+    "verdict_a",
+    "verdict_b",
+    "same_verdict",
+    "ours_a",
+    "ci_low_a",
+    "ci_high_a",
+    "ours_b",
+    "ci_low_b",
+    "ci_high_b",
+    "a_inside_b",
+    "b_inside_a",
+]
 
 
 def _audit(results: str | Path) -> pd.DataFrame:
     path = Path(results) / "audit.csv"
     if not path.is_file():
-        raise ConfigError(f"compare: {path} does not exist; run the audit first (python -m replication audit --results {results} ...)")
+        raise ConfigError(
+            f"compare: {path} does not exist; run the audit first (python -m replication audit --results {results} ...)"
+        )
     table = pd.read_csv(path)
     missing = {"id", "verdict", "ours", "ci_low", "ci_high"} - set(table.columns)
     if missing:
@@ -57,9 +71,11 @@ def compare_audits(results_a: str | Path, results_b: str | Path) -> tuple[pd.Dat
 
 
 def summary_line(summary: dict) -> str:
-    return (f"{summary['claims']} claims in both audits: {summary['verdicts_differ']} verdicts differ, "
-            f"{summary['values_outside']} values outside the other's 95% interval"
-            + (f"; {summary['only_in_one']} claims in one audit only" if summary["only_in_one"] else ""))
+    return (
+        f"{summary['claims']} claims in both audits: {summary['verdicts_differ']} verdicts differ, "
+        f"{summary['values_outside']} values outside the other's 95% interval"
+        + (f"; {summary['only_in_one']} claims in one audit only" if summary["only_in_one"] else "")
+    )
 
 
 def to_text(table: pd.DataFrame, summary: dict) -> str:

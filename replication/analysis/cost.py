@@ -39,7 +39,7 @@ import pandas as pd
 
 from replication.config import STACKABLE, SuiteConfig
 
-BENCHED_SCALE = "paper"   # the benches time the papers' settings (replication.bench.paper_settings)
+BENCHED_SCALE = "paper"  # the benches time the papers' settings (replication.bench.paper_settings)
 
 
 def load_benches(folder: str | Path) -> pd.DataFrame:
@@ -62,11 +62,12 @@ def load_benches(folder: str | Path) -> pd.DataFrame:
 class Job:
     """One job of a scale: training runs of the seeds trained together in one process (task, algo,
     seeds), or the part of battle's tournament that one algorithm's models lead (algo "tournament", rows)."""
+
     task: str
     algo: str
     seeds: tuple[int, ...] = ()
     rows: str = ""
-    untrained: bool = False   # battle's evaluations over the networks untrained (the audit's control)
+    untrained: bool = False  # battle's evaluations over the networks untrained (the audit's control)
 
     @property
     def kind(self) -> str:
@@ -77,6 +78,7 @@ def claim_jobs(task: str, algos: list[str], reads_tournament: bool, cfg: SuiteCo
     """The jobs a claim's value needs at the scale of `cfg`: each algorithm's runs over the scale's
     seeds, and where the measure reads the tournament, the tournament and every model it plays."""
     from replication.experiments.seed_group import seed_jobs
+
     family = "battle" if task == "battle" else "semi_cooperative"
     if reads_tournament:
         algos = [*algos, *cfg.battle.algorithms]
@@ -88,8 +90,7 @@ def claim_jobs(task: str, algos: list[str], reads_tournament: bool, cfg: SuiteCo
 
 def _rate(bench: pd.DataFrame, task: str, algo: str, measure: str, device: str) -> tuple[float, int] | None:
     """A bench value and its threads (the first file that has it), or None."""
-    rows = bench[(bench["task"] == task) & (bench["algo"] == algo) & (bench["measure"] == measure)
-                 & (bench["device"] == device)]
+    rows = bench[(bench["task"] == task) & (bench["algo"] == algo) & (bench["measure"] == measure) & (bench["device"] == device)]
     return None if rows.empty else (float(rows["value"].iloc[0]), int(rows["threads"].iloc[0]))
 
 
@@ -107,19 +108,27 @@ def job_seconds(job: Job, cfg: SuiteConfig, bench: pd.DataFrame, device: str) ->
             found = _rate(bench, "battle", job.algo, measure, device)
             return (battle.rounds * n_seeds * found[0], found[1]) if found else f"battle {job.algo} {measure}"
         from replication.experiments.battle import seed_pairs
-        pairs = [pair for pair in seed_pairs([(algo, seed) for algo in battle.algorithms for seed in battle.seeds])
-                 if pair[0][0] == job.rows]
+
+        pairs = [
+            pair
+            for pair in seed_pairs([(algo, seed) for algo in battle.algorithms for seed in battle.seeds])
+            if pair[0][0] == job.rows
+        ]
         rates = {algo: _rate(bench, "battle", algo, "acting_steps_per_second", device) for algo in battle.algorithms}
         missing = [algo for algo, found in rates.items() if found is None]
         if missing:
             return f"battle {', '.join(missing)} acting_steps_per_second"
         per_step = {algo: 1 / found[0] for algo, found in rates.items()}
         steps = battle.tournament_rounds * battle.max_steps
-        return (sum(steps * (per_step[a] + per_step[b]) / 2 for (a, _), (b, _) in pairs),
-                max(found[1] for found in rates.values()))
+        return (
+            sum(steps * (per_step[a] + per_step[b]) / 2 for (a, _), (b, _) in pairs),
+            max(found[1] for found in rates.values()),
+        )
     schedule, n_seeds = getattr(cfg, job.task).for_algo(job.algo), len(job.seeds)
-    rates = {"training": "training_steps_per_second" if n_seeds == 1 else f"seed_steps_per_second_k{n_seeds}",
-             "evaluation": "evaluation_steps_per_second"}
+    rates = {
+        "training": "training_steps_per_second" if n_seeds == 1 else f"seed_steps_per_second_k{n_seeds}",
+        "evaluation": "evaluation_steps_per_second",
+    }
     found = {which: _rate(bench, job.task, job.algo, measure, device) for which, measure in rates.items()}
     for which, measure in rates.items():
         if found[which] is None:
@@ -129,7 +138,7 @@ def job_seconds(job: Job, cfg: SuiteConfig, bench: pd.DataFrame, device: str) ->
     return n_seeds * per_seed, found["training"][1]
 
 
-MEASURED_COSTS = Path("results", "rehearsal", "cost.csv")   # analysis/rehearsal.py: the rehearsal's jobs, projected
+MEASURED_COSTS = Path("results", "rehearsal", "cost.csv")  # analysis/rehearsal.py: the rehearsal's jobs, projected
 
 
 def load_measured(path: str | Path = MEASURED_COSTS) -> pd.DataFrame:
@@ -137,8 +146,9 @@ def load_measured(path: str | Path = MEASURED_COSTS) -> pd.DataFrame:
     return pd.read_csv(path) if Path(path).exists() else pd.DataFrame(columns=["job", "rule", "task", "algo"])
 
 
-def measured_projection(job: Job, rule: str, cfg: SuiteConfig, measured: pd.DataFrame | None,
-                        device: str = "cpu") -> tuple[float, float] | None:
+def measured_projection(
+    job: Job, rule: str, cfg: SuiteConfig, measured: pd.DataFrame | None, device: str = "cpu"
+) -> tuple[float, float] | None:
     """(minutes, MB) of a paper-scale job as the rehearsals on record project them (the cost table's
     row for the same rule, task and algorithm, or tournament part: its largest projection over the
     rehearsal and the earlier ones kept beside it), scaled to the job's seeds for a training job;
@@ -146,8 +156,12 @@ def measured_projection(job: Job, rule: str, cfg: SuiteConfig, measured: pd.Data
     if cfg.scale != BENCHED_SCALE or device != "cpu" or measured is None or measured.empty:
         return None
     name = job.rows or job.algo
-    rows = measured[(measured["rule"] == rule) & (measured["task"] == job.task) & (measured["algo"] == name)
-                    & (measured["job"].str.endswith(" untrained") == job.untrained)]
+    rows = measured[
+        (measured["rule"] == rule)
+        & (measured["task"] == job.task)
+        & (measured["algo"] == name)
+        & (measured["job"].str.endswith(" untrained") == job.untrained)
+    ]
     if rows.empty:
         return None
     row = rows.iloc[0]
@@ -180,8 +194,9 @@ def ask_mb(resources, projected_mb: float | None, rule: str, seeds: int = 1) -> 
     return _ask(resources.mem_mb, resources.mem_safety, projected_mb, seeds if rule in MEMORY_PER_SEED else 1)
 
 
-def projected_minutes(job: Job, rule: str, cfg: SuiteConfig, bench: pd.DataFrame, measured: pd.DataFrame | None,
-                      device: str = "cpu") -> float | None:
+def projected_minutes(
+    job: Job, rule: str, cfg: SuiteConfig, bench: pd.DataFrame, measured: pd.DataFrame | None, device: str = "cpu"
+) -> float | None:
     """A job's projected minutes: the rehearsal's measurement where it has the job (it includes the
     evaluations and checkpoints a run makes), else the benchmarks' (`job_seconds`), else None."""
     found = measured_projection(job, rule, cfg, measured, device)
@@ -191,8 +206,15 @@ def projected_minutes(job: Job, rule: str, cfg: SuiteConfig, bench: pd.DataFrame
     return None if isinstance(benched, str) else benched[0] / 60
 
 
-def requested_minutes(resources, job: Job, cfg: SuiteConfig, bench: pd.DataFrame, device: str = "cpu",
-                      rule: str = "", measured: pd.DataFrame | None = None) -> int:
+def requested_minutes(
+    resources,
+    job: Job,
+    cfg: SuiteConfig,
+    bench: pd.DataFrame,
+    device: str = "cpu",
+    rule: str = "",
+    measured: pd.DataFrame | None = None,
+) -> int:
     """The runtime a job asks the scheduler for, in minutes (`ask_minutes` of `projected_minutes`)."""
     return ask_minutes(resources, projected_minutes(job, rule, cfg, bench, measured, device), len(job.seeds))
 
@@ -233,12 +255,15 @@ def _basis(jobs: list[Job], cfg: SuiteConfig, bench: pd.DataFrame, gaps: list[st
         seeds = {seed for job in runs for seed in job.seeds}
         n_runs = sum(len(job.seeds) for job in runs)
         grouped = f", {len(runs)} jobs" if n_runs != len(runs) else ""
-        parts.append(f"{n_runs} {task} runs ({', '.join(dict.fromkeys(job.algo for job in runs))}; "
-                     f"{len(seeds)} seeds × {length}{grouped})")
+        parts.append(
+            f"{n_runs} {task} runs ({', '.join(dict.fromkeys(job.algo for job in runs))}; {len(seeds)} seeds × {length}{grouped})"
+        )
         if any(job.task == task and job.kind == "tournament" for job in jobs):
             battle = cfg.battle
-            parts.append(f"the tournament ({len(battle.algorithms) * len(battle.seeds)} models, "
-                         f"{battle.tournament_rounds} rounds per pairing, {len(battle.algorithms)} jobs)")
+            parts.append(
+                f"the tournament ({len(battle.algorithms) * len(battle.seeds)} models, "
+                f"{battle.tournament_rounds} rounds per pairing, {len(battle.algorithms)} jobs)"
+            )
     files = sorted(set(bench.loc[bench["task"].isin({job.task for job in jobs}), "file"]))
     text = " + ".join(parts) + (f"; from {', '.join(Path(f).name for f in files)}" if files else "")
     return text + ("; no bench row " + ", ".join(gaps) if gaps else "")
@@ -250,16 +275,22 @@ def study_estimate(task: str, cfg: SuiteConfig, bench: pd.DataFrame, node_cores:
     CPU-hours and the wall time on a node of `node_cores` cores (CPU-hours ÷ cores, but never below
     the longest job), and from the bench's CUDA rows, the hours on one GPU node (the jobs' times summed)."""
     from replication.registry import SEMI_COOPERATIVE
+
     algos = [algo for algo in getattr(cfg, task).algorithms if algo != SEMI_COOPERATIVE.null]
     jobs = claim_jobs(task, algos, False, cfg)
     found = jobs_cost(jobs, cfg, bench)
-    gpu = ("" if np.isnan(found["cost_gpu_node_hours"])
-           else f"about {format_hours(found['cost_gpu_node_hours'])} on one GPU node, its jobs one after another")
+    gpu = (
+        ""
+        if np.isnan(found["cost_gpu_node_hours"])
+        else f"about {format_hours(found['cost_gpu_node_hours'])} on one GPU node, its jobs one after another"
+    )
     if np.isnan(found["cost_cpu_hours"]):
         return f"{task} at this scale: {gpu + '; ' if gpu else ''}{found['cost_basis']}"
     node = max(found["cost_cpu_hours"] / node_cores, found["cost_cluster_hours"])
-    return (f"{task} at this scale: {found['cost_cpu_hours']:.1f} CPU-hours, about {format_hours(node)} on one "
-            f"{node_cores}-core node{', ' + gpu if gpu else ''} ({found['cost_basis']})")
+    return (
+        f"{task} at this scale: {found['cost_cpu_hours']:.1f} CPU-hours, about {format_hours(node)} on one "
+        f"{node_cores}-core node{', ' + gpu if gpu else ''} ({found['cost_basis']})"
+    )
 
 
 def format_hours(hours: float) -> str:

@@ -24,12 +24,15 @@ def escape(text) -> str:
 
 
 def page(title: str, body: str, extra_style: str = "") -> str:
-    return (f"<!DOCTYPE html>\n<html><head><meta charset='utf-8'><title>{escape(title)}</title>"
-            f"<style>{STYLE}{extra_style}</style></head><body>\n<h1>{escape(title)}</h1>\n{body}\n</body></html>\n")
+    return (
+        f"<!DOCTYPE html>\n<html><head><meta charset='utf-8'><title>{escape(title)}</title>"
+        f"<style>{STYLE}{extra_style}</style></head><body>\n<h1>{escape(title)}</h1>\n{body}\n</body></html>\n"
+    )
 
 
 def table_page(title: str, table: pd.DataFrame) -> str:
     """One results table as a page: numbers to three significant figures, as in the .md tables."""
+
     def cell(value):
         if value is None or (isinstance(value, float) and pd.isna(value)):
             return "–"

@@ -35,9 +35,9 @@ import pandas as pd
 from scipy.stats import t as student_t
 
 CONFIDENCE = 0.95
-LEARNED_SHARE = 0.8        # below the paper's own length: every learner learned on ≥ ⌈0.8 n⌉ seeds (4 of 5)
-TOLERANCE = 0.2            # a converged learner's change to the next budget: within ±20% of its gain over untrained
-RESAMPLES = 9999           # bootstrap resamples of the change between budgets
+LEARNED_SHARE = 0.8  # below the paper's own length: every learner learned on ≥ ⌈0.8 n⌉ seeds (4 of 5)
+TOLERANCE = 0.2  # a converged learner's change to the next budget: within ±20% of its gain over untrained
+RESAMPLES = 9999  # bootstrap resamples of the change between budgets
 # A run's paired evaluations (runs/<task>/<algo>/seed<k>/evidence.csv): one row per policy and
 # episode, `value` the task's return on that episode (higher is better), episode k the same task
 # stream for every policy.
@@ -48,6 +48,7 @@ POLICIES = ("trained", "untrained", "null_model")
 @dataclass(frozen=True)
 class Interval:
     """A mean and its interval (NaN bounds where undefined)."""
+
     mean: float
     low: float
     high: float
@@ -76,6 +77,7 @@ def paired_interval(differences, confidence: float = CONFIDENCE) -> Interval:
 @dataclass(frozen=True)
 class SeedEvidence:
     """One seed's paired comparisons, each oriented so that better is positive."""
+
     seed: int
     versus_untrained: Interval
     versus_null: Interval
@@ -91,8 +93,10 @@ def seed_evidence(seed: int, trained, untrained, null, higher: bool = True) -> S
     unpaired episodes are no evidence."""
     trained, untrained, null = (np.asarray(v, dtype=float) for v in (trained, untrained, null))
     if not len(trained) == len(untrained) == len(null):
-        raise ValueError(f"seed {seed}: paired evaluations need the same episodes, got {len(trained)} trained, "
-                         f"{len(untrained)} untrained and {len(null)} null-model episodes")
+        raise ValueError(
+            f"seed {seed}: paired evaluations need the same episodes, got {len(trained)} trained, "
+            f"{len(untrained)} untrained and {len(null)} null-model episodes"
+        )
     sign = 1.0 if higher else -1.0
     return SeedEvidence(seed, paired_interval(sign * (trained - untrained)), paired_interval(sign * (trained - null)))
 
@@ -113,6 +117,7 @@ def read_evidence(path: str | Path) -> SeedEvidence:
 @dataclass(frozen=True)
 class LearnedCount:
     """A learner's seeds that learned (`learned`) of those with evidence (`seeds`)."""
+
     algo: str
     learned: int
     seeds: int
@@ -140,26 +145,29 @@ def may_decide(counts: list[LearnedCount], at_protocol: bool, about_failure: boo
         return True, f"{said} (at the paper's own training length the verdict stands as measured)"
     short = [c for c in counts if c.seeds == 0 or c.learned < required_learned(c.seeds)]
     if not counts or short:
-        return False, (f"{said}: below the paper's training length every learner must have learned on at least "
-                       f"{LEARNED_SHARE:.0%} of its seeds")
+        return False, (
+            f"{said}: below the paper's training length every learner must have learned on at least "
+            f"{LEARNED_SHARE:.0%} of its seeds"
+        )
     return True, said
 
 
-def change_interval(here, there, confidence: float = CONFIDENCE, resamples: int = RESAMPLES,
-                    seed: int = 0) -> Interval:
+def change_interval(here, there, confidence: float = CONFIDENCE, resamples: int = RESAMPLES, seed: int = 0) -> Interval:
     """mean(there) − mean(here), per-seed values at two budgets, with its percentile bootstrap
     interval (each budget's seeds resampled with replacement, apart)."""
     here, there = np.asarray(here, dtype=float), np.asarray(there, dtype=float)
     rng = np.random.default_rng(seed)
-    boot = (there[rng.integers(0, len(there), (resamples, len(there)))].mean(axis=1)
-            - here[rng.integers(0, len(here), (resamples, len(here)))].mean(axis=1))
+    boot = there[rng.integers(0, len(there), (resamples, len(there)))].mean(axis=1) - here[
+        rng.integers(0, len(here), (resamples, len(here)))
+    ].mean(axis=1)
     tail = (1 - confidence) / 2 * 100
     low, high = np.percentile(boot, [tail, 100 - tail])
     return Interval(float(there.mean() - here.mean()), float(low), float(high))
 
 
-def learner_converged(here, there, untrained_there, higher: bool = True, learned: LearnedCount | None = None,
-                      tolerance: float = TOLERANCE) -> tuple[bool, str]:
+def learner_converged(
+    here, there, untrained_there, higher: bool = True, learned: LearnedCount | None = None, tolerance: float = TOLERANCE
+) -> tuple[bool, str]:
     """Whether a learner's per-seed performance `here` has stopped improving by the next larger
     budget (`there`, with its untrained networks' values `untrained_there`), and why not. `learned`:
     its learned count at this budget (None: no evidence, which fails)."""
@@ -179,8 +187,9 @@ def learner_converged(here, there, untrained_there, higher: bool = True, learned
     return True, ""
 
 
-def passes(value: float, rule: str, threshold: float | None = None, paper_value: float | None = None,
-           tolerance: float | None = None) -> bool:
+def passes(
+    value: float, rule: str, threshold: float | None = None, paper_value: float | None = None, tolerance: float | None = None
+) -> bool:
     """Whether one value passes a claim's bar on its own: above/below the threshold, inside the
     band paper ± tolerance (`within`), or, for a time-to-level claim, at or above its level (pass
     the level as `threshold` with rule "above_or_at")."""

@@ -23,8 +23,9 @@ CURIE_LEVEL = 0.5  # the Curie temperature is where ξ(τ) crosses 0.5 (paper A 
 MEASURES: dict[str, Callable[..., pd.Series]] = {}
 
 
-def measure(task: str | None, files: tuple[str, ...] = (), null: str | None = None, untrained: str | None = None,
-            start: str | None = None):
+def measure(
+    task: str | None, files: tuple[str, ...] = (), null: str | None = None, untrained: str | None = None, start: str | None = None
+):
     """Register a function as a measure. `task`: the runs it reads (runs/<task>/<algo>/seed<k>/);
     None where the claim's params name the task. `files`: what else under runs/<task>/ it reads.
     `null`: the audit's null model for claims on this measure where it is not the family's (a
@@ -33,10 +34,12 @@ def measure(task: str | None, files: tuple[str, ...] = (), null: str | None = No
     evaluation): the audit's untrained-network control. `start`: for a time-to-`level` measure,
     the measure giving each seed's untrained value of the quantity it waits for (a seed already at
     the level untrained is a lucky start: `analysis/learning.py`)."""
+
     def register(fn):
         fn.task, fn.files, fn.null, fn.untrained, fn.start = task, files, null, untrained, start
         MEASURES[fn.__name__] = fn
         return fn
+
     return register
 
 
@@ -76,8 +79,14 @@ def bootstrap_ci(values, confidence: float = 0.95) -> tuple[float, float, float]
     exponent = int(np.frexp(np.abs(values).max())[1])
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", stats.DegenerateDataWarning)
-        res = stats.bootstrap((np.ldexp(values, -exponent),), np.mean, confidence_level=confidence, n_resamples=9999,
-                              method="BCa", rng=np.random.default_rng(0))
+        res = stats.bootstrap(
+            (np.ldexp(values, -exponent),),
+            np.mean,
+            confidence_level=confidence,
+            n_resamples=9999,
+            method="BCa",
+            rng=np.random.default_rng(0),
+        )
     interval = res.confidence_interval
     return (mean, float(np.ldexp(interval.low, exponent)), float(np.ldexp(interval.high, exponent)))
 
@@ -95,7 +104,7 @@ def probability_of_improvement(x, y, confidence: float = 0.95, n_resamples: int 
     if len(x) == 0 or len(y) == 0:
         return (np.nan, np.nan, np.nan)
 
-    def improvement(xs: np.ndarray, ys: np.ndarray) -> np.ndarray:   # rows of resampled x and y
+    def improvement(xs: np.ndarray, ys: np.ndarray) -> np.ndarray:  # rows of resampled x and y
         above = (xs[:, :, None] > ys[:, None, :]).mean(axis=(1, 2))
         tied = (xs[:, :, None] == ys[:, None, :]).mean(axis=(1, 2))
         return above + 0.5 * tied
@@ -115,7 +124,7 @@ def _percentile_interval(resampled: np.ndarray, confidence: float) -> tuple[floa
 
 def _select(runs: pd.DataFrame, algo: str, metric: str, tau: float | None = None) -> pd.DataFrame:
     rows = runs[(runs["algo"] == algo) & (runs["metric"] == metric)]
-    if tau is not None and len(rows):   # (no runs: a frame without the task's columns)
+    if tau is not None and len(rows):  # (no runs: a frame without the task's columns)
         rows = rows[np.isclose(rows["tau"], tau)]
     return rows
 
@@ -236,13 +245,24 @@ def gs_time_to(results, algo: str, n_agents: int, level: float = 0.9, censor: bo
     return times.fillna(horizon) if censor else times
 
 
-
-
 # --- battle ---------------------------------------------------------------------------------------
 
-MATCH_COLUMNS = ["row_algo", "row_seed", "col_algo", "col_seed", "round", "row_group", "row_side", "row_kills",
-                 "col_kills", "row_kills_reference", "col_kills_reference", "row_total_reward", "col_total_reward",
-                 "win_rule"]
+MATCH_COLUMNS = [
+    "row_algo",
+    "row_seed",
+    "col_algo",
+    "col_seed",
+    "round",
+    "row_group",
+    "row_side",
+    "row_kills",
+    "col_kills",
+    "row_kills_reference",
+    "col_kills_reference",
+    "row_total_reward",
+    "col_total_reward",
+    "win_rule",
+]
 
 
 @lru_cache(maxsize=None)
@@ -294,8 +314,9 @@ def scripted_matches(results, untrained: bool = False) -> pd.DataFrame:
     return with_outcomes(_matches(str(results), _evaluation_file("scripted", untrained)))
 
 
-def pair_round_interval(cell: pd.DataFrame, column: str, confidence: float = 0.95,
-                        n_resamples: int = 9999) -> tuple[float, float, float]:
+def pair_round_interval(
+    cell: pd.DataFrame, column: str, confidence: float = 0.95, n_resamples: int = 9999
+) -> tuple[float, float, float]:
     """The mean of `column` over one Fig. 8 cell's tournament rounds, with a two-level bootstrap
     interval: the cell's seed pairs resampled with replacement, then the rounds within each drawn
     pair (percentile, fixed rng), so that both the models' seeds and the rounds' chance vary in it.
@@ -305,7 +326,7 @@ def pair_round_interval(cell: pd.DataFrame, column: str, confidence: float = 0.9
     pairs = [group[column].to_numpy(dtype=float) for _, group in cell.groupby(["row_seed", "col_seed"])]
     if len({len(p) for p in pairs}) != 1:
         raise ValueError(f"seed pairs of one cell played different numbers of rounds: {sorted({len(p) for p in pairs})}")
-    values = np.stack(pairs)                                               # (pairs, rounds)
+    values = np.stack(pairs)  # (pairs, rounds)
     n_pairs, n_rounds = values.shape
     rng = np.random.default_rng(0)
     drawn = rng.integers(0, n_pairs, (n_resamples, n_pairs), dtype=np.int32)
@@ -319,8 +340,11 @@ def scripted_team_matches(results, untrained: bool = False) -> pd.DataFrame:
     rewards swapped and the outcome recomputed under the same win rule, `row_seed` the trained
     model's seed. The battle measures read this for a scripted team (the null model `random`)."""
     m = _matches(str(results), _evaluation_file("scripted", untrained))
-    swapped = {f"{a}{name}": f"{b}{name}" for a, b in (("row_", "col_"), ("col_", "row_"))
-               for name in ("algo", "kills", "kills_reference", "total_reward")}
+    swapped = {
+        f"{a}{name}": f"{b}{name}"
+        for a, b in (("row_", "col_"), ("col_", "row_"))
+        for name in ("algo", "kills", "kills_reference", "total_reward")
+    }
     mirrored = m.drop(columns=["row_group", "row_side"]).rename(columns=swapped)
     return with_outcomes(mirrored.assign(row_seed=m["row_seed"], col_seed=m["row_seed"]))
 
@@ -335,6 +359,7 @@ def _per_row_seed(results, algo: str, opponent: str, column: str, untrained: boo
 
 # The battle measures' untrained-network controls read the same rounds played by the same runs'
 # networks untrained (runs/battle/tournament_untrained.csv, scripted_untrained.csv).
+
 
 @measure("battle", files=("tournament_untrained.csv",))
 def battle_win_rate_untrained(results, algo: str, opponent: str) -> pd.Series:
@@ -432,11 +457,9 @@ def battle_final_training_reward(results, algo: str, fraction: float = 0.1) -> p
 
     def tail_mean(group):
         last = group.sort_values("step")["value"]
-        return last.iloc[-max(1, int(round(fraction * len(last)))):].mean()
+        return last.iloc[-max(1, int(round(fraction * len(last)))) :].mean()
 
     return rows.groupby("seed").apply(tail_mean, include_groups=False) if len(rows) else pd.Series(dtype=float)
-
-
 
 
 # --- paper B: semi-cooperative tasks --------------------------------------------------------------
@@ -461,5 +484,3 @@ def semi_cooperative_final(results, task: str, algo: str, metric: str = "social_
     last = rows["step"].max()
     tail = rows[rows["step"] > last * (1 - FINAL_FRACTION)]
     return tail.groupby("seed")["value"].mean().sort_index()
-
-

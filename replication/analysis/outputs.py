@@ -4,8 +4,14 @@ TABLES = {
     "ising": ["ising_xi_vs_tau", "ising_curie"],
     "ising_toy": ["ising_toy"],
     "gaussian_squeeze": ["gaussian_squeeze", "gaussian_squeeze_composition"],
-    "battle": ["battle_training", "battle_cross_play", "battle_cross_play_by_side", "battle_ranking", "battle_ranking_all",
-               "battle_vs_scripted"],
+    "battle": [
+        "battle_training",
+        "battle_cross_play",
+        "battle_cross_play_by_side",
+        "battle_ranking",
+        "battle_ranking_all",
+        "battle_vs_scripted",
+    ],
     "semi_cooperative": ["ped_dqn_final"],
 }
 

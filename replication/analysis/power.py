@@ -49,9 +49,9 @@ from replication.analysis import learning
 from replication.analysis.audit import MIN_SEEDS, Claim
 from replication.analysis.measures import bootstrap_ci, probability_of_improvement
 
-MAX_SEEDS = 30                   # the search for seeds stops here; it starts at the audit's MIN_SEEDS (5)
+MAX_SEEDS = 30  # the search for seeds stops here; it starts at the audit's MIN_SEEDS (5)
 STUDIES, RESAMPLES = 200, 2000  # simulated studies per projection, bootstrap resamples in each
-TRAINED_BAR = 0.5   # a trained battle model wins more than half its rounds against the stationary attacker from its worse side
+TRAINED_BAR = 0.5  # a trained battle model wins more than half its rounds against the stationary attacker from its worse side
 
 
 def stated_effect(claim: Claim) -> float:
@@ -68,6 +68,7 @@ def stated_effect(claim: Claim) -> float:
 @dataclass(frozen=True)
 class Spread:
     """A learner's per-seed values of a measure at one pilot budget: their mean and sample SD."""
+
     mean: float
     sd: float
 
@@ -78,8 +79,9 @@ class Spread:
 
 
 @lru_cache(maxsize=None)
-def expected_width(n: int, x: Spread, y: Spread | None = None, studies: int = STUDIES,
-                   resamples: int = RESAMPLES, seed: int = 0) -> float:
+def expected_width(
+    n: int, x: Spread, y: Spread | None = None, studies: int = STUDIES, resamples: int = RESAMPLES, seed: int = 0
+) -> float:
     """The mean width of the audit's 95% interval over `studies` simulated studies of n seeds per
     learner, each seed's value drawn from N(mean, sd): BCa of X's mean, or with `y` the stratified
     bootstrap interval of P(X > Y)."""
@@ -110,6 +112,7 @@ class PilotLearner:
     """One learner a claim reads, at one pilot budget: its own per-seed performance (higher or lower
     better as the claim), its networks untrained on the same measure, and how many seeds learned
     (`learning.seed_evidence` on paired evaluation episodes; None: no evidence)."""
+
     algo: str
     values: tuple[float, ...]
     untrained: tuple[float, ...]
@@ -120,13 +123,14 @@ class PilotLearner:
 class PilotClaim:
     """One central claim at one pilot budget: X's values (and Y's for a comparison) and their null
     models' (None where the claim has no null model)."""
+
     claim: Claim
     x: Spread
     y: Spread | None = None
     null_x: Spread | None = None
     null_y: Spread | None = None
-    trained: tuple[Spread, ...] = ()   # per learner the claim reads, its trained check (battle: worse-side win rate)
-    learners: tuple[PilotLearner, ...] = ()   # per learner the claim reads, its own performance and learning evidence
+    trained: tuple[Spread, ...] = ()  # per learner the claim reads, its trained check (battle: worse-side win rate)
+    learners: tuple[PilotLearner, ...] = ()  # per learner the claim reads, its own performance and learning evidence
 
 
 def decided_at(n: int, pilot: list[PilotClaim]) -> bool:
@@ -173,8 +177,9 @@ def learners_converged(budget: float, pilot: dict[float, list[PilotClaim]]) -> t
             there = following.get(learner.algo)
             if there is None:
                 return False, f"{cell.claim.id}: {learner.algo} has no evidence at {larger[0]:g}"
-            ok, why = learning.learner_converged(learner.values, there.values, there.untrained,
-                                                 higher_is_better(cell.claim), learner.learned)
+            ok, why = learning.learner_converged(
+                learner.values, there.values, there.untrained, higher_is_better(cell.claim), learner.learned
+            )
             if not ok:
                 return False, f"{cell.claim.id}: {learner.algo} not converged: {why}"
     return True, ""
@@ -194,8 +199,10 @@ def converged(budget: float, pilot: dict[float, list[PilotClaim]]) -> tuple[bool
         for later in larger:
             then = pilot_estimate(next(c for c in pilot[later] if c.claim.id == cell.claim.id))
             if not abs(then - now) < half:
-                return False, (f"{cell.claim.id} not converged: {now:.3g} here, {then:.3g} at {later:g} "
-                               f"(change {abs(then - now):.3g}, half the stated effect {half:.3g})")
+                return False, (
+                    f"{cell.claim.id} not converged: {now:.3g} here, {then:.3g} at {later:g} "
+                    f"(change {abs(then - now):.3g}, half the stated effect {half:.3g})"
+                )
     return True, ""
 
 
@@ -205,8 +212,11 @@ def budget_reasons(pilot: dict[float, list[PilotClaim]]) -> dict[float, tuple[in
     for budget in sorted(pilot):
         is_converged, why = converged(budget, pilot)
         seeds = fewest_seeds(pilot[budget])
-        why_not = ([] if seeds else [f"not resolvable with every learner clear of its null model (and trained) "
-                                     f"at up to {MAX_SEEDS} seeds"]) + ([why] if why else [])
+        why_not = (
+            []
+            if seeds
+            else [f"not resolvable with every learner clear of its null model (and trained) at up to {MAX_SEEDS} seeds"]
+        ) + ([why] if why else [])
         reasons[budget] = (seeds if is_converged else None, "; ".join(why_not))
     return reasons
 
@@ -216,15 +226,16 @@ def fewest_seeds(pilot: list[PilotClaim]) -> int | None:
     interval narrows as seeds are added, so this bisects."""
     if not decided_at(MAX_SEEDS, pilot):
         return None
-    low, high = MIN_SEEDS, MAX_SEEDS          # decided_at(high) holds
+    low, high = MIN_SEEDS, MAX_SEEDS  # decided_at(high) holds
     while low < high:
         middle = (low + high) // 2
         low, high = (low, middle) if decided_at(middle, pilot) else (middle + 1, high)
     return high
 
 
-def choose_setting(pilot: dict[float, list[PilotClaim]], cost: Callable[[float, int], float],
-                   share_seconds: float, reasons: dict | None = None) -> dict:
+def choose_setting(
+    pilot: dict[float, list[PilotClaim]], cost: Callable[[float, int], float], share_seconds: float, reasons: dict | None = None
+) -> dict:
     """The rule's choice for one family. `pilot[budget]`: its central claims at that budget;
     `cost(budget, seeds)`: the seconds of the family's runs (and evaluation) at that setting.
     Returns {budget, seeds, seconds, decided, needs}: the cheapest (budget, seeds) at which
@@ -251,8 +262,12 @@ def pilot_table(pilot: dict[float, list[PilotClaim]], seeds=(MIN_SEEDS, 10, 20, 
     for budget, cells in sorted(pilot.items()):
         for cell in cells:
             y = cell.y if cell.claim.rule == "improves" else None
-            row = {"budget": budget, "claim": cell.claim.id, "effect": stated_effect(cell.claim),
-                   "estimate": pilot_estimate(cell)}
+            row = {
+                "budget": budget,
+                "claim": cell.claim.id,
+                "effect": stated_effect(cell.claim),
+                "estimate": pilot_estimate(cell),
+            }
             row.update({f"width_n{n}": expected_width(n, cell.x, y) if not np.isnan(cell.x.mean) else np.nan for n in seeds})
             sign = 1 if higher_is_better(cell.claim) else -1
             row["null_margin_x"] = sign * (cell.x.mean - cell.null_x.mean) if cell.null_x else np.nan

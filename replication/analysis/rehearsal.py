@@ -55,15 +55,36 @@ from replication.experiments.seed_group import seed_jobs
 from replication.experiments.timing import TIMING
 
 COST_FILE = "cost.csv"
-EARLIER = "earlier"   # earlier rehearsals' cost tables, kept as cost-<commit>.csv: the requests cover them too
-EVALUATION_RULES = ("battle_tournament", "battle_scripted")   # the jobs that need every trained model
-COLUMNS = ["job", "rule", "task", "algo", "seeds", "unit", "units_timed", "measured_seconds_per_unit", "fixed_seconds",
-           "paper_units", "paper_seeds", "paper_jobs", "threads", "projected_minutes", "projected_minutes_on_record",
-           "requested_minutes", "peak_mb", "replay_mb", "projected_mb", "projected_mb_on_record", "requested_mb"]
+EARLIER = "earlier"  # earlier rehearsals' cost tables, kept as cost-<commit>.csv: the requests cover them too
+EVALUATION_RULES = ("battle_tournament", "battle_scripted")  # the jobs that need every trained model
+COLUMNS = [
+    "job",
+    "rule",
+    "task",
+    "algo",
+    "seeds",
+    "unit",
+    "units_timed",
+    "measured_seconds_per_unit",
+    "fixed_seconds",
+    "paper_units",
+    "paper_seeds",
+    "paper_jobs",
+    "threads",
+    "projected_minutes",
+    "projected_minutes_on_record",
+    "requested_minutes",
+    "peak_mb",
+    "replay_mb",
+    "projected_mb",
+    "projected_mb_on_record",
+    "requested_mb",
+]
 
 
 def _carries_ring(algo: str, cfg: SuiteConfig) -> bool:
     from replication.registry import BATTLE
+
     return cfg.battle.checkpoint_replay and bool(getattr(BATTLE[algo].load(), "carries_replay", False))
 
 
@@ -103,9 +124,24 @@ def battle_training_rows(results: Path, cfg: SuiteConfig, paper: SuiteConfig) ->
             resident = float(timing["replay_filled_mb"].iloc[-1])
             peak = float(timing["peak_rss_mb"].iloc[-1])
             projected_mb = peak - resident + k * ring * (2 if carries else 1)
-            rows.append(_row(Job("battle", algo, tuple(seeds)), "battle_train", "round", len(timed), per_round, fixed,
-                             paper.battle.rounds, k, len(seed_jobs(None, paper, family="battle")), projected, peak,
-                             projected_mb, paper, replay_mb=k * ring))
+            rows.append(
+                _row(
+                    Job("battle", algo, tuple(seeds)),
+                    "battle_train",
+                    "round",
+                    len(timed),
+                    per_round,
+                    fixed,
+                    paper.battle.rounds,
+                    k,
+                    len(seed_jobs(None, paper, family="battle")),
+                    projected,
+                    peak,
+                    projected_mb,
+                    paper,
+                    replay_mb=k * ring,
+                )
+            )
     return rows
 
 
@@ -113,6 +149,7 @@ def evaluation_rows(results: Path, cfg: SuiteConfig, paper: SuiteConfig) -> list
     from replication.algorithms.battle.scripted import SCRIPTED
     from replication.experiments.battle import seed_pairs
     from replication.tournament import SCRIPTED_FILE, evaluation_path, part_file
+
     rows = []
     models = [(algo, seed) for algo in cfg.battle.algorithms for seed in cfg.battle.seeds]
     paper_models = [(algo, seed) for algo in paper.battle.algorithms for seed in paper.battle.seeds]
@@ -120,26 +157,54 @@ def evaluation_rows(results: Path, cfg: SuiteConfig, paper: SuiteConfig) -> list
         for algo in cfg.battle.algorithms:
             found = json.loads((results / part_file(algo, untrained)).with_suffix(".timing.json").read_text())
             pairs = [pair for pair in seed_pairs(paper_models) if pair[0][0] == algo]
-            rows.append(_evaluation_row(Job("battle", "tournament", rows=algo, untrained=untrained), "battle_tournament",
-                                        found, len(paper_models) / len(models), len(pairs) * paper.battle.tournament_rounds,
-                                        paper))
+            rows.append(
+                _evaluation_row(
+                    Job("battle", "tournament", rows=algo, untrained=untrained),
+                    "battle_tournament",
+                    found,
+                    len(paper_models) / len(models),
+                    len(pairs) * paper.battle.tournament_rounds,
+                    paper,
+                )
+            )
         found = json.loads((results / evaluation_path(SCRIPTED_FILE, untrained)).with_suffix(".timing.json").read_text())
-        rows.append(_evaluation_row(Job("battle", "scripted", untrained=untrained), "battle_scripted", found,
-                                    len(paper_models) / len(models),
-                                    len(paper_models) * len(SCRIPTED) * paper.battle.scripted_rounds, paper))
+        rows.append(
+            _evaluation_row(
+                Job("battle", "scripted", untrained=untrained),
+                "battle_scripted",
+                found,
+                len(paper_models) / len(models),
+                len(paper_models) * len(SCRIPTED) * paper.battle.scripted_rounds,
+                paper,
+            )
+        )
     return rows
 
 
 def _evaluation_row(job: Job, rule: str, found: dict, model_scale: float, paper_rounds: int, paper: SuiteConfig) -> dict:
     per_round = found["seconds"] / found["rounds"]
-    fixed = found["setup_seconds"] * model_scale      # loading or building every model
+    fixed = found["setup_seconds"] * model_scale  # loading or building every model
     projected = fixed + paper_rounds * per_round
-    return _row(job, rule, "round", found["rounds"], per_round, found["setup_seconds"], paper_rounds, 0, 1, projected,
-                found["peak_rss_mb"], found["peak_rss_mb"], paper)
+    return _row(
+        job,
+        rule,
+        "round",
+        found["rounds"],
+        per_round,
+        found["setup_seconds"],
+        paper_rounds,
+        0,
+        1,
+        projected,
+        found["peak_rss_mb"],
+        found["peak_rss_mb"],
+        paper,
+    )
 
 
 def semi_cooperative_rows(results: Path, cfg: SuiteConfig, paper: SuiteConfig) -> list[dict]:
     from replication.registry import SEMI_COOPERATIVE
+
     rows = []
     for task in SEMI_COOPERATIVE.tasks:
         for algo in getattr(cfg, task).algorithms:
@@ -161,9 +226,24 @@ def semi_cooperative_rows(results: Path, cfg: SuiteConfig, paper: SuiteConfig) -
                 replay_per_seed = float(timing["replay_mb"].iloc[-1]) / len(seeds)
                 # the replay at capacity, and its checkpoint's copy, which a resumed job reads while it refills
                 projected_mb = peak - float(timing["replay_filled_mb"].iloc[-1]) + 2 * k * replay_per_seed
-                rows.append(_row(Job(task, algo, tuple(seeds)), "semi_cooperative_run", f"{paper_schedule.eval_every} steps",
-                                 len(timed), per_seed_unit, fixed, units, k, len(seed_jobs(algo, paper)), projected, peak,
-                                 projected_mb, paper, replay_mb=k * replay_per_seed))
+                rows.append(
+                    _row(
+                        Job(task, algo, tuple(seeds)),
+                        "semi_cooperative_run",
+                        f"{paper_schedule.eval_every} steps",
+                        len(timed),
+                        per_seed_unit,
+                        fixed,
+                        units,
+                        k,
+                        len(seed_jobs(algo, paper)),
+                        projected,
+                        peak,
+                        projected_mb,
+                        paper,
+                        replay_mb=k * replay_per_seed,
+                    )
+                )
     return rows
 
 
@@ -172,23 +252,51 @@ def _owned_settings(algo: str) -> set[str]:
     import dataclasses
 
     from replication.config import SemiCooperativeTask
+
     return {f.name for f in dataclasses.fields(SemiCooperativeTask) if algo in (f.metadata.get("only") or ())}
 
 
-def _row(job: Job, rule: str, unit: str, units_timed: int, per_unit: float, fixed: float, paper_units: int,
-         paper_seeds: int, paper_jobs: int, projected_seconds: float, peak_mb: float, projected_mb: float,
-         paper: SuiteConfig, replay_mb: float = 0.0) -> dict:
+def _row(
+    job: Job,
+    rule: str,
+    unit: str,
+    units_timed: int,
+    per_unit: float,
+    fixed: float,
+    paper_units: int,
+    paper_seeds: int,
+    paper_jobs: int,
+    projected_seconds: float,
+    peak_mb: float,
+    projected_mb: float,
+    paper: SuiteConfig,
+    replay_mb: float = 0.0,
+) -> dict:
     resources = getattr(paper.resources, rule)
     projected_minutes = projected_seconds / 60
     name = job.rows or job.algo
     kind = f"{job.task}/{name}" + (" untrained" if job.untrained else "")
-    return {"job": f"{rule} {kind}", "rule": rule, "task": job.task, "algo": name, "seeds": " ".join(map(str, job.seeds)),
-            "unit": unit, "units_timed": units_timed, "measured_seconds_per_unit": per_unit, "fixed_seconds": fixed,
-            "paper_units": paper_units, "paper_seeds": paper_seeds, "paper_jobs": paper_jobs, "threads": resources.threads,
-            "projected_minutes": projected_minutes,
-            "requested_minutes": ask_minutes(resources, projected_minutes, paper_seeds),
-            "peak_mb": peak_mb, "replay_mb": replay_mb, "projected_mb": projected_mb,
-            "requested_mb": ask_mb(resources, projected_mb, rule, paper_seeds)}
+    return {
+        "job": f"{rule} {kind}",
+        "rule": rule,
+        "task": job.task,
+        "algo": name,
+        "seeds": " ".join(map(str, job.seeds)),
+        "unit": unit,
+        "units_timed": units_timed,
+        "measured_seconds_per_unit": per_unit,
+        "fixed_seconds": fixed,
+        "paper_units": paper_units,
+        "paper_seeds": paper_seeds,
+        "paper_jobs": paper_jobs,
+        "threads": resources.threads,
+        "projected_minutes": projected_minutes,
+        "requested_minutes": ask_minutes(resources, projected_minutes, paper_seeds),
+        "peak_mb": peak_mb,
+        "replay_mb": replay_mb,
+        "projected_mb": projected_mb,
+        "requested_mb": ask_mb(resources, projected_mb, rule, paper_seeds),
+    }
 
 
 def earlier_tables(results: str | Path) -> list[Path]:
@@ -226,6 +334,7 @@ def write_cost_table(results: str | Path, cfg: SuiteConfig, paper: SuiteConfig) 
     """results/<rehearsal>/cost.csv, .md and .html (the report shows the page)."""
     from replication import io
     from replication.analysis.html import table_page
+
     table = cost_table(results, cfg, paper)
     folder = Path(results)
     io.write_csv(folder / COST_FILE, table)
@@ -239,9 +348,11 @@ def paper_cost_summary(table: pd.DataFrame, node_cores: int = 16) -> pd.DataFram
     threads × jobs), the longest job, and the wall time on one node of `node_cores` cores (CPU-hours ÷
     cores, never below the longest job) and on a cluster with a core for every job (the longest
     training job, then the longest evaluation, which needs every model)."""
-    parts = {"battle training": table["rule"] == "battle_train",
-             "battle evaluations": table["rule"].isin(EVALUATION_RULES),
-             "paper B training": table["rule"] == "semi_cooperative_run"}
+    parts = {
+        "battle training": table["rule"] == "battle_train",
+        "battle evaluations": table["rule"].isin(EVALUATION_RULES),
+        "paper B training": table["rule"] == "semi_cooperative_run",
+    }
     rows = []
     for name, mask in [*parts.items(), ("all", table["rule"].notna())]:
         part = table[mask]
@@ -250,9 +361,16 @@ def paper_cost_summary(table: pd.DataFrame, node_cores: int = 16) -> pd.DataFram
         evaluating = part["rule"].isin(EVALUATION_RULES)
         training, evaluation = part.loc[~evaluating, "projected_minutes"], part.loc[evaluating, "projected_minutes"]
         cluster = (training.max() if len(training) else 0.0) / 60 + (evaluation.max() if len(evaluation) else 0.0) / 60
-        rows.append({"part": name, "jobs": int(part["paper_jobs"].sum()), "cpu_hours": cpu_hours,
-                     "longest_job_hours": longest, f"node_{node_cores}_cores_hours": max(cpu_hours / node_cores, cluster),
-                     "cluster_hours": cluster,
-                     "requested_cpu_hours": float((part["requested_minutes"] * part["threads"] * part["paper_jobs"]).sum() / 60),
-                     "largest_request_mb": int(part["requested_mb"].max()) if len(part) else 0})
+        rows.append(
+            {
+                "part": name,
+                "jobs": int(part["paper_jobs"].sum()),
+                "cpu_hours": cpu_hours,
+                "longest_job_hours": longest,
+                f"node_{node_cores}_cores_hours": max(cpu_hours / node_cores, cluster),
+                "cluster_hours": cluster,
+                "requested_cpu_hours": float((part["requested_minutes"] * part["threads"] * part["paper_jobs"]).sum() / 60),
+                "largest_request_mb": int(part["requested_mb"].max()) if len(part) else 0,
+            }
+        )
     return pd.DataFrame(rows)

@@ -48,7 +48,7 @@ from replication.tasks.neighbourhood import chebyshev_peers, euclidean_neighbour
 
 CHECKPOINT = "checkpoint.pt"
 FINAL_MODEL = "model.pt"
-TIMING = timing.TIMING   # seconds per round (experiments/timing.py)
+TIMING = timing.TIMING  # seconds per round (experiments/timing.py)
 
 
 def training_settings(cfg: BattleConfig, algo: str) -> dict:
@@ -61,7 +61,7 @@ def make_env(cfg: BattleConfig, seed: int) -> Battle:
 
 
 def make_learner(algo: str, env: Battle, cfg: BattleConfig, rng: np.random.Generator, device: str):
-    learner_cfg = algorithm_config(cfg, algo)   # battle's shared settings and the algorithm's own
+    learner_cfg = algorithm_config(cfg, algo)  # battle's shared settings and the algorithm's own
     return BATTLE[algo].load()(env.view_shape, env.feature_size, N_ACTIONS, 2 * cfg.agents_per_side, learner_cfg, rng, device)
 
 
@@ -96,8 +96,7 @@ class MeanActionTracker:
         self.previous[ids] = actions
 
 
-def play_round(env: Battle, sides, epsilons, cfg: BattleConfig, learn: bool = False, left_team: int = 0,
-               watch=None) -> dict:
+def play_round(env: Battle, sides, epsilons, cfg: BattleConfig, learn: bool = False, left_team: int = 0, watch=None) -> dict:
     """One round between two learners, `sides[g]` playing group g (group 0 moves first) and group
     `left_team` starting in the left formation. An epsilon of None means greedy (argmax) play; 0 means
     each learner's own policy without exploration (greedy for a Q-learner, sampling π for an
@@ -149,8 +148,16 @@ class RoundInPlay:
             self.tracker.record(self.observed[team].ids, self.actions[team])
         if learn:
             obs = self.observed[0]
-            self.sides[0].store(obs.ids, obs.view, obs.features, self.means[0], self.actions[0], self.rewards[0],
-                                self.alive[0], chebyshev_peers(obs.positions, VIEW_RADIUS))
+            self.sides[0].store(
+                obs.ids,
+                obs.view,
+                obs.features,
+                self.means[0],
+                self.actions[0],
+                self.rewards[0],
+                self.alive[0],
+                chebyshev_peers(obs.positions, VIEW_RADIUS),
+            )
 
     def finish(self, learn: bool) -> dict:
         env, initial = self.env, self.initial
@@ -158,10 +165,14 @@ class RoundInPlay:
             final = env.observe(0)
             self.sides[0].end_round(final.ids, final.view, final.features, self.tracker.mean_action(final))
         alive_end = [env.alive_count(0), env.alive_count(1)]
-        return {"total_reward": self.totals, "alive": alive_end, "initial": initial,
-                "kills": [initial[1] - alive_end[1], initial[0] - alive_end[0]],
-                "kills_reference": [initial[1] - self.before_step[1], initial[0] - self.before_step[0]],
-                "steps": env.steps}
+        return {
+            "total_reward": self.totals,
+            "alive": alive_end,
+            "initial": initial,
+            "kills": [initial[1] - alive_end[1], initial[0] - alive_end[0]],
+            "kills_reference": [initial[1] - self.before_step[1], initial[0] - self.before_step[0]],
+            "steps": env.steps,
+        }
 
 
 def environment_threads(cfg: BattleConfig, environments: int):
@@ -171,9 +182,17 @@ def environment_threads(cfg: BattleConfig, environments: int):
     return ThreadPoolExecutor(threads) if threads > 1 else contextlib.nullcontext()
 
 
-def play_rounds(envs: list[Battle], sides: list, epsilons: list, cfg: BattleConfig, learn: bool = False,
-                left_teams: list[int] | None = None, watch=None, pool: Executor | None = None,
-                actors: tuple | None = None) -> list[dict]:
+def play_rounds(
+    envs: list[Battle],
+    sides: list,
+    epsilons: list,
+    cfg: BattleConfig,
+    learn: bool = False,
+    left_teams: list[int] | None = None,
+    watch=None,
+    pool: Executor | None = None,
+    actors: tuple | None = None,
+) -> list[dict]:
     """One round in each environment, all stepped together (`play_round` for each of them): every
     environment's groups act, then every environment steps, until each round is over. Each
     environment has sides, epsilons and a left team of its own, and nothing passes between them:
@@ -203,9 +222,15 @@ def play_rounds(envs: list[Battle], sides: list, epsilons: list, cfg: BattleConf
             for game in playing:
                 game.choose()
         else:
-            outputs = [group.outputs([None if game.done else (game.observed[team].view, game.observed[team].features,
-                                                              game.means[team]) for game in rounds])
-                       for team, group in enumerate(actors)]
+            outputs = [
+                group.outputs(
+                    [
+                        None if game.done else (game.observed[team].view, game.observed[team].features, game.means[team])
+                        for game in rounds
+                    ]
+                )
+                for team, group in enumerate(actors)
+            ]
             for k, game in enumerate(rounds):
                 if not game.done:
                     game.choose([outputs[0][k], outputs[1][k]])
@@ -229,15 +254,35 @@ def identity(algo: str, cfg: BattleConfig) -> dict:
     return {"algo": algo, "map_size": cfg.map_size, "agents_per_side": cfg.agents_per_side}
 
 
-def save_checkpoint(path: Path, algo: str, cfg: BattleConfig, main, opponent, next_round: int,
-                    rng: np.random.Generator, rows: list, seconds: list, torch_rng: torch.Tensor,
-                    resumes: list | None = None) -> None:
-    checkpoints.save_progress(path, identity(algo, cfg), training_settings(cfg, algo), {
-        "next_round": next_round, "main": checkpoints.module_states(main),
-        "learner": main.round_state(cfg.checkpoint_replay),
-        "opponent": {k: m.state_dict() for k, m in opponent.networks().items()},
-        "numpy_rng": rng.bit_generator.state, "torch_rng": torch_rng,
-        "metrics": [list(r) for r in rows], "seconds": list(seconds), "resumes": list(resumes or [])})
+def save_checkpoint(
+    path: Path,
+    algo: str,
+    cfg: BattleConfig,
+    main,
+    opponent,
+    next_round: int,
+    rng: np.random.Generator,
+    rows: list,
+    seconds: list,
+    torch_rng: torch.Tensor,
+    resumes: list | None = None,
+) -> None:
+    checkpoints.save_progress(
+        path,
+        identity(algo, cfg),
+        training_settings(cfg, algo),
+        {
+            "next_round": next_round,
+            "main": checkpoints.module_states(main),
+            "learner": main.round_state(cfg.checkpoint_replay),
+            "opponent": {k: m.state_dict() for k, m in opponent.networks().items()},
+            "numpy_rng": rng.bit_generator.state,
+            "torch_rng": torch_rng,
+            "metrics": [list(r) for r in rows],
+            "seconds": list(seconds),
+            "resumes": list(resumes or []),
+        },
+    )
 
 
 def load_checkpoint(path: Path, algo: str, cfg: BattleConfig, resuming: bool = True) -> dict:
@@ -262,7 +307,7 @@ class SeedTraining:
         # seed's state from then, as a run alone's would
         self.torch_rng = torch.get_rng_state()
         self.rows, self.seconds, self.checkpoint_seconds, self.start = [], [], [], 0
-        self.resumes = []   # each resume of this run: the round it resumed at and what became of its replay
+        self.resumes = []  # each resume of this run: the round it resumed at and what became of its replay
         self.checkpoint = out / CHECKPOINT
         state = checkpoints.resume_state(self.checkpoint, lambda path: load_checkpoint(path, algo, cfg), stale)
         if state is not None:
@@ -273,7 +318,7 @@ class SeedTraining:
             self.rng.bit_generator.state = state["numpy_rng"]
             self.torch_rng = state["torch_rng"]
             self.rows, self.seconds = [tuple(r) for r in state["metrics"]], list(state["seconds"])
-            self.checkpoint_seconds = [np.nan] * len(self.seconds)   # not kept: this process did not write them
+            self.checkpoint_seconds = [np.nan] * len(self.seconds)  # not kept: this process did not write them
             self.start = state["next_round"]
             replay = "restored" if "ring" in learner else ("refilled" if self.main.carries_replay else "none (on-policy)")
             self.resumes = [*state.get("resumes", []), {"round": self.start, "replay": replay}]
@@ -293,13 +338,20 @@ class SeedTraining:
         if main_won:  # the opponent follows main only after main wins (reference code)
             self_play_update(self.opponent, main, cfg.opponent_keeps)
         self.values = {
-            "total_reward_main": result["total_reward"][0], "total_reward_opponent": result["total_reward"][1],
+            "total_reward_main": result["total_reward"][0],
+            "total_reward_opponent": result["total_reward"][1],
             "mean_reward_main": result["total_reward"][0] / result["initial"][0],
             "mean_reward_opponent": result["total_reward"][1] / result["initial"][1],
-            "kills_main": result["kills"][0], "kills_opponent": result["kills"][1],
-            "alive_main": result["alive"][0], "alive_opponent": result["alive"][1],
-            "loss": stats["loss"], "mean_q": stats.get("mean_q", np.nan), "gradient_steps": stats["gradient_steps"],
-            "epsilon": self.epsilon, "round_steps": result["steps"], "main_left": float(self.main_left),
+            "kills_main": result["kills"][0],
+            "kills_opponent": result["kills"][1],
+            "alive_main": result["alive"][0],
+            "alive_opponent": result["alive"][1],
+            "loss": stats["loss"],
+            "mean_q": stats.get("mean_q", np.nan),
+            "gradient_steps": stats["gradient_steps"],
+            "epsilon": self.epsilon,
+            "round_steps": result["steps"],
+            "main_left": float(self.main_left),
             "main_won": float(main_won),
         }
 
@@ -309,23 +361,46 @@ class SeedTraining:
         self.rows += [(r + 1, metric, float(value)) for metric, value in self.values.items()]
         t0 = time.perf_counter()
         if (r + 1) % self.cfg.checkpoint_every == 0 or r + 1 == self.cfg.rounds:
-            save_checkpoint(self.checkpoint, self.algo, self.cfg, self.main, self.opponent, r + 1, self.rng, self.rows,
-                            self.seconds, self.torch_rng, self.resumes)
+            save_checkpoint(
+                self.checkpoint,
+                self.algo,
+                self.cfg,
+                self.main,
+                self.opponent,
+                r + 1,
+                self.rng,
+                self.rows,
+                self.seconds,
+                self.torch_rng,
+                self.resumes,
+            )
         self.checkpoint_seconds.append(time.perf_counter() - t0)
 
     def finish(self) -> pd.DataFrame:
-        timing.write_timing(self.out / TIMING, "round", list(range(1, len(self.seconds) + 1)), self.seconds,
-                            self.checkpoint_seconds, self.main)
-        checkpoints.save_progress(self.out / FINAL_MODEL, identity(self.algo, self.cfg), training_settings(self.cfg, self.algo),
-                                  {"main": {k: m.state_dict() for k, m in self.main.networks().items()}})
+        timing.write_timing(
+            self.out / TIMING, "round", list(range(1, len(self.seconds) + 1)), self.seconds, self.checkpoint_seconds, self.main
+        )
+        checkpoints.save_progress(
+            self.out / FINAL_MODEL,
+            identity(self.algo, self.cfg),
+            training_settings(self.cfg, self.algo),
+            {"main": {k: m.state_dict() for k, m in self.main.networks().items()}},
+        )
         metrics = pd.DataFrame(self.rows, columns=["step", "metric", "value"])
-        if self.resumes:   # for the run's provenance (run.write_run): a refilled replay makes it another run
+        if self.resumes:  # for the run's provenance (run.write_run): a refilled replay makes it another run
             metrics.attrs["resumed"] = self.resumes
         return metrics
 
 
-def train_seeds(algo: str, seeds: list[int], cfg: BattleConfig, outs: list[Path], device: str = "cpu",
-                progress: bool = True, stale: checkpoints.Stale = "refuse") -> list[pd.DataFrame]:
+def train_seeds(
+    algo: str,
+    seeds: list[int],
+    cfg: BattleConfig,
+    outs: list[Path],
+    device: str = "cpu",
+    progress: bool = True,
+    stale: checkpoints.Stale = "refuse",
+) -> list[pd.DataFrame]:
     """Self-play training of several seeds of `algo` in one process (`battle.seeds_per_job`); returns
     each seed's per-round metrics. Each seed keeps its own environment, models, random stream,
     replay, opponent, outputs and checkpoint (`SeedTraining`), and its rounds are played beside the
@@ -337,14 +412,20 @@ def train_seeds(algo: str, seeds: list[int], cfg: BattleConfig, outs: list[Path]
     and each step's acting is one forward pass per group (algorithms/battle/stacked.py), and a seed
     follows its run alone to float tolerance only."""
     runs = [SeedTraining(algo, seed, cfg, Path(out), device, stale) for seed, out in zip(seeds, outs)]
-    stacked_rounds = stacked.StackedRounds()   # kept for the job: one capture, reloaded each round
+    stacked_rounds = stacked.StackedRounds()  # kept for the job: one capture, reloaded each round
     stacked_actors = stacked.StackedActors(cfg.agents_per_side)
     # the seeds' environments observed and stepped in threads (`battle.env_threads`; results unchanged)
     with environment_threads(cfg, len(runs)) as pool:
         first = min(run.start for run in runs)
         name = f"seed{seeds[0]}" if len(seeds) == 1 else "seeds " + " ".join(map(str, seeds))
-        bar = tqdm(range(first, cfg.rounds), desc=f"battle {algo} {name}", unit="round", disable=not progress,
-                   initial=first, total=cfg.rounds)
+        bar = tqdm(
+            range(first, cfg.rounds),
+            desc=f"battle {algo} {name}",
+            unit="round",
+            disable=not progress,
+            initial=first,
+            total=cfg.rounds,
+        )
         for r in bar:
             t0 = time.perf_counter()
             playing = [run for run in runs if run.start <= r]
@@ -353,22 +434,38 @@ def train_seeds(algo: str, seeds: list[int], cfg: BattleConfig, outs: list[Path]
             mains = [run.main for run in playing]
             stacking = cfg.stacked_update and stacked.stackable(mains)
             actors = stacked_actors(mains, [run.opponent for run in playing]) if stacking else None
-            results = play_rounds([run.env for run in playing], [(run.main, run.opponent) for run in playing],
-                                  [(run.epsilon, run.epsilon) for run in playing], cfg, learn=True,
-                                  left_teams=[0 if run.main_left else 1 for run in playing], pool=pool, actors=actors)
+            results = play_rounds(
+                [run.env for run in playing],
+                [(run.main, run.opponent) for run in playing],
+                [(run.epsilon, run.epsilon) for run in playing],
+                cfg,
+                learn=True,
+                left_teams=[0 if run.main_left else 1 for run in playing],
+                pool=pool,
+                actors=actors,
+            )
             stats = stacked_rounds(mains) if stacking else [None] * len(playing)
             for run, result, seed_stats in zip(playing, results, stats):
                 run.learn(r, result, seed_stats)
             seconds = time.perf_counter() - t0
             for run in playing:
                 run.log(r, seconds)
-            bar.set_postfix(reward=f"{np.mean([result['total_reward'][0] for result in results]):.1f}",
-                            kills=f"{np.mean([result['kills'][0] for result in results]):.1f}")
+            bar.set_postfix(
+                reward=f"{np.mean([result['total_reward'][0] for result in results]):.1f}",
+                kills=f"{np.mean([result['kills'][0] for result in results]):.1f}",
+            )
     return [run.finish() for run in runs]
 
 
-def train(algo: str, seed: int, cfg: BattleConfig, out: Path, device: str = "cpu", progress: bool = True,
-          stale: checkpoints.Stale = "refuse") -> pd.DataFrame:
+def train(
+    algo: str,
+    seed: int,
+    cfg: BattleConfig,
+    out: Path,
+    device: str = "cpu",
+    progress: bool = True,
+    stale: checkpoints.Stale = "refuse",
+) -> pd.DataFrame:
     """Self-play training of one seed (`train_seeds` with one); returns the per-round metrics.
     Resumes from out/checkpoint.pt if present."""
     return train_seeds(algo, [seed], cfg, [Path(out)], device, progress, stale)[0]
@@ -405,8 +502,16 @@ ROW_GROUP = (0, 0, 1, 1)
 ROW_LEFT = (True, False, True, False)
 
 
-def balanced_rounds(row_model, col_model, cfg: BattleConfig, env: Battle | list[Battle], rng: np.random.Generator,
-                    rounds: int, epsilon, pool: Executor | None = None) -> list[dict]:
+def balanced_rounds(
+    row_model,
+    col_model,
+    cfg: BattleConfig,
+    env: Battle | list[Battle],
+    rng: np.random.Generator,
+    rounds: int,
+    epsilon,
+    pool: Executor | None = None,
+) -> list[dict]:
     """`rounds` rounds of the row model against the column model, round k with the row model in group
     ROW_GROUP[k % 4] and on the left when ROW_LEFT[k % 4]: each side × group order equally often.
     Given several environments, as many rounds are played at once (`battle.tournament_batch`), each
@@ -429,15 +534,24 @@ def balanced_rounds(row_model, col_model, cfg: BattleConfig, env: Battle | list[
             results = [play_round(envs[0], sides[0], (epsilon, epsilon), cfg, left_team=left_teams[0])]
         else:
             actors = tuple(BatchedActing([pair[group] for pair in sides]) for group in (0, 1))
-            results = play_rounds(envs[:len(batch)], sides, [(epsilon, epsilon)] * len(batch), cfg, left_teams=left_teams,
-                                  pool=pool, actors=actors)
+            results = play_rounds(
+                envs[: len(batch)], sides, [(epsilon, epsilon)] * len(batch), cfg, left_teams=left_teams, pool=pool, actors=actors
+            )
         for k, (row, col), result in zip(batch, groups, results):
-            records.append({"round": k, "row_group": row, "row_side": "left" if ROW_LEFT[k % 4] else "right",
-                            "row_kills": result["kills"][row], "col_kills": result["kills"][col],
-                            "row_kills_reference": result["kills_reference"][row],
-                            "col_kills_reference": result["kills_reference"][col],
-                            "row_total_reward": result["total_reward"][row], "col_total_reward": result["total_reward"][col],
-                            "win_rule": cfg.evaluation_win_rule})
+            records.append(
+                {
+                    "round": k,
+                    "row_group": row,
+                    "row_side": "left" if ROW_LEFT[k % 4] else "right",
+                    "row_kills": result["kills"][row],
+                    "col_kills": result["kills"][col],
+                    "row_kills_reference": result["kills_reference"][row],
+                    "col_kills_reference": result["kills_reference"][col],
+                    "row_total_reward": result["total_reward"][row],
+                    "col_total_reward": result["total_reward"][col],
+                    "win_rule": cfg.evaluation_win_rule,
+                }
+            )
     return records
 
 
@@ -447,7 +561,7 @@ class BatchedActing:
     environments' observations, joined along the agent axis, and each environment gets its rows."""
 
     def __init__(self, models: list):
-        self.models = models   # per environment, the model playing this group there
+        self.models = models  # per environment, the model playing this group there
 
     @torch.no_grad()
     def outputs(self, observations: list) -> list:
@@ -471,8 +585,9 @@ def evaluation_epsilon(cfg: BattleConfig):
     return None if cfg.evaluation_policy == "greedy" else 0.0
 
 
-def tournament(models: dict, cfg: BattleConfig, seed: int = 0, progress: bool = True,
-               row_algos: list[str] | None = None) -> pd.DataFrame:
+def tournament(
+    models: dict, cfg: BattleConfig, seed: int = 0, progress: bool = True, row_algos: list[str] | None = None
+) -> pd.DataFrame:
     """Every ordered pair of (algo, seed) models plays `tournament_rounds` rounds, balanced over side
     and group order (`balanced_rounds`). Actor-critics sample π (`evaluation_policy: sample`, the
     reference) or take argmax (`greedy`); Q-learners act greedily either way. Returns one row per
@@ -490,14 +605,23 @@ def tournament(models: dict, cfg: BattleConfig, seed: int = 0, progress: bool = 
         pairs = [(index, (row_key, col_key)) for index, (row_key, col_key) in pairs if row_key[0] in row_algos]
     with environment_threads(cfg, len(envs)) as pool:
         for index, (row_key, col_key) in tqdm(pairs, desc="tournament", disable=not progress):
-            policy_rng = np.random.default_rng([seed, 6, index])    # π's draws of both models in this pairing
+            policy_rng = np.random.default_rng([seed, 6, index])  # π's draws of both models in this pairing
             for model in (models[row_key], models[col_key]):
                 if hasattr(model, "rng"):
                     model.rng = policy_rng
-            for record in balanced_rounds(models[row_key], models[col_key], cfg, envs, np.random.default_rng([seed, 5, index]),
-                                          cfg.tournament_rounds, evaluation_epsilon(cfg), pool):
-                records.append({"row_algo": row_key[0], "row_seed": row_key[1], "col_algo": col_key[0],
-                                "col_seed": col_key[1], **record})
+            for record in balanced_rounds(
+                models[row_key],
+                models[col_key],
+                cfg,
+                envs,
+                np.random.default_rng([seed, 5, index]),
+                cfg.tournament_rounds,
+                evaluation_epsilon(cfg),
+                pool,
+            ):
+                records.append(
+                    {"row_algo": row_key[0], "row_seed": row_key[1], "col_algo": col_key[0], "col_seed": col_key[1], **record}
+                )
     return pd.DataFrame(records)
 
 
@@ -506,6 +630,7 @@ def scripted_evaluation(models: dict, cfg: BattleConfig, seed: int = 0, progress
     for `scripted_rounds` rounds, balanced over side and group order as the tournament. A model that
     learned to fight from one side only, or learned nothing, shows here."""
     from replication.algorithms.battle.scripted import SCRIPTED
+
     rng = np.random.default_rng([seed, 7])
     env = make_env(cfg, seed)
     records = []

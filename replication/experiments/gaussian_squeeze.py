@@ -45,7 +45,7 @@ def run_population(algo: str, n_agents: int, seed: int, cfg: GaussianSqueezeConf
         epsilon = epsilon_at(t, cfg)
         greedy_actions = learner.greedy(mean_action)
         greedy_score = greedy_scores[t] = env.performance(greedy_actions)
-        if t == 0:   # the untrained network's greedy joint action (the untrained-network control)
+        if t == 0:  # the untrained network's greedy joint action (the untrained-network control)
             rows += [(0, "untrained_performance", greedy_score)]
             rows += [(0, f"untrained_{name}", value) for name, value in env.composition(greedy_actions).items()]
         actions = learner.act(mean_action, t, epsilon)
@@ -63,14 +63,18 @@ def run_population(algo: str, n_agents: int, seed: int, cfg: GaussianSqueezeConf
             losses.append(learner.train(replay.sample(cfg.batch_size, rng, with_joint=learner.needs_joint)))
         if (t + 1) % cfg.log_every == 0:
             loss = float(np.mean(losses)) if losses else np.nan
-            rows += [(t + 1, "performance", greedy_score), (t + 1, "behaviour_performance", behaviour_score),
-                     (t + 1, "loss", loss), (t + 1, "epsilon", epsilon), (t + 1, "mean_action_value", actions.mean())]
+            rows += [
+                (t + 1, "performance", greedy_score),
+                (t + 1, "behaviour_performance", behaviour_score),
+                (t + 1, "loss", loss),
+                (t + 1, "epsilon", epsilon),
+                (t + 1, "mean_action_value", actions.mean()),
+            ]
             losses = []
     window = max(1, int(round(cfg.measure_fraction * cfg.timesteps)))
     rows.append((cfg.timesteps, "final_performance", greedy_scores[-window:].mean()))
     # the trained network's greedy joint action at the end: what the final performance is made of
-    rows += [(cfg.timesteps, f"final_{name}", value)
-             for name, value in env.composition(learner.greedy(mean_action)).items()]
+    rows += [(cfg.timesteps, f"final_{name}", value) for name, value in env.composition(learner.greedy(mean_action)).items()]
     frame = pd.DataFrame(rows, columns=["step", "metric", "value"])
     frame["n_agents"] = n_agents
     return frame

@@ -43,18 +43,19 @@ def mfq_at_temperatures(cfg: IsingConfig, taus: list[float], rngs: list[np.rando
     m = cfg.mfq
     size, n_taus = cfg.lattice_size, len(taus)
     n = size * size
-    agents = TabularMFQ(n_taus * n)                          # lattice k's agents are rows k·n … (k+1)·n − 1
+    agents = TabularMFQ(n_taus * n)  # lattice k's agents are rows k·n … (k+1)·n − 1
     target = ising.reward_table(cfg.coupling, cfg.magnetic_field)
     spins = np.stack([ising.random_spins(size, rng) for rng in rngs])
     xi = np.empty((m.steps, n_taus))
     mse = np.empty((m.steps, n_taus))
     best, stable = np.zeros(n_taus), np.zeros(n_taus, dtype=int)
-    done = np.full(n_taus, m.steps)                          # steps run per τ (fewer with the early stop)
+    done = np.full(n_taus, m.steps)  # steps run per τ (fewer with the early stop)
     final_spins = [None] * n_taus
     for t in _tqdm_steps(m.steps, f"ising mfq {n_taus} τ", progress):
-        temperature = np.repeat([annealed_temperature(t, m.initial_temperature, m.temperature_decay, m.decay_every, tau)
-                                 for tau in taus], n)
-        n_up = ising.up_neighbours(spins).reshape(-1)          # ā^j from the previous step
+        temperature = np.repeat(
+            [annealed_temperature(t, m.initial_temperature, m.temperature_decay, m.decay_every, tau) for tau in taus], n
+        )
+        n_up = ising.up_neighbours(spins).reshape(-1)  # ā^j from the previous step
         actions = agents.act(n_up, temperature, stacked_uniforms(rngs, (n,)).reshape(-1))  # Eq. 12
         spins = (2 * actions - 1).astype(np.int8).reshape(n_taus, size, size)
         reward = ising.rewards(spins, cfg.coupling, cfg.magnetic_field).reshape(-1)
@@ -74,12 +75,14 @@ def mfq_at_temperatures(cfg: IsingConfig, taus: list[float], rngs: list[np.rando
         steps = int(done[k])
         logged = np.arange(m.log_every - 1, steps, m.log_every)
         window = max(1, int(round(m.measure_fraction * steps)))
-        metrics = pd.concat([
-            _rows(logged + 1, "xi", xi[logged, k]),
-            _rows(logged + 1, "q_mse", mse[logged, k]),
-            _rows(np.array([steps]), "xi_equilibrium", np.array([xi[steps - window:steps, k].mean()])),
-            _rows(np.array([steps]), "q_mse_final", np.array([mse[steps - window:steps, k].mean()])),
-        ])
+        metrics = pd.concat(
+            [
+                _rows(logged + 1, "xi", xi[logged, k]),
+                _rows(logged + 1, "q_mse", mse[logged, k]),
+                _rows(np.array([steps]), "xi_equilibrium", np.array([xi[steps - window : steps, k].mean()])),
+                _rows(np.array([steps]), "q_mse_final", np.array([mse[steps - window : steps, k].mean()])),
+            ]
+        )
         results.append((metrics, final_spins[k] if final_spins[k] is not None else spins[k]))
     return results
 
@@ -89,10 +92,18 @@ def _per_temperature(xi: np.ndarray, spins: np.ndarray, m) -> list:
     ξ = its mean over the final `measure_fraction` of sweeps, with the final spins."""
     logged = np.arange(m.log_every - 1, m.sweeps, m.log_every)
     window = max(1, int(round(m.measure_fraction * m.sweeps)))
-    return [(pd.concat([_rows(logged + 1, "xi", xi[logged, k]),
-                        _rows(np.array([m.sweeps]), "xi_equilibrium", np.array([xi[-window:, k].mean()]))]),
-             spins[k])
-            for k in range(xi.shape[1])]
+    return [
+        (
+            pd.concat(
+                [
+                    _rows(logged + 1, "xi", xi[logged, k]),
+                    _rows(np.array([m.sweeps]), "xi_equilibrium", np.array([xi[-window:, k].mean()])),
+                ]
+            ),
+            spins[k],
+        )
+        for k in range(xi.shape[1])
+    ]
 
 
 def mcmc_at_temperatures(cfg: IsingConfig, taus: list[float], rngs: list[np.random.Generator], progress: bool = False):
@@ -100,8 +111,11 @@ def mcmc_at_temperatures(cfg: IsingConfig, taus: list[float], rngs: list[np.rand
     |m| every `log_every` sweeps, equilibrium ξ = mean |m| at the end, final spins."""
     m = cfg.mcmc
     size, n_taus = cfg.lattice_size, len(taus)
-    spins = (np.ones((n_taus, size, size), dtype=np.int8) if m.initial_state == "ordered"
-             else np.stack([ising.random_spins(size, rng) for rng in rngs]))
+    spins = (
+        np.ones((n_taus, size, size), dtype=np.int8)
+        if m.initial_state == "ordered"
+        else np.stack([ising.random_spins(size, rng) for rng in rngs])
+    )
     parity = mcmc.checkerboard(size)
     temperatures = np.asarray(taus, dtype=float)
     xi = np.empty((m.sweeps, n_taus))
@@ -141,8 +155,12 @@ def untrained(cfg):
 def run_sweep(algo: str, seed: int, cfg: IsingConfig, partial: Path, progress: bool = True):
     """Run every temperature not already in `partial/` (all of them in one vectorised pass), save each
     to `partial/`, and return tidy metrics and final spins by τ."""
-    at_temperatures = {"mfq": mfq_at_temperatures, "mcmc": mcmc_at_temperatures, "random": random_at_temperatures,
-                       "untrained": untrained_at_temperatures}[algo]
+    at_temperatures = {
+        "mfq": mfq_at_temperatures,
+        "mcmc": mcmc_at_temperatures,
+        "random": random_at_temperatures,
+        "untrained": untrained_at_temperatures,
+    }[algo]
     paths = [(partial / f"tau{i:03d}.csv", partial / f"tau{i:03d}.npy") for i in range(len(cfg.taus))]
     pending = [i for i, (csv_path, npy_path) in enumerate(paths) if not (csv_path.exists() and npy_path.exists())]
     if pending:

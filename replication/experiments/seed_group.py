@@ -59,7 +59,7 @@ class GroupedReplay:
 
     @property
     def size(self) -> int:
-        return self.replays[0].size   # the seeds store in lockstep
+        return self.replays[0].size  # the seeds store in lockstep
 
     def memory_bytes(self) -> tuple[int, int]:
         """The seeds' FIFOs' (bytes at capacity, bytes filled), summed."""
@@ -87,7 +87,7 @@ class GroupedReplay:
 def _seed_part(values: np.ndarray, k: int, n_seeds: int) -> np.ndarray:
     """Seed k's agents of a per-agent array (agents first)."""
     share = len(values) // n_seeds
-    return values[k * share:(k + 1) * share]
+    return values[k * share : (k + 1) * share]
 
 
 def stack_states(states: list[dict]) -> dict:
@@ -106,7 +106,7 @@ def seed_jobs(algo: str, cfg: SuiteConfig, family: str = "semi_cooperative") -> 
     the family's `seeds_per_job` at a time."""
     seeds = cfg.battle.seeds if family == "battle" else cfg.seeds
     size = getattr(cfg, family).seeds_per_job
-    return [tuple(seeds[i:i + size]) for i in range(0, len(seeds), size)]
+    return [tuple(seeds[i : i + size]) for i in range(0, len(seeds), size)]
 
 
 def join_steps(steps: list[dict]) -> dict:

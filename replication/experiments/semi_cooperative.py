@@ -44,17 +44,29 @@ FINAL_MODEL = "model.pt"  # the trained networks and the settings that rebuild t
 def make_task(task: str, cfg, rng: np.random.Generator):
     if task == "prisoners_dilemma":
         from replication.tasks.prisoners_dilemma import PrisonersDilemma
+
         return PrisonersDilemma(cfg.episode_length, rng)
     if task == "pursuit":
         from replication.tasks.pursuit import Pursuit
-        return Pursuit(cfg.grid_size, cfg.n_predators, cfg.n_prey, cfg.episode_length, cfg.battery,
-                       cfg.respawn_steps, cfg.reward_form, rng, cfg.observation_timing)
+
+        return Pursuit(
+            cfg.grid_size,
+            cfg.n_predators,
+            cfg.n_prey,
+            cfg.episode_length,
+            cfg.battery,
+            cfg.respawn_steps,
+            cfg.reward_form,
+            rng,
+            cfg.observation_timing,
+        )
     if task == "resource_sharing":
         from replication.tasks.resource_sharing import ResourceSharing
+
         return ResourceSharing(cfg.n_agents, cfg.supply, cfg.demand, cfg.episode_length, cfg.mean_reward, rng, cfg.global_success)
     from replication.tasks.tiger_deer import TigerDeer
-    return TigerDeer(cfg.map_size, cfg.n_tigers, cfg.n_deer, cfg.episode_length, cfg.tiger_step_recover,
-                     cfg.minimap_mode, rng)
+
+    return TigerDeer(cfg.map_size, cfg.n_tigers, cfg.n_deer, cfg.episode_length, cfg.tiger_step_recover, cfg.minimap_mode, rng)
 
 
 def make_learner(algo: str, env, learner_cfg, schedule, rng: np.random.Generator):
@@ -94,16 +106,28 @@ class Episode:
 
     def advance(self, actions: np.ndarray) -> tuple[dict, bool]:
         """Step the task; return the transition of every agent and whether the episode ended."""
-        before = {"obs": self.obs, "peers": self.peers, "active": self.active.astype(np.float32),
-                  "mean_action": self.mean_action, "state": self.state, "action": actions}
+        before = {
+            "obs": self.obs,
+            "peers": self.peers,
+            "active": self.active.astype(np.float32),
+            "mean_action": self.mean_action,
+            "state": self.state,
+            "action": actions,
+        }
         rewards, done = self.env.step(actions)
         self.welfare += float(rewards.sum())
         self.previous = np.where(self.active, actions, -1)
         self.look()
         terminal = np.full(self.env.n_agents, done) | (before["active"].astype(bool) & ~self.active)
-        step = {**before, "reward": rewards.astype(np.float32), "next_obs": self.obs, "terminal": terminal.astype(np.float32),
-                "next_mean_action": self.mean_action, "next_state": self.state}
-        if self.peers_after_move:    # the peer evaluations' receivers: those in view after the move (author code)
+        step = {
+            **before,
+            "reward": rewards.astype(np.float32),
+            "next_obs": self.obs,
+            "terminal": terminal.astype(np.float32),
+            "next_mean_action": self.mean_action,
+            "next_state": self.state,
+        }
+        if self.peers_after_move:  # the peer evaluations' receivers: those in view after the move (author code)
             step["peers"] = self.peers
         return step, done or not self.active.any()
 
@@ -124,13 +148,16 @@ def evaluate_seeds(learner, envs: list, episodes: int) -> list[dict]:
                 play.start()
         done = np.zeros(len(envs), dtype=bool)
         while not done.all():
-            actions = np.split(learner.act(np.concatenate([p.obs for p in plays]),
-                                           np.concatenate([p.mean_action for p in plays]), None), len(envs))
+            actions = np.split(
+                learner.act(np.concatenate([p.obs for p in plays]), np.concatenate([p.mean_action for p in plays]), None),
+                len(envs),
+            )
             for i in np.flatnonzero(~done):
                 done[i] = plays[i].advance(actions[i])[1]
         for play, env, record in zip(plays, envs, records):
-            record.append({"social_welfare": play.welfare, "reward_per_agent": play.welfare / env.n_agents,
-                           **env.episode_metrics()})
+            record.append(
+                {"social_welfare": play.welfare, "reward_per_agent": play.welfare / env.n_agents, **env.episode_metrics()}
+            )
     return [pd.DataFrame(record).mean().to_dict() for record in records]
 
 
@@ -145,17 +172,27 @@ def training_settings(cfg: SuiteConfig, task: str, algo: str) -> dict:
     return task_sections(cfg, task, algo)
 
 
-def save_checkpoint(path: Path, identity: dict, settings: dict, learner, next_step: int, rngs: dict, rows: list,
-                    train_welfare: list, losses: list) -> None:
+def save_checkpoint(
+    path: Path, identity: dict, settings: dict, learner, next_step: int, rngs: dict, rows: list, train_welfare: list, losses: list
+) -> None:
     """Everything a run carries past `next_step` (written between episodes, before the next ones
     start): networks and optimisers, random states, metrics, the replay, and the training welfare and
     losses of the evaluation interval in progress, so that a resumed run is its unkilled run."""
-    checkpoints.save_progress(path, identity, settings, {
-        "next_step": next_step, "modules": checkpoints.module_states(learner),
-        "rngs": {k: r.bit_generator.state for k, r in rngs.items()}, "train_steps": learner.train_steps,
-        "metrics": [[list(r) for r in seed_rows] for seed_rows in rows],
-        "replay": learner.replay.state_dict() if hasattr(learner.replay, "state_dict") else {},
-        "train_welfare": [list(map(float, w)) for w in train_welfare], "losses": [list(map(float, v)) for v in losses]})
+    checkpoints.save_progress(
+        path,
+        identity,
+        settings,
+        {
+            "next_step": next_step,
+            "modules": checkpoints.module_states(learner),
+            "rngs": {k: r.bit_generator.state for k, r in rngs.items()},
+            "train_steps": learner.train_steps,
+            "metrics": [[list(r) for r in seed_rows] for seed_rows in rows],
+            "replay": learner.replay.state_dict() if hasattr(learner.replay, "state_dict") else {},
+            "train_welfare": [list(map(float, w)) for w in train_welfare],
+            "losses": [list(map(float, v)) for v in losses],
+        },
+    )
 
 
 def build_group(algo: str, envs: list, learner_cfg, schedule, seeds: list[int], rngs: list[np.random.Generator]):
@@ -171,9 +208,14 @@ def build_group(algo: str, envs: list, learner_cfg, schedule, seeds: list[int], 
         members[0].replay = seed_group.GroupedReplay([members[0].replay], rngs)
         return members[0]
     env = envs[0]
-    dims = SimpleNamespace(n_seeds=len(envs), n_agents=len(envs) * env.n_agents, n_actions=env.n_actions,
-                           obs_dim=env.obs_dim, state_dim=getattr(env, "state_dim", None),
-                           view_shape=getattr(env, "view_shape", None))
+    dims = SimpleNamespace(
+        n_seeds=len(envs),
+        n_agents=len(envs) * env.n_agents,
+        n_actions=env.n_actions,
+        obs_dim=env.obs_dim,
+        state_dim=getattr(env, "state_dim", None),
+        view_shape=getattr(env, "view_shape", None),
+    )
     # the group's own FIFO is never used (the seeds' are): one row, not K·A agents' worth of memory
     own_cfg = dataclasses.replace(algorithm_config(learner_cfg, algo), buffer_size=1)
     group = SEMI_COOPERATIVE[algo].load()(dims, own_cfg, schedule, seed_group.SeedStreams(rngs))
@@ -191,13 +233,15 @@ class GroupRun:
         self.seeds = list(seeds)
         self.schedule, self.learner_cfg = getattr(cfg, task).for_algo(algo), cfg.semi_cooperative
         task_index, algo_index = TASK_STREAM_ID[task], SEMI_COOPERATIVE[algo].stream_id
-        self.rngs = {**{f"env{k}": np.random.default_rng([seed, 6, task_index]) for k, seed in enumerate(seeds)},
-                     **{f"learner{k}": np.random.default_rng([seed, 7, algo_index]) for k, seed in enumerate(seeds)}}
+        self.rngs = {
+            **{f"env{k}": np.random.default_rng([seed, 6, task_index]) for k, seed in enumerate(seeds)},
+            **{f"learner{k}": np.random.default_rng([seed, 7, algo_index]) for k, seed in enumerate(seeds)},
+        }
         self.envs = [make_task(task, self.schedule, self.rngs[f"env{k}"]) for k in range(len(seeds))]
-        self.learner = build_group(algo, self.envs, self.learner_cfg, self.schedule, self.seeds,
-                                   [self.rngs[f"learner{k}"] for k in range(len(seeds))])
-        self.plays = [Episode(env, self.learner.needs_state, self.learner_cfg.peers_seen == "after_move")
-                      for env in self.envs]
+        self.learner = build_group(
+            algo, self.envs, self.learner_cfg, self.schedule, self.seeds, [self.rngs[f"learner{k}"] for k in range(len(seeds))]
+        )
+        self.plays = [Episode(env, self.learner.needs_state, self.learner_cfg.peers_seen == "after_move") for env in self.envs]
 
     def step(self, t: int, epsilon: float) -> tuple[list[bool], list[float] | None]:
         """One env step of every seed (one forward pass acts for all), stored in each seed's replay,
@@ -205,8 +249,12 @@ class GroupRun:
         Returns which seeds' episodes ended (the caller restarts them) and each seed's loss (None
         without a gradient step)."""
         n = len(self.seeds)
-        actions = np.split(self.learner.act(np.concatenate([p.obs for p in self.plays]),
-                                            np.concatenate([p.mean_action for p in self.plays]), epsilon), n)
+        actions = np.split(
+            self.learner.act(
+                np.concatenate([p.obs for p in self.plays]), np.concatenate([p.mean_action for p in self.plays]), epsilon
+            ),
+            n,
+        )
         steps, dones = zip(*(play.advance(a) for play, a in zip(self.plays, actions)))
         self.learner.store(seed_group.join_steps(list(steps)), t)
         if t + 1 > self.learner_cfg.learning_starts and self.learner.replay.size >= self.learner_cfg.batch_size:
@@ -216,19 +264,29 @@ class GroupRun:
 
     def seed_networks(self) -> list[dict]:
         """Each seed's networks' state dicts, as its run alone saves them."""
-        per_network = {name: seed_group.split_states(module.state_dict(), len(self.seeds))
-                       for name, module in self.learner.networks().items()}
+        per_network = {
+            name: seed_group.split_states(module.state_dict(), len(self.seeds))
+            for name, module in self.learner.networks().items()
+        }
         return [{name: states[k] for name, states in per_network.items()} for k in range(len(self.seeds))]
 
 
-def train(task: str, algo: str, seed: int, cfg: SuiteConfig, out: Path, progress: bool = True,
-          stale: checkpoints.Stale = "refuse") -> pd.DataFrame:
+def train(
+    task: str, algo: str, seed: int, cfg: SuiteConfig, out: Path, progress: bool = True, stale: checkpoints.Stale = "refuse"
+) -> pd.DataFrame:
     """One seed's run (a group of one)."""
     return train_seeds(task, algo, [seed], cfg, [out], progress, stale)[0]
 
 
-def train_seeds(task: str, algo: str, seeds: list[int], cfg: SuiteConfig, outs: list[Path], progress: bool = True,
-                stale: checkpoints.Stale = "refuse") -> list[pd.DataFrame]:
+def train_seeds(
+    task: str,
+    algo: str,
+    seeds: list[int],
+    cfg: SuiteConfig,
+    outs: list[Path],
+    progress: bool = True,
+    stale: checkpoints.Stale = "refuse",
+) -> list[pd.DataFrame]:
     """Train `algo` on `task` for every seed of `seeds` in one process; each seed's metrics and
     final networks (`outs[k]/model.pt`) are what its run alone gives. The group's checkpoint lives
     in the first seed's folder."""
@@ -246,9 +304,9 @@ def train_seeds(task: str, algo: str, seeds: list[int], cfg: SuiteConfig, outs: 
         learner.train_steps = state["train_steps"]
         if state.get("replay"):
             learner.replay.load_state_dict(state["replay"])
-        for play in run.plays:   # the episodes the unkilled run started after its checkpoint
+        for play in run.plays:  # the episodes the unkilled run started after its checkpoint
             play.start()
-    if start == 0 and learner.networks():   # the untrained-network control: the initial networks, evaluated greedily
+    if start == 0 and learner.networks():  # the untrained-network control: the initial networks, evaluated greedily
         for k, values in enumerate(evaluate_seeds(learner, evaluation_tasks(task, schedule, seeds, 0), schedule.eval_episodes)):
             rows[k] += [(0, f"untrained_{metric}", float(value)) for metric, value in values.items()]
     train_welfare, losses, due_checkpoint = [[] for _ in seeds], [[] for _ in seeds], False
@@ -258,8 +316,15 @@ def train_seeds(task: str, algo: str, seeds: list[int], cfg: SuiteConfig, outs: 
     # checkpoints' written in it, as this process measured them
     interval_ends, interval_seconds, checkpoint_seconds, interval_start, saving = [], [], [], time.perf_counter(), 0.0
     label = f"seed{seeds[0]}" if len(seeds) == 1 else f"seeds {', '.join(map(str, seeds))}"
-    bar = tqdm(range(start, schedule.steps), desc=f"{task} {algo} {label}", unit="step", disable=not progress,
-               initial=start, total=schedule.steps, mininterval=2.0)
+    bar = tqdm(
+        range(start, schedule.steps),
+        desc=f"{task} {algo} {label}",
+        unit="step",
+        disable=not progress,
+        initial=start,
+        total=schedule.steps,
+        mininterval=2.0,
+    )
     for t in bar:
         epsilon = epsilon_at(t, learner_cfg, schedule)
         dones, step_losses = run.step(t, epsilon)
@@ -269,11 +334,16 @@ def train_seeds(task: str, algo: str, seeds: list[int], cfg: SuiteConfig, outs: 
             if dones[k]:
                 train_welfare[k].append(play.welfare)
         if (t + 1) % schedule.eval_every == 0:
-            evaluations = evaluate_seeds(learner, evaluation_tasks(task, schedule, seeds, (t + 1) // schedule.eval_every),
-                                         schedule.eval_episodes)
+            evaluations = evaluate_seeds(
+                learner, evaluation_tasks(task, schedule, seeds, (t + 1) // schedule.eval_every), schedule.eval_episodes
+            )
             for k, values in enumerate(evaluations):
-                values = {**values, "train_social_welfare": float(np.mean(train_welfare[k])) if train_welfare[k] else np.nan,
-                          "loss": float(np.mean(losses[k])) if losses[k] else np.nan, "epsilon": epsilon}
+                values = {
+                    **values,
+                    "train_social_welfare": float(np.mean(train_welfare[k])) if train_welfare[k] else np.nan,
+                    "loss": float(np.mean(losses[k])) if losses[k] else np.nan,
+                    "epsilon": epsilon,
+                }
                 rows[k] += [(t + 1, metric, float(value)) for metric, value in values.items()]
             train_welfare, losses = [[] for _ in seeds], [[] for _ in seeds]
             now = time.perf_counter()
@@ -289,7 +359,7 @@ def train_seeds(task: str, algo: str, seeds: list[int], cfg: SuiteConfig, outs: 
             save_checkpoint(checkpoint, identity, settings, learner, t + 1, run.rngs, rows, train_welfare, losses)
             saving += time.perf_counter() - t0
             due_checkpoint = False
-        for play, done in zip(run.plays, dones):   # the next episodes start after a checkpoint (from its random state)
+        for play, done in zip(run.plays, dones):  # the next episodes start after a checkpoint (from its random state)
             if done:
                 play.start()
     for out, networks in zip(outs, run.seed_networks()):

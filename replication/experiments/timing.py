@@ -23,15 +23,36 @@ def write_timing(path: Path, unit: str, units: list, seconds: list, checkpoint_s
     capacity and as filled (`replay_memory_mb`). analysis/rehearsal.py projects a paper-length job
     from these. Kept out of metrics.csv, which must be identical run to run."""
     replay_mb, replay_filled_mb = replay_memory_mb(learner)
-    io.write_csv(path, pd.DataFrame({unit: units, "seconds": seconds,
-                                     "checkpoint_seconds": checkpoint_seconds, "peak_rss_mb": peak_rss_mb(),
-                                     "replay_mb": replay_mb, "replay_filled_mb": replay_filled_mb}))
+    io.write_csv(
+        path,
+        pd.DataFrame(
+            {
+                unit: units,
+                "seconds": seconds,
+                "checkpoint_seconds": checkpoint_seconds,
+                "peak_rss_mb": peak_rss_mb(),
+                "replay_mb": replay_mb,
+                "replay_filled_mb": replay_filled_mb,
+            }
+        ),
+    )
 
 
 def write_evaluation_timing(out: Path, rounds: int, setup_seconds: float, play_seconds: float) -> Path:
     """An evaluation's timing beside its output (`rows_mfq.csv` → `rows_mfq.timing.json`): the rounds
     it played, the seconds it took to load its models and to play them, and its peak memory."""
     path = Path(out).with_suffix(".timing.json")
-    io.write_text(path, json.dumps({"rounds": rounds, "setup_seconds": round(setup_seconds, 3),
-                                    "seconds": round(play_seconds, 3), "peak_rss_mb": peak_rss_mb()}, indent=1) + "\n")
+    io.write_text(
+        path,
+        json.dumps(
+            {
+                "rounds": rounds,
+                "setup_seconds": round(setup_seconds, 3),
+                "seconds": round(play_seconds, 3),
+                "peak_rss_mb": peak_rss_mb(),
+            },
+            indent=1,
+        )
+        + "\n",
+    )
     return path

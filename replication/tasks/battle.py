@@ -31,22 +31,38 @@ VIEW_RADIUS = 6
 
 @dataclass
 class TeamObservation:
-    view: np.ndarray      # (n_alive, 13, 13, C) float32, a copy
+    view: np.ndarray  # (n_alive, 13, 13, C) float32, a copy
     features: np.ndarray  # (n_alive, F) float32, a copy
-    ids: np.ndarray       # engine ids of the alive agents, in row order
+    ids: np.ndarray  # engine ids of the alive agents, in row order
     positions: np.ndarray  # (n_alive, 2) grid positions
 
 
 class Battle:
     """Two-team battle on the raw GridWorld API; team 0 and team 1 are both learners' sides."""
 
-    def __init__(self, map_size: int = 40, agents_per_side: int = 64, max_steps: int = 400,
-                 minimap_mode: bool = True, seed: int = 0, step_reward: float = -0.005,
-                 dead_penalty: float = -0.1, attack_penalty: float = -0.1, attack_opponent_reward: float = 0.2):
+    def __init__(
+        self,
+        map_size: int = 40,
+        agents_per_side: int = 64,
+        max_steps: int = 400,
+        minimap_mode: bool = True,
+        seed: int = 0,
+        step_reward: float = -0.005,
+        dead_penalty: float = -0.1,
+        attack_penalty: float = -0.1,
+        attack_opponent_reward: float = 0.2,
+    ):
         check_fits(map_size, agents_per_side)
         self.map_size, self.agents_per_side, self.max_steps = map_size, agents_per_side, max_steps
-        config = get_config(map_size, minimap_mode, seed, step_reward=step_reward, dead_penalty=dead_penalty,
-                            attack_penalty=attack_penalty, attack_opponent_reward=attack_opponent_reward)
+        config = get_config(
+            map_size,
+            minimap_mode,
+            seed,
+            step_reward=step_reward,
+            dead_penalty=dead_penalty,
+            attack_penalty=attack_penalty,
+            attack_opponent_reward=attack_opponent_reward,
+        )
         self.env = magent2.GridWorld(config, map_size=map_size)
         self.handles = self.env.get_handles()
         self.view_shape = tuple(int(d) for d in self.env.get_view_space(self.handles[0]))
@@ -60,8 +76,9 @@ class Battle:
             self.env.set_seed(seed)
         self.env.reset()
         for team in (0, 1):
-            self.env.add_agents(self.handles[team], method="custom",
-                                pos=formation(self.map_size, self.agents_per_side, team == left_team))
+            self.env.add_agents(
+                self.handles[team], method="custom", pos=formation(self.map_size, self.agents_per_side, team == left_team)
+            )
         self.steps = 0
 
     def alive_count(self, team: int) -> int:

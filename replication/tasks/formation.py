@@ -11,7 +11,11 @@ def formation(map_size: int, agents: int, left: bool) -> list[list[int]]:
     columns = math.ceil(math.sqrt(agents))
     side = columns * 2
     gap = 3
-    xs = range(map_size // 2 - gap - side, map_size // 2 - gap, 2) if left else range(map_size // 2 + gap, map_size // 2 + gap + side, 2)
+    xs = (
+        range(map_size // 2 - gap - side, map_size // 2 - gap, 2)
+        if left
+        else range(map_size // 2 + gap, map_size // 2 + gap + side, 2)
+    )
     ys = range((map_size - side) // 2, (map_size - side) // 2 + side, 2)
     cells = [[x, y, 0] for x in xs for y in ys if 0 < x < map_size - 1 and 0 < y < map_size - 1]
     return cells[:agents]
@@ -23,8 +27,10 @@ def check_fits(map_size: int, agents: int) -> None:
         raise ValueError(f"map_size: magent2 needs at least 12, got {map_size}")
     placed = len(formation(map_size, agents, True))
     if placed < agents:
-        raise ValueError(f"map_size {map_size} holds only {placed} agents per side in formation; "
-                         f"agents_per_side = {agents} needs a map of at least {minimum_map_size(agents)}")
+        raise ValueError(
+            f"map_size {map_size} holds only {placed} agents per side in formation; "
+            f"agents_per_side = {agents} needs a map of at least {minimum_map_size(agents)}"
+        )
 
 
 def minimum_map_size(agents: int) -> int:

@@ -20,7 +20,7 @@ class GaussianSqueeze:
 
     def squeeze(self, x):
         """G(x) = x·exp(−(x − μ)²/σ²)."""
-        return x * np.exp(-((x - self.mu) ** 2) / self.sigma ** 2)
+        return x * np.exp(-((x - self.mu) ** 2) / self.sigma**2)
 
     def step(self, actions: np.ndarray) -> float:
         """Shared reward of one joint action (all N agents' integers at once)."""
@@ -35,5 +35,8 @@ class GaussianSqueeze:
         each action's share (`share_a<k>`). Says why a joint action scores what it does: every agent
         on action 1 at N = 500 gives x = 500 and G/G_max ≈ 0.92 without any learning."""
         shares = np.bincount(actions, minlength=self.n_actions) / len(actions)
-        return {"x": float(actions.sum()), "modal_share": float(shares.max()),
-                **{f"share_a{k}": float(share) for k, share in enumerate(shares)}}
+        return {
+            "x": float(actions.sum()),
+            "modal_share": float(shares.max()),
+            **{f"share_a{k}": float(share) for k, share in enumerate(shares)},
+        }

@@ -19,5 +19,4 @@ def group_observation(env, handle) -> tuple[np.ndarray, np.ndarray]:
         feature_size = int(env.get_feature_space(handle)[0])
         return np.zeros((0, *view_shape), np.float32), np.zeros((0, feature_size), np.float32)
     view, features = env.get_observation(handle)
-    return (np.nan_to_num(view, nan=0.0, posinf=0.0, neginf=0.0),
-            np.nan_to_num(features, nan=0.0, posinf=0.0, neginf=0.0))
+    return (np.nan_to_num(view, nan=0.0, posinf=0.0, neginf=0.0), np.nan_to_num(features, nan=0.0, posinf=0.0, neginf=0.0))

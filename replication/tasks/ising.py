@@ -19,7 +19,7 @@ NEIGHBOURS = 4
 
 def neighbour_sum(spins: np.ndarray) -> np.ndarray:
     """Σ_{k∈N(j)} a^k for every site of periodic lattices of ±1 spins (the last two axes)."""
-    return (np.roll(spins, 1, -2) + np.roll(spins, -1, -2) + np.roll(spins, 1, -1) + np.roll(spins, -1, -1))
+    return np.roll(spins, 1, -2) + np.roll(spins, -1, -2) + np.roll(spins, 1, -1) + np.roll(spins, -1, -1)
 
 
 def up_neighbours(spins: np.ndarray) -> np.ndarray:
@@ -46,4 +46,3 @@ def order_parameter(spins: np.ndarray):
 
 def random_spins(size: int, rng: np.random.Generator) -> np.ndarray:
     return np.where(rng.random((size, size)) < 0.5, 1, -1).astype(np.int8)
-

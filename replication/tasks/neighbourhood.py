@@ -17,6 +17,6 @@ def euclidean_neighbours(positions: np.ndarray, radius: float) -> np.ndarray:
     """near[a, k]: agent k within Euclidean distance `radius` of a (k ≠ a); paper A's neighbourhood
     N(j) of Eq. 6, for the whole team in one array."""
     delta = positions[:, None, :].astype(np.float32) - positions[None, :, :]
-    near = (delta ** 2).sum(-1) <= radius * radius
+    near = (delta**2).sum(-1) <= radius * radius
     np.fill_diagonal(near, False)
     return near

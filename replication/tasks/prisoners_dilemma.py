@@ -13,8 +13,7 @@ import numpy as np
 
 COOPERATE, DEFECT = 0, 1
 # PAYOFF[own action, other's action] = own reward
-PAYOFF = np.array([[3.0, 0.0],
-                   [5.0, 1.0]], dtype=np.float32)
+PAYOFF = np.array([[3.0, 0.0], [5.0, 1.0]], dtype=np.float32)
 
 
 class PrisonersDilemma:
@@ -23,7 +22,7 @@ class PrisonersDilemma:
 
     def __init__(self, episode_length: int, rng: np.random.Generator):
         self.max_steps = episode_length
-        self.obs_dim = 2 * 3 + 1   # previous own / other action one-hot (cooperate, defect, none) + progress
+        self.obs_dim = 2 * 3 + 1  # previous own / other action one-hot (cooperate, defect, none) + progress
         self.state_dim = self.obs_dim
         self.rng = rng
         self.reset()
@@ -35,7 +34,7 @@ class PrisonersDilemma:
         self.mutual = 0
 
     def observe(self) -> np.ndarray:
-        onehot = np.eye(3, dtype=np.float32)[self.previous]             # (2, 3)
+        onehot = np.eye(3, dtype=np.float32)[self.previous]  # (2, 3)
         progress = np.full((2, 1), self.steps / self.max_steps, np.float32)
         return np.concatenate([onehot, onehot[::-1], progress], axis=1)  # own first, then the other's
 
@@ -57,5 +56,4 @@ class PrisonersDilemma:
         return rewards, self.steps >= self.max_steps
 
     def episode_metrics(self) -> dict:
-        return {"cooperation_rate": self.cooperations / (2 * self.steps),
-                "mutual_cooperation_rate": self.mutual / self.steps}
+        return {"cooperation_rate": self.cooperations / (2 * self.steps), "mutual_cooperation_rate": self.mutual / self.steps}

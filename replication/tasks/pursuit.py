@@ -58,7 +58,7 @@ def final_reward(battery: np.ndarray, captures: int, form: str) -> np.ndarray:
     """Each predator's reward at the last step of an episode (battery_endless.py, `base_reward`)."""
     charged = battery > 0
     if form == "picsq":
-        return 100.0 * (battery > 50) + 5.0 * captures ** 2
+        return 100.0 * (battery > 50) + 5.0 * captures**2
     if form == "sigmoid_linear":
         return 100.0 * sigmoid((battery - 30) / 10) * charged + 12.0 * captures
     if form == "sigmoid_sigmoid":
@@ -79,14 +79,26 @@ def neighbour_counts(occupant: np.ndarray, cells: np.ndarray, is_counted: np.nda
 class Pursuit:
     n_actions = 5
 
-    def __init__(self, grid_size: int, n_predators: int, n_prey: int, episode_length: int, battery: int,
-                 respawn_steps: int, reward_form: str, rng: np.random.Generator, observation_timing: str = "current"):
+    def __init__(
+        self,
+        grid_size: int,
+        n_predators: int,
+        n_prey: int,
+        episode_length: int,
+        battery: int,
+        respawn_steps: int,
+        reward_form: str,
+        rng: np.random.Generator,
+        observation_timing: str = "current",
+    ):
         if n_predators + n_prey > grid_size * grid_size:
             raise ValueError(f"{n_predators} predators and {n_prey} prey do not fit a {grid_size}×{grid_size} grid")
         if reward_form not in REWARD_FORMS:
             raise ValueError(f"reward_form: {reward_form!r} is not known; choose one of {', '.join(REWARD_FORMS)}")
         if observation_timing not in OBSERVATION_TIMINGS:
-            raise ValueError(f"observation_timing: {observation_timing!r} is not known; choose one of {', '.join(OBSERVATION_TIMINGS)}")
+            raise ValueError(
+                f"observation_timing: {observation_timing!r} is not known; choose one of {', '.join(OBSERVATION_TIMINGS)}"
+            )
         self.grid, self.n_agents, self.n_prey = grid_size, n_predators, n_prey
         self.max_steps, self.full_battery, self.respawn_steps = episode_length, battery, respawn_steps
         self.reward_form, self.rng, self.timing = reward_form, rng, observation_timing
@@ -100,11 +112,11 @@ class Pursuit:
     # --- the grid ------------------------------------------------------------------------------
     @property
     def predators(self) -> np.ndarray:
-        return self.positions[:self.n_agents]
+        return self.positions[: self.n_agents]
 
     @property
     def prey(self) -> np.ndarray:
-        return self.positions[self.n_agents:]
+        return self.positions[self.n_agents :]
 
     def _place(self, agent: int) -> None:
         """Put an agent on a uniformly drawn empty cell (the authors' `placeObj` draws until empty)."""
@@ -144,7 +156,9 @@ class Pursuit:
     def _observe_now(self) -> None:
         """The observation of the grid, battery and G as they are now; step feature t/100, or (t + 1)/100
         with the authors' timing."""
-        self._obs = self._render(self.battery, self.captures, (self.steps + 1) / 100 if self.timing == "reference" else self.steps / 100)
+        self._obs = self._render(
+            self.battery, self.captures, (self.steps + 1) / 100 if self.timing == "reference" else self.steps / 100
+        )
 
     # --- one step ------------------------------------------------------------------------------
     def _resolve_moves(self, targets: np.ndarray, can_move: np.ndarray) -> None:
@@ -158,8 +172,8 @@ class Pursuit:
             settled[agent] = True
             r, c = targets[agent]
             if (r, c) == tuple(self.positions[agent]) or not (0 <= r < self.grid and 0 <= c < self.grid):
-                return                                    # stays, or walks into the wall
-            if self.occupant[r, c] != EMPTY:              # let the agent standing there move first
+                return  # stays, or walks into the wall
+            if self.occupant[r, c] != EMPTY:  # let the agent standing there move first
                 settled[agent], waiting[agent] = False, True
                 move(int(self.occupant[r, c]))
                 settled[agent], waiting[agent] = True, False
@@ -175,7 +189,7 @@ class Pursuit:
         """RunningAgent: uniform among the cells free at the prey's last observation; stay if none."""
         counts = self.prey_free.sum(axis=1)
         pick = np.floor(self.rng.random(self.n_prey) * counts).astype(np.int64)
-        ranked = np.cumsum(self.prey_free, axis=1) - 1                            # rank of each free move
+        ranked = np.cumsum(self.prey_free, axis=1) - 1  # rank of each free move
         chosen = (ranked == pick[:, None]) & self.prey_free
         return np.where(counts > 0, PREY_MOVES[chosen.argmax(axis=1)], STAY)
 
@@ -195,10 +209,10 @@ class Pursuit:
         targets = self.positions + MOVES[np.concatenate([actions, self._prey_actions()])]
         self._resolve_moves(targets, can_move)
         self._look()
-        if self.timing == "reference":                    # before captured prey leave and battery and G update
+        if self.timing == "reference":  # before captured prey leave and battery and G update
             self._observe_now()
         caught_now = 0
-        for k in range(self.n_prey):                      # battery_endless.py, Scenario.reward
+        for k in range(self.n_prey):  # battery_endless.py, Scenario.reward
             agent = self.n_agents + k
             if not self.present[k]:
                 self.absent_for[k] += 1
@@ -210,13 +224,14 @@ class Pursuit:
                 self._remove(agent)
                 self.present[k] = False
                 caught_now += 1
-        self.battery -= (actions != STAY)
+        self.battery -= actions != STAY
         self.captures += caught_now
         if self.timing == "current":
             self._observe_now()
         done = self.steps >= self.max_steps
-        rewards = (final_reward(self.battery, self.captures, self.reward_form) if done
-                   else np.zeros(self.n_agents)).astype(np.float32)
+        rewards = (final_reward(self.battery, self.captures, self.reward_form) if done else np.zeros(self.n_agents)).astype(
+            np.float32
+        )
         return rewards, done
 
     # --- what the learners see -----------------------------------------------------------------
@@ -241,7 +256,7 @@ class Pursuit:
         return self._obs.copy()
 
     def state(self) -> np.ndarray:
-        coords = self.positions / (self.grid - 1)                               # a captured prey sits at (−1, −1)
+        coords = self.positions / (self.grid - 1)  # a captured prey sits at (−1, −1)
         return np.concatenate([coords[:, 1], coords[:, 0], self._obs[:, -3:].ravel()]).astype(np.float32)
 
     def peers(self) -> np.ndarray:
@@ -251,5 +266,4 @@ class Pursuit:
         return np.ones(self.n_agents, dtype=bool)
 
     def episode_metrics(self) -> dict:
-        return {"captures": float(self.captures), "success": float(self.captures >= 4),
-                "battery": float(self.battery.mean())}
+        return {"captures": float(self.captures), "success": float(self.captures >= 4), "battery": float(self.battery.mean())}

@@ -32,8 +32,16 @@ class ResourceSharing:
     n_actions = 3
     obs_dim = 5
 
-    def __init__(self, n_agents: int, supply: int, demand: int, episode_length: int, mean_reward: bool,
-                 rng: np.random.Generator, global_success: str = "all_satisfied"):
+    def __init__(
+        self,
+        n_agents: int,
+        supply: int,
+        demand: int,
+        episode_length: int,
+        mean_reward: bool,
+        rng: np.random.Generator,
+        global_success: str = "all_satisfied",
+    ):
         if demand < n_agents:
             raise ValueError(f"demand: {demand} cannot give each of {n_agents} agents a need of at least 1")
         if global_success not in GLOBAL_SUCCESS:
@@ -51,7 +59,7 @@ class ResourceSharing:
         self.has = np.zeros(self.n_agents, dtype=np.int64)
         self.need = np.zeros(self.n_agents, dtype=np.int64)
         left_has, left_need = self.supply, self.demand - self.n_agents
-        for agent in order[:-1]:                      # the authors draw holding and need in turn, agent by agent
+        for agent in order[:-1]:  # the authors draw holding and need in turn, agent by agent
             self.has[agent] = self.rng.integers(max(left_has, 1))
             self.need[agent] = self.rng.integers(max(left_need, 1))
             left_has, left_need = left_has - self.has[agent], left_need - self.need[agent]

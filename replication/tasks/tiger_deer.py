@@ -20,8 +20,16 @@ TIGER_VIEW_RADIUS = 4
 
 
 class TigerDeer:
-    def __init__(self, map_size: int, n_tigers: int, n_deer: int, episode_length: int, tiger_step_recover: float,
-                 minimap_mode: bool, rng: np.random.Generator):
+    def __init__(
+        self,
+        map_size: int,
+        n_tigers: int,
+        n_deer: int,
+        episode_length: int,
+        tiger_step_recover: float,
+        minimap_mode: bool,
+        rng: np.random.Generator,
+    ):
         self.map_size, self.n_agents, self.n_deer = map_size, n_tigers, n_deer
         self.max_steps, self.rng = episode_length, rng
         config = get_config(map_size, minimap_mode, None, tiger_step_recover=tiger_step_recover, deer_attacked=-0.1)
@@ -38,11 +46,11 @@ class TigerDeer:
     def reset(self) -> None:
         self.env.set_seed(int(self.rng.integers(2**31)))
         self.env.reset()
-        inner = self.map_size - 2   # magent2 keeps the outermost ring free
+        inner = self.map_size - 2  # magent2 keeps the outermost ring free
         cells = self.rng.choice(inner * inner, size=self.n_agents + self.n_deer, replace=False)
         pos = np.stack([cells // inner + 1, cells % inner + 1, np.zeros_like(cells)], axis=1).tolist()
-        self.env.add_agents(self.deer_handle, method="custom", pos=pos[self.n_agents:])
-        self.env.add_agents(self.tiger_handle, method="custom", pos=pos[:self.n_agents])
+        self.env.add_agents(self.deer_handle, method="custom", pos=pos[self.n_agents :])
+        self.env.add_agents(self.tiger_handle, method="custom", pos=pos[: self.n_agents])
         self.ids = np.sort(self.env.get_agent_id(self.tiger_handle))
         self.steps = 0
         self.killed = 0
@@ -65,7 +73,7 @@ class TigerDeer:
     def peers(self) -> np.ndarray:
         peers = np.zeros((self.n_agents, self.n_agents), dtype=bool)
         rows, pos = self._rows(), self.env.get_pos(self.tiger_handle).astype(np.float32)
-        near = ((pos[:, None, :] - pos[None, :, :]) ** 2).sum(-1) <= TIGER_VIEW_RADIUS ** 2
+        near = ((pos[:, None, :] - pos[None, :, :]) ** 2).sum(-1) <= TIGER_VIEW_RADIUS**2
         peers[np.ix_(rows, rows)] = near
         np.fill_diagonal(peers, False)
         return peers

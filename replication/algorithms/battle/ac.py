@@ -18,10 +18,19 @@ from replication.replay import AgentTransitionRing
 
 class IndependentAC:
     critic_mean_action = False
-    carries_replay = False   # on-policy: a round learns from its own transitions only
+    carries_replay = False  # on-policy: a round learns from its own transitions only
 
-    def __init__(self, view_shape, feature_size: int, n_actions: int, max_agent_id: int, cfg, rng, device,
-                 rows_per_round: int | None = None):
+    def __init__(
+        self,
+        view_shape,
+        feature_size: int,
+        n_actions: int,
+        max_agent_id: int,
+        cfg,
+        rng,
+        device,
+        rows_per_round: int | None = None,
+    ):
         """`rows_per_round`: ring rows one round can fill, by default a team's agents × (steps + 1)."""
         self.cfg, self.rng, self.device, self.n_actions = cfg, rng, device, n_actions
         rows_per_round = rows_per_round or cfg.agents_per_side * (cfg.max_steps + 1)
@@ -43,8 +52,9 @@ class IndependentAC:
         """log π (softmax of logits / T) and the critic's outputs; `net` is the team's network by
         default, or any callable of (view, features, mean action) (the stacked update's functional one)."""
         net = self.net if net is None else net
-        logits, critic = net(self._tensor(view), self._tensor(features),
-                             self._tensor(mean_action) if self.critic_mean_action else None)
+        logits, critic = net(
+            self._tensor(view), self._tensor(features), self._tensor(mean_action) if self.critic_mean_action else None
+        )
         return torch.log_softmax(logits / self.cfg.ac_temperature, dim=-1), critic
 
     @torch.inference_mode()
@@ -122,8 +132,10 @@ class IndependentAC:
         """The round's loss over its transitions (rows of log π, the critic's outputs, actions taken
         and targets) and its statistics (0-d tensors). A mean over the rows, or with `weight` (the
         stacked update's 1 for a seed's transitions, 0 for the padding after them) Σ w·x / Σ w."""
+
         def mean(x):
             return x.mean() if weight is None else (weight * x).sum() / weight.sum()
+
         estimate = self.critic_estimate(critic, action)
         policy_loss = -mean(log_pi.gather(1, action[:, None]).squeeze(1) * self.actor_score(estimate, target))
         entropy = mean(-(log_pi.exp() * log_pi).sum(-1))

@@ -30,7 +30,7 @@ def round_mean(values: list[torch.Tensor]) -> float:
 
 class BattleIndependentDQN:
     uses_mean_action = False
-    carries_replay = True    # off-policy: its ring outlives a round (`round_state`)
+    carries_replay = True  # off-policy: its ring outlives a round (`round_state`)
 
     def __init__(self, view_shape, feature_size: int, n_actions: int, max_agent_id: int, cfg, rng, device):
         self.cfg, self.rng, self.device, self.n_actions = cfg, rng, device, n_actions
@@ -114,8 +114,9 @@ class BattleIndependentDQN:
         functional networks)."""
         action = torch.as_tensor(batch["action"], device=self.device)
         with torch.no_grad():
-            y = (self._tensor(batch["reward"])
-                 + self.cfg.gamma * (1 - self._tensor(batch["terminal"])) * self.next_value(batch, online, target))
+            y = self._tensor(batch["reward"]) + self.cfg.gamma * (1 - self._tensor(batch["terminal"])) * self.next_value(
+                batch, online, target
+            )
         q = self.q_values(online, batch["view"], batch["features"], batch["mean_action"])
         q_taken = q.gather(1, action[:, None]).squeeze(1)
         if self.cfg.q_loss_mask == "reference":  # Σ mask·(Q − y)² / Σ mask: deaths and last transitions left out

@@ -21,7 +21,7 @@ from replication.algorithms.battle.ac import IndependentAC
 class MeanFieldACSettings:
     """Config `battle.mfac`."""
 
-    critic: Literal["q", "v"] = "q"   # Q(s, a, ā) (paper) or V(s, ā) (reference code)
+    critic: Literal["q", "v"] = "q"  # Q(s, a, ā) (paper) or V(s, ā) (reference code)
 
 
 class MeanFieldAC(IndependentAC):

@@ -33,5 +33,7 @@ class BattleMeanFieldDQN(BattleIndependentDQN):
     def next_value(self, batch, online=None, target=None) -> torch.Tensor:
         if self.cfg.q_target == "double_q":
             return super().next_value(batch, online, target)
-        q_next = self.q_values(self.q_target if target is None else target, batch["next_view"], batch["next_features"], batch["next_mean_action"])
+        q_next = self.q_values(
+            self.q_target if target is None else target, batch["next_view"], batch["next_features"], batch["next_mean_action"]
+        )
         return mean_field_value(q_next, self.cfg.boltzmann_temperature)  # Eq. 10

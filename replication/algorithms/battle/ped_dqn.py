@@ -30,11 +30,11 @@ class BattlePeerEvaluationDualDQNSettings:
     """Config `battle.ped_dqn`; the action network uses battle's `learning_rate`."""
 
     mission_learning_rate: float = positive(5e-4)
-    mission_train_ratio: float = positive(2.0)   # the mission network's gradient batches per new sample × batch
-    beta: float = non_negative(1.0)              # β of r̂ = r + β·Z, as paper B's semi_cooperative.beta
+    mission_train_ratio: float = positive(2.0)  # the mission network's gradient batches per new sample × batch
+    beta: float = non_negative(1.0)  # β of r̂ = r + β·Z, as paper B's semi_cooperative.beta
     peer_bootstrap: Literal["policy", "max"] = tagged("policy")
     peer_network: Literal["mission", "frozen_copy"] = tagged("mission")
-    peer_warmup_rounds: int = non_negative(50)   # paper B: 50 000 of 1M steps; here 2.5% of the 2000 rounds
+    peer_warmup_rounds: int = non_negative(50)  # paper B: 50 000 of 1M steps; here 2.5% of the 2000 rounds
 
 
 class BattlePeerEvaluationDualDQN(BattleIndependentDQN):
@@ -54,8 +54,16 @@ class BattlePeerEvaluationDualDQN(BattleIndependentDQN):
         self.shaped_reward[rows] = rewards
         self.new_samples += len(ids)
         self._evaluate_pending(ids, view, features)
-        self.pending = {"rows": rows, "ids": ids, "view": view, "features": features, "action": actions,
-                        "reward": rewards.astype(np.float32), "alive": alive, "peers": peers}
+        self.pending = {
+            "rows": rows,
+            "ids": ids,
+            "view": view,
+            "features": features,
+            "action": actions,
+            "reward": rewards.astype(np.float32),
+            "alive": alive,
+            "peers": peers,
+        }
 
     def end_round(self, ids, view, features, mean_action) -> None:
         self.ring.end_round(ids, view, features, mean_action)
@@ -70,9 +78,14 @@ class BattlePeerEvaluationDualDQN(BattleIndependentDQN):
         if p is None or self.rounds_seen < self.cfg.peer_warmup_rounds:
             return
         net = self.mission_target if self.cfg.peer_network == "frozen_copy" else self.mission
-        q_taken = net(self._tensor(p["view"]), self._tensor(p["features"])).gather(
-            1, torch.as_tensor(p["action"], device=self.device)[:, None]).squeeze(1).cpu().numpy()
-        next_value = np.zeros(len(p["ids"]), dtype=np.float32)   # a dead agent's transition is terminal
+        q_taken = (
+            net(self._tensor(p["view"]), self._tensor(p["features"]))
+            .gather(1, torch.as_tensor(p["action"], device=self.device)[:, None])
+            .squeeze(1)
+            .cpu()
+            .numpy()
+        )
+        next_value = np.zeros(len(p["ids"]), dtype=np.float32)  # a dead agent's transition is terminal
         survived = np.flatnonzero(p["alive"])
         if len(survived):
             lookup = np.full(self.max_agent_id, -1, dtype=np.int64)
@@ -129,11 +142,11 @@ class BattlePeerEvaluationDualDQN(BattleIndependentDQN):
         its rows' reshaped rewards r̂."""
         state = {**super().round_state(replay), "rounds_seen": self.rounds_seen}
         if replay:
-            state["shaped_reward"] = torch.from_numpy(self.shaped_reward[:self.ring.size].copy())
+            state["shaped_reward"] = torch.from_numpy(self.shaped_reward[: self.ring.size].copy())
         return state
 
     def load_round_state(self, state: dict) -> None:
         super().load_round_state(state)
         self.rounds_seen = int(state["rounds_seen"])
         if "shaped_reward" in state:
-            self.shaped_reward[:len(state["shaped_reward"])] = state["shaped_reward"].numpy()
+            self.shaped_reward[: len(state["shaped_reward"])] = state["shaped_reward"].numpy()

@@ -107,7 +107,7 @@ class StackedAdam:
             for name, state in states.items():
                 for stacked, key in ((self.m, "exp_avg"), (self.v, "exp_avg_sq")):
                     stacked[name][k].copy_(state[key]) if key in state else stacked[name][k].zero_()
-            first = states[self.names[0]]   # every parameter of one Adam has the same step count
+            first = states[self.names[0]]  # every parameter of one Adam has the same step count
             self.steps[k] = float(first["step"]) if "step" in first else 0.0
 
     def state(self) -> list[torch.Tensor]:
@@ -122,9 +122,9 @@ class StackedAdam:
     def step(self, grads: dict, on: torch.Tensor) -> None:
         """Adam on the active seeds' slices, in place; the others' weights, moments and steps stay."""
         self.steps.add_(on.float())
-        safe = self.steps.clamp(min=1.0)                             # inactive seeds before their first step
-        correction1 = 1 - self.beta1 ** safe
-        correction2_sqrt = (1 - self.beta2 ** safe).sqrt()
+        safe = self.steps.clamp(min=1.0)  # inactive seeds before their first step
+        correction1 = 1 - self.beta1**safe
+        correction2_sqrt = (1 - self.beta2**safe).sqrt()
         for name in self.names:
             keep = self.keep(name, on)
             shape = keep.shape
@@ -146,7 +146,9 @@ class StackedAdam:
                 for name in self.names:
                     optimizer.state[params[name]] = {
                         "step": torch.tensor(float(self.steps[k])),
-                        "exp_avg": self.m[name][k].clone(), "exp_avg_sq": self.v[name][k].clone()}
+                        "exp_avg": self.m[name][k].clone(),
+                        "exp_avg_sq": self.v[name][k].clone(),
+                    }
 
 
 def _functional(skeleton: torch.nn.Module, params: dict):
@@ -206,11 +208,12 @@ class StackedQUpdate:
         in place, so the step can be captured as a CUDA graph (`capture`)."""
         grads, (losses, q_means) = self.gradients(self.online, self.target, batch)
         self.adam.step(grads, on)
-        with torch.no_grad():   # φ⁻ ← τ·φ + (1 − τ)·φ⁻ on the active seeds
+        with torch.no_grad():  # φ⁻ ← τ·φ + (1 − τ)·φ⁻ on the active seeds
             for name in self.names:
                 keep = self.adam.keep(name, on)
-                self.target[name].copy_(torch.where(keep, self.target[name].lerp(self.online[name], self.cfg.target_tau),
-                                                    self.target[name]))
+                self.target[name].copy_(
+                    torch.where(keep, self.target[name].lerp(self.online[name], self.cfg.target_tau), self.target[name])
+                )
         return losses, q_means
 
     def state(self) -> list[torch.Tensor]:
@@ -246,8 +249,10 @@ class StackedQUpdate:
                     losses[k].append(loss[k])
                     q_means[k].append(q_mean[k])
         self.write_back()
-        return [{"loss": round_mean(loss), "mean_q": round_mean(q_mean), "gradient_steps": steps}
-                for loss, q_mean, (_, steps) in zip(losses, q_means, plans)], stepper
+        return [
+            {"loss": round_mean(loss), "mean_q": round_mean(q_mean), "gradient_steps": steps}
+            for loss, q_mean, (_, steps) in zip(losses, q_means, plans)
+        ], stepper
 
 
 class StackedPeerEvaluationUpdate:
@@ -258,8 +263,9 @@ class StackedPeerEvaluationUpdate:
     def __init__(self, learners: list):
         self.learners = learners
         self.action = StackedQUpdate(learners)
-        self.mission = StackedQUpdate(learners, role=lambda learner: learner.mission_role(),
-                                      draw=lambda learner, rows: learner.draw_mission_batch(rows))
+        self.mission = StackedQUpdate(
+            learners, role=lambda learner: learner.mission_role(), draw=lambda learner, rows: learner.draw_mission_batch(rows)
+        )
 
     def load(self) -> None:
         self.action.load()
@@ -267,7 +273,7 @@ class StackedPeerEvaluationUpdate:
 
     def train_rounds(self, stepper=None) -> tuple[list[dict], tuple]:
         action_stepper, mission_stepper = stepper or (None, None)
-        new_samples = [learner.new_samples for learner in self.learners]   # `round_plan` resets them
+        new_samples = [learner.new_samples for learner in self.learners]  # `round_plan` resets them
         stats, action_stepper = self.action.train_rounds(action_stepper)
         plans = [learner.mission_plan(n) for learner, n in zip(self.learners, new_samples)]
         if max(steps for _, steps in plans):
@@ -313,8 +319,9 @@ class StackedACUpdate:
             values = torch.as_tensor(values, device=self.device)
             return torch.cat([values, values[:1].expand(length - len(values), *values.shape[1:])])
 
-        inputs = [torch.stack([padded(batch[key], longest) for _, _, batch in rounds])
-                  for key in ("view", "features", "mean_action")]
+        inputs = [
+            torch.stack([padded(batch[key], longest) for _, _, batch in rounds]) for key in ("view", "features", "mean_action")
+        ]
         with torch.no_grad():
             log_pi, critic = self.outputs(self.adam.params, *inputs)
         most = max(len(rows) for rows, _, _ in rounds)
@@ -325,13 +332,16 @@ class StackedACUpdate:
             actions.append(padded(learner.ring.action[rows], most))
             weights.append(torch.cat([torch.ones(n, device=self.device), torch.zeros(most - n, device=self.device)]))
         grads, (losses, q_means, entropies) = self.gradients(
-            self.adam.params, *(x[:, :most] for x in inputs), torch.stack(actions), torch.stack(targets), torch.stack(weights))
+            self.adam.params, *(x[:, :most] for x in inputs), torch.stack(actions), torch.stack(targets), torch.stack(weights)
+        )
         self.adam.step(grads, torch.ones(len(self.learners), dtype=torch.bool, device=self.device))
         self.adam.write_back()
         for learner in self.learners:
             learner.round_rows = []
-        return [{"loss": loss.item(), "gradient_steps": 1, "mean_q": q_mean.item(), "entropy": entropy.item()}
-                for loss, q_mean, entropy in zip(losses, q_means, entropies)], stepper
+        return [
+            {"loss": loss.item(), "gradient_steps": 1, "mean_q": q_mean.item(), "entropy": entropy.item()}
+            for loss, q_mean, entropy in zip(losses, q_means, entropies)
+        ], stepper
 
 
 class StackedActing:
@@ -349,8 +359,11 @@ class StackedActing:
         self.params = _stacked(self.modules)
         self.inputs, self.run = None, None
         skeleton = copy.deepcopy(self.modules[0]).to("meta")
-        self.forward = vmap(lambda params, view, features, mean_action:
-                            first.policy_outputs(view, features, mean_action, _functional(skeleton, params)))
+        self.forward = vmap(
+            lambda params, view, features, mean_action: first.policy_outputs(
+                view, features, mean_action, _functional(skeleton, params)
+            )
+        )
 
     def load(self) -> None:
         _load(self.params, self.modules)
@@ -368,9 +381,9 @@ class StackedActing:
             buffer.zero_()
             for k, obs in enumerate(observations):
                 if obs is not None and len(obs[i]):
-                    buffer[k, :len(obs[i])] = torch.as_tensor(obs[i], device=self.device)
+                    buffer[k, : len(obs[i])] = torch.as_tensor(obs[i], device=self.device)
         out = self.run().clone()
-        return [None if obs is None else out[k, :len(obs[0])] for k, obs in enumerate(observations)]
+        return [None if obs is None else out[k, : len(obs[0])] for k, obs in enumerate(observations)]
 
 
 def _acting_network(learner) -> str:
@@ -411,7 +424,7 @@ class CapturedCall:
         try:
             side = torch.cuda.Stream()
             side.wait_stream(torch.cuda.current_stream())
-            with torch.cuda.stream(side):          # warm-up, as torch.cuda.graphs asks
+            with torch.cuda.stream(side):  # warm-up, as torch.cuda.graphs asks
                 for _ in range(3):
                     fn()
             torch.cuda.current_stream().wait_stream(side)
@@ -435,7 +448,7 @@ def capture_call(fn, state: list[torch.Tensor], device, what: str):
         return fn
     try:
         return CapturedCall(fn, state)
-    except Exception as err:   # noqa: BLE001 (capture is an optimisation: any failure means eager calls)
+    except Exception as err:  # noqa: BLE001 (capture is an optimisation: any failure means eager calls)
         print(f"{what}: CUDA-graph capture failed ({type(err).__name__}: {err}); running eagerly", file=sys.stderr)
         return fn
 
@@ -449,8 +462,7 @@ class CapturedStep:
         self.update = update
         self.batch = update.stack_batches(batches)
         self.on = torch.ones(len(batches), dtype=torch.bool, device=update.device)
-        self.run = capture_call(lambda: update.step_tensors(self.batch, self.on), update.state(), update.device,
-                                "stacked update")
+        self.run = capture_call(lambda: update.step_tensors(self.batch, self.on), update.state(), update.device, "stacked update")
         self.captured = isinstance(self.run, CapturedCall)
 
     def step(self, batches: list[dict], active: list[bool]) -> tuple[torch.Tensor, torch.Tensor]:

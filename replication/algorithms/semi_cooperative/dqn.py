@@ -39,8 +39,17 @@ class AgentQNetwork(nn.Module):
     convolution is a batched product over the view's 3×3 patches.
     """
 
-    def __init__(self, n_agents: int, in_dim: int, n_actions: int, hidden: int, shared: bool,
-                 view_shape=None, n_seeds: int = 1, filters: int = 32):
+    def __init__(
+        self,
+        n_agents: int,
+        in_dim: int,
+        n_actions: int,
+        hidden: int,
+        shared: bool,
+        view_shape=None,
+        n_seeds: int = 1,
+        filters: int = 32,
+    ):
         super().__init__()
         self.n_agents, self.shared, self.n_seeds = n_agents, shared, n_seeds
         self.agents_per_seed = n_agents // n_seeds
@@ -50,7 +59,7 @@ class AgentQNetwork(nn.Module):
         if view_shape is not None:
             height, width, channels = view_shape
             self.view_size = height * width * channels
-            self.conv = StackedLinear(units, 9 * channels, filters)   # one 3×3 patch × channels → filters
+            self.conv = StackedLinear(units, 9 * channels, filters)  # one 3×3 patch × channels → filters
             dense_in += filters * (height - 2) * (width - 2) - self.view_size
         sizes = [dense_in, hidden, hidden, n_actions]
         self.layers = nn.ModuleList(StackedLinear(units, fan_in, fan_out) for fan_in, fan_out in zip(sizes[:-1], sizes[1:]))
@@ -60,8 +69,11 @@ class AgentQNetwork(nn.Module):
         if not self.shared:
             return x.transpose(0, 1)
         batch = x.shape[0]
-        return (x.reshape(batch, self.n_seeds, self.agents_per_seed, -1).transpose(0, 1)
-                .reshape(self.n_seeds, batch * self.agents_per_seed, -1))
+        return (
+            x.reshape(batch, self.n_seeds, self.agents_per_seed, -1)
+            .transpose(0, 1)
+            .reshape(self.n_seeds, batch * self.agents_per_seed, -1)
+        )
 
     def _by_agent(self, h: torch.Tensor, batch: int) -> torch.Tensor:
         """`_by_unit` undone."""
@@ -84,7 +96,7 @@ class AgentQNetwork(nn.Module):
             x = torch.cat([x, ids.expand(batch, -1, -1)], dim=-1)
         h = self._by_unit(x)
         if self.view_shape is not None:
-            h = torch.cat([self._view_features(h[..., :self.view_size]), h[..., self.view_size:]], dim=-1)
+            h = torch.cat([self._view_features(h[..., : self.view_size]), h[..., self.view_size :]], dim=-1)
         for i, layer in enumerate(self.layers):
             h = layer(h)
             if i < len(self.layers) - 1:
@@ -105,11 +117,21 @@ class DQN:
     """One role's Q-networks: online and target (hard copy every `target_update_every` training
     steps, author code), Adam, and the author code's loss, the sum of squared TD errors."""
 
-    def __init__(self, n_agents: int, in_dim: int, n_actions: int, cfg, learning_rate: float, hidden: int,
-                 view_shape=None, n_seeds: int = 1):
+    def __init__(
+        self,
+        n_agents: int,
+        in_dim: int,
+        n_actions: int,
+        cfg,
+        learning_rate: float,
+        hidden: int,
+        view_shape=None,
+        n_seeds: int = 1,
+    ):
         self.cfg = cfg
-        self.online, self.target = (AgentQNetwork(n_agents, in_dim, n_actions, hidden, cfg.parameter_sharing, view_shape, n_seeds)
-                                    for _ in range(2))
+        self.online, self.target = (
+            AgentQNetwork(n_agents, in_dim, n_actions, hidden, cfg.parameter_sharing, view_shape, n_seeds) for _ in range(2)
+        )
         self.update_target()
         self.optimizer = adam(self.online.parameters(), learning_rate)
 
@@ -136,5 +158,5 @@ class DQN:
         self.optimizer.zero_grad()
         loss.backward()
         self.optimizer.step()
-        self.agent_loss = squared.detach().sum(dim=0)   # each agent's share: a seed group's per-seed loss
+        self.agent_loss = squared.detach().sum(dim=0)  # each agent's share: a seed group's per-seed loss
         return loss.item()

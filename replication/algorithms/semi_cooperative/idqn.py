@@ -21,7 +21,7 @@ class IndependentDQN:
     def __init__(self, task, cfg, schedule, rng: np.random.Generator):
         self.cfg, self.schedule, self.rng = cfg, schedule, rng
         self.n_agents, self.n_actions = task.n_agents, task.n_actions
-        self.n_seeds = getattr(task, "n_seeds", 1)   # a seed group's joint face of its seeds' tasks (seed_group)
+        self.n_seeds = getattr(task, "n_seeds", 1)  # a seed group's joint face of its seeds' tasks (seed_group)
         self.in_dim = task.obs_dim + (task.n_actions if self.uses_mean_action else 0)
         # the task's network widths (author code: 64 for pursuit, 32 for resource sharing), a convolution over a view
         self.network = {"hidden": schedule.hidden, "view_shape": getattr(task, "view_shape", None), "n_seeds": self.n_seeds}
@@ -31,9 +31,15 @@ class IndependentDQN:
 
     def replay_fields(self, task) -> dict:
         n = task.n_agents
-        fields = {"obs": ((n, task.obs_dim), np.float32), "next_obs": ((n, task.obs_dim), np.float32),
-                  "action": ((n,), np.int64), "reward": ((n,), np.float32), "learning_reward": ((n,), np.float32),
-                  "terminal": ((n,), np.float32), "active": ((n,), np.float32)}
+        fields = {
+            "obs": ((n, task.obs_dim), np.float32),
+            "next_obs": ((n, task.obs_dim), np.float32),
+            "action": ((n,), np.int64),
+            "reward": ((n,), np.float32),
+            "learning_reward": ((n,), np.float32),
+            "terminal": ((n,), np.float32),
+            "active": ((n,), np.float32),
+        }
         if self.uses_mean_action:
             fields |= {"mean_action": ((n, task.n_actions), np.float32), "next_mean_action": ((n, task.n_actions), np.float32)}
         if self.needs_state:
@@ -75,9 +81,15 @@ class IndependentDQN:
     def _td(self, dqn: DQN, batch: dict, reward) -> float:
         mean, next_mean = batch.get("mean_action"), batch.get("next_mean_action")
         temperature = self.cfg.boltzmann_temperature if self.uses_mean_action else None
-        return dqn.td_step(self.inputs(batch["obs"], mean), torch.as_tensor(batch["action"]), as_tensor(reward),
-                           self.inputs(batch["next_obs"], next_mean), as_tensor(batch["terminal"]),
-                           as_tensor(batch["active"]), temperature)
+        return dqn.td_step(
+            self.inputs(batch["obs"], mean),
+            torch.as_tensor(batch["action"]),
+            as_tensor(reward),
+            self.inputs(batch["next_obs"], next_mean),
+            as_tensor(batch["terminal"]),
+            as_tensor(batch["active"]),
+            temperature,
+        )
 
     def update_targets(self) -> None:
         self.q.update_target()

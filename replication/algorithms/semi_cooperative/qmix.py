@@ -28,8 +28,8 @@ class Mixer(nn.Module):
 
     def forward(self, agent_q: torch.Tensor, state: torch.Tensor) -> torch.Tensor:
         batch = agent_q.shape[0]
-        q = agent_q.reshape(batch, self.n_seeds, 1, self.agents_per_seed).transpose(0, 1)   # (seeds, batch, 1, agents)
-        state = state.reshape(batch, self.n_seeds, self.state_dim).transpose(0, 1)        # (seeds, batch, state_dim)
+        q = agent_q.reshape(batch, self.n_seeds, 1, self.agents_per_seed).transpose(0, 1)  # (seeds, batch, 1, agents)
+        state = state.reshape(batch, self.n_seeds, self.state_dim).transpose(0, 1)  # (seeds, batch, state_dim)
         w1 = self.w1(state).abs().reshape(self.n_seeds, batch, self.agents_per_seed, self.embedding)
         hidden = torch.nn.functional.elu((q @ w1).squeeze(-2) + self.b1(state))
         return ((hidden * self.w2(state).abs()).sum(-1) + self.b2(state).squeeze(-1)).transpose(0, 1)
@@ -40,17 +40,19 @@ class QMIX(IndependentDQN):
 
     def __init__(self, task, cfg, schedule, rng):
         super().__init__(task, cfg, schedule, rng)
-        self.mixer, self.mixer_target = (Mixer(self.n_agents, task.state_dim, schedule.qmix_embedding, self.n_seeds)
-                                         for _ in range(2))
+        self.mixer, self.mixer_target = (
+            Mixer(self.n_agents, task.state_dim, schedule.qmix_embedding, self.n_seeds) for _ in range(2)
+        )
         self.mixer_target.load_state_dict(self.mixer.state_dict())
         self.q.optimizer = adam(list(self.q.online.parameters()) + list(self.mixer.parameters()), cfg.action_learning_rate)
 
     def train_step(self) -> float:
         batch = self.replay.sample(self.cfg.batch_size, self.rng)
         active = as_tensor(batch["active"])
-        per_seed = (self.cfg.batch_size, self.n_seeds, -1)                   # (batch, seeds, agents)
-        team_reward = ((as_tensor(batch["reward"]) * active).reshape(per_seed).sum(-1)
-                       / active.reshape(per_seed).sum(-1).clamp(min=1))
+        per_seed = (self.cfg.batch_size, self.n_seeds, -1)  # (batch, seeds, agents)
+        team_reward = (as_tensor(batch["reward"]) * active).reshape(per_seed).sum(-1) / active.reshape(per_seed).sum(-1).clamp(
+            min=1
+        )
         done = as_tensor(batch["terminal"]).reshape(per_seed).max(dim=-1).values  # the episode's end (every agent terminal)
         with torch.no_grad():
             next_q = self.q.target(as_tensor(batch["next_obs"])).max(dim=-1).values * (1 - as_tensor(batch["terminal"]))

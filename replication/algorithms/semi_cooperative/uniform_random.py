@@ -8,7 +8,7 @@ import numpy as np
 
 
 class _NoReplay:
-    size = 0   # the loop trains once the replay holds a batch: never
+    size = 0  # the loop trains once the replay holds a batch: never
 
 
 class UniformRandomAgents:
