@@ -211,6 +211,7 @@ def main(argv: list[str] | None = None) -> int:
                     device=args.device,
                     progress=not args.no_progress,
                     stale=args.stale,
+                    tensorboard=args.tensorboard,
                 )
             else:
                 seed = args.seed[0]
@@ -225,6 +226,7 @@ def main(argv: list[str] | None = None) -> int:
                     device=args.device,
                     progress=not args.no_progress,
                     stale=args.stale,
+                    tensorboard=args.tensorboard,
                 )
         elif args.command == "aggregate":
             from replication.analysis import aggregate

@@ -103,6 +103,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--no-progress", action="store_true", help="hide progress bars")
     run.add_argument(
+        "--tensorboard",
+        action="store_true",
+        help="battle and paper B: also log every metric as a TensorBoard scalar into <out>/tensorboard/ "
+        '(the tensorboard extra: pip install -e ".[tensorboard]"; REPLICATION_TENSORBOARD=1 does the same)',
+    )
+    run.add_argument(
         "--stale",
         choices=["refuse", "restart"],
         default="refuse",

@@ -18,12 +18,13 @@ from replication.experiments import battle as battle_experiments
 from replication.experiments import gaussian_squeeze as gs_experiments
 from replication.experiments import ising as ising_experiments
 from replication.experiments import semi_cooperative as semi_cooperative_experiments
+from replication.live import LiveLog, check_tensorboard, tensorboard_requested, tidy_metrics
 from replication.provenance import Provenance, to_json
 from replication.registry import SEMI_COOPERATIVE_TASKS, TASKS, algorithms_of
 
+LIVE_TASKS = {"battle", *SEMI_COOPERATIVE_TASKS}  # the long trainings: their metrics.csv grows as they go
 TORCH_TASKS = {"gaussian_squeeze", "battle", *SEMI_COOPERATIVE_TASKS}
 SWEEP_TASKS = ("ising", "gaussian_squeeze")  # keep each finished τ or N under partial/ until the run ends
-BASE_COLUMNS = ["task", "algo", "seed", "step", "metric", "value"]
 
 
 def resolve_device(device: str) -> str:
@@ -71,9 +72,15 @@ def run(
     device: str = "cpu",
     progress: bool = True,
     stale: checkpoints.Stale = "refuse",
+    tensorboard: bool = False,
 ) -> Path:
+    """One run into `out`; battle's and paper B's rewrite metrics.csv as they train (`live.LiveLog`,
+    with TensorBoard scalars when `tensorboard` or REPLICATION_TENSORBOARD asks for them)."""
     check_request(task, algo, seed)
     out = Path(out)
+    tensorboard = tensorboard_requested(tensorboard)
+    if tensorboard:
+        check_tensorboard()
     if task in TORCH_TASKS:
         import torch
 
@@ -82,10 +89,11 @@ def run(
     resolved = run_config(cfg, task, algo, seed)
     provenance = Provenance(seed, resolved, threads, device)
     partial = partial_folder(out, resolved, stale) if task in SWEEP_TASKS else None
+    live = LiveLog(out, task, algo, seed, tensorboard) if task in LIVE_TASKS else None
     if task == "battle":
-        metrics = battle_experiments.train(algo, seed, cfg.battle, out, device, progress, stale)
+        metrics = battle_experiments.train(algo, seed, cfg.battle, out, device, progress, stale, live=live)
     elif task in SEMI_COOPERATIVE_TASKS:
-        metrics = semi_cooperative_experiments.train(task, algo, seed, cfg, out, progress, stale)
+        metrics = semi_cooperative_experiments.train(task, algo, seed, cfg, out, progress, stale, live=live)
     elif task == "gaussian_squeeze":
         metrics = gs_experiments.run_sweep(algo, seed, cfg.gaussian_squeeze, partial, progress)
     elif task == "ising":
@@ -96,6 +104,8 @@ def run(
     else:  # ising_toy
         metrics = ising_experiments.run_toy(seed, cfg.ising_toy, progress, algo)
     write_run(out, task, algo, seed, metrics, resolved, provenance)
+    if live is not None:
+        live.close()
     if partial is not None:
         shutil.rmtree(partial, ignore_errors=True)
     return out
@@ -105,9 +115,7 @@ def write_run(out: Path, task: str, algo: str, seed: int, metrics, resolved: dic
     """A run's outputs: metrics.csv (tidy, the run's keys first), config.yaml, provenance.json (with
     the run's resumes, where its trainer recorded them in `metrics.attrs["resumed"]`)."""
     resumed = metrics.attrs.get("resumed")
-    metrics["task"], metrics["algo"], metrics["seed"] = task, algo, seed
-    extras = [c for c in metrics.columns if c not in BASE_COLUMNS]
-    metrics = metrics[BASE_COLUMNS + extras]
+    metrics = tidy_metrics(metrics, task, algo, seed)
     io.write_yaml(out / "config.yaml", resolved)
     io.write_csv(out / "metrics.csv", metrics)
     io.write_text(
@@ -125,10 +133,11 @@ def run_seeds(
     device: str = "cpu",
     progress: bool = True,
     stale: checkpoints.Stale = "refuse",
+    tensorboard: bool = False,
 ) -> list[Path]:
     """Several seeds of one learner trained in one process: a paper-B learner's
     (`semi_cooperative.train_seeds`) or a battle algorithm's (`battle.train_seeds`). Each seed's
-    outputs go to `out` with `{seed}` filled in."""
+    outputs go to `out` with `{seed}` filled in; each seed's metrics.csv grows as it trains."""
     for seed in seeds:
         check_request(task, algo, seed)
     if task not in (*SEMI_COOPERATIVE_TASKS, "battle"):
@@ -142,17 +151,23 @@ def run_seeds(
         raise ConfigError(
             f"--out: with several seeds it must hold {{seed}}, e.g. results/default/runs/{task}/{algo}/seed{{seed}}; got {out}"
         )
+    tensorboard = tensorboard_requested(tensorboard)
+    if tensorboard:
+        check_tensorboard()
     import torch
 
     torch.set_num_threads(threads)
     device = resolve_device(device) if task == "battle" else "cpu"
     outs = [Path(out.format(seed=seed)) for seed in seeds]
+    lives = [LiveLog(out_k, task, algo, seed, tensorboard) for out_k, seed in zip(outs, seeds)]
     resolved = [run_config(cfg, task, algo, seed) for seed in seeds]
     provenances = [Provenance(seed, config, threads, device) for seed, config in zip(seeds, resolved)]
     if task == "battle":
-        all_metrics = battle_experiments.train_seeds(algo, seeds, cfg.battle, outs, device, progress, stale)
+        all_metrics = battle_experiments.train_seeds(algo, seeds, cfg.battle, outs, device, progress, stale, lives=lives)
     else:
-        all_metrics = semi_cooperative_experiments.train_seeds(task, algo, seeds, cfg, outs, progress, stale)
+        all_metrics = semi_cooperative_experiments.train_seeds(task, algo, seeds, cfg, outs, progress, stale, lives=lives)
     for out_k, seed, metrics, config, provenance in zip(outs, seeds, all_metrics, resolved, provenances):
         write_run(out_k, task, algo, seed, metrics, config, provenance)
+    for live in lives:
+        live.close()
     return outs

@@ -73,7 +73,7 @@ def central_jobs(cfg: SuiteConfig, root: Path = ROOT) -> list[CentralJob]:
                 CentralJob(
                     f"battle {algo} seed {seed}",
                     "battle",
-                    f"{run}/metrics.csv",
+                    f"{run}/provenance.json",  # metrics.csv grows while a run trains: provenance says it is done
                     (f"{run}/provenance.json",),
                     seconds[algo] / (pilot_seeds * budget) * cfg.battle.rounds / 60,
                     np.nan,
@@ -116,7 +116,7 @@ def central_jobs(cfg: SuiteConfig, root: Path = ROOT) -> list[CentralJob]:
                     CentralJob(
                         f"{task} {algo} seed {seed}",
                         task,
-                        f"{run}/metrics.csv",
+                        f"{run}/provenance.json",
                         (f"{run}/provenance.json",),
                         row["projected_minutes_on_record"] / row["paper_seeds"],
                         row["projected_mb_on_record"],
@@ -145,7 +145,7 @@ def ledger(results: str | Path, cfg: SuiteConfig, root: Path = ROOT) -> pd.DataF
     for order, job in enumerate(central_jobs(cfg, root)):
         done = (results / job.done_file).is_file()
         minutes, peak = _measured(results, job) if done else (np.nan, np.nan)
-        # a training job with a checkpoint and no output yet has started (here, or in a kept work tree)
+        # a training job with a checkpoint and no provenance yet has started (here, or in a kept work tree)
         started = not done and any((results / name).parent.joinpath("checkpoint.pt").is_file() for name in job.provenance)
         rows.append(
             {

@@ -295,7 +295,8 @@ class SeedTraining:
     opponent (built after `torch.manual_seed(seed)`: `initial_model`), its random stream
     (map seeds, sides, exploration, replay draws), its metrics and its checkpoint."""
 
-    def __init__(self, algo: str, seed: int, cfg: BattleConfig, out: Path, device: str, stale: checkpoints.Stale):
+    def __init__(self, algo: str, seed: int, cfg: BattleConfig, out: Path, device: str, stale: checkpoints.Stale, live=None):
+        self.live = live  # live.LiveLog: metrics.csv rewritten at every checkpoint (None: not)
         self.algo, self.seed, self.cfg, self.out = algo, seed, cfg, out
         self.rng = np.random.default_rng([seed, 4, BATTLE[algo].stream_id])
         self.env = make_env(cfg, seed)
@@ -374,6 +375,8 @@ class SeedTraining:
                 self.torch_rng,
                 self.resumes,
             )
+            if self.live is not None:
+                self.live.update(self.rows)
         self.checkpoint_seconds.append(time.perf_counter() - t0)
 
     def finish(self) -> pd.DataFrame:
@@ -400,6 +403,7 @@ def train_seeds(
     device: str = "cpu",
     progress: bool = True,
     stale: checkpoints.Stale = "refuse",
+    lives: list | None = None,
 ) -> list[pd.DataFrame]:
     """Self-play training of several seeds of `algo` in one process (`battle.seeds_per_job`); returns
     each seed's per-round metrics. Each seed keeps its own environment, models, random stream,
@@ -411,7 +415,8 @@ def train_seeds(
     `battle.stacked_update` (for a GPU) the seeds' updates of a round are made as one,
     and each step's acting is one forward pass per group (algorithms/battle/stacked.py), and a seed
     follows its run alone to float tolerance only."""
-    runs = [SeedTraining(algo, seed, cfg, Path(out), device, stale) for seed, out in zip(seeds, outs)]
+    lives = lives or [None] * len(seeds)  # each seed's live.LiveLog: metrics.csv at every checkpoint
+    runs = [SeedTraining(algo, seed, cfg, Path(out), device, stale, live) for seed, out, live in zip(seeds, outs, lives)]
     stacked_rounds = stacked.StackedRounds()  # kept for the job: one capture, reloaded each round
     stacked_actors = stacked.StackedActors(cfg.agents_per_side)
     # the seeds' environments observed and stepped in threads (`battle.env_threads`; results unchanged)
@@ -465,10 +470,11 @@ def train(
     device: str = "cpu",
     progress: bool = True,
     stale: checkpoints.Stale = "refuse",
+    live=None,
 ) -> pd.DataFrame:
     """Self-play training of one seed (`train_seeds` with one); returns the per-round metrics.
     Resumes from out/checkpoint.pt if present."""
-    return train_seeds(algo, [seed], cfg, [Path(out)], device, progress, stale)[0]
+    return train_seeds(algo, [seed], cfg, [Path(out)], device, progress, stale, lives=[live])[0]
 
 
 def load_model(path: Path, algo: str, cfg: BattleConfig, env: Battle, rng, device: str = "cpu"):

@@ -272,10 +272,17 @@ class GroupRun:
 
 
 def train(
-    task: str, algo: str, seed: int, cfg: SuiteConfig, out: Path, progress: bool = True, stale: checkpoints.Stale = "refuse"
+    task: str,
+    algo: str,
+    seed: int,
+    cfg: SuiteConfig,
+    out: Path,
+    progress: bool = True,
+    stale: checkpoints.Stale = "refuse",
+    live=None,
 ) -> pd.DataFrame:
     """One seed's run (a group of one)."""
-    return train_seeds(task, algo, [seed], cfg, [out], progress, stale)[0]
+    return train_seeds(task, algo, [seed], cfg, [out], progress, stale, lives=[live])[0]
 
 
 def train_seeds(
@@ -286,10 +293,13 @@ def train_seeds(
     outs: list[Path],
     progress: bool = True,
     stale: checkpoints.Stale = "refuse",
+    lives: list | None = None,
 ) -> list[pd.DataFrame]:
     """Train `algo` on `task` for every seed of `seeds` in one process; each seed's metrics and
     final networks (`outs[k]/model.pt`) are what its run alone gives. The group's checkpoint lives
-    in the first seed's folder."""
+    in the first seed's folder. `lives`: each seed's live.LiveLog, its metrics.csv rewritten after
+    every evaluation."""
+    lives = lives or [None] * len(seeds)
     run = GroupRun(task, algo, seeds, cfg)
     schedule, learner_cfg, learner = run.schedule, run.learner_cfg, run.learner
     rows, start, settings = [[] for _ in seeds], 0, training_settings(cfg, task, algo)
@@ -345,6 +355,8 @@ def train_seeds(
                     "epsilon": epsilon,
                 }
                 rows[k] += [(t + 1, metric, float(value)) for metric, value in values.items()]
+                if lives[k] is not None:
+                    lives[k].update(rows[k])
             train_welfare, losses = [[] for _ in seeds], [[] for _ in seeds]
             now = time.perf_counter()
             interval_ends.append(t + 1)
