@@ -116,6 +116,13 @@ def main(argv: list[str] | None = None) -> int:
             for path in changed:
                 print(f"{'stale' if args.check else 'wrote'}: {path.relative_to(docs.ROOT)}")
             return 1 if args.check and changed else 0
+        if args.command == "export":
+            from replication.analysis import export
+
+            if not Path(args.results).is_dir():
+                raise ConfigError(f"export: {args.results} is not a folder")
+            print(f"wrote {export.write_marl_eval(args.results, args.out)}")
+            return 0
         if args.command == "compare":
             from replication.analysis import compare
 

@@ -16,6 +16,7 @@ Commands
   resume-check SIGKILL a training job after a checkpoint, rerun it, compare with its unkilled run
   compare    two results folders' audits side by side (a re-run on another machine)
   evidence   a paper-B run, its networks untrained and the null model on the same episodes
+  export     paper B's evaluation episodes as marl-eval's JSON
   progress   the central scale's ledger: jobs done, CPU-hours against projected, calibration.csv
   docs       the generated parts of README.md and docs/ (numbers from committed files, references)
 """
@@ -192,6 +193,17 @@ def build_parser() -> argparse.ArgumentParser:
     evidence.add_argument("--run", help="paper B: the run's folder (holding model.pt)")
     evidence.add_argument("--results", help="battle: the results folder whose scripted evaluations are read")
     _common(evidence)
+    export = sub.add_parser(
+        "export",
+        help="paper B's evaluation episodes as marl-eval's JSON",
+        epilog=EPILOG,
+        description="Write every paper-B run's greedy evaluation episodes (runs/<task>/<algo>/seed<k>/episodes.csv) "
+        "under RESULTS in marl-eval's raw-data JSON (environment, task, algorithm, run, step_<i> with step_count "
+        "and each measure's per-episode values; return = social welfare).",
+    )
+    export.add_argument("results", metavar="RESULTS", help="a results folder, e.g. results/central")
+    export.add_argument("--format", required=True, choices=["marl-eval"])
+    export.add_argument("--out", default=None, help="the JSON file (default: RESULTS/marl_eval.json)")
     progress = sub.add_parser(
         "progress",
         help="the central scale's ledger: jobs done, cost against projection",

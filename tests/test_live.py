@@ -51,7 +51,7 @@ def test_a_run_killed_after_an_evaluation_leaves_a_readable_metrics_csv(tmp_path
     from replication.experiments import semi_cooperative
 
     calls = {"n": 0}
-    evaluate = semi_cooperative.evaluate_seeds
+    evaluate = semi_cooperative.evaluate_episodes
 
     def failing(*args, **kwargs):
         calls["n"] += 1
@@ -59,7 +59,7 @@ def test_a_run_killed_after_an_evaluation_leaves_a_readable_metrics_csv(tmp_path
             raise KeyboardInterrupt("killed")
         return evaluate(*args, **kwargs)
 
-    monkeypatch.setattr(semi_cooperative, "evaluate_seeds", failing)
+    monkeypatch.setattr(semi_cooperative, "evaluate_episodes", failing)
     with pytest.raises(KeyboardInterrupt):
         run("resource_sharing", "idqn", 0, _cfg(tmp_path), tmp_path / "run", progress=False)
     left = pd.read_csv(tmp_path / "run" / "metrics.csv")

@@ -152,7 +152,9 @@ def test_a_run_killed_after_a_checkpoint_resumes_to_the_byte(smoke_cfg, tmp_path
     resumed = experiments.train_seeds(task, algo, seeds, cfg, outs, progress=False)
     for a, b in zip(whole, resumed):
         pd.testing.assert_frame_equal(a, b)
-    for seed in seeds:
+    for seed in seeds:  # every evaluation episode kept, the untrained networks' (step 0) included
+        episodes = [(tmp_path / run / f"seed{seed}" / "episodes.csv").read_bytes() for run in ("whole", "killed")]
+        assert episodes[0] == episodes[1] and b"untrained" in episodes[0]
         left = torch.load(tmp_path / "whole" / f"seed{seed}" / "model.pt", weights_only=True)["main"]
         right = torch.load(tmp_path / "killed" / f"seed{seed}" / "model.pt", weights_only=True)["main"]
         assert all(torch.equal(left[net][key], right[net][key]) for net in left for key in left[net])

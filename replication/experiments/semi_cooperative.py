@@ -30,7 +30,7 @@ import pandas as pd
 import torch
 from tqdm import tqdm
 
-from replication import checkpoints
+from replication import checkpoints, io
 from replication.algorithms.mean_action import peer_mean_action
 from replication.config import SuiteConfig, algorithm_config, task_sections
 from replication.experiments import seed_group, timing
@@ -38,6 +38,7 @@ from replication.registry import SEMI_COOPERATIVE, TASK_STREAM_ID
 from replication.schedules import linear
 
 CHECKPOINT = "checkpoint.pt"
+EPISODES = "episodes.csv"  # every evaluation episode's measures (step, episode, …): marl-eval's input
 FINAL_MODEL = "model.pt"  # the trained networks and the settings that rebuild them (`python -m replication evaluate`)
 
 
@@ -140,6 +141,17 @@ def evaluate(learner, env, episodes: int) -> dict:
 def evaluate_seeds(learner, envs: list, episodes: int) -> list[dict]:
     """`evaluate` for every seed of a group at once (`seed_group`): each seed plays `episodes`
     greedy episodes on its own task in turn, and one forward pass acts for every seed."""
+    return [episode_means(records) for records in evaluate_episodes(learner, envs, episodes)]
+
+
+def episode_means(records: list[dict]) -> dict:
+    """An evaluation's value per measure: the mean over its episodes."""
+    return pd.DataFrame(records).mean().to_dict()
+
+
+def evaluate_episodes(learner, envs: list, episodes: int) -> list[list[dict]]:
+    """`evaluate_seeds`'s episodes, each kept: per seed, one record per episode (social welfare,
+    reward per agent and the task's measures)."""
     plays = [Episode(env, needs_state=False) for env in envs]
     records = [[] for _ in envs]
     for k in range(episodes):
@@ -158,13 +170,22 @@ def evaluate_seeds(learner, envs: list, episodes: int) -> list[dict]:
             record.append(
                 {"social_welfare": play.welfare, "reward_per_agent": play.welfare / env.n_agents, **env.episode_metrics()}
             )
-    return [pd.DataFrame(record).mean().to_dict() for record in records]
+    return records
 
 
 def evaluation_tasks(task: str, schedule, seeds: list[int], index: int) -> list:
     """Each seed's copy of the task for evaluation `index` (0: the untrained networks'), seeded
     (seed, 8, index), so every algorithm of a seed meets the same episodes."""
     return [make_task(task, schedule, np.random.default_rng([seed, 8, index])) for seed in seeds]
+
+
+def kept_episodes(path: Path, start: int) -> list[dict]:
+    """A resumed run's evaluation episodes up to its checkpoint's step (those its killed run wrote);
+    none for a fresh run or where the killed run kept no episodes.csv."""
+    if start == 0 or not path.is_file():
+        return []
+    frame = pd.read_csv(path)
+    return frame[frame["step"] <= start].to_dict("records")
 
 
 def training_settings(cfg: SuiteConfig, task: str, algo: str) -> dict:
@@ -316,9 +337,15 @@ def train_seeds(
             learner.replay.load_state_dict(state["replay"])
         for play in run.plays:  # the episodes the unkilled run started after its checkpoint
             play.start()
+    # every evaluation episode, kept in episodes.csv (rewritten at each evaluation; a resumed run
+    # keeps the rows its killed run wrote up to its checkpoint)
+    episodes = [kept_episodes(Path(out) / EPISODES, start) for out in outs]
     if start == 0 and learner.networks():  # the untrained-network control: the initial networks, evaluated greedily
-        for k, values in enumerate(evaluate_seeds(learner, evaluation_tasks(task, schedule, seeds, 0), schedule.eval_episodes)):
-            rows[k] += [(0, f"untrained_{metric}", float(value)) for metric, value in values.items()]
+        records = evaluate_episodes(learner, evaluation_tasks(task, schedule, seeds, 0), schedule.eval_episodes)
+        for k, seed_records in enumerate(records):
+            rows[k] += [(0, f"untrained_{metric}", float(value)) for metric, value in episode_means(seed_records).items()]
+            episodes[k] += [{"step": 0, "policy": "untrained", "episode": i, **r} for i, r in enumerate(seed_records)]
+            io.write_csv(Path(outs[k]) / EPISODES, pd.DataFrame(episodes[k]))
     train_welfare, losses, due_checkpoint = [[] for _ in seeds], [[] for _ in seeds], False
     if state is not None and "train_welfare" in state:
         train_welfare, losses = [list(w) for w in state["train_welfare"]], [list(v) for v in state["losses"]]
@@ -344,9 +371,13 @@ def train_seeds(
             if dones[k]:
                 train_welfare[k].append(play.welfare)
         if (t + 1) % schedule.eval_every == 0:
-            evaluations = evaluate_seeds(
+            records = evaluate_episodes(
                 learner, evaluation_tasks(task, schedule, seeds, (t + 1) // schedule.eval_every), schedule.eval_episodes
             )
+            evaluations = [episode_means(seed_records) for seed_records in records]
+            for k, seed_records in enumerate(records):
+                episodes[k] += [{"step": t + 1, "policy": "learner", "episode": i, **r} for i, r in enumerate(seed_records)]
+                io.write_csv(Path(outs[k]) / EPISODES, pd.DataFrame(episodes[k]))
             for k, values in enumerate(evaluations):
                 values = {
                     **values,
