@@ -288,11 +288,42 @@ def test_every_paper_scale_job_asks_for_at_least_its_projection():
         for algo in getattr(cfg, task).algorithms
         for seeds in seed_jobs(algo, cfg, "semi_cooperative")
     ]
+    on_record = set(zip(measured["rule"], measured["task"], measured["algo"]))
+    projected = 0
     for rule, job in jobs:
         found = cost.measured_projection(job, rule, cfg, measured)
-        assert found is not None, (rule, job)
         resources = getattr(cfg.resources, rule)
+        if (rule, job.task, job.rows or job.algo) not in on_record:  # an algorithm registered after the rehearsal
+            assert found is None, (rule, job)
+            assert cost.requested_minutes(resources, job, cfg, bench, rule=rule, measured=measured) == resources.runtime * len(
+                job.seeds
+            )
+            continue
+        assert found is not None, (rule, job)
+        projected += 1
         assert cost.requested_minutes(resources, job, cfg, bench, rule=rule, measured=measured) >= found[0], (rule, job)
         assert cost.requested_mb(resources, job, cfg, rule, measured) >= found[1], (rule, job)
-    # 25 battle seeds, 2 × (5 tournament parts + 1 scripted evaluation), 27 paper-B learner jobs of five seeds
-    assert len(jobs) == 25 + 12 + 27
+    # the rehearsal's jobs: 25 battle seeds, 2 × (5 tournament parts + 1 scripted evaluation), 27 paper-B learner jobs
+    assert projected == 25 + 12 + 27
+
+
+def test_a_paper_scale_job_without_a_projection_asks_for_the_typed_request_with_a_note(capsys):
+    """A paper-B algorithm registered after the rehearsal (here a name the cost table does not hold,
+    `vdn`): it asks for paper.yaml's typed semi_cooperative_run runtime per seed (300 min × 5 seeds)
+    and mem_mb per job (3000 MB), and a one-line note says so, once."""
+    from pathlib import Path
+
+    from replication.config import load_config
+
+    root = Path(__file__).resolve().parent.parent
+    cfg = load_config([str(root / "workflow/config/default.yaml"), str(root / "workflow/config/paper.yaml")])
+    measured = cost.load_measured(root / cost.MEASURED_COSTS)
+    resources = cfg.resources.semi_cooperative_run
+    job = cost.Job("pursuit", "vdn", (0, 1, 2, 3, 4))
+    bench = cost.load_benches(root / "results" / "bench")
+    assert cost.requested_minutes(resources, job, cfg, bench, rule="semi_cooperative_run", measured=measured) == 300 * 5
+    assert cost.requested_mb(resources, job, cfg, "semi_cooperative_run", measured) == 3000
+    cost.requested_minutes(resources, job, cfg, bench, rule="semi_cooperative_run", measured=measured)
+    err = capsys.readouterr().err
+    assert err.count("note: semi_cooperative_run pursuit/vdn has no rehearsal projection") == 1
+    assert "typed runtime 300 min and 3000 MB" in err

@@ -31,6 +31,7 @@ an upper bound, since a node runs several at once).
 from __future__ import annotations
 
 import math
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -206,6 +207,25 @@ def projected_minutes(
     return None if isinstance(benched, str) else benched[0] / 60
 
 
+_UNPROJECTED: set = set()  # (rule, task, algorithm) already noted
+
+
+def note_unprojected(resources, job: Job, rule: str, found) -> None:
+    """Say once, on stderr, that a job its rule sizes from the rehearsal (`runtime_safety` set) has
+    no projection on record, so it asks for the typed `runtime` and `mem_mb`: a newly registered
+    algorithm until the rehearsal is run again (docs/extending.md)."""
+    key = (rule, job.task, job.rows or job.algo, job.untrained)
+    if found is not None or resources.runtime_safety <= 0 or key in _UNPROJECTED:
+        return
+    _UNPROJECTED.add(key)
+    print(
+        f"note: {rule} {job.task}/{job.rows or job.algo}{' (untrained)' if job.untrained else ''} has no rehearsal "
+        f"projection ({MEASURED_COSTS}); it asks for the typed runtime {resources.runtime} min and {resources.mem_mb} MB "
+        "(per seed where the rule's are); run the rehearsal again to measure it",
+        file=sys.stderr,
+    )
+
+
 def requested_minutes(
     resources,
     job: Job,
@@ -215,7 +235,9 @@ def requested_minutes(
     rule: str = "",
     measured: pd.DataFrame | None = None,
 ) -> int:
-    """The runtime a job asks the scheduler for, in minutes (`ask_minutes` of `projected_minutes`)."""
+    """The runtime a job asks the scheduler for, in minutes (`ask_minutes` of `projected_minutes`);
+    a job its rule sizes from the rehearsal that has no projection there is noted (`note_unprojected`)."""
+    note_unprojected(resources, job, rule, measured_projection(job, rule, cfg, measured, device))
     return ask_minutes(resources, projected_minutes(job, rule, cfg, bench, measured, device), len(job.seeds))
 
 
