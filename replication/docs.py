@@ -226,9 +226,24 @@ def verdict_lists(root: Path = ROOT, scale: str = "default") -> str:
     if audit is None:
         return f"No audit is committed for the {scale} scale.\n"
 
+    from replication.analysis.audit import load_claims
+
+    claims = {claim.id: claim for claim in load_claims()}
+
+    def named(claim_id: str, value: float) -> str:
+        """A value with its measure: `measure value`, or `P(X>Y) of measure value` for a comparison."""
+        claim = claims.get(claim_id)
+        if claim is None:
+            return f"{value:.3g}"
+        if claim.rule == "improves":
+            return f"{'P(X>Y)' if claim.better == 'higher' else 'P(X<Y)'} of {claim.measure} {value:.3g}"
+        return f"{claim.measure} {value:.3g}"
+
     def listed(rows: pd.DataFrame) -> str:
         return (
-            "; ".join(f"`{row.id}` ({float(row.ours):.3g})" if row.ours != "" else f"`{row.id}`" for row in rows.itertuples())
+            "; ".join(
+                f"`{row.id}` ({named(row.id, float(row.ours))})" if row.ours != "" else f"`{row.id}`" for row in rows.itertuples()
+            )
             or "none"
         )
 
@@ -250,7 +265,8 @@ def verdict_lists(root: Path = ROOT, scale: str = "default") -> str:
             else ""
         )
         + " (each claim's reason is in `audit.csv`).\n\n"
-        f"Our value in brackets; its interval, the paper's value and the reason are in `results/{scale}/audit.md`.\n"
+        f"Our value in brackets, after the measure it is a value of (`python -m replication measures` says what each "
+        f"measures); its interval, the paper's value and the reason are in `results/{scale}/audit.md`.\n"
     )
 
 
@@ -578,14 +594,19 @@ def cli_reference(root: Path = ROOT) -> str:
 
     parser = build_parser()
     sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
-    lines = [
-        "# CLI reference",
+    lines = ["# Command line", ""]
+    examples = root / "docs" / "notes" / "cli.md"  # hand-written examples, kept as written
+    if examples.is_file():
+        text = examples.read_text().split("\n", 1)[1].lstrip("\n")  # without its own title
+        lines += [text.rstrip("\n"), ""]
+    lines += [
+        "## Every command and option",
         "",
         "Generated from the parser (`python -m replication docs`); `python -m replication COMMAND --help` says the same.",
         "",
     ]
     for name, command in sub.choices.items():
-        lines += [f"## {name}", "", command.description or "", "", "| option | default | what it does |", "|---|---|---|"]
+        lines += [f"### {name}", "", command.description or "", "", "| option | default | what it does |", "|---|---|---|"]
         for action in command._actions:
             if isinstance(action, argparse._HelpAction):
                 continue

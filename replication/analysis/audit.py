@@ -519,6 +519,7 @@ def audit_table(
                 "rule": claim.rule,
                 "tolerance": claim.tolerance if claim.rule == "within" else np.nan,
                 "threshold": claim.threshold if claim.threshold is not None else (0.5 if claim.rule == "improves" else np.nan),
+                "measure": claim.measure,
                 "statistic": ("P(X>Y)" if claim.better == "higher" else "P(X<Y)") if claim.rule == "improves" else "mean",
                 "ours": judged.estimate,
                 "ci_low": judged.ci_low,
@@ -608,8 +609,13 @@ CAUSE_WORDS = {
 
 
 def _cells(r) -> tuple[str, str, str, str]:
-    """Our value with its interval, the bound it is judged against, n, and the null model's value."""
-    prefix = f"{r.statistic} = " if r.rule == "improves" else ""
+    """Our value with its interval, named by its measure (P(X > Y) of it for `improves`), the bound
+    it is judged against, n, and the null model's value."""
+    measure = getattr(r, "measure", "")
+    if r.rule == "improves":
+        prefix = f"{r.statistic} of {measure} = " if measure else f"{r.statistic} = "
+    else:
+        prefix = f"{measure} = " if measure else ""
     ours = f"{prefix}{_fmt(r.ours)} [{_fmt(r.ci_low)}, {_fmt(r.ci_high)}]"
     bound = f"± {r.tolerance:g}" if r.rule == "within" else ("above 0.5" if r.rule == "improves" else f"{r.rule} {r.threshold:g}")
     n = f"{r.n_seeds} v {int(r.n_seeds_versus)}" if r.rule == "improves" else f"{r.n_seeds}"
