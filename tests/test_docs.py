@@ -114,7 +114,9 @@ def test_the_references_name_every_command_and_setting():
     reason="mkdocs not installed (pip install -e '.[docs]'; CI installs it)",
 )
 def test_the_site_builds_strictly(tmp_path):
-    """`mkdocs build --strict`: a broken link, a missing page or an image that is not there fails it."""
+    """`mkdocs build --strict`: a broken link, a missing page or an image that is not there fails it.
+    Pages are page.html with relative links (use_directory_urls false), so the built site can be
+    browsed from disk: the home page links to paper-a.html, not to a folder a file:// URL cannot open."""
     proc = subprocess.run(
         [sys.executable, "-m", "mkdocs", "build", "--strict", "-d", str(tmp_path / "site")],
         cwd=REPO,
@@ -124,7 +126,8 @@ def test_the_site_builds_strictly(tmp_path):
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert (tmp_path / "site" / "figures" / "fig3_gaussian_squeeze.png").is_file()
-    assert "Paper A" in (tmp_path / "site" / "paper-a" / "index.html").read_text()
+    assert "Paper A" in (tmp_path / "site" / "paper-a.html").read_text()
+    assert 'href="paper-a.html"' in (tmp_path / "site" / "index.html").read_text()
 
 
 def test_a_local_runs_uncommitted_provenance_is_not_read(tmp_path):
