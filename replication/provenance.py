@@ -58,19 +58,29 @@ def peak_rss_mb() -> float:
     return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
 
 
+def source_state() -> tuple[str | None, bool | None]:
+    """The commit and whether the *source* differs from it: tracked files changed outside results/
+    (the pipeline rewrites committed results while it runs, which says nothing about the code that
+    made a run). None where there is no git."""
+    status = _git("status", "--porcelain", "--untracked-files=no", "--", ".", ":(exclude)results")
+    return _git("rev-parse", "HEAD"), None if status is None else bool(status)
+
+
 class Provenance:
-    """Start a clock at construction; `finish` returns the provenance record."""
+    """Start a clock, and read the source's commit and state, at construction (the start of the
+    run: later commits and edits made while it trains are not what made it); `finish` returns the
+    provenance record."""
 
     def __init__(self, seed: int, resolved: dict, threads: int, device: str):
         self.seed, self.resolved, self.threads, self.device = seed, resolved, threads, device
         self.start = datetime.now(timezone.utc)
         self._t0 = time.perf_counter()
+        self.commit, self.dirty = source_state()
 
     def finish(self, **extra) -> dict:
-        status = _git("status", "--porcelain", "--untracked-files=no")
         return {
-            "git_commit": _git("rev-parse", "HEAD"),
-            "git_dirty": None if status is None else bool(status),
+            "git_commit": self.commit,
+            "git_dirty": self.dirty,
             "packages": _versions(),
             "python": sys.version.split()[0],
             "platform": platform.platform(),

@@ -147,3 +147,32 @@ def test_the_provenance_table_has_a_row_per_run(tmp_path):
         ["ising", "mcmc", 1, "hash-ising", 7.5],
     ]
     assert set(table["torch"]) == {"2.13.0+cpu"} and set(table["git_commit"]) == {"abc"}
+
+
+def test_provenance_reads_the_source_at_the_start_and_ignores_results(tmp_path, monkeypatch):
+    """In a git repository whose committed results/ file is rewritten (as the pipeline does) the
+    source is clean: git_dirty False; an edited source file makes it True. The commit and state are
+    read when the run starts: a commit made while it trains is not recorded."""
+    import subprocess
+
+    from replication import provenance
+
+    def git(*args):
+        subprocess.run(["git", *args], cwd=tmp_path, check=True, capture_output=True)
+
+    git("init", "-q")
+    git("config", "user.email", "t@t")
+    git("config", "user.name", "t")
+    (tmp_path / "results").mkdir()
+    (tmp_path / "results" / "audit.csv").write_text("a\n")
+    (tmp_path / "code.py").write_text("x = 1\n")
+    git("add", ".")
+    git("commit", "-qm", "one")
+    monkeypatch.setattr(provenance, "REPO_ROOT", tmp_path)
+    (tmp_path / "results" / "audit.csv").write_text("b\n")
+    record = provenance.Provenance(0, {"a": 1}, 1, "cpu")
+    first = record.commit
+    git("commit", "-qam", "two")  # made while the run trains
+    assert record.finish()["git_dirty"] is False and record.finish()["git_commit"] == first
+    (tmp_path / "code.py").write_text("x = 2\n")
+    assert provenance.Provenance(0, {"a": 1}, 1, "cpu").finish()["git_dirty"] is True
