@@ -178,9 +178,19 @@ def rehearsal_made(root: Path = ROOT) -> str:
     if not path.is_file() or not _committed(root, path):
         return "No rehearsal is committed yet.\n"
     made = json.loads(path.read_text())
+    span = scale_run(root, "rehearsal")
+    between = (
+        f" The scales table's {span['span']} is the span of its {span['runs']} training runs (first start to last "
+        "end, from their provenance.json); the command's wall time also holds its other jobs: the battle "
+        "evaluations, the tables, figures, audit and cost table, and the kill-and-resume checks."
+        if span is not None
+        else ""
+    )
     return (
         f"Measured: **{_duration(made['wall_seconds'])}** for {made['jobs']} jobs on {made['machine']}, "
-        f"peak {made['max_rss_mb']:.0f} MB ({made['date']}, {made['commit']}; `results/rehearsal/made.json` says how).\n"
+        f"peak {made['max_rss_mb']:.0f} MB ({made['date']}, {made['commit']}; `results/rehearsal/made.json` says how)."
+        + between
+        + "\n"
     )
 
 
