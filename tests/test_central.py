@@ -84,6 +84,7 @@ def test_the_ledger_counts_a_finished_job_and_calibrates_it(tmp_path):
     assert len(calibration) == 2 and calibration[1].startswith("battle mfq seed 0,battle,50.0,")
     row = table.set_index("job").loc["battle mfq seed 0"]
     assert row["minutes_ratio"] == pytest.approx(50 / 41.791, abs=1e-4)
+    assert (tmp_path / "calibration.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     page = (tmp_path / "progress.md").read_text()
     assert "**1 of 60 jobs done.**" in page and "| battle | 1 of 30 | 0.83 | 0.70 |" in page
     assert "Started (a checkpoint in the work tree): battle il seed 0." in page

@@ -209,9 +209,36 @@ def progress_page(table: pd.DataFrame, cfg: SuiteConfig, next_jobs: int = 4) -> 
     return "\n".join(lines)
 
 
+def calibration_figure(table: pd.DataFrame, path: Path) -> None:
+    """Each finished job's measured wall minutes against its projection, per family, with the line
+    of equality and the 1.5× band either side (where the projection method must be fixed)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    done = table[table["done"]]
+    fig, axis = plt.subplots(figsize=(5.5, 5))
+    for family, rows in done.groupby("family", sort=False):
+        axis.scatter(rows["projected_minutes"], rows["measured_minutes"], label=family, s=25)
+    top = max(1.0, float(done[["projected_minutes", "measured_minutes"]].max().max()) if len(done) else 1.0) * 1.2
+    line = np.array([0.0, top])
+    axis.plot(line, line, color="k", linewidth=1, label="measured = projected")
+    for factor in (1.5, 1 / 1.5):
+        axis.plot(line, line * factor, color="grey", linestyle="--", linewidth=1)
+    axis.set(xlim=(0, top), ylim=(0, top), xlabel="projected minutes (one seed)", ylabel="measured wall minutes")
+    axis.set_title(f"Central scale: {len(done)} finished jobs against their projection\n(dashed: 1.5× either way)", fontsize=9)
+    axis.legend(fontsize=8)
+    fig.tight_layout()
+    with io.atomic_path(path) as tmp:
+        fig.savefig(tmp, dpi=100, format="png")
+    plt.close(fig)
+
+
 def write_progress(results: str | Path, cfg: SuiteConfig, root: Path = ROOT) -> pd.DataFrame:
-    """progress.md and calibration.csv under `results`; returns the ledger."""
+    """progress.md, calibration.csv and calibration.png under `results`; returns the ledger."""
     table = ledger(results, cfg, root)
     io.write_text(Path(results) / "progress.md", progress_page(table, cfg))
+    calibration_figure(table, Path(results) / "calibration.png")
     io.write_csv(Path(results) / "calibration.csv", table[table["done"]].drop(columns=["done", "started", "order"]))
     return table
