@@ -3,9 +3,9 @@ convergence (analysis/power.py), on hand-made pilots and paired evaluations."""
 
 import numpy as np
 import pytest
+from test_power import _claim  # the power rule's hand-made claims (above 0.5, paper 0.9; improves)
 
 from replication.analysis import learning
-from replication.analysis.audit import Claim
 from replication.analysis.learning import (
     LearnedCount,
     learned_count,
@@ -17,19 +17,6 @@ from replication.analysis.learning import (
     seed_evidence,
 )
 from replication.analysis.power import PilotClaim, PilotLearner, Spread, budget_reasons, choose_setting, converged
-
-
-def _claim(rule="above", **fields):
-    defaults = {"above": {"paper_value": 0.9, "threshold": 0.5}, "improves": {"paper_value": float("nan")}}
-    return Claim(
-        id=f"test-{rule}",
-        paper="test",
-        figure="-",
-        statement="-",
-        measure="battle_win_rate",
-        rule=rule,
-        **{**defaults.get(rule, {}), **fields},
-    )
 
 
 def test_the_paired_interval_by_hand():
