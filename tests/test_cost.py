@@ -327,3 +327,22 @@ def test_a_paper_scale_job_without_a_projection_asks_for_the_typed_request_with_
     err = capsys.readouterr().err
     assert err.count("note: semi_cooperative_run pursuit/vdn has no rehearsal projection") == 1
     assert "typed runtime 300 min and 3000 MB" in err
+
+
+def test_the_audits_claim_cost_and_the_requests_come_from_one_projection():
+    """B-pursuit-welfare-ped-vs-idqn needs pursuit's PED-DQN and IDQN at the paper scale, 5 seeds in
+    one job each. With the committed rehearsal beside the benchmarks, the audit costs them from the
+    rehearsal's projections on record, as the cluster requests do: (852.705 + 489.879) min / 60 =
+    22.376 CPU-hours (the benchmarks alone said 13.1); without the rehearsal, the benchmarks' figure."""
+    from pathlib import Path
+
+    from replication.analysis import audit
+
+    root = Path(__file__).resolve().parent.parent
+    claim = next(c for c in audit.load_claims() if c.id == "B-pursuit-welfare-ped-vs-idqn")
+    bench = cost.load_benches(root / "results" / "bench")
+    measured = cost.load_measured(root / cost.MEASURED_COSTS)
+    both = audit.scale_cost(claim, bench, measured)
+    assert both["cost_cpu_hours"] == pytest.approx((852.7051829290452 + 489.87904637491755) / 60, abs=1e-6)
+    assert both["cost_basis"].endswith("2 of 2 jobs from the rehearsal's projection (results/rehearsal/cost.csv)")
+    assert audit.scale_cost(claim, bench)["cost_cpu_hours"] == pytest.approx(13.107, abs=1e-3)

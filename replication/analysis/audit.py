@@ -265,8 +265,9 @@ def scale_jobs(claim: Claim) -> list[cost.Job] | None:
     return cost.claim_jobs(reads[0][0], algos, "tournament.csv" in MEASURES[claim.measure].files, paper_settings())
 
 
-def scale_cost(claim: Claim, bench: pd.DataFrame) -> dict:
-    """What the scale the claim needs would take, costed from the benchmarks, or why it cannot be."""
+def scale_cost(claim: Claim, bench: pd.DataFrame, measured: pd.DataFrame | None = None) -> dict:
+    """What the scale the claim needs would take, costed from the rehearsal's projection (`measured`,
+    the one the cluster requests use) where it has a job, else the benchmarks, or why it cannot be."""
     jobs = scale_jobs(claim)
     if jobs is None:
         basis = {
@@ -279,12 +280,14 @@ def scale_cost(claim: Claim, bench: pd.DataFrame) -> dict:
         return {**dict.fromkeys(cost.COST_COLUMNS[:3], np.nan), "cost_basis": basis}
     from replication.bench import paper_settings
 
-    return cost.jobs_cost(jobs, paper_settings(), bench)
+    return cost.jobs_cost(jobs, paper_settings(), bench, measured)
 
 
-def scale_summary(table: pd.DataFrame, claims: list[Claim], bench: pd.DataFrame) -> pd.DataFrame:
+def scale_summary(
+    table: pd.DataFrame, claims: list[Claim], bench: pd.DataFrame, measured: pd.DataFrame | None = None
+) -> pd.DataFrame:
     """The cost of deciding the claims inconclusive for scale, per task and all together: the union
-    of their jobs, so that runs several claims share are counted once."""
+    of their jobs, so that runs several claims share are counted once (costed as `scale_cost`)."""
     from replication.bench import paper_settings
 
     scale_ids = set(table.loc[table["inconclusive_because"] == "scale", "id"])
@@ -299,7 +302,7 @@ def scale_summary(table: pd.DataFrame, claims: list[Claim], bench: pd.DataFrame)
     if len(groups) > 1:
         groups.append(("all together", sum(n for _, n, _ in groups), [job for _, _, jobs in groups for job in jobs]))
     return pd.DataFrame(
-        [{"task": task, "claims": n, **cost.jobs_cost(jobs, paper_settings(), bench)} for task, n, jobs in groups]
+        [{"task": task, "claims": n, **cost.jobs_cost(jobs, paper_settings(), bench, measured)} for task, n, jobs in groups]
     )
 
 
@@ -482,13 +485,15 @@ def audit_table(
     `protocol_of`: per task, the scale whose settings this scale's runs of it equal (the config's
     `protocol_of`); a claim on such a task is judged as at that scale (column `settings_of`)."""
     benches = bench if bench is not None else cost.load_benches(Path(results).parent / "bench")
+    # the rehearsal's projections on record beside the results folder (results/rehearsal/cost.csv)
+    measured = cost.load_measured(Path(results).parent / "rehearsal" / "cost.csv")
     rows = []
     for claim in claims or load_claims():
         values = MEASURES[claim.measure](results, **claim.params)
         versus = MEASURES[claim.measure](results, **{**claim.params, **claim.versus}) if claim.rule == "improves" else None
         settings_of = (protocol_of or {}).get(claim_reads(claim)[0][0], scale)
         judged = verdict(claim, values, settings_of, versus)
-        needs = scale_cost(claim, benches) if judged.cause == "scale" else dict.fromkeys(cost.COST_COLUMNS, np.nan)
+        needs = scale_cost(claim, benches, measured) if judged.cause == "scale" else dict.fromkeys(cost.COST_COLUMNS, np.nan)
         if not pd.isna(needs["cost_cpu_hours"]):
             judged = judged._replace(
                 judged.verdict,
@@ -781,7 +786,7 @@ def write_audit(results: str | Path, cfg: SuiteConfig, extra_claims: list[str] =
         raise ConfigError(f"--compare: {compare} was made with preset {other}, the same as --results; compare the other variant")
     bench = cost.load_benches(Path(results).parent / "bench")
     table = audit_table(results, cfg.scale, claims, bench, cfg.protocol_of)
-    summary = scale_summary(table, claims, bench)
+    summary = scale_summary(table, claims, bench, cost.load_measured(Path(results).parent / "rehearsal" / "cost.csv"))
     io.write_csv(Path(results) / "audit.csv", table)
     io.write_text(Path(results) / "audit.md", to_markdown(table, cfg, summary))
     io.write_text(Path(results) / "audit.html", to_html(table, cfg, summary))

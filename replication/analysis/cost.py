@@ -250,11 +250,32 @@ def requested_mb(resources, job: Job, cfg: SuiteConfig, rule: str, measured: pd.
 COST_COLUMNS = ("cost_cpu_hours", "cost_cluster_hours", "cost_gpu_node_hours", "cost_basis")
 
 
-def jobs_cost(jobs: list[Job], cfg: SuiteConfig, bench: pd.DataFrame) -> dict:
+def job_rule(job: Job) -> str:
+    """The workflow rule that runs a job (the rehearsal's cost table names its rows by it)."""
+    if job.task == "battle":
+        return {"training": "battle_train", "tournament": "battle_tournament"}.get(job.kind, "battle_scripted")
+    return "semi_cooperative_run"
+
+
+def projected_job_seconds(
+    job: Job, cfg: SuiteConfig, bench: pd.DataFrame, device: str, measured: pd.DataFrame | None
+) -> tuple[float, int] | str:
+    """(seconds, threads) of one job: the rehearsal's projection on record where it has the job
+    (the one projection the cluster requests come from too), else the benchmarks' (`job_seconds`)."""
+    rule = job_rule(job)
+    found = measured_projection(job, rule, cfg, measured, device)
+    if found is not None:
+        return found[0] * 60, getattr(cfg.resources, rule).threads
+    return job_seconds(job, cfg, bench, device)
+
+
+def jobs_cost(jobs: list[Job], cfg: SuiteConfig, bench: pd.DataFrame, measured: pd.DataFrame | None = None) -> dict:
     """CPU-hours, CPU-cluster wall hours and GPU-node hours of a set of jobs, and a line saying
-    what they are and which benchmark they come from (or which bench row is missing)."""
+    what they are and where their times come from: the rehearsal's projection on record
+    (`measured`, as the cluster requests) where it has a job, else the benchmarks (or which bench
+    row is missing). The GPU node's are the benchmarks' (the rehearsal ran on CPU)."""
     cost = dict.fromkeys(COST_COLUMNS[:3], np.nan)
-    cpu = [job_seconds(job, cfg, bench, "cpu") for job in jobs]
+    cpu = [projected_job_seconds(job, cfg, bench, "cpu", measured) for job in jobs]
     gaps = sorted({found for found in cpu if isinstance(found, str)})
     if not gaps:
         training = [seconds for job, (seconds, _) in zip(jobs, cpu) if job.kind == "training"]
@@ -264,7 +285,11 @@ def jobs_cost(jobs: list[Job], cfg: SuiteConfig, bench: pd.DataFrame) -> dict:
     gpu = [job_seconds(job, cfg, bench, "cuda") for job in jobs]
     if not any(isinstance(found, str) for found in gpu):
         cost["cost_gpu_node_hours"] = sum(seconds for seconds, _ in gpu) / 3600
-    cost["cost_basis"] = _basis(jobs, cfg, bench, gaps)
+    rehearsed = [job for job in jobs if measured_projection(job, job_rule(job), cfg, measured) is not None]
+    benched = bench[bench["task"].isin({job.task for job in jobs if job not in rehearsed})] if len(bench) else bench
+    cost["cost_basis"] = _basis(jobs, cfg, benched, gaps) + (
+        f"; {len(rehearsed)} of {len(jobs)} jobs from the rehearsal's projection ({MEASURED_COSTS})" if rehearsed else ""
+    )
     return cost
 
 
