@@ -169,6 +169,30 @@ def paper_cost(root: Path = ROOT) -> str:
     )
 
 
+def command_durations(root: Path = ROOT) -> str:
+    """How long the README's two long commands took when last measured: the default scale's runs
+    (their span, from results/default/provenance.csv) and the test suite (results/test_suite.json,
+    written from the `time` of a run of `python -m pytest` in a fresh clone)."""
+    import json
+
+    lines = []
+    made = scale_run(root, "default")
+    if made is not None:
+        lines.append(
+            f"- `snakemake --cores 2` (the default scale): its {made['runs']} runs span {made['span']} "
+            f"({made['date']}, {made['commit']}, {made['cpu']}); the tables, figures and audit add minutes."
+        )
+    path = root / "results" / "test_suite.json"
+    if path.is_file() and _committed(root, path):
+        suite = json.loads(path.read_text())
+        lines.append(
+            f"- `python -m pytest`: {_duration(suite['wall_seconds'])} for {suite['passed']} tests passed "
+            f"({suite['skipped']} skipped) on {suite['cpu']}, {suite['cores']} cores ({suite['date']}, {suite['commit']}; "
+            f"{suite['conditions']}). It runs the smoke pipeline through Snakemake too."
+        )
+    return "\n".join(lines) + "\n" if lines else "No duration is on record yet.\n"
+
+
 def rehearsal_made(root: Path = ROOT) -> str:
     """The rehearsal command's measured wall time (results/rehearsal/made.json, written from the
     `time` of the make that produced the committed results)."""
@@ -552,6 +576,7 @@ BLOCKS = {
     "bench-paper-b": bench_paper_b,
     "bench-small-teams": bench_small_teams,
     "central-claims": central_claims_table,
+    "command-durations": command_durations,
 }
 
 

@@ -179,3 +179,36 @@ def test_a_typed_measurement_is_caught(tmp_path):
         ("docs/page.md", 2),
         ("docs/page.md", 3),
     ]
+
+
+def test_the_readmes_command_durations_by_hand(tmp_path):
+    """The default scale's runs from 10:00:00 to 10:40:32 span 40 min 32 s; a test-suite record of
+    1234.5 s reads 20 min 34 s with its counts, machine and conditions; without either, a line says
+    none is on record."""
+    import json
+
+    assert docs.command_durations(tmp_path) == "No duration is on record yet.\n"
+    folder = tmp_path / "results" / "default"
+    folder.mkdir(parents=True)
+    pd.DataFrame(
+        {
+            "task": ["ising", "battle"],
+            "algo": ["mcmc", "il"],
+            "start": ["2026-12-03T10:00:00+00:00", "2026-12-03T10:10:00+00:00"],
+            "end": ["2026-12-03T10:20:00+00:00", "2026-12-03T10:40:32+00:00"],
+            "wall_seconds": [1200, 1832],
+            "threads": [1, 1],
+            "max_rss_mb": [500, 900],
+            "git_commit": ["abcdef0123"] * 2,
+            "cpu": ["AMD EPYC"] * 2,
+        }
+    ).to_csv(folder / "provenance.csv", index=False)
+    suite = {"wall_seconds": 1234.5, "passed": 540, "skipped": 3, "cpu": "AMD EPYC", "cores": 2,
+             "date": "2026-12-08", "commit": "abc1234", "conditions": "a fresh clone"}  # fmt: skip
+    (tmp_path / "results" / "test_suite.json").write_text(json.dumps(suite))
+    text = docs.command_durations(tmp_path)
+    assert "its 2 runs span 40 min 32 s (2026-12-03, abcdef0, AMD EPYC)" in text
+    assert (
+        "`python -m pytest`: 20 min 34 s for 540 tests passed (3 skipped) on AMD EPYC, 2 cores (2026-12-08, abc1234; a fresh clone)"
+        in text
+    )
