@@ -128,8 +128,9 @@ def resume_check(
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
     killed_after = time.monotonic() - start
-    if any((Path(out.format(seed=seed)) / "metrics.csv").exists() for seed in seeds):
-        raise RuntimeError(f"resume-check: {task} {algo} wrote its metrics before the kill; lower --delay")
+    # a run is finished when it has written its provenance (its metrics.csv grows while it trains)
+    if any((Path(out.format(seed=seed)) / "provenance.json").exists() for seed in seeds):
+        raise RuntimeError(f"resume-check: {task} {algo} finished before the kill; lower --delay")
     t0 = time.monotonic()
     rerun = subprocess.run(command, capture_output=True, text=True)
     if rerun.returncode != 0:
