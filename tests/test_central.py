@@ -3,6 +3,7 @@
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from replication.analysis import central
@@ -54,20 +55,24 @@ def test_the_central_projections_by_hand():
     817.5431 s): 1203.5825 / (3 · 320) · 2000 / 60 = 41.791 min, IL 28.387 min. Paper B per seed from
     the rehearsal on record: resource sharing's PED-DQN 333.0335 min for 5 seeds, 66.607 min a seed,
     its peak 478.625 MB; pursuit's IDQN 489.8790 / 5 = 97.976 min. 20 battle trainings, 10 battle
-    evaluation parts, 15 jobs for each paper-B task: 60."""
+    evaluation parts, the null model's scripted rounds and battle's paired evaluations: 32; for each
+    paper-B task 15 runs and 10 paired evaluations (PED-DQN and IDQN; none for the random null): 25.
+    82 in all; the paired evaluations are not projected (NaN)."""
     jobs = {job.name: job for job in central.central_jobs(_central())}
-    assert len(jobs) == 60
+    assert len(jobs) == 82
+    assert np.isnan(jobs["pursuit idqn seed 2 paired evaluation"].projected_minutes)
+    assert "random seed 0 paired evaluation" not in " ".join(jobs)
     assert jobs["battle mfq seed 3"].projected_minutes == pytest.approx(41.791, abs=1e-3)
     assert jobs["battle il seed 0"].projected_minutes == pytest.approx(28.387, abs=1e-3)
     assert jobs["resource_sharing ped_dqn seed 1"].projected_minutes == pytest.approx(66.607, abs=1e-3)
     assert jobs["resource_sharing ped_dqn seed 1"].projected_mb == pytest.approx(478.625)
     assert jobs["pursuit idqn seed 4"].projected_minutes == pytest.approx(97.976, abs=1e-3)
-    assert [j.family for j in jobs.values()] == ["battle"] * 30 + ["resource_sharing"] * 15 + ["pursuit"] * 15
+    assert [j.family for j in jobs.values()] == ["battle"] * 32 + ["resource_sharing"] * 25 + ["pursuit"] * 25
 
 
 def test_the_ledger_counts_a_finished_job_and_calibrates_it(tmp_path):
     """One finished MF-Q seed (wall 3000 s = 50 min, peak 900 MB) and one started IL seed (a
-    checkpoint only): 1 of 60 done; calibration.csv holds the MF-Q seed alone, its ratio
+    checkpoint only): 1 of 82 done; calibration.csv holds the MF-Q seed alone, its ratio
     50 / 41.791 = 1.1964; progress.md says 0.83 CPU-hours spent against 0.70 projected for it, names
     the started job and lists what runs next, in order."""
     cfg = _central()
@@ -86,7 +91,7 @@ def test_the_ledger_counts_a_finished_job_and_calibrates_it(tmp_path):
     assert row["minutes_ratio"] == pytest.approx(50 / 41.791, abs=1e-4)
     assert (tmp_path / "calibration.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     page = (tmp_path / "progress.md").read_text()
-    assert "**1 of 60 jobs done.**" in page and "| battle | 1 of 30 | 0.83 | 0.70 |" in page
+    assert "**1 of 82 jobs done.**" in page and "| battle | 1 of 32 | 0.83 | 0.70 |" in page
     assert "Started (a checkpoint in the work tree): battle il seed 0." in page
     assert "Next, in order: battle mfq seed 1 (≈ 42 min); battle mfq seed 2" in page
 

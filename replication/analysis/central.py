@@ -106,6 +106,29 @@ def central_jobs(cfg: SuiteConfig, root: Path = ROOT) -> list[CentralJob]:
                 basis,
             )
         )
+    if cfg.paired_evaluations:  # the null model's scripted rounds (as long as the scripted evaluation), the evidence files
+        jobs.append(
+            CentralJob(
+                "battle scripted null model",
+                "battle",
+                "runs/battle/scripted_null.csv",
+                (),
+                seconds["scripted"] * len(seeds) / pilot_seeds / 60,
+                np.nan,
+                basis,
+            )
+        )
+        jobs.append(
+            CentralJob(
+                "battle paired evaluations",
+                "battle",
+                f"runs/battle/{algos[-1]}/seed{seeds[-1]}/evidence.csv",
+                (),
+                np.nan,
+                np.nan,
+                "not projected: reads the three scripted evaluations",
+            )
+        )
     costs = pd.read_csv(root / "results" / "rehearsal" / "cost.csv")
     for task in FAMILY_ORDER[1:]:
         for algo in getattr(cfg, task).algorithms:
@@ -123,6 +146,18 @@ def central_jobs(cfg: SuiteConfig, root: Path = ROOT) -> list[CentralJob]:
                         "rehearsal (results/rehearsal/cost.csv, on record)",
                     )
                 )
+                if cfg.paired_evaluations and algo != "random":
+                    jobs.append(
+                        CentralJob(
+                            f"{task} {algo} seed {seed} paired evaluation",
+                            task,
+                            f"{run}/evidence.csv",
+                            (),
+                            np.nan,
+                            np.nan,
+                            "not projected: three policies' evaluation episodes",
+                        )
+                    )
     return jobs
 
 
