@@ -238,7 +238,7 @@ else:
         TABLE_FILES
         + [PROVENANCE_TABLE]
         + FIGURE_FILES
-        + [BATTLE_ROUND_GIF]
+        + BATTLE_ROUND_GIF
         + [f"{RESULTS}/audit.md", f"{RESULTS}/audit.html", f"{RESULTS}/audit.csv"]
         + list(VARIANT_FILES.values())
         + list(REHEARSAL_COST.values())
