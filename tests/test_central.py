@@ -206,3 +206,44 @@ def test_the_readme_central_table_by_hand(tmp_path):
         "| `B-pursuit-welfare-ped-vs-idqn` | reproduced | 0.84 [0.60, 1.00] | 1M steps (paper settings) | "
         "ped_dqn learned 5 of 5; idqn learned 4 of 5 | 0.0 |"
     ) in table
+
+
+def _evidence(root, algo, learned_seeds):
+    """Paired evaluations for seeds 0-4: learned (trained 10-13 against 0 and 1) on `learned_seeds`,
+    the trained policy equal to its untrained network on the others."""
+    import pandas as pd
+
+    for seed in range(5):
+        trained = [10, 11, 12, 13] if seed in learned_seeds else [0, 1, 0, 1]
+        untrained = [0] * 4 if seed in learned_seeds else [0, 1, 0, 1]
+        rows = [
+            {"policy": p, "episode": k, "value": v}
+            for p, values in (("trained", trained), ("untrained", untrained), ("null_model", [1] * 4))
+            for k, v in enumerate(values)
+        ]
+        pd.DataFrame(rows).to_csv(root / "runs" / "pursuit" / algo / f"seed{seed}" / "evidence.csv", index=False)
+
+
+def test_a_verdict_below_the_papers_length_needs_four_of_five_seeds_learned(tmp_path):
+    """A pursuit claim the decisive scale may judge (min_scale decisive; the papers' length is the
+    paper scale's). PED-DQN at 10-14 against IDQN at 0-4: P(X > Y) = 1, reproduced as measured.
+    PED-DQN learned on 5 of 5 seeds; IDQN on 3 of 5: below the papers' length the verdict becomes
+    inconclusive (cause learning); with IDQN on 4 of 5 it stands. At the central scale, judged as
+    at the paper scale, it stands with 3 of 5, the counts beside it."""
+    import dataclasses
+
+    from replication.analysis import audit
+
+    _pursuit_runs(tmp_path, "ped_dqn", [10, 11, 12, 13, 14])
+    _pursuit_runs(tmp_path, "idqn", [0, 1, 2, 3, 4])
+    base = next(c for c in audit.load_claims() if c.id == "B-pursuit-welfare-ped-vs-idqn")
+    claim = dataclasses.replace(base, min_scale="decisive")
+    _evidence(tmp_path, "ped_dqn", range(5))
+    _evidence(tmp_path, "idqn", [0, 1, 2])
+    row = audit.audit_table(tmp_path, "decisive", [claim]).iloc[0]
+    assert (row["verdict"], row["inconclusive_because"]) == ("inconclusive", "learning")
+    assert "reproduced as measured, but ped_dqn learned 5 of 5; idqn learned 3 of 5" in row["reason"]
+    row = audit.audit_table(tmp_path, "central", [base], protocol_of={"pursuit": "paper"}).iloc[0]
+    assert row["verdict"] == "reproduced" and row["reason"].endswith("; ped_dqn learned 5 of 5; idqn learned 3 of 5")
+    _evidence(tmp_path, "idqn", [0, 1, 2, 3])
+    assert audit.audit_table(tmp_path, "decisive", [claim]).iloc[0]["verdict"] == "reproduced"

@@ -440,6 +440,27 @@ def learned_counts(results, claim: Claim) -> list[learning.LearnedCount]:
     return counts
 
 
+# The first scale that runs the papers' own training protocol for a task's claims (scale_study's
+# `protocol_scale`): battle's at 8 v 8 on the workstation scale, paper B's long tasks at the paper scale.
+PROTOCOL_SCALE = {"battle": "workstation", "pursuit": "paper", "resource_sharing": "paper"}
+
+
+def below_protocol_gate(claim: Claim, judged: Judgement, scale: str, learned: list) -> Judgement:
+    """ "learned k of n" beside the verdict; and a verdict reached below the papers' own training
+    length (a claim its pilot let the decisive scale decide) stands only where every learner the
+    claim reads learned on at least 4 of 5 seeds (`learning.may_decide`), else it is inconclusive
+    (cause "learning")."""
+    protocol = PROTOCOL_SCALE.get(claim_reads(claim)[0][0])
+    below = protocol is not None and SCALES.index(scale) < SCALES.index(protocol)
+    if below and judged.verdict in ("reproduced", "not reproduced"):
+        ok, note = learning.may_decide(learned, at_protocol=False)
+        if not ok:
+            return judged._replace("inconclusive", f"{judged.reason}; {judged.verdict} as measured, but {note}", "learning")
+    if learned:
+        return judged._replace(judged.verdict, judged.reason + "; " + "; ".join(map(str, learned)), judged.cause)
+    return judged
+
+
 def _tellable(control: Judgement | None) -> bool:
     return not (control is None or control.cause == "no runs" or (control.cause == "seeds" and control.n_seeds > 0))
 
@@ -512,8 +533,7 @@ def audit_table(
                 judged.verdict, judged.reason + _lucky_text(claim, values, versus, lucky, without), judged.cause
             )
         learned = learned_counts(results, claim)
-        if learned:
-            judged = judged._replace(judged.verdict, judged.reason + "; " + "; ".join(map(str, learned)), judged.cause)
+        judged = below_protocol_gate(claim, judged, settings_of, learned)
         rows.append(
             {
                 "id": claim.id,
@@ -606,6 +626,7 @@ def _summary(table: pd.DataFrame) -> list[str]:
 
 
 CAUSE_WORDS = {
+    "learning": "have learners that did not learn on 4 of 5 seeds below the papers' length",
     "scale": "need a larger scale",
     "seeds": "have too few seeds",
     "interval": "straddle the band",
