@@ -232,9 +232,8 @@ def claim_reads(claim: Claim) -> list[tuple[str, list[str]]]:
     algorithms whose runs it reads (the measure's params that name one, and a ranking's `order`)."""
     measure = MEASURES[claim.measure]
     defaults = _defaults(measure)
-    samples = [claim.params] + ([{**claim.params, **claim.versus}] if claim.rule == "improves" else [])
     reads = []
-    for params in ({**defaults, **sample} for sample in samples):
+    for params in ({**defaults, **sample} for sample in _samples(claim).values()):
         algos = [params[key] for key in ALGORITHM_PARAMS if key in params] + list(params.get("order", []))
         reads.append((measure.task or params["task"], algos))
     return reads
